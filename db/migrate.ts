@@ -1,0 +1,36 @@
+// Runs the knex migrations from migrations/. The list is static so that migrating works the same
+// under tsx, vitest and any bundler, without knex scanning the file system.
+import type { Knex } from 'knex';
+import * as appSchema from '../migrations/20261125000001_app_schema';
+import * as engineSchema from '../migrations/20261125000002_engine_schema';
+import * as defaultConfig from '../migrations/20261125000003_default_config';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+const migrations: Record<string, Migration> = {
+  '20261125000001_app_schema': appSchema,
+  '20261125000002_engine_schema': engineSchema,
+  '20261125000003_default_config': defaultConfig,
+};
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const m = migrations[name];
+    if (!m) throw new Error(`unknown migration ${name}`);
+    return m;
+  },
+};
+
+const config: Knex.MigratorConfig = { migrationSource, schemaName: 'public', tableName: 'knex_migrations' };
+
+/** Applies every pending migration; returns the names it applied. */
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
+  return applied;
+}
+
+export async function migrateRollbackAll(db: Knex): Promise<void> {
+  await db.migrate.rollback(config, true);
+}

@@ -1,0 +1,85 @@
+// Names, signals, queries and search attributes shared by workflows, the worker, the api and the
+// CLI docs. Pure: no I/O, safe to import in workflow code.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Phase } from '../engine/types';
+
+export const TASK_QUEUE_DEFAULT = 'floyo-engine';
+
+export type CycleKind = 'cycle' | 'monitor' | 'self_heal' | 'auto_remediate' | 'self_optimize';
+export type Trigger = 'schedule' | 'api' | 'monitor' | 'cli';
+
+export interface CycleInput {
+  dryRun?: boolean;
+  trigger?: Trigger;
+  requestedBy?: string;
+  phases?: Phase[];
+  /** Logical "now" (ISO) for the KPI windows; defaults to the workflow's start time. */
+  now?: string;
+}
+
+export interface PhaseProgress {
+  name: Phase | string;
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
+  startedAt?: string;
+  finishedAt?: string;
+  counts?: Record<string, number>;
+}
+
+export interface CycleProgress {
+  cycleId: string;
+  kind: CycleKind;
+  dryRun: boolean;
+  currentPhase: string | null;
+  phases: PhaseProgress[];
+  healthScore: number | null;
+  alignmentScore: number | null;
+}
+
+export interface CycleResult {
+  cycleId: string;
+  kind: CycleKind;
+  dryRun: boolean;
+  healthScore: number | null;
+  alignmentScore: number | null;
+  phases: PhaseProgress[];
+}
+
+export interface ApprovalDecision {
+  operator: string;
+  reason: string;
+}
+
+export interface ApprovalInput {
+  actionId: string;
+  cycleId: string;
+  /** ISO deadline; after it the action expires. */
+  deadline: string;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+export interface ApprovalState {
+  actionId: string;
+  status: ApprovalStatus;
+  decidedBy?: string;
+  reason?: string;
+  deadline: string;
+}
+
+export const progressQuery = defineQuery<CycleProgress>('progress');
+export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
+export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
+export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
+
+export const SA_CYCLE_KIND = defineSearchAttributeKey('FloyoCycleKind', SearchAttributeType.KEYWORD);
+export const SA_DRY_RUN = defineSearchAttributeKey('FloyoDryRun', SearchAttributeType.BOOL);
+export const SA_HEALTH_SCORE = defineSearchAttributeKey('FloyoHealthScore', SearchAttributeType.INT);
+export const SA_TRIGGER = defineSearchAttributeKey('FloyoTrigger', SearchAttributeType.KEYWORD);
+
+/** Approval workflow ids derive from the action id, so a duplicate start is rejected by Temporal. */
+export function approvalWorkflowId(actionId: string): string {
+  return `approval-${actionId}`;
+}
+
+export const SCHEDULE_IDS = { cycle: 'floyo-autonomous-cycle', monitor: 'floyo-monitor' } as const;
