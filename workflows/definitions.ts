@@ -53,8 +53,10 @@ export interface ApprovalDecision {
 export interface ApprovalInput {
   actionId: string;
   cycleId: string;
-  /** ISO deadline; after it the action expires. */
+  /** ISO deadline, for display and the approvals table. */
   deadline: string;
+  /** How long to wait for a decision; a duration, so the workflow never reads a clock. */
+  timeoutSeconds: number;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';

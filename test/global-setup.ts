@@ -1,0 +1,89 @@
+// One global setup for the whole suite: starts (or reuses) PostgreSQL and the Temporal dev server,
+// builds a migrated template database each test file clones, and bundles the workflows once.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb } from '../db/knex';
+import { migrateLatest } from '../db/migrate';
+import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
+import { ensureTemporal, type TemporalHandle } from '../scripts/lib/temporal-server';
+import { dataDir, repoRoot } from '../scripts/lib/paths';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplateDb: string;
+    temporalAddress: string;
+    temporalNamespace: string;
+    workflowBundlePath: string;
+  }
+}
+
+const TEMPLATE_DB = 'floyo_test_template';
+let pgHandle: PostgresHandle | undefined;
+let temporal: TemporalHandle | undefined;
+
+const log = (m: string) => console.log(`[test setup] ${m}`);
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops test databases left by runs that died; those of concurrently running suites are kept. */
+async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'floyo\\_t\\_%'`);
+    for (const { datname } of rows) {
+      const pid = Number(datname.split('_').at(-2));
+      if (Number.isInteger(pid) && processAlive(pid)) continue;
+      await client.query(`drop database if exists "${datname}" with (force)`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log })]);
+  pgHandle = pgh;
+  temporal = tmp;
+
+  await dropStaleTestDatabases(pgh.adminUrl);
+  // Migrating is idempotent, so a template left by an earlier run is brought up to date, not rebuilt.
+  await ensureDatabase(pgh.adminUrl, TEMPLATE_DB);
+  const templateUrl = new URL(pgh.adminUrl);
+  templateUrl.pathname = `/${TEMPLATE_DB}`;
+  const db = createDb(templateUrl.toString(), { poolMax: 1 });
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+
+  const bundlePath = path.join(dataDir, 'test', 'workflow-bundle.js');
+  fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'workflows', 'index.ts'), logger: undefined });
+  // Write then rename: another suite running at the same time may be loading the previous bundle.
+  fs.writeFileSync(`${bundlePath}.${process.pid}`, bundle.code);
+  fs.renameSync(`${bundlePath}.${process.pid}`, bundlePath);
+
+  project.provide('pgAdminUrl', pgh.adminUrl);
+  project.provide('pgTemplateDb', TEMPLATE_DB);
+  project.provide('temporalAddress', tmp.address);
+  project.provide('temporalNamespace', tmp.namespace);
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await temporal?.stop();
+    await pgHandle?.stop();
+  };
+}

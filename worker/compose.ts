@@ -1,0 +1,61 @@
+// The composition root: wires the real dependencies (Postgres, Temporal, the default effect adapters)
+// into the activities, ensures the schedules, and runs the worker until it is shut down.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
+import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
+import type { Db } from '../db/knex';
+import { temporalApprovalStarter } from './approval-starter';
+import { createEngineWorker } from './create-worker';
+import { ensureSchedules } from './schedules';
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+  schedules: Array<{ scheduleId: string; created: boolean }>;
+}
+
+export async function startEngineWorker(opts: {
+  db: Db;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  log: (msg: string) => void;
+  workflowBundlePath?: string;
+  ensureSchedules?: boolean;
+}): Promise<RunningWorker> {
+  const clientConnection = await Connection.connect({ address: opts.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: opts.namespace });
+  const clock = () => new Date();
+  const activities = createActivities({
+    db: opts.db,
+    payments: createSandboxPaymentGateway(opts.db, clock),
+    messenger: createOutboxMessenger(opts.db),
+    approvals: temporalApprovalStarter(client, opts.taskQueue),
+    clock,
+  });
+  const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+  const worker = await createEngineWorker({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities,
+    workflowBundlePath: opts.workflowBundlePath,
+  });
+  opts.log(`Worker: polling task queue "${opts.taskQueue}" in namespace "${opts.namespace}"`);
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await clientConnection.close();
+  });
+  return {
+    done,
+    schedules,
+    shutdown: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

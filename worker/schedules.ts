@@ -1,0 +1,66 @@
+// Creates or updates the engine's schedules when the worker starts (idempotent): the autonomous cycle
+// every 4 hours at :00 and the monitor every hour at :30, overlap skip. Their runs carry no dryRun,
+// so they stay dry-run until an admin enables the live_mode policy. A paused schedule stays paused.
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { SA_CYCLE_KIND, SA_TRIGGER, SCHEDULE_IDS } from '../workflows/definitions';
+
+export function scheduleDefinitions(taskQueue: string): ScheduleOptions[] {
+  return [
+    {
+      scheduleId: SCHEDULE_IDS.cycle,
+      spec: { calendars: [{ comment: 'every 4 hours at :00', hour: { start: 0, end: 23, step: 4 }, minute: 0 }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'autonomousCycle',
+        workflowId: 'scheduled-cycle',
+        taskQueue,
+        args: [{ trigger: 'schedule', requestedBy: 'schedule' }],
+        typedSearchAttributes: [
+          { key: SA_CYCLE_KIND, value: 'cycle' },
+          { key: SA_TRIGGER, value: 'schedule' },
+        ],
+        staticSummary: 'Scheduled autonomous cycle (dry-run unless live mode is on)',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: { note: 'Floyo autonomous cycle, every 4 hours at :00' },
+    },
+    {
+      scheduleId: SCHEDULE_IDS.monitor,
+      spec: { calendars: [{ comment: 'every hour at :30', hour: { start: 0, end: 23 }, minute: 30 }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'monitorAndRespond',
+        workflowId: 'scheduled-monitor',
+        taskQueue,
+        args: [{ trigger: 'schedule', requestedBy: 'schedule' }],
+        typedSearchAttributes: [
+          { key: SA_CYCLE_KIND, value: 'monitor' },
+          { key: SA_TRIGGER, value: 'schedule' },
+        ],
+        staticSummary: 'Scheduled health monitor (dry-run unless live mode is on)',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: { note: 'Floyo health monitor, every hour at :30' },
+    },
+  ];
+}
+
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<Array<{ scheduleId: string; created: boolean }>> {
+  const results: Array<{ scheduleId: string; created: boolean }> = [];
+  for (const def of scheduleDefinitions(taskQueue)) {
+    try {
+      await client.schedule.create(def);
+      results.push({ scheduleId: def.scheduleId, created: true });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(def.scheduleId).update((prev) => ({
+        ...prev,
+        spec: def.spec,
+        action: def.action,
+        policies: { ...prev.policies, ...def.policies },
+      }));
+      results.push({ scheduleId: def.scheduleId, created: false });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,67 @@
+// actionApproval: one workflow per action that needs an operator. It waits for an `approve` or
+// `reject` signal (operator + reason) until the deadline, then executes the action once, or records it
+// as rejected or expired. Signals can come from the api, the Temporal CLI or the Web UI:
+//   temporal workflow signal --workflow-id approval-<actionId> --name approve \
+//     --input '{"operator":"alice","reason":"checked the customer"}'
+import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, log } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  approvalStateQuery,
+  approveSignal,
+  rejectSignal,
+  type ApprovalDecision,
+  type ApprovalInput,
+  type ApprovalState,
+} from './definitions';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'] },
+  summary: 'Approval bookkeeping / execution of the approved action',
+});
+
+function validDecision(d: unknown): d is ApprovalDecision {
+  const x = d as ApprovalDecision | undefined;
+  return !!x && typeof x.operator === 'string' && x.operator.trim().length > 0 && typeof x.reason === 'string';
+}
+
+export async function actionApproval(input: ApprovalInput): Promise<ApprovalState> {
+  if (!input || typeof input.actionId !== 'string' || !input.actionId || typeof input.cycleId !== 'string') {
+    throw ApplicationFailure.nonRetryable('Invalid approval input: actionId and cycleId are required', 'ValidationError');
+  }
+  if (typeof input.timeoutSeconds !== 'number' || !(input.timeoutSeconds > 0) || Number.isNaN(Date.parse(input.deadline))) {
+    throw ApplicationFailure.nonRetryable('Invalid approval input: timeoutSeconds must be > 0 and deadline an ISO time', 'ValidationError');
+  }
+  const state: ApprovalState = { actionId: input.actionId, status: 'pending', deadline: input.deadline };
+  let decision: { approve: boolean; by: ApprovalDecision } | undefined;
+  const onSignal = (approve: boolean) => (d: ApprovalDecision) => {
+    if (decision) return; // the first decision wins; later ones are ignored
+    if (!validDecision(d)) {
+      log.warn('Ignoring an approval signal without operator/reason', { actionId: input.actionId });
+      return;
+    }
+    decision = { approve, by: { operator: d.operator.trim(), reason: d.reason } };
+  };
+  setHandler(approveSignal, onSignal(true));
+  setHandler(rejectSignal, onSignal(false));
+  setHandler(approvalStateQuery, () => state);
+
+  await acts.openApproval(input);
+  setCurrentDetails(`Waiting for approve/reject of action ${input.actionId} until ${input.deadline}`);
+  const decided = await condition(() => decision !== undefined, input.timeoutSeconds * 1000);
+
+  if (!decided || !decision) {
+    state.status = 'expired';
+    await acts.resolveApproval({ actionId: input.actionId, status: 'expired', operator: null, reason: 'deadline passed without a decision' });
+  } else if (!decision.approve) {
+    Object.assign(state, { status: 'rejected', decidedBy: decision.by.operator, reason: decision.by.reason });
+    await acts.resolveApproval({ actionId: input.actionId, status: 'rejected', operator: decision.by.operator, reason: decision.by.reason });
+  } else {
+    Object.assign(state, { status: 'approved', decidedBy: decision.by.operator, reason: decision.by.reason });
+    await acts.resolveApproval({ actionId: input.actionId, status: 'approved', operator: decision.by.operator, reason: decision.by.reason });
+    const result = await acts.executeApprovedAction({ actionId: input.actionId, operator: decision.by.operator, reason: decision.by.reason });
+    state.status = result.status === 'executed' ? 'executed' : 'failed';
+  }
+  setCurrentDetails(`Action ${input.actionId}: ${state.status}${state.decidedBy ? ` by ${state.decidedBy}` : ''}`);
+  return state;
+}
