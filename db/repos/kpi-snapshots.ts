@@ -1,0 +1,47 @@
+// engine.kpi_snapshots: the KPI values a cycle measured (one row per KPI per cycle).
+import type { Knex } from 'knex';
+import type { KpiName, KpiResult, KpiStatus } from '../../engine/types';
+
+type Queryable = Knex | Knex.Transaction;
+
+/** Idempotent per (cycle, KPI): a retried analyze activity rewrites the same rows. */
+export async function saveKpiSnapshots(db: Queryable, cycleId: string, computedAt: Date, kpis: KpiResult[]): Promise<void> {
+  if (!kpis.length) return;
+  await db('engine.kpi_snapshots')
+    .insert(
+      kpis.map((k) => ({
+        cycle_id: cycleId,
+        name: k.name,
+        value: k.value,
+        target: k.target,
+        sample_size: k.sampleSize,
+        interval_low: k.interval?.[0] ?? null,
+        interval_high: k.interval?.[1] ?? null,
+        status: k.status,
+        details: JSON.stringify(k.details),
+        computed_at: computedAt,
+      })),
+    )
+    .onConflict(['cycle_id', 'name'])
+    .merge();
+}
+
+export interface KpiSnapshot extends KpiResult {
+  cycleId: string;
+  computedAt: string;
+}
+
+export async function kpiSnapshotsOf(db: Queryable, cycleId: string): Promise<KpiSnapshot[]> {
+  const rows = await db('engine.kpi_snapshots').where({ cycle_id: cycleId }).orderBy('id');
+  return rows.map((r: Record<string, any>) => ({
+    cycleId: r.cycle_id,
+    name: r.name as KpiName,
+    value: r.value,
+    target: r.target,
+    sampleSize: r.sample_size,
+    interval: r.interval_low == null || r.interval_high == null ? null : [r.interval_low, r.interval_high],
+    status: r.status as KpiStatus,
+    details: r.details,
+    computedAt: new Date(r.computed_at).toISOString(),
+  }));
+}
