@@ -8,6 +8,8 @@ const thresholds: Record<string, number> = {
   'gate.healing': 0.75,
   'kpi.min_sample': 30,
   'kpi.gross_margin': 0.8,
+  // The platform's current ML suggestion threshold; the learn/decide phases propose changes to it.
+  'ml.suggestion_threshold': 0.5,
 };
 
 const policies: Record<string, unknown> = {

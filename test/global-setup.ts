@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
@@ -71,7 +71,7 @@ export default async function setup(project: TestProject) {
 
   const bundlePath = path.join(dataDir, 'test', 'workflow-bundle.js');
   fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'workflows', 'index.ts'), logger: undefined });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
   // Write then rename: another suite running at the same time may be loading the previous bundle.
   fs.writeFileSync(`${bundlePath}.${process.pid}`, bundle.code);
   fs.renameSync(`${bundlePath}.${process.pid}`, bundlePath);

@@ -1,0 +1,175 @@
+// The heal, optimize and prevent phases: load findings, KPIs and bounded target rows, let the pure
+// planners turn them into actions, pass every action through the gates and the effect pipeline, and
+// start an approval workflow for each action that needs an operator. The cycle never waits for those.
+import type { Knex } from 'knex';
+import { listActionStats } from '../db/queries/learning';
+import {
+  queryAtRiskUsers,
+  queryChurnSignalUsers,
+  queryOrphanedActiveSubscriptions,
+  queryRecentNonActivatedSignups,
+  queryRetryablePayments,
+  queryUnnormalizedEmails,
+  queryUpgradeCandidates,
+} from '../db/queries/targets';
+import { getPolicies } from '../db/repos/config';
+import { listCycleFindings, listOpenFindings, recordFindings } from '../db/repos/findings';
+import { kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
+import { dataQualityCounts, dataQualityDrift } from '../engine/planning/drift';
+import { planHeal } from '../engine/planning/heal';
+import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
+import { planOptimize } from '../engine/planning/optimize';
+import { planPrevent } from '../engine/planning/prevent';
+import type { SuccessPosteriors } from '../engine/planning/common';
+import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
+import type { CycleContext, PhaseSummary } from './context';
+import type { ActivityDeps } from './deps';
+import { processPlans } from './effects/pipeline';
+import { withPhase } from './phase-record';
+
+type Policies = Awaited<ReturnType<typeof getPolicies>>;
+
+interface PlanningContext {
+  now: Date;
+  policies: Policies;
+  findings: DetectedFinding[];
+  kpis: KpiResult[];
+  posteriors: SuccessPosteriors;
+  cap: (type: ActionType) => number;
+  contactedSince: Date;
+  /** Users an earlier phase of this cycle already planned a message for. */
+  messagedUserIds: string[];
+}
+
+async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningContext> {
+  const now = new Date(ctx.now);
+  const policies = await getPolicies(db);
+  const findings = await listOpenFindings(db);
+  const own = await kpiSnapshotsOf(db, ctx.cycleId);
+  const kpis = own.length ? own : await latestKpiSnapshots(db);
+  const stats = await listActionStats(db);
+  const posteriors: SuccessPosteriors = Object.fromEntries(stats.map((s) => [s.actionType, { alpha: s.alpha, beta: s.beta }]));
+  const caps = policies.type_caps as Record<string, number> & { default: number };
+  const messaged = await db('engine.actions')
+    .where({ cycle_id: ctx.cycleId, target_type: 'user' })
+    .whereIn('type', Object.keys(MESSAGE_TEMPLATES))
+    .pluck('target_id');
+  return {
+    now,
+    policies,
+    findings,
+    kpis,
+    posteriors,
+    cap: (type) => caps[type] ?? caps.default,
+    contactedSince: new Date(now.getTime() - policies.contact_cap.windowDays * 86_400_000),
+    messagedUserIds: messaged,
+  };
+}
+
+/** Plans still waiting for an operator are not planned again: one approval per problem, not one per cycle. */
+async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<ActionPlan[]> {
+  if (!plans.length) return plans;
+  const pending = await db('engine.actions')
+    .where({ status: 'pending_approval' })
+    .whereIn('type', [...new Set(plans.map((p) => p.type))])
+    .select('type', 'target_id');
+  const keys = new Set(pending.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));
+  return plans.filter((p) => !keys.has(`${p.type}\u0000${p.targetId}`));
+}
+
+async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningContext): Promise<ActionPlan[]> {
+  const { now } = pc;
+  switch (phase) {
+    case 'heal':
+      return planHeal({
+        now,
+        findings: pc.findings,
+        kpis: pc.kpis,
+        policy: { maxAttempts: pc.policies.payment_retry.maxAttempts },
+        successPosteriors: pc.posteriors,
+        targets: {
+          retryablePayments: await queryRetryablePayments(db, now, { limit: pc.cap('retry_payment'), maxAttempts: pc.policies.payment_retry.maxAttempts }),
+          orphanedSubscriptions: await queryOrphanedActiveSubscriptions(db, { limit: pc.cap('cancel_orphaned_subscription') }),
+          unnormalizedEmails: await queryUnnormalizedEmails(db, { limit: pc.cap('normalize_email') }),
+          atRiskUsers: await queryAtRiskUsers(db, now, { limit: pc.cap('retention_campaign'), contactedSince: pc.contactedSince }),
+        },
+      });
+    case 'optimize':
+      return planOptimize({
+        findings: pc.findings,
+        kpis: pc.kpis,
+        successPosteriors: pc.posteriors,
+        excludeUserIds: pc.messagedUserIds,
+        targets: {
+          recentSignups: await queryRecentNonActivatedSignups(db, now, { limit: pc.cap('onboarding_nudge'), contactedSince: pc.contactedSince }),
+          atRiskUsers: await queryAtRiskUsers(db, now, { limit: pc.cap('retention_campaign'), contactedSince: pc.contactedSince }),
+          upgradeCandidates: await queryUpgradeCandidates(db, now, { limit: pc.cap('upgrade_offer'), contactedSince: pc.contactedSince }),
+        },
+      });
+    case 'prevent': {
+      const drift = await driftFindings(db, ctx, now);
+      return planPrevent({
+        findings: [...pc.findings, ...drift],
+        successPosteriors: pc.posteriors,
+        excludeUserIds: pc.messagedUserIds,
+        targets: { churnSignals: await queryChurnSignalUsers(db, now, { limit: pc.cap('proactive_retention'), contactedSince: pc.contactedSince }) },
+      });
+    }
+    default:
+      throw new Error(`no planner for phase ${phase}`);
+  }
+}
+
+/** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
+async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
+  const current = await listCycleFindings(db, ctx.cycleId);
+  if (!current.some((f) => f.detector === 'data_quality') && !(await db('engine.kpi_snapshots').where({ cycle_id: ctx.cycleId }).first())) {
+    return []; // this run did not analyze: nothing fresh to compare
+  }
+  const previous = await db('engine.cycles as c')
+    .whereExists(db('engine.kpi_snapshots as k').whereRaw('k.cycle_id = c.id'))
+    .whereNot('c.id', ctx.cycleId)
+    .where('c.logical_now', '<', now)
+    .orderBy('c.logical_now', 'desc')
+    .first('c.id');
+  const asDetected = (rows: Array<DetectedFinding & { cycleEvidence: DetectedFinding['evidence'] }>) =>
+    rows.map((f) => ({ ...f, evidence: f.cycleEvidence }));
+  const prevCounts = previous ? dataQualityCounts(asDetected(await listCycleFindings(db, previous.id))) : null;
+  const drift = dataQualityDrift(dataQualityCounts(asDetected(current)), prevCounts);
+  await recordFindings(db, ctx.cycleId, now, drift, { scope: ['drift'] });
+  return drift;
+}
+
+export async function runActionPhase(deps: ActivityDeps, phase: 'heal' | 'optimize' | 'prevent', ctx: CycleContext): Promise<PhaseSummary> {
+  const { db } = deps;
+  return withPhase(db, ctx, phase, async (progress) => {
+    progress('loading findings, KPIs and targets');
+    const pc = await planningContext(db, ctx);
+    const plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
+    progress(`gating ${plans.length} planned action(s)`);
+    const result = await processPlans(
+      { db, payments: deps.payments, messenger: deps.messenger, now: deps.clock },
+      { cycleId: ctx.cycleId, phase, dryRun: ctx.dryRun, now: pc.now, plans },
+    );
+    progress(`starting ${result.needsApproval.length} approval workflow(s)`);
+    const deadlineHours = pc.policies.approval.deadlineHours;
+    let approvalsStarted = 0;
+    for (const actionId of result.needsApproval) {
+      const deadline = new Date(deps.clock().getTime() + deadlineHours * 3_600_000);
+      const started = await deps.approvals.start({ actionId, cycleId: ctx.cycleId, deadline, timeoutSeconds: deadlineHours * 3600 });
+      if (started.started) approvalsStarted += 1;
+    }
+    return {
+      counts: {
+        planned: plans.length,
+        executed: result.executed.length,
+        dryRun: result.dryRun.length,
+        needsApproval: result.needsApproval.length,
+        approvalsStarted,
+        blocked: result.blocked.length,
+        recommended: result.recommended.length,
+        failed: result.failed.length,
+      },
+    };
+  });
+}

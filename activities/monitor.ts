@@ -1,0 +1,47 @@
+// The monitor's one activity: the cheap health detectors, an alert per critical finding, and whether
+// a self-heal run is worth starting.
+import { HEALTH_SCOPE, runHealthDetectors } from '../db/queries/detectors';
+import { appendAudit } from '../db/repos/audit';
+import { listOpenFindings, recordFindings } from '../db/repos/findings';
+import { healthScore } from '../engine/health';
+import type { CycleContext, PhaseSummary } from './context';
+import type { ActivityDeps } from './deps';
+import { withPhase } from './phase-record';
+
+// Open findings the heal phase knows how to act on: worth a self-heal run when something is critical.
+const HEALABLE_DETECTORS = new Set(['billing', 'orphaned_records', 'data_quality']);
+
+export async function monitorHealth(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): Promise<PhaseSummary & { healthScore: number; healRecommended: boolean }> {
+  const { db } = deps;
+  let healRecommended = false;
+  const summary = await withPhase(db, ctx, 'monitor', async () => {
+    const now = new Date(ctx.now);
+    const detected = await runHealthDetectors(db, now);
+    const recorded = await recordFindings(db, ctx.cycleId, now, detected, { scope: HEALTH_SCOPE });
+    const critical = recorded.findings.filter((f) => f.severity === 'critical' && f.status === 'open');
+    if (critical.length) {
+      await db('engine.alerts')
+        .insert(critical.map((f) => ({ cycle_id: ctx.cycleId, finding_id: f.id, severity: f.severity, message: f.title })))
+        .onConflict(['cycle_id', 'finding_id'])
+        .ignore();
+      for (const f of critical) {
+        await appendAudit(db, {
+          actor: 'engine',
+          cycleId: ctx.cycleId,
+          event: 'alert.raised',
+          target: f.fingerprint,
+          after: { severity: f.severity, title: f.title, evidence: f.evidence },
+          dryRun: ctx.dryRun,
+          dedupeKey: `alert:${ctx.cycleId}:${f.id}`,
+        });
+      }
+    }
+    const open = await listOpenFindings(db);
+    const score = healthScore(open);
+    healRecommended =
+      critical.length > 0 && open.some((f) => HEALABLE_DETECTORS.has(f.detector) && (f.severity === 'critical' || f.severity === 'high'));
+    await db('engine.cycles').where({ id: ctx.cycleId }).update({ health_score: score });
+    return { counts: { findings: detected.length, alerts: critical.length, openFindings: open.length, resolved: recorded.resolved }, healthScore: score };
+  });
+  return { ...summary, healthScore: summary.healthScore ?? 100, healRecommended };
+}

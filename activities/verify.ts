@@ -1,0 +1,45 @@
+// The verify phase: did every executed action respect policy, where do KPIs stand against targets,
+// and did effects meet expectations → alignment score and the cycle's summary.
+import { queryCycleExecutions, type TypeOutcomes } from '../db/queries/learning';
+import { appendAudit } from '../db/repos/audit';
+import { kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
+import { learningsOfCycle } from '../db/repos/learning';
+import { effectsFromOutcomes, verifyAlignment } from '../engine/verify/alignment';
+import type { CycleContext, PhaseSummary } from './context';
+import type { ActivityDeps } from './deps';
+import { withPhase } from './phase-record';
+
+export async function verify(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): Promise<PhaseSummary> {
+  const { db } = deps;
+  return withPhase(db, ctx, 'verify', async () => {
+    const actions = await queryCycleExecutions(db, ctx.cycleId);
+    const ownKpis = await kpiSnapshotsOf(db, ctx.cycleId);
+    const kpis = ownKpis.length ? ownKpis : await latestKpiSnapshots(db);
+    const outcomes = (await learningsOfCycle(db, ctx.cycleId)).action_outcomes?.payload as { byType: Record<string, TypeOutcomes> } | undefined;
+    const effects = effectsFromOutcomes(outcomes?.byType ?? {});
+    const result = verifyAlignment({ actions, kpis, effects });
+    const statusCounts = await db('engine.actions').where({ cycle_id: ctx.cycleId }).groupBy('status').select('status').count({ n: '*' });
+    const summary = {
+      text: result.summary,
+      alignmentScore: result.alignmentScore,
+      violations: result.violations,
+      kpis: result.kpiSummary,
+      effects: result.effects,
+      actions: Object.fromEntries(statusCounts.map((r: Record<string, any>) => [r.status, Number(r.n)])),
+    };
+    await db('engine.cycles').where({ id: ctx.cycleId }).update({ alignment_score: result.alignmentScore, summary: JSON.stringify(summary) });
+    await appendAudit(db, {
+      actor: 'engine',
+      cycleId: ctx.cycleId,
+      event: 'phase.verify',
+      target: ctx.cycleId,
+      after: { alignmentScore: result.alignmentScore, violations: result.violations.length, summary: result.summary },
+      dryRun: ctx.dryRun,
+      dedupeKey: `phase.verify:${ctx.cycleId}`,
+    });
+    return {
+      counts: { executedChecked: result.executed, compliant: result.compliant, violations: result.violations.length },
+      alignmentScore: result.alignmentScore,
+    };
+  });
+}

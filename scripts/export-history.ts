@@ -1,0 +1,26 @@
+// `npx tsx scripts/export-history.ts <workflowId> <name>`: saves a finished workflow's history to
+// test/replay/histories/<name>.json, where the replay test checks that today's workflow code still
+// replays it. Record one whenever a workflow changes shape on purpose (and keep the old ones).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { repoRoot } from './lib/paths';
+import { loadDevConfig } from './lib/dev-config';
+
+const [workflowId, name] = process.argv.slice(2);
+if (!workflowId || !name || !/^[a-z0-9-]+$/.test(name)) {
+  console.error('usage: npx tsx scripts/export-history.ts <workflowId> <name: lower-case letters, digits, dashes>');
+  process.exit(2);
+}
+const cfg = loadDevConfig();
+const address = process.env.TEMPORAL_ADDRESS ?? `${cfg.server.ip}:${cfg.server.grpcPort}`;
+const connection = await Connection.connect({ address });
+try {
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace });
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const file = path.join(repoRoot, 'test', 'replay', 'histories', `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(history, null, 1));
+  console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);
+} finally {
+  await connection.close();
+}
