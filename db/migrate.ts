@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as appSchema from '../migrations/20261125000001_app_schema';
 import * as engineSchema from '../migrations/20261125000002_engine_schema';
 import * as defaultConfig from '../migrations/20261125000003_default_config';
+import * as actionPriors from '../migrations/20261125000004_action_priors';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '20261125000001_app_schema': appSchema,
   '20261125000002_engine_schema': engineSchema,
   '20261125000003_default_config': defaultConfig,
+  '20261125000004_action_priors': actionPriors,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -15,7 +15,8 @@ const thresholds: Record<string, number> = {
 const policies: Record<string, unknown> = {
   live_mode: { enabled: false },
   kill_switch: { enabled: false },
-  type_caps: { default: 500 },
+  // Messages need an operator until their response rates are learned: keep those queues reviewable.
+  type_caps: { default: 500, onboarding_nudge: 50, retention_campaign: 50, upgrade_offer: 50, proactive_retention: 50 },
   contact_cap: { maxMessages: 1, windowDays: 7 },
   quiet_hours: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
   circuit_breaker: { failures: 5, windowMinutes: 60 },

@@ -4,15 +4,17 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { SA_CYCLE_KIND, SA_TRIGGER, SCHEDULE_IDS } from '../workflows/definitions';
 
-export function scheduleDefinitions(taskQueue: string): ScheduleOptions[] {
+export type ScheduleIds = { cycle: string; monitor: string };
+
+export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDULE_IDS): ScheduleOptions[] {
   return [
     {
-      scheduleId: SCHEDULE_IDS.cycle,
+      scheduleId: ids.cycle,
       spec: { calendars: [{ comment: 'every 4 hours at :00', hour: { start: 0, end: 23, step: 4 }, minute: 0 }] },
       action: {
         type: 'startWorkflow',
         workflowType: 'autonomousCycle',
-        workflowId: 'scheduled-cycle',
+        workflowId: `${ids.cycle}-run`,
         taskQueue,
         args: [{ trigger: 'schedule', requestedBy: 'schedule' }],
         typedSearchAttributes: [
@@ -25,12 +27,12 @@ export function scheduleDefinitions(taskQueue: string): ScheduleOptions[] {
       state: { note: 'Floyo autonomous cycle, every 4 hours at :00' },
     },
     {
-      scheduleId: SCHEDULE_IDS.monitor,
+      scheduleId: ids.monitor,
       spec: { calendars: [{ comment: 'every hour at :30', hour: { start: 0, end: 23 }, minute: 30 }] },
       action: {
         type: 'startWorkflow',
         workflowType: 'monitorAndRespond',
-        workflowId: 'scheduled-monitor',
+        workflowId: `${ids.monitor}-run`,
         taskQueue,
         args: [{ trigger: 'schedule', requestedBy: 'schedule' }],
         typedSearchAttributes: [
@@ -45,9 +47,10 @@ export function scheduleDefinitions(taskQueue: string): ScheduleOptions[] {
   ];
 }
 
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<Array<{ scheduleId: string; created: boolean }>> {
+/** `ids` lets tests use schedules of their own instead of the shared ones. */
+export async function ensureSchedules(client: Client, taskQueue: string, ids: ScheduleIds = SCHEDULE_IDS): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const results: Array<{ scheduleId: string; created: boolean }> = [];
-  for (const def of scheduleDefinitions(taskQueue)) {
+  for (const def of scheduleDefinitions(taskQueue, ids)) {
     try {
       await client.schedule.create(def);
       results.push({ scheduleId: def.scheduleId, created: true });
