@@ -1,0 +1,84 @@
+// Schedules on the real dev server: created when the worker starts, updated (not duplicated) when it
+// starts again, and a trigger starts a run. Uses schedule ids of its own so a running `npm start`
+// keeps its schedules.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { seedDemoData } from '../../scripts/seed/generate';
+import { ensureSchedules } from '../../worker/schedules';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { startTestWorker, type TestWorker } from '../helpers/temporal';
+
+let t: TestDb;
+let w: TestWorker;
+const ids = { cycle: `test-cycle-${process.pid}-${Date.now()}`, monitor: `test-monitor-${process.pid}-${Date.now()}` };
+
+beforeAll(async () => {
+  t = await createTestDb('schedules');
+  await seedDemoData(t.db, { users: 500, seed: 3, now: new Date() });
+  w = await startTestWorker(t.db, { label: 'schedules' });
+});
+afterAll(async () => {
+  for (const id of Object.values(ids)) await w.client.schedule.getHandle(id).delete().catch(() => undefined);
+  await w?.shutdown();
+  await t?.drop();
+});
+
+describe('schedules', () => {
+  it('are created at worker start with the cadence, overlap policy and dry-run input of DESIGN.md', async () => {
+    expect(await ensureSchedules(w.client, w.taskQueue, ids)).toEqual([
+      { scheduleId: ids.cycle, created: true },
+      { scheduleId: ids.monitor, created: true },
+    ]);
+    const cycle = await w.client.schedule.getHandle(ids.cycle).describe();
+    expect(cycle.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 0, end: 0, step: 1 }], hour: [{ start: 0, end: 23, step: 4 }] });
+    expect(cycle.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(cycle.action).toMatchObject({ type: 'startWorkflow', workflowType: 'autonomousCycle', taskQueue: w.taskQueue });
+    // No dryRun in the input: the run follows the live_mode policy, which is off by default.
+    expect(cycle.action.type === 'startWorkflow' && cycle.action.args).toEqual([{ trigger: 'schedule', requestedBy: 'schedule' }]);
+    const monitor = await w.client.schedule.getHandle(ids.monitor).describe();
+    expect(monitor.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(monitor.action).toMatchObject({ workflowType: 'monitorAndRespond' });
+  });
+
+  it('are updated, not duplicated, when the worker starts again, and stay paused if an operator paused them', async () => {
+    await w.client.schedule.getHandle(ids.monitor).pause('maintenance');
+    expect(await ensureSchedules(w.client, w.taskQueue, ids)).toEqual([
+      { scheduleId: ids.cycle, created: false },
+      { scheduleId: ids.monitor, created: false },
+    ]);
+    expect((await w.client.schedule.getHandle(ids.monitor).describe()).state.paused).toBe(true);
+    await w.client.schedule.getHandle(ids.monitor).unpause();
+  });
+
+  it('a trigger starts a dry-run cycle that completes', async () => {
+    const handle = w.client.schedule.getHandle(ids.cycle);
+    await handle.trigger();
+    let runId: string | undefined;
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i++) {
+      const d = await handle.describe();
+      workflowId = d.info.recentActions.at(-1)?.action.workflow.workflowId;
+      runId = d.info.recentActions.at(-1)?.action.workflow.firstExecutionRunId;
+      if (!workflowId) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(workflowId).toMatch(new RegExp(`^${ids.cycle}-run`));
+    const result = await w.client.workflow.getHandle(workflowId!, runId).result();
+    expect(result).toMatchObject({ kind: 'cycle', dryRun: true });
+    const row = await t.db('engine.cycles').where({ id: workflowId }).first();
+    expect(row).toMatchObject({ trigger: 'schedule', dry_run: true, status: 'completed' });
+  });
+
+  it('the monitor runs the health detectors and records the run', async () => {
+    const handle = w.client.schedule.getHandle(ids.monitor);
+    await handle.trigger();
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i++) {
+      workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId;
+      if (!workflowId) await new Promise((r) => setTimeout(r, 200));
+    }
+    const result = await w.client.workflow.getHandle(workflowId!).result();
+    expect(result).toMatchObject({ kind: 'monitor', dryRun: true });
+    expect(typeof result.healthScore).toBe('number');
+    expect(await t.db('engine.cycle_phases').where({ cycle_id: workflowId, name: 'monitor', status: 'completed' }).first()).toBeTruthy();
+  });
+});
