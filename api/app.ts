@@ -1,0 +1,97 @@
+// The Fastify app (fastify/demo style): plugins, routes and one error handler. server.ts listens;
+// tests call buildApp and use app.inject.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Knex } from 'knex';
+import type { Client } from '@temporalio/client';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { problemErrorHandler, problemNotFoundHandler } from './error-handler';
+import { HttpProblem } from './problem';
+import { authenticate, authPlugin } from './plugins/auth';
+import { docsPlugin } from './plugins/docs';
+import { knexPlugin } from './plugins/knex';
+import { metricsPlugin } from './plugins/metrics';
+import { temporalPlugin } from './plugins/temporal';
+import { approvalRoutes } from './routes/approvals';
+import { configRoutes } from './routes/config';
+import { cycleRoutes } from './routes/cycles';
+import { insightRoutes } from './routes/insights';
+import { mlRoutes } from './routes/ml';
+import { opsRoutes } from './routes/ops';
+import { runRoutes } from './routes/runs';
+import { scheduleRoutes } from './routes/schedules';
+import { systemStateRoutes } from './routes/system-state';
+
+export interface AppDeps {
+  db: Knex;
+  temporal: { client: Client; namespace: string; taskQueue: string };
+  logger?: boolean | FastifyServerOptions['logger'];
+  /** Temporal Web UI base URL, for links in responses. */
+  uiUrl?: string | null;
+  /** Provisioned (upserted) as an admin key at start: ENGINE_BOOTSTRAP_ADMIN_KEY. */
+  bootstrapAdminKey?: string;
+  /** What the app closes on close: the db and/or the Temporal connection it was handed (default: neither). */
+  owns?: { db?: boolean; temporal?: boolean };
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Ids arrive in paths; anything longer is not ours and would only bloat logs.
+    routerOptions: { maxParamLength: 200 },
+    bodyLimit: 256 * 1024,
+    // Router-level errors (malformed %-encoding, over-long path parameters) get the same problem shape.
+    frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemErrorHandler);
+  app.setNotFoundHandler(problemNotFoundHandler);
+
+  // `curl -d '{"dry_run": true}'` (the seed's documented call) sends form encoding with a JSON body:
+  // accept JSON there too, and say clearly what to send otherwise.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body).trim();
+    if (text === '') return done(null, undefined);
+    if (!text.startsWith('{')) {
+      return done(new HttpProblem(415, 'Form-encoded bodies are not supported: send JSON with Content-Type: application/json.', { slug: 'unsupported-media-type' }), undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new HttpProblem(400, `The request body is not valid JSON: ${(err as Error).message}`, { slug: 'malformed-json', title: 'Malformed JSON' }), undefined);
+    }
+  });
+
+  await app.register(knexPlugin, { db: deps.db, destroyOnClose: deps.owns?.db ?? false });
+  await app.register(temporalPlugin, {
+    temporal: { ...deps.temporal, uiUrl: deps.uiUrl ?? null },
+    closeOnClose: deps.owns?.temporal ?? false,
+  });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, { bootstrapAdminKey: deps.bootstrapAdminKey });
+  await app.register(docsPlugin);
+
+  // Public: health and metrics (and /docs, registered above).
+  await app.register(opsRoutes);
+
+  // Everything under /api needs an API key; each route states the role it needs.
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authenticate);
+      await api.register(runRoutes, { prefix: '/autonomous' });
+      await api.register(systemStateRoutes, { prefix: '/autonomous' });
+      await api.register(cycleRoutes, { prefix: '/autonomous' });
+      await api.register(insightRoutes, { prefix: '/autonomous' });
+      await api.register(approvalRoutes, { prefix: '/autonomous' });
+      await api.register(scheduleRoutes, { prefix: '/autonomous' });
+      await api.register(configRoutes, { prefix: '/autonomous' });
+      await api.register(mlRoutes, { prefix: '/ml' });
+    },
+    { prefix: '/api' },
+  );
+
+  return app;
+}

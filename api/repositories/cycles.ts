@@ -1,0 +1,97 @@
+// Reads of engine.cycles and engine.cycle_phases for the cycle routes and system-state.
+import type { Knex } from 'knex';
+
+export interface CycleRow {
+  cycleId: string;
+  runId: string | null;
+  kind: string;
+  trigger: string;
+  requestedBy: string | null;
+  dryRun: boolean;
+  phases: string[];
+  status: string;
+  logicalNow: string;
+  startedAt: string;
+  finishedAt: string | null;
+  healthScore: number | null;
+  alignmentScore: number | null;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+}
+
+export interface PhaseRow {
+  name: string;
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counts: Record<string, unknown>;
+}
+
+const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
+
+function toCycle(r: Record<string, any>): CycleRow {
+  return {
+    cycleId: r.id,
+    runId: r.run_id ?? null,
+    kind: r.kind,
+    trigger: r.trigger,
+    requestedBy: r.requested_by ?? null,
+    dryRun: Boolean(r.dry_run),
+    phases: r.phases ?? [],
+    status: r.status,
+    logicalNow: iso(r.logical_now)!,
+    startedAt: iso(r.started_at)!,
+    finishedAt: iso(r.finished_at),
+    healthScore: r.health_score ?? null,
+    alignmentScore: r.alignment_score ?? null,
+    summary: r.summary ?? null,
+    error: r.error ?? null,
+  };
+}
+
+export async function listCycles(
+  db: Knex,
+  q: { limit: number; offset: number; status?: string; kind?: string },
+): Promise<{ items: CycleRow[]; total: number }> {
+  const filtered = () => {
+    const b = db('engine.cycles');
+    if (q.status) b.where({ status: q.status });
+    if (q.kind) b.where({ kind: q.kind });
+    return b;
+  };
+  const [rows, count] = await Promise.all([
+    filtered().orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit).offset(q.offset),
+    filtered().count({ n: '*' }).first(),
+  ]);
+  return { items: rows.map(toCycle), total: Number((count as { n: number } | undefined)?.n ?? 0) };
+}
+
+export async function getCycle(db: Knex, cycleId: string): Promise<CycleRow | null> {
+  const row = await db('engine.cycles').where({ id: cycleId }).first();
+  return row ? toCycle(row) : null;
+}
+
+/** The cycle's phases in its planned order; phases not started yet are `pending`. */
+export async function cyclePhases(db: Knex, cycle: Pick<CycleRow, 'cycleId' | 'phases'>): Promise<PhaseRow[]> {
+  const rows = await db('engine.cycle_phases').where({ cycle_id: cycle.cycleId }).orderBy('started_at');
+  const byName = new Map<string, PhaseRow>(
+    rows.map((r: Record<string, any>) => [
+      r.name,
+      { name: r.name, status: r.status, startedAt: iso(r.started_at), finishedAt: iso(r.finished_at), counts: r.counts ?? {} },
+    ]),
+  );
+  const planned: PhaseRow[] = cycle.phases.map((name) => byName.get(name) ?? { name, status: 'pending', startedAt: null, finishedAt: null, counts: {} });
+  // Phases recorded but not planned (should not happen) are still shown rather than hidden.
+  const extra = [...byName.values()].filter((p) => !cycle.phases.includes(p.name));
+  return [...planned, ...extra];
+}
+
+/** The cycle whose `phase` completed most recently, or null. */
+export async function latestCycleWithCompletedPhase(db: Knex, phase: string): Promise<CycleRow | null> {
+  const row = await db('engine.cycles as c')
+    .join('engine.cycle_phases as p', 'p.cycle_id', 'c.id')
+    .where({ 'p.name': phase, 'p.status': 'completed' })
+    .orderBy([{ column: 'p.finished_at', order: 'desc' }, { column: 'c.started_at', order: 'desc' }])
+    .first('c.*');
+  return row ? toCycle(row) : null;
+}

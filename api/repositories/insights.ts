@@ -1,0 +1,10 @@
+// The api's view of what the learn phase recorded: each action type's success posterior with the
+// mean and lower bound the confidence gates use (db/queries/learning.ts owns the reads).
+import type { Knex } from 'knex';
+import { listActionStats } from '../../db/queries/learning';
+import { lowerBound, mean } from '../../engine/stats/beta';
+
+export async function actionStatsWithBounds(db: Knex) {
+  const rows = await listActionStats(db);
+  return rows.map((r) => ({ ...r, mean: mean(r), lowerBound: lowerBound(r) }));
+}

@@ -1,0 +1,116 @@
+// /api/ml: how users respond to the platform's ML suggestions, computed now from app.suggestions by
+// db/queries/learning.ts (adoption by confidence, calibration and quality, the utility-maximizing
+// display threshold). Read-only: a threshold change is only ever proposed here.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { suggestionFeedback } from '../../db/queries/learning';
+import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-threshold';
+import { requireRole } from '../plugins/auth';
+import { latestThresholdValue } from '../repositories/thresholds';
+import { problems } from '../schemas/common';
+import { MlFeedbackSchema, MlQualitySchema, MlScopeQuery, MlThresholdsSchema, OptimizeThresholdsQuery } from '../schemas/ml';
+
+function scopeOf(q: { since?: string; modelVersion?: string }) {
+  return { shownSince: q.since ? new Date(q.since) : null, modelVersion: q.modelVersion ?? null };
+}
+
+export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
+  const viewer = { onRequest: requireRole('viewer') };
+
+  app.get(
+    '/feedback',
+    {
+      ...viewer,
+      schema: {
+        tags: ['ml'],
+        summary: 'Suggestion adoption by confidence',
+        description: 'Resolved suggestions (applied or dismissed) and adoption per confidence decile with Wilson intervals. Role: viewer.',
+        querystring: MlScopeQuery,
+        response: { 200: MlFeedbackSchema, ...problems(403) },
+      },
+    },
+    async (request) => {
+      const now = new Date();
+      const a = await suggestionFeedback(app.knex, now, scopeOf(request.query));
+      return {
+        computedAt: now.toISOString(),
+        scope: a.scope,
+        resolved: a.resolved,
+        applied: a.applied,
+        dismissed: a.dismissed,
+        adoptionRate: a.adoptionRate,
+        invalidConfidence: a.invalidConfidence,
+        buckets: a.buckets,
+      };
+    },
+  );
+
+  app.get(
+    '/suggestion-quality',
+    {
+      ...viewer,
+      schema: {
+        tags: ['ml'],
+        summary: 'Suggestion quality and calibration',
+        description: 'Quality score (mean confidence of applied − of dismissed), ECE, Brier score and reliability per decile. Role: viewer.',
+        querystring: MlScopeQuery,
+        response: { 200: MlQualitySchema, ...problems(403) },
+      },
+    },
+    async (request) => {
+      const now = new Date();
+      const a = await suggestionFeedback(app.knex, now, scopeOf(request.query));
+      return {
+        computedAt: now.toISOString(),
+        scope: a.scope,
+        resolved: a.resolved,
+        quality: a.quality,
+        calibration: a.calibration,
+        reliability: a.buckets.map((b) => ({ label: b.label, n: b.n, meanConfidence: b.meanConfidence, adoptionRate: b.adoptionRate, calibrationGap: b.calibrationGap })),
+      };
+    },
+  );
+
+  app.get(
+    '/optimize-thresholds',
+    {
+      ...viewer,
+      schema: {
+        tags: ['ml'],
+        summary: 'Recommended suggestion confidence threshold',
+        description:
+          'The display threshold that maximizes expected utility over the observed suggestions, every candidate\'s utility, and the ' +
+          'decision the engine would propose. Nothing is changed. Role: viewer.',
+        querystring: OptimizeThresholdsQuery,
+        response: { 200: MlThresholdsSchema, ...problems(403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const now = new Date();
+      const currentThreshold = q.currentThreshold ?? (await latestThresholdValue(app.knex, ML_THRESHOLD_NAME));
+      const a = await suggestionFeedback(app.knex, now, {
+        ...scopeOf(q),
+        dismissCost: q.dismissCost,
+        minResolved: q.minResolved,
+        currentThreshold,
+      });
+      const t = a.threshold;
+      return {
+        computedAt: now.toISOString(),
+        scope: a.scope,
+        currentThreshold,
+        recommended: t.recommended,
+        reason: t.reason,
+        dismissCost: t.dismissCost,
+        breakEvenConfidence: t.breakEvenConfidence,
+        minResolved: t.minResolved,
+        sampleSize: t.sampleSize,
+        utility: t.utility,
+        candidates: t.candidates,
+        current: t.current,
+        recommendedCandidate: t.recommendedCandidate,
+        proposal: decideMlThreshold(a),
+      };
+    },
+  );
+};

@@ -1,0 +1,81 @@
+// Responses of the state routes: system-state (DESIGN.md §9 contract), decisions, learning and
+// optimization opportunities.
+import { z } from 'zod';
+import { KPI_NAMES } from '../../engine/types';
+import { ActionSchema, FindingSchema, IsoDate, JsonRecord } from './common';
+
+export const KpiSchema = z
+  .object({
+    name: z.enum(KPI_NAMES),
+    value: z.number().nullable(),
+    target: z.number(),
+    sampleSize: z.number().int(),
+    interval: z.tuple([z.number(), z.number()]).nullable().describe('95% interval (Wilson for rates)'),
+    status: z.enum(['ok', 'below_target', 'insufficient_data']),
+    details: JsonRecord,
+  })
+  .meta({ id: 'Kpi' });
+
+export const SystemStateSchema = z
+  .object({
+    cycleId: z.string().describe('The latest cycle that completed its analyze phase'),
+    kind: z.string(),
+    dryRun: z.boolean(),
+    cycleStatus: z.string(),
+    computedAt: IsoDate.describe('The logical now of the KPI windows (DESIGN.md §5)'),
+    healthScore: z.number().nullable(),
+    alignmentScore: z.number().nullable(),
+    kpis: z.array(KpiSchema),
+    issues: z.array(FindingSchema).describe('Open issue findings'),
+    opportunities: z.array(FindingSchema).describe('Open opportunity findings'),
+    recommendations: z.array(ActionSchema).describe('That cycle\'s recommendation-mode actions and actions awaiting approval, most confident first'),
+    recommendationsTotal: z.number().int(),
+  })
+  .meta({ id: 'SystemState' });
+
+export const DecisionsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    kind: z.string().min(1).max(60).optional().describe('resource_allocation | feature_prioritization | pricing | ml_threshold'),
+  })
+  .strict();
+
+export const DecisionSchema = z.object({
+  id: z.number().int(),
+  cycleId: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  rationale: z.string(),
+  confidence: z.number(),
+  payload: z.unknown(),
+  createdAt: IsoDate,
+});
+
+export const DecisionListSchema = z.object({ items: z.array(DecisionSchema) }).meta({ id: 'DecisionList' });
+
+export const ActionStatSchema = z.object({
+  actionType: z.string(),
+  alpha: z.number(),
+  beta: z.number(),
+  successes: z.number().int(),
+  failures: z.number().int(),
+  mean: z.number().describe('Posterior mean success rate'),
+  lowerBound: z.number().describe('5% quantile of the posterior (lower end of the 90% credible interval)'),
+  updatedAt: IsoDate,
+});
+
+export const LearningSchema = z
+  .object({
+    learnings: z.array(z.object({ id: z.number().int(), cycleId: z.string(), kind: z.string(), payload: z.unknown(), createdAt: IsoDate })),
+    actionStats: z.array(ActionStatSchema),
+  })
+  .meta({ id: 'Learning' });
+
+export const OpportunitiesSchema = z
+  .object({
+    opportunities: z.array(FindingSchema),
+    cycleId: z.string().nullable().describe('The latest cycle that completed its optimize phase'),
+    plannedActions: z.array(ActionSchema),
+    plannedActionsTotal: z.number().int(),
+  })
+  .meta({ id: 'OptimizationOpportunities' });

@@ -1,0 +1,106 @@
+// Starting the cycle-like workflows from the api: their ids, search attributes and Web UI summary,
+// and how a Temporal execution status maps onto the api's cycle status.
+import crypto from 'node:crypto';
+import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
+import type { Phase } from '../../engine/types';
+import { SA_CYCLE_KIND, SA_DRY_RUN, SA_TRIGGER, type CycleInput, type CycleKind } from '../../workflows/definitions';
+
+export type CycleWorkflowType = 'autonomousCycle' | 'autoRemediate' | 'selfOptimize' | 'selfHeal' | 'monitorAndRespond';
+
+export interface CycleWorkflowSpec {
+  workflowType: CycleWorkflowType;
+  kind: CycleKind;
+  idPrefix: string;
+  label: string;
+}
+
+export const CYCLE_WORKFLOWS: Record<CycleWorkflowType, CycleWorkflowSpec> = {
+  autonomousCycle: { workflowType: 'autonomousCycle', kind: 'cycle', idPrefix: 'cycle', label: 'autonomous cycle' },
+  autoRemediate: { workflowType: 'autoRemediate', kind: 'auto_remediate', idPrefix: 'auto-remediate', label: 'auto-remediation' },
+  selfOptimize: { workflowType: 'selfOptimize', kind: 'self_optimize', idPrefix: 'self-optimize', label: 'self-optimization' },
+  selfHeal: { workflowType: 'selfHeal', kind: 'self_heal', idPrefix: 'self-heal', label: 'self-heal' },
+  monitorAndRespond: { workflowType: 'monitorAndRespond', kind: 'monitor', idPrefix: 'monitor', label: 'monitor and respond' },
+};
+
+/** `<prefix>-<yyyyMMddTHHmmss>-<6 random base36>` (UTC): sortable by start time, unique across api processes. */
+export function newWorkflowId(prefix: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '');
+  const random = crypto.randomInt(36 ** 6).toString(36).padStart(6, '0');
+  return `${prefix}-${stamp}-${random}`;
+}
+
+export interface StartCycleRequest {
+  dryRun: boolean;
+  requestedBy: string;
+  phases?: Phase[];
+}
+
+export interface StartedCycle {
+  cycleId: string;
+  runId: string;
+  workflowType: CycleWorkflowType;
+  kind: CycleKind;
+  dryRun: boolean;
+}
+
+const START_DEADLINE_MS = 10_000;
+
+export async function startCycleWorkflow(
+  client: Client,
+  taskQueue: string,
+  spec: CycleWorkflowSpec,
+  req: StartCycleRequest,
+): Promise<StartedCycle> {
+  const workflowId = newWorkflowId(spec.idPrefix);
+  const input: CycleInput = { dryRun: req.dryRun, trigger: 'api', requestedBy: req.requestedBy };
+  if (req.phases) input.phases = req.phases;
+  const mode = req.dryRun ? 'Dry-run' : 'LIVE';
+  const handle = await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+    client.workflow.start(spec.workflowType, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: SA_CYCLE_KIND, value: spec.kind },
+        { key: SA_DRY_RUN, value: req.dryRun },
+        { key: SA_TRIGGER, value: 'api' },
+      ],
+      staticSummary: `${mode} ${spec.label} requested by ${req.requestedBy} via the api`,
+      staticDetails: [
+        `**${mode} ${spec.label}**`,
+        `- requested by: \`${req.requestedBy}\` (api)`,
+        `- phases: ${req.phases ? req.phases.join(' → ') : 'all of this workflow\'s phases'}`,
+        `- follow it: \`GET /api/autonomous/cycles/${workflowId}\``,
+      ].join('\n'),
+    }),
+  );
+  return { cycleId: workflowId, runId: handle.firstExecutionRunId, workflowType: spec.workflowType, kind: spec.kind, dryRun: req.dryRun };
+}
+
+export type CycleStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
+
+/** The api's cycle status for a Temporal execution status; null when Temporal does not know better. */
+export function cycleStatusFromTemporal(status: WorkflowExecutionStatusName): CycleStatus | null {
+  switch (status) {
+    case 'RUNNING':
+    case 'PAUSED':
+      return 'running';
+    case 'COMPLETED':
+    case 'CONTINUED_AS_NEW':
+      return 'completed';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELLED':
+      return 'canceled';
+    case 'TERMINATED':
+      return 'terminated';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    default:
+      return null;
+  }
+}
+
+export function temporalUiLink(uiUrl: string | null, namespace: string, workflowId: string): string | null {
+  return uiUrl ? `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+}
