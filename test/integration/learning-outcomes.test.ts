@@ -83,6 +83,8 @@ beforeAll(async () => {
       outcome_measured_at: a.outcome ? d(T + 2 * DAY) : null,
     })),
   );
+  // Start from known posteriors only, not the migration's priors.
+  await db('engine.action_stats').del();
   await db('engine.action_stats').insert({ action_type: 'retry_payment', alpha: 5, beta: 3, successes: 4, failures: 2 });
 
   const pay = (id: number, status: string) => ({ id, subscription_id: 1, amount_cents: 2900, status, attempted_at: d(T), attempt_count: 2 });
