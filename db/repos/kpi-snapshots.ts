@@ -45,3 +45,9 @@ export async function kpiSnapshotsOf(db: Queryable, cycleId: string): Promise<Kp
     computedAt: new Date(r.computed_at).toISOString(),
   }));
 }
+
+/** The KPIs of the newest cycle that measured any. */
+export async function latestKpiSnapshots(db: Queryable): Promise<KpiSnapshot[]> {
+  const latest = await db('engine.kpi_snapshots').orderBy([{ column: 'computed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('cycle_id');
+  return latest ? kpiSnapshotsOf(db, latest.cycle_id) : [];
+}
