@@ -1,0 +1,139 @@
+// The approval side of the safety model (DESIGN.md §3, §7): an action below its confidence gate waits for
+// an operator in engine.approvals; the actionApproval workflow opens the row, records the decision, and
+// executes an approved action once through the executor (which re-checks the kill switch and the other
+// execution-time gates first). Every transition is audited; repeating one is a no-op.
+import type { Knex } from 'knex';
+import { getAction, getApprovalRecord, transitionAction, type ApprovalRecord, type ApprovalRowStatus } from '../../db/repos/actions';
+import { appendAudit } from '../../db/repos/audit';
+import type { Policies } from '../../engine/safety/config-schema';
+import type { ActionStatus } from '../../engine/types';
+import { NonRetryableError } from './errors';
+import { executeAction, type EffectDeps, type ExecutionResult } from './executor';
+
+/** When an approval opened at `now` expires (policy approval.deadlineHours). */
+export function approvalDeadline(now: Date, policies: Pick<Policies, 'approval'>): Date {
+  return new Date(now.getTime() + policies.approval.deadlineHours * 3_600_000);
+}
+
+/** Action statuses at or past the approval step: opening the approval again for them is a no-op. */
+const AWAITING_OR_DECIDED: readonly ActionStatus[] = ['pending_approval', 'approved', 'rejected', 'expired', 'executed', 'failed', 'blocked'];
+
+/** Inserts the engine.approvals row of an action waiting for an operator (idempotent). */
+export async function openApproval(db: Knex, input: { actionId: string; workflowId: string; deadline: Date | string }): Promise<ApprovalRecord> {
+  const deadline = new Date(input.deadline);
+  if (Number.isNaN(deadline.getTime())) throw new NonRetryableError(`approval of ${input.actionId}: invalid deadline ${String(input.deadline)}`, 'invalid_input');
+  return db.transaction(async (trx) => {
+    const action = await getAction(trx, input.actionId);
+    if (!action) throw new NonRetryableError(`action ${input.actionId} does not exist`, 'not_found');
+    if (!AWAITING_OR_DECIDED.includes(action.status) || action.dryRun) {
+      throw new NonRetryableError(`action ${input.actionId} is ${action.dryRun ? 'a dry-run action' : action.status}: it does not await approval`, 'not_awaiting_approval');
+    }
+    const inserted = await trx('engine.approvals')
+      .insert({ action_id: input.actionId, workflow_id: input.workflowId, status: 'pending', deadline })
+      .onConflict('action_id')
+      .ignore()
+      .returning('action_id');
+    if (inserted.length) {
+      await appendAudit(trx, {
+        actor: 'engine',
+        cycleId: action.cycleId,
+        event: 'approval.opened',
+        target: input.actionId,
+        after: { workflowId: input.workflowId, deadline: deadline.toISOString(), confidence: action.confidence, reason: action.statusReason },
+        dryRun: action.dryRun,
+        dedupeKey: `approval.opened:${input.actionId}`,
+      });
+    }
+    return (await getApprovalRecord(trx, input.actionId))!;
+  });
+}
+
+export type ApprovalMark = 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+const ALLOWED_FROM: Record<ApprovalMark, readonly ApprovalRowStatus[]> = {
+  approved: ['pending'],
+  rejected: ['pending'],
+  expired: ['pending'],
+  executed: ['approved'],
+  failed: ['approved'],
+};
+
+/** What the action's status becomes with the decision (executed/failed are set by the executor). */
+const ACTION_STATUS: Partial<Record<ApprovalMark, ActionStatus>> = { approved: 'approved', rejected: 'rejected', expired: 'expired' };
+
+/**
+ * Records a decision (approved / rejected / expired) or the end of an approved execution (executed /
+ * failed) on engine.approvals and the action, with an audit entry. The first decision wins: a later,
+ * different one changes nothing and `changed` is false.
+ */
+export async function markApproval(
+  db: Knex,
+  actionId: string,
+  status: ApprovalMark,
+  operator?: string | null,
+  reason?: string | null,
+): Promise<{ approval: ApprovalRecord; changed: boolean }> {
+  if (!(status in ALLOWED_FROM)) throw new NonRetryableError(`unknown approval status '${status}'`, 'invalid_input');
+  return db.transaction(async (trx) => {
+    const row = await trx('engine.approvals').where({ action_id: actionId }).forUpdate().first();
+    if (!row) throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
+    const action = await getAction(trx, actionId);
+    if (!action) throw new NonRetryableError(`action ${actionId} does not exist`, 'not_found');
+    if (row.status === status || !ALLOWED_FROM[status].includes(row.status)) {
+      return { approval: (await getApprovalRecord(trx, actionId))!, changed: false };
+    }
+    const isDecision = status === 'approved' || status === 'rejected' || status === 'expired';
+    const by = operator?.trim() || null;
+    await trx('engine.approvals')
+      .where({ action_id: actionId })
+      .update(isDecision ? { status, decided_by: by, reason: reason ?? null, decided_at: trx.fn.now() } : { status });
+    const next = ACTION_STATUS[status];
+    if (next) {
+      const why =
+        status === 'expired' ? `approval expired: ${reason ?? 'no decision before the deadline'}` : `${status} by ${by ?? 'unknown'}${reason ? `: ${reason}` : ''}`;
+      await transitionAction(trx, actionId, ['pending_approval'], { status: next, reason: why });
+    }
+    await appendAudit(trx, {
+      actor: isDecision ? (by ?? 'engine') : 'engine',
+      cycleId: action.cycleId,
+      event: `approval.${status}`,
+      target: actionId,
+      before: { status: row.status },
+      after: { status, operator: by, reason: reason ?? null },
+      dryRun: action.dryRun,
+      dedupeKey: `approval.${status}:${actionId}`,
+    });
+    return { approval: (await getApprovalRecord(trx, actionId))!, changed: true };
+  });
+}
+
+/**
+ * Executes an action an operator approved, once: the executor re-checks the kill switch (and contact cap,
+ * quiet hours, recipient, circuit breaker) right before acting; the approval row then records executed or
+ * failed. Called again (a retried activity) it returns the recorded result.
+ */
+export async function executeApprovedAction(deps: EffectDeps, actionId: string, decision: { operator: string; reason: string }): Promise<ExecutionResult> {
+  const { db } = deps;
+  const approval = await getApprovalRecord(db, actionId);
+  if (!approval) throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
+  if (!['approved', 'executed', 'failed'].includes(approval.status)) {
+    throw new NonRetryableError(`action ${actionId} is not approved (approval is ${approval.status})`, 'not_approved');
+  }
+  const action = await getAction(db, actionId);
+  if (!action) throw new NonRetryableError(`action ${actionId} does not exist`, 'not_found');
+  if (action.status === 'blocked') {
+    // Blocked by an execution-time gate on an earlier attempt: report it again, never run it.
+    await markApproval(db, actionId, 'failed', approval.decidedBy ?? decision.operator, action.statusReason);
+    return { actionId, status: 'blocked', reason: action.statusReason, effect: null, repeated: true };
+  }
+  if (!['pending_approval', 'approved', 'executed', 'failed'].includes(action.status)) {
+    throw new NonRetryableError(`action ${actionId} is ${action.status}: it cannot run on an approval`, 'not_runnable');
+  }
+  if (action.status === 'pending_approval') {
+    // The approval was recorded but the action's own status lags (written by an older path): align it.
+    await transitionAction(db, actionId, ['pending_approval'], { status: 'approved', reason: `approved by ${approval.decidedBy ?? decision.operator}` });
+  }
+  const result = await executeAction(deps, actionId);
+  await markApproval(db, actionId, result.status === 'executed' ? 'executed' : 'failed', approval.decidedBy ?? decision.operator, result.reason ?? decision.reason);
+  return result;
+}

@@ -1,0 +1,19 @@
+// Errors of the effect layer. NonRetryableError marks a refusal that no retry can change (a hard decline,
+// a payment that is no longer failed, an action that must not run): the workflows list its name in
+// nonRetryableErrorTypes, and the executor records it as a failed action instead of retrying.
+
+export class NonRetryableError extends Error {
+  override readonly name = 'NonRetryableError';
+  /** A short machine-readable cause, e.g. 'hard_decline', 'not_failed', 'dry_run'. */
+  readonly code: string;
+
+  constructor(message: string, code = 'refused') {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function isNonRetryable(err: unknown): err is Error & { code?: string } {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'NonRetryableError' || name === 'ValidationError';
+}

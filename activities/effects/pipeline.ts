@@ -1,0 +1,264 @@
+// processPlans: turns a phase's ActionPlan[] into gated, audited actions and, in a live cycle, effects
+// (DESIGN.md §3 heal/optimize/prevent, §7). For each plan, in order:
+//   id = <cycleId>:<type>:<targetId>; finding id from its fingerprint; action confidence from
+//   engine.action_stats (no row = Beta(1,1)); the gates (engine/safety/gates.ts) with counters that include
+//   the plans admitted before it in this call; then the verdict becomes a status:
+//     recommendation → recommended   blocked → blocked (reason)
+//     dry run, would execute or need approval → dry_run (the mode says which): nothing in schema app or
+//       the outbox changes, and no approval is opened
+//     live, execute → planned, then executeAction      live, needs approval → pending_approval (the caller
+//       starts an actionApproval workflow for each id in `needsApproval`)
+// Actions, gate decisions and the 'action.planned' / 'gate.decision' audit entries are written set-based in
+// one transaction, all ON CONFLICT DO NOTHING: a retried activity re-reads what is stored, decides only the
+// plans not stored yet, and executes only the actions still 'planned'. Counting for the type cap is per
+// (cycle, type); the contact cap counts the user's outbox rows in the window plus messages admitted
+// earlier in this call; the circuit breaker counts effects of the type that failed with an error in its
+// window (the executor re-checks it before each effect, so it also trips in the middle of a run).
+//
+// Times: the gates decide at the cycle's logical `now` (defaults to deps.now()); the windows have no upper
+// bound, so a logical now in the past only widens them. Effects use deps.now(), the real clock.
+import {
+  ADMITTED_STATUSES,
+  admittedCountsByType,
+  contactCounts,
+  failureCounts,
+  findingIdsByFingerprint,
+  getActionsByIds,
+  insertActions,
+  insertGateDecisions,
+  posteriorsOf,
+  type ActionRecord,
+  type NewAction,
+} from '../../db/repos/actions';
+import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
+import { getPolicies, getThresholds } from '../../db/repos/config';
+import { ACTION_TYPES } from '../../engine/safety/config-schema';
+import { actionIdOf, isMessageAction } from '../../engine/safety/effect-keys';
+import { ValidationError } from '../../engine/safety/errors';
+import { evaluateGates, type GateEvaluation } from '../../engine/safety/gates';
+import type { ActionPlan, ActionStatus, GateOutcome, Phase } from '../../engine/types';
+import { NonRetryableError } from './errors';
+import { executeAction, type EffectDeps } from './executor';
+
+export { approvalDeadline, executeApprovedAction, markApproval, openApproval, type ApprovalMark } from './approvals';
+export { executeAction, type EffectDeps, type ExecutionResult } from './executor';
+
+export interface ProcessPlansInput {
+  cycleId: string;
+  phase: Phase;
+  /** The cycle's dry-run flag; a cycle stored as dry-run stays dry-run whatever this says. */
+  dryRun: boolean;
+  /** The cycle's logical now (ISO or Date); defaults to deps.now(). */
+  now?: Date | string;
+  plans: readonly ActionPlan[];
+}
+
+export interface ProcessPlansResult {
+  /** Every action of these plans, in plan order (duplicates of one id once). */
+  actionIds: string[];
+  executed: string[];
+  /** Waiting for an operator: start an actionApproval workflow for each. */
+  needsApproval: string[];
+  blocked: string[];
+  recommended: string[];
+  dryRun: string[];
+  failed: string[];
+}
+
+const DAY_MS = 86_400_000;
+const ACTOR = 'engine';
+
+function validatePlan(p: ActionPlan, i: number): void {
+  const issues: string[] = [];
+  if (!(ACTION_TYPES as readonly string[]).includes(p.type)) issues.push(`unknown type ${JSON.stringify(p.type)}`);
+  if (typeof p.targetId !== 'string' || p.targetId === '') issues.push('targetId must be a non-empty string');
+  if (!['remediation', 'optimization', 'healing'].includes(p.gateClass)) issues.push(`unknown gateClass ${JSON.stringify(p.gateClass)}`);
+  if (typeof p.detectionConfidence !== 'number' || !Number.isFinite(p.detectionConfidence)) issues.push('detectionConfidence must be a finite number');
+  if (issues.length) throw new ValidationError(`plan ${i} (${String(p.type)}:${String(p.targetId)}): ${issues.join('; ')}`, issues.map((m) => ({ path: `plans.${i}`, message: m })));
+}
+
+/** The user a message plan goes to (its params.userId, else the target id). */
+function recipientOf(p: Pick<ActionPlan, 'type' | 'targetId' | 'params'> | ActionRecord): number | null {
+  if (!isMessageAction(p.type)) return null;
+  const raw = p.params?.userId ?? p.targetId;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function statusFor(verdict: GateEvaluation['verdict'], dryRun: boolean): ActionStatus {
+  if (verdict === 'recommendation') return 'recommended';
+  if (verdict === 'blocked') return 'blocked';
+  if (dryRun) return 'dry_run';
+  return verdict === 'execute' ? 'planned' : 'pending_approval';
+}
+
+function statusReason(e: GateEvaluation, dryRun: boolean): string {
+  if (e.verdict === 'recommendation' || e.verdict === 'blocked') return e.reason;
+  if (dryRun) return e.verdict === 'execute' ? 'dry run: would execute (all gates passed)' : `dry run: would need approval (${e.reason})`;
+  return e.verdict === 'execute' ? e.reason : `needs approval: ${e.reason}`;
+}
+
+function isAdmitted(a: Pick<ActionRecord, 'mode' | 'status'>): boolean {
+  return a.mode !== 'recommendation' && ADMITTED_STATUSES.includes(a.status);
+}
+
+export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): Promise<ProcessPlansResult> {
+  const { db } = deps;
+  const cycle = await db('engine.cycles').where({ id: input.cycleId }).first('id', 'dry_run');
+  if (!cycle) throw new NonRetryableError(`cycle ${input.cycleId} does not exist`, 'not_found');
+  const dryRun = input.dryRun || Boolean(cycle.dry_run);
+  const now = input.now ? new Date(input.now) : deps.now();
+  if (Number.isNaN(now.getTime())) throw new ValidationError(`invalid now ${String(input.now)}`, [{ path: 'now', message: 'not a time' }]);
+
+  // One action per id: a plan listed twice is decided once (the first wins).
+  const plans: Array<{ id: string; plan: ActionPlan }> = [];
+  const seen = new Set<string>();
+  input.plans.forEach((p, i) => {
+    validatePlan(p, i);
+    const id = actionIdOf(input.cycleId, p.type, p.targetId);
+    if (!seen.has(id)) {
+      seen.add(id);
+      plans.push({ id, plan: p });
+    }
+  });
+  const ids = plans.map((p) => p.id);
+
+  const [stored, thresholds, policies] = await Promise.all([getActionsByIds(db, ids), getThresholds(db), getPolicies(db)]);
+  const fresh = plans.filter((p) => !stored.has(p.id));
+  const types = [...new Set(fresh.map((p) => p.plan.type))];
+  const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
+  const [findingIds, posteriors, admitted, contacts, failures] = await Promise.all([
+    findingIdsByFingerprint(db, fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f)),
+    posteriorsOf(db, types),
+    // Stored actions of this batch are in these counts already (a retried call).
+    admittedCountsByType(db, input.cycleId),
+    contactCounts(db, recipients, new Date(now.getTime() - policies.contact_cap.windowDays * DAY_MS)),
+    failureCounts(db, types, new Date(now.getTime() - policies.circuit_breaker.windowMinutes * 60_000)),
+  ]);
+
+  const typeCount = new Map<string, number>(admitted);
+  const contactsInCall = new Map<number, number>();
+  const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
+
+  const newActions: NewAction[] = [];
+  const gateRows: Array<{ actionId: string; outcome: GateOutcome }> = [];
+  const audits: AuditEntryInput[] = [];
+
+  for (const { id, plan } of plans) {
+    const recipient = recipientOf(plan);
+    const existing = stored.get(id);
+    if (existing) {
+      // Decided by an earlier attempt: keep that decision. It is in the type counts already; an admitted
+      // message not yet executed is not in the outbox, so it counts against its user here.
+      if (isAdmitted(existing) && recipient != null && existing.status !== 'executed') bump(contactsInCall, recipient);
+      continue;
+    }
+    const evaluation = evaluateGates({
+      plan,
+      posterior: posteriors.get(plan.type) ?? null,
+      thresholds,
+      policies,
+      counters: {
+        typeAdmittedInCycle: typeCount.get(plan.type) ?? 0,
+        recentContactsForUser: recipient == null ? 0 : (contacts.get(recipient) ?? 0) + (contactsInCall.get(recipient) ?? 0),
+        recentFailuresForType: failures.get(plan.type) ?? 0,
+        now,
+      },
+    });
+    const status = statusFor(evaluation.verdict, dryRun);
+    if (evaluation.verdict === 'execute' || evaluation.verdict === 'needs_approval') {
+      bump(typeCount, plan.type);
+      if (recipient != null) bump(contactsInCall, recipient);
+    }
+    const findingId = plan.findingFingerprint ? (findingIds.get(plan.findingFingerprint) ?? null) : null;
+    const reason = statusReason(evaluation, dryRun);
+    newActions.push({
+      id,
+      cycleId: input.cycleId,
+      phase: plan.phase ?? input.phase,
+      type: plan.type,
+      targetType: plan.targetType,
+      targetId: plan.targetId,
+      params: plan.params ?? {},
+      findingId,
+      detectionConfidence: plan.detectionConfidence,
+      confidence: evaluation.confidence,
+      expectedImpact: plan.expectedImpact ?? {},
+      mode: evaluation.mode,
+      status,
+      statusReason: reason,
+      dryRun,
+    });
+    for (const outcome of evaluation.outcomes) gateRows.push({ actionId: id, outcome });
+    audits.push(
+      {
+        actor: ACTOR,
+        cycleId: input.cycleId,
+        event: 'action.planned',
+        target: id,
+        after: {
+          type: plan.type,
+          phase: plan.phase ?? input.phase,
+          gateClass: plan.gateClass,
+          targetType: plan.targetType,
+          targetId: plan.targetId,
+          params: plan.params ?? {},
+          findingFingerprint: plan.findingFingerprint,
+          findingId,
+          detectionConfidence: plan.detectionConfidence,
+          expectedImpact: plan.expectedImpact ?? {},
+          executable: plan.executable,
+        },
+        dryRun,
+        dedupeKey: `action.planned:${id}`,
+      },
+      {
+        actor: ACTOR,
+        cycleId: input.cycleId,
+        event: 'gate.decision',
+        target: id,
+        after: { verdict: evaluation.verdict, mode: evaluation.mode, status, reason, confidence: evaluation.confidence, gates: evaluation.outcomes },
+        dryRun,
+        dedupeKey: `gate.decision:${id}`,
+      },
+    );
+  }
+
+  if (newActions.length) {
+    await db.transaction(async (trx) => {
+      const inserted = await insertActions(trx, newActions);
+      // An id another process stored meanwhile keeps that process's decision and gate records.
+      await insertGateDecisions(trx, gateRows.filter((g) => inserted.has(g.actionId)));
+      await appendAuditMany(trx, audits.filter((a) => a.target != null && inserted.has(a.target)));
+    });
+  }
+
+  if (!dryRun) {
+    let actions = await getActionsByIds(db, ids);
+    for (const id of ids) {
+      const a = actions.get(id);
+      if (a && a.status === 'planned' && a.mode === 'auto' && !a.dryRun) await executeAction(deps, id);
+    }
+    actions = await getActionsByIds(db, ids);
+    return classify(ids, actions);
+  }
+  return classify(ids, await getActionsByIds(db, ids));
+}
+
+function classify(ids: readonly string[], actions: Map<string, ActionRecord>): ProcessPlansResult {
+  const out: ProcessPlansResult = { actionIds: [...ids], executed: [], needsApproval: [], blocked: [], recommended: [], dryRun: [], failed: [] };
+  const bucket: Partial<Record<ActionStatus, keyof Omit<ProcessPlansResult, 'actionIds'>>> = {
+    executed: 'executed',
+    failed: 'failed',
+    pending_approval: 'needsApproval',
+    blocked: 'blocked',
+    recommended: 'recommended',
+    dry_run: 'dryRun',
+  };
+  for (const id of ids) {
+    const status = actions.get(id)?.status;
+    const key = status ? bucket[status] : undefined;
+    if (key) out[key].push(id);
+  }
+  return out;
+}

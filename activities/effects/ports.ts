@@ -1,0 +1,51 @@
+// The ports through which the engine changes the world (DESIGN.md §2 hexagonal): payments, messages and
+// data fixes. Every request carries the effect's idempotency key; an adapter given a key it has already
+// handled returns the recorded result instead of acting again.
+
+export interface PaymentRetryRequest {
+  paymentId: number;
+  amountCents: number;
+  idempotencyKey: string;
+}
+
+export interface PaymentRetryResult {
+  status: 'succeeded' | 'failed';
+  providerRef: string;
+  /** The decline code when the retry failed. */
+  failureCode?: string;
+}
+
+export interface PaymentGateway {
+  /** Retries a failed payment once. Throws NonRetryableError for a hard decline (never retried). */
+  retryPayment(req: PaymentRetryRequest): Promise<PaymentRetryResult>;
+}
+
+export interface MessageRequest {
+  userId: number;
+  template: string;
+  payload: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
+export interface Messenger {
+  /** Queues one message; the same key returns the same message id. */
+  send(req: MessageRequest): Promise<{ messageId: string }>;
+}
+
+/** The result of a data fix: what the record looked like before and after (null when it does not exist). */
+export interface DataFixResult {
+  status: 'succeeded' | 'failed';
+  /** Whether this call changed the record (false: already in the fixed state, or the fix did not apply). */
+  changed: boolean;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  /** Why a fix failed. */
+  reason?: string;
+}
+
+export interface DataFixer {
+  /** Cancels a subscription that is still active (orphaned: its user is missing or deleted). */
+  cancelSubscription(req: { subscriptionId: number; canceledAt: Date; idempotencyKey: string }): Promise<DataFixResult>;
+  /** Sets a user's email to lower(btrim(email)) while it is still the address the fix was planned on. */
+  normalizeEmail(req: { userId: number; fromEmail: string; toEmail: string; idempotencyKey: string }): Promise<DataFixResult>;
+}

@@ -1,0 +1,198 @@
+// The shape of the versioned safety configuration (engine.thresholds, engine.policies; DESIGN.md §7):
+// one zod schema per threshold and per policy, the defaults the migration installs, and the parsers
+// that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
+import { z } from 'zod';
+import type { ActionType, GateClass } from '../types';
+import { ValidationError, type ValidationIssue } from './errors';
+
+/** Every action type, at runtime (the compile-time check below keeps it equal to the ActionType union). */
+export const ACTION_TYPES = [
+  'retry_payment',
+  'cancel_orphaned_subscription',
+  'normalize_email',
+  'data_fix_review',
+  'retention_campaign',
+  'onboarding_nudge',
+  'upgrade_offer',
+  'funnel_recommendation',
+  'proactive_retention',
+  'investigate_system_health',
+] as const satisfies readonly ActionType[];
+type MissingActionType = Exclude<ActionType, (typeof ACTION_TYPES)[number]>;
+const actionTypesAreComplete: [MissingActionType] extends [never] ? true : MissingActionType = true;
+void actionTypesAreComplete;
+
+export const actionTypeSchema = z.enum(ACTION_TYPES);
+
+// ---------------------------------------------------------------- thresholds
+
+const probability = z
+  .number({ error: 'must be a number' })
+  .min(0, 'must be between 0 and 1')
+  .max(1, 'must be between 0 and 1');
+
+/** One schema per known threshold; a name not listed here cannot be set. */
+export const THRESHOLD_SCHEMAS = {
+  'gate.remediation': probability.describe('Confidence an action of the remediation class needs to run without approval'),
+  'gate.optimization': probability.describe('Confidence an action of the optimization class needs to run without approval'),
+  'gate.healing': probability.describe('Confidence an action of the healing class needs to run without approval'),
+  'kpi.min_sample': z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .describe('Cohort size below which a KPI is "insufficient data"'),
+  'kpi.gross_margin': z
+    .number({ error: 'must be a number' })
+    .gt(0, 'must be greater than 0')
+    .max(1, 'must be at most 1')
+    .describe('Gross margin used by LTV'),
+  'ml.suggestion_threshold': probability.describe('Confidence above which the platform shows an ML suggestion'),
+} as const;
+
+export type ThresholdName = keyof typeof THRESHOLD_SCHEMAS;
+export const THRESHOLD_NAMES = Object.keys(THRESHOLD_SCHEMAS) as ThresholdName[];
+export const thresholdNameSchema = z.enum(THRESHOLD_NAMES as [ThresholdName, ...ThresholdName[]]);
+
+/** The confidence gates of DESIGN.md §7, used when a gate threshold row is missing. */
+export const DEFAULT_GATES: Record<GateClass, number> = { remediation: 0.8, optimization: 0.7, healing: 0.75 };
+
+export function gateThresholdName(gateClass: GateClass): ThresholdName {
+  return `gate.${gateClass}`;
+}
+
+// ---------------------------------------------------------------- policies
+
+const enabledFlag = z.strictObject({ enabled: z.boolean({ error: 'enabled must be true or false' }) });
+const cap = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000');
+const hour = z.number({ error: 'must be a number' }).int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const POLICY_SCHEMAS = {
+  /** Whether cycles without an explicit dryRun (the schedules, the monitor) run live. */
+  live_mode: enabledFlag,
+  /** Blocks every effect while enabled. */
+  kill_switch: enabledFlag,
+  /** Blast radius: how many actions of a type one cycle may run or queue for approval; `default` for unlisted types. */
+  type_caps: z.strictObject({
+    default: cap,
+    retry_payment: cap.optional(),
+    cancel_orphaned_subscription: cap.optional(),
+    normalize_email: cap.optional(),
+    data_fix_review: cap.optional(),
+    retention_campaign: cap.optional(),
+    onboarding_nudge: cap.optional(),
+    upgrade_offer: cap.optional(),
+    funnel_recommendation: cap.optional(),
+    proactive_retention: cap.optional(),
+    investigate_system_health: cap.optional(),
+  }),
+  /** At most maxMessages messages to one user within windowDays. */
+  contact_cap: z.strictObject({
+    maxMessages: cap,
+    windowDays: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(365, 'must be at most 365'),
+  }),
+  /** No message is sent from startHour (inclusive) to endHour (exclusive), local time in `timezone`; may cross midnight. */
+  quiet_hours: z
+    .strictObject({
+      enabled: z.boolean({ error: 'enabled must be true or false' }),
+      startHour: hour,
+      endHour: hour,
+      timezone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Europe/Paris'),
+    })
+    .refine((q) => q.startHour !== q.endHour, {
+      message: 'startHour and endHour must differ (set enabled: false to turn quiet hours off)',
+      path: ['endHour'],
+    }),
+  /** Halts an action type once `failures` of its effects failed with an error (declines do not count) within `windowMinutes`. */
+  circuit_breaker: z.strictObject({
+    failures: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000),
+    windowMinutes: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(7 * 24 * 60, 'must be at most 10080 (7 days)'),
+  }),
+  payment_retry: z.strictObject({
+    maxAttempts: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+  }),
+  approval: z.strictObject({
+    deadlineHours: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(24 * 30, 'must be at most 720 (30 days)'),
+  }),
+} as const;
+
+export type PolicyName = keyof typeof POLICY_SCHEMAS;
+export const POLICY_NAMES = Object.keys(POLICY_SCHEMAS) as PolicyName[];
+export const policyNameSchema = z.enum(POLICY_NAMES as [PolicyName, ...PolicyName[]]);
+
+/** Every policy, parsed: what getPolicies returns and the gates read. */
+export const policiesSchema = z.strictObject(POLICY_SCHEMAS);
+export type Policies = z.infer<typeof policiesSchema>;
+export type PolicyValue<N extends PolicyName> = z.infer<(typeof POLICY_SCHEMAS)[N]>;
+
+/** Version 1 of every policy (the migration's rows); used for a policy whose rows are missing. */
+export const DEFAULT_POLICIES: Policies = {
+  live_mode: { enabled: false },
+  kill_switch: { enabled: false },
+  type_caps: { default: 500 },
+  contact_cap: { maxMessages: 1, windowDays: 7 },
+  quiet_hours: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
+  circuit_breaker: { failures: 5, windowMinutes: 60 },
+  payment_retry: { maxAttempts: 4 },
+  approval: { deadlineHours: 72 },
+};
+
+// ---------------------------------------------------------------- parsers
+
+function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+function describeIssues(issues: ValidationIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+export function isThresholdName(name: string): name is ThresholdName {
+  return Object.prototype.hasOwnProperty.call(THRESHOLD_SCHEMAS, name);
+}
+
+export function isPolicyName(name: string): name is PolicyName {
+  return Object.prototype.hasOwnProperty.call(POLICY_SCHEMAS, name);
+}
+
+/** The validated value of a threshold; ValidationError for an unknown name or a bad value. */
+export function parseThreshold(name: string, value: unknown): number {
+  if (!isThresholdName(name)) {
+    throw new ValidationError(`Unknown threshold '${name}'. Known thresholds: ${THRESHOLD_NAMES.join(', ')}.`, [{ path: 'name', message: 'unknown threshold' }]);
+  }
+  const r = THRESHOLD_SCHEMAS[name].safeParse(value);
+  if (!r.success) {
+    const issues = issuesOf(r.error);
+    throw new ValidationError(`Invalid value for threshold '${name}': ${describeIssues(issues)}`, issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })));
+  }
+  return r.data;
+}
+
+/** The validated value of a policy; ValidationError for an unknown name or a bad value. */
+export function parsePolicy<N extends PolicyName>(name: N, value: unknown): PolicyValue<N>;
+export function parsePolicy(name: string, value: unknown): PolicyValue<PolicyName>;
+export function parsePolicy(name: string, value: unknown): PolicyValue<PolicyName> {
+  if (!isPolicyName(name)) {
+    throw new ValidationError(`Unknown policy '${name}'. Known policies: ${POLICY_NAMES.join(', ')}.`, [{ path: 'name', message: 'unknown policy' }]);
+  }
+  const r = (POLICY_SCHEMAS[name] as z.ZodType<PolicyValue<PolicyName>>).safeParse(value);
+  if (!r.success) {
+    const issues = issuesOf(r.error);
+    throw new ValidationError(`Invalid value for policy '${name}': ${describeIssues(issues)}`, issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })));
+  }
+  return r.data;
+}
+
+/** The cap of one action type per cycle: its own entry, else `default`. */
+export function typeCapOf(policies: Pick<Policies, 'type_caps'>, type: ActionType): number {
+  return policies.type_caps[type] ?? policies.type_caps.default;
+}

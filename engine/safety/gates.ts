@@ -1,0 +1,197 @@
+// The safety gates every planned action passes (DESIGN.md §7), as pure functions: the plan, its
+// confidence inputs, the configuration and the counters in; one GateOutcome per gate and the verdict out.
+//
+//   kill_switch      every executable type          on → blocked
+//   confidence       every type, by gate class      action confidence < gate.<class> → needs approval
+//                                                   (exactly at the gate passes)
+//   type_cap         every executable type          this cycle already admitted type_caps[type] → blocked
+//   contact_cap      message types                  the user got maxMessages in windowDays → blocked
+//   quiet_hours      message types                  local time in [startHour, endHour) → blocked
+//   circuit_breaker  every executable type          `failures` effects of the type failed with an error
+//                                                   within windowMinutes → blocked (a declined payment
+//                                                   retry is an outcome, not an error: not counted)
+// The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
+// has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
+// Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
+// past a policy); else confidence failed → needs_approval; else execute. The mode stored on the action is
+// recommendation, or auto / needs_approval by the confidence gate alone.
+import type { BetaPosterior } from '../stats/beta';
+import { lowerBound } from '../stats/beta';
+import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from '../types';
+import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
+import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
+import { isMessageAction } from './effect-keys';
+import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
+
+export const GATES = ['kill_switch', 'confidence', 'type_cap', 'contact_cap', 'quiet_hours', 'circuit_breaker', 'executable', 'recipient', 'idempotency'] as const;
+export type GateName = (typeof GATES)[number];
+
+/** Gates an operator's approval may override (verify excuses these on approved actions). */
+export const APPROVABLE_GATES: readonly GateName[] = ['confidence'];
+
+export interface GateCounters {
+  /** Actions of this type the cycle already admitted (to run, or to wait for approval), this one excluded. */
+  typeAdmittedInCycle: number;
+  /** Messages the target user got within the contact window, including those admitted earlier in this run. */
+  recentContactsForUser: number;
+  /** Effects of this type that failed within the breaker window. */
+  recentFailuresForType: number;
+  /** The time the decision is made at (quiet hours). */
+  now: Date;
+}
+
+export interface GateInput {
+  plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'>;
+  /** The type's success posterior (engine.action_stats); null = nothing learned yet, Beta(1,1). */
+  posterior: BetaPosterior | null;
+  thresholds: Readonly<Record<string, number>>;
+  policies: Policies;
+  counters: GateCounters;
+}
+
+export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation';
+
+export interface GateEvaluation {
+  /** detection confidence × lower bound of the success posterior. */
+  confidence: number;
+  mode: ActionMode;
+  verdict: GateVerdict;
+  /** One line: why the verdict (the failed gates' reasons joined, or "all gates passed"). */
+  reason: string;
+  outcomes: GateOutcome[];
+}
+
+/** Two numbers with 2 decimals, or as many more as it takes to show how they compare. */
+function fmtPair(a: number, b: number): [string, string] {
+  for (let d = 2; d <= 6; d++) {
+    const x = a.toFixed(d);
+    const y = b.toFixed(d);
+    if (a === b ? x === y : x !== y) return [x, y];
+  }
+  return [String(a), String(b)];
+}
+
+export function gateThreshold(thresholds: Readonly<Record<string, number>>, gateClass: GateClass): number {
+  const v = thresholds[gateThresholdName(gateClass)];
+  return typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_GATES[gateClass];
+}
+
+export function confidenceGate(confidence: number, gateClass: GateClass, thresholds: Readonly<Record<string, number>>, details: Record<string, unknown> = {}): GateOutcome {
+  const threshold = gateThreshold(thresholds, gateClass);
+  const passed = confidence >= threshold;
+  const [c, t] = fmtPair(confidence, threshold);
+  return {
+    gate: 'confidence',
+    passed,
+    reason: passed ? `confidence ${c} ≥ ${gateClass} gate ${t}` : `confidence ${c} < ${gateClass} gate ${t}`,
+    details: { confidence, gateClass, threshold, ...details },
+  };
+}
+
+export function killSwitchGate(policies: Pick<Policies, 'kill_switch'>): GateOutcome {
+  const on = policies.kill_switch.enabled;
+  return { gate: 'kill_switch', passed: !on, reason: on ? 'kill switch is on: every effect is blocked' : 'kill switch is off', details: { enabled: on } };
+}
+
+export function typeCapGate(type: ActionType, admittedInCycle: number, policies: Pick<Policies, 'type_caps'>): GateOutcome {
+  const cap = typeCapOf(policies, type);
+  const passed = admittedInCycle < cap;
+  return {
+    gate: 'type_cap',
+    passed,
+    reason: passed
+      ? `${type}: number ${admittedInCycle + 1} of at most ${cap} this cycle`
+      : cap === 0
+        ? `type cap: ${type} is capped at 0 per cycle`
+        : `type cap reached: ${admittedInCycle} ${type} actions already admitted this cycle (cap ${cap})`,
+    details: { cap, admittedInCycle },
+  };
+}
+
+export function contactCapGate(userId: string, recentContacts: number, policies: Pick<Policies, 'contact_cap'>): GateOutcome {
+  const { maxMessages, windowDays } = policies.contact_cap;
+  const passed = recentContacts < maxMessages;
+  return {
+    gate: 'contact_cap',
+    passed,
+    reason: passed
+      ? `user ${userId}: ${recentContacts} message(s) in the last ${windowDays} days (cap ${maxMessages})`
+      : `contact cap: user ${userId} already has ${recentContacts} message(s) in the last ${windowDays} days (cap ${maxMessages})`,
+    details: { userId, recentContacts, maxMessages, windowDays },
+  };
+}
+
+export function quietHoursGate(now: Date, policies: Pick<Policies, 'quiet_hours'>): GateOutcome {
+  const q = policies.quiet_hours;
+  if (!q.enabled) return { gate: 'quiet_hours', passed: true, reason: 'quiet hours are off', details: { enabled: false } };
+  const { hour, minute } = localTime(now, q.timezone);
+  const local = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  const quiet = isQuietTime(now, q);
+  return {
+    gate: 'quiet_hours',
+    passed: !quiet,
+    reason: quiet ? `quiet hours ${describeQuietHours(q)}: local time ${local}` : `local time ${local} ${q.timezone} is outside quiet hours ${describeQuietHours(q)}`,
+    details: { enabled: true, localTime: local, startHour: q.startHour, endHour: q.endHour, timezone: q.timezone },
+  };
+}
+
+export function circuitBreakerGate(type: ActionType, recentFailures: number, policies: Pick<Policies, 'circuit_breaker'>): GateOutcome {
+  const { failures, windowMinutes } = policies.circuit_breaker;
+  const open = recentFailures >= failures;
+  return {
+    gate: 'circuit_breaker',
+    passed: !open,
+    reason: open
+      ? `circuit breaker open: ${recentFailures} ${type} effects failed in the last ${windowMinutes} min (limit ${failures})`
+      : `${type}: ${recentFailures} failed effect(s) in the last ${windowMinutes} min (breaker opens at ${failures})`,
+    details: { recentFailures, failures, windowMinutes },
+  };
+}
+
+/**
+ * The policy gates an effect must pass at the moment it runs (also re-checked when an approved action
+ * executes, possibly days after it was planned): kill switch, contact cap and quiet hours for messages,
+ * circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
+ */
+export function executionGates(type: ActionType, targetId: string, policies: Policies, counters: Omit<GateCounters, 'typeAdmittedInCycle'>): GateOutcome[] {
+  const out = [killSwitchGate(policies)];
+  if (isMessageAction(type)) {
+    out.push(contactCapGate(targetId, counters.recentContactsForUser, policies), quietHoursGate(counters.now, policies));
+  }
+  out.push(circuitBreakerGate(type, counters.recentFailuresForType, policies));
+  return out;
+}
+
+export function failedReasons(outcomes: readonly GateOutcome[]): string {
+  return outcomes
+    .filter((o) => !o.passed)
+    .map((o) => o.reason)
+    .join('; ');
+}
+
+export function evaluateGates(input: GateInput): GateEvaluation {
+  const { plan, policies, counters } = input;
+  const posterior = input.posterior ?? UNINFORMED;
+  const confidence = actionConfidence(plan.detectionConfidence, posterior);
+  const conf = confidenceGate(confidence, plan.gateClass, input.thresholds, {
+    detectionConfidence: plan.detectionConfidence,
+    posterior: { alpha: posterior.alpha, beta: posterior.beta },
+    posteriorLowerBound: Math.round(lowerBound(posterior.alpha > 0 && posterior.beta > 0 ? posterior : UNINFORMED, POSTERIOR_LEVEL) * 1e6) / 1e6,
+  });
+
+  if (!plan.executable) {
+    const outcomes: GateOutcome[] = [
+      conf,
+      { gate: 'executable', passed: false, reason: `recommendation for humans: the engine never executes ${plan.type}` },
+    ];
+    return { confidence, mode: 'recommendation', verdict: 'recommendation', reason: outcomes[1]!.reason, outcomes };
+  }
+
+  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters);
+  const outcomes: GateOutcome[] = [kill!, conf, typeCapGate(plan.type, counters.typeAdmittedInCycle, policies), ...rest];
+  const policyFailures = outcomes.filter((o) => o.gate !== 'confidence' && !o.passed);
+  const mode: ActionMode = conf.passed ? 'auto' : 'needs_approval';
+  if (policyFailures.length) return { confidence, mode, verdict: 'blocked', reason: failedReasons(policyFailures), outcomes };
+  if (!conf.passed) return { confidence, mode, verdict: 'needs_approval', reason: conf.reason, outcomes };
+  return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
+}
