@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { repoRoot } from './lib/paths';
 import { loadDevConfig } from './lib/dev-config';
 
@@ -19,7 +20,7 @@ try {
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace });
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const file = path.join(repoRoot, 'test', 'replay', 'histories', `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(history, null, 1));
+  fs.writeFileSync(file, historyToJSON(history));
   console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);
 } finally {
   await connection.close();

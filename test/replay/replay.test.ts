@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -16,7 +16,7 @@ describe('workflow replay over committed histories', () => {
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
-    const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as temporal.api.history.v1.IHistory;
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
     const workflowType = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     expect(workflowType).toBeTruthy();
     const results = Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, [

@@ -1,0 +1,96 @@
+// `npx tsx scripts/record-histories.ts`: records fresh workflow histories for the replay test
+// (test/replay/histories/) from real runs: a dry-run and a live cycle, the single-purpose runs, the
+// monitor, and an approval that was approved, one rejected and one expired. Run it when a workflow
+// changes on purpose; keep the old histories too, so in-flight runs stay replayable.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createDb } from '../db/knex';
+import { migrateLatest } from '../db/migrate';
+import { setPolicy } from '../db/repos/config';
+import { approvalWorkflowId } from '../workflows/definitions';
+import { startEngineWorker } from '../worker/compose';
+import { ensureDatabase, ensurePostgres } from './lib/postgres';
+import { repoRoot } from './lib/paths';
+import { ensureTemporal } from './lib/temporal-server';
+import { seedDemoData } from './seed/generate';
+
+const log = (m: string) => console.log(m);
+const DB_NAME = 'floyo_record_histories';
+const NOW = '2026-11-20T12:00:00.000Z';
+const outDir = path.join(repoRoot, 'test', 'replay', 'histories');
+
+const pg = await ensurePostgres({ log, database: 'postgres' });
+const temporal = await ensureTemporal({ log });
+const admin = createDb(pg.adminUrl, { poolMax: 1 });
+await admin.raw(`drop database if exists ${DB_NAME} with (force)`);
+await admin.destroy();
+await ensureDatabase(pg.adminUrl, DB_NAME);
+const url = new URL(pg.adminUrl);
+url.pathname = `/${DB_NAME}`;
+const db = createDb(url.toString());
+await migrateLatest(db);
+await seedDemoData(db, { users: 800, seed: 1, now: new Date(NOW) });
+
+const taskQueue = `record-histories-${Date.now()}`;
+const worker = await startEngineWorker({ db, temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue, log, ensureSchedules: false });
+const connection = await Connection.connect({ address: temporal.address });
+const client = new Client({ connection, namespace: temporal.namespace });
+const stamp = Date.now().toString(36);
+
+async function save(workflowId: string, name: string): Promise<void> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  fs.writeFileSync(path.join(outDir, `${name}.json`), historyToJSON(history));
+  log(`recorded ${name} (${history.events?.length ?? 0} events)`);
+}
+
+async function run(type: string, name: string, input: Record<string, unknown>): Promise<string> {
+  const workflowId = `record-${name}-${stamp}`;
+  await client.workflow.execute(type, { workflowId, taskQueue, args: [{ trigger: 'cli', requestedBy: 'record-histories', now: NOW, ...input }] });
+  await save(workflowId, name);
+  return workflowId;
+}
+
+async function reviews(cycleId: string): Promise<string[]> {
+  return db('engine.actions').where({ cycle_id: cycleId, type: 'data_fix_review' }).whereNotNull('status').orderBy('id').pluck('id');
+}
+
+try {
+  await run('autonomousCycle', 'autonomous-cycle-dry-run', { dryRun: true });
+  await run('autoRemediate', 'auto-remediate-dry-run', { dryRun: true });
+  await run('selfOptimize', 'self-optimize-dry-run', { dryRun: true });
+  await run('selfHeal', 'self-heal-dry-run', { dryRun: true });
+  await run('monitorAndRespond', 'monitor-dry-run', { dryRun: true });
+
+  await setPolicy(db, 'approval', { deadlineHours: 1 / 3600 }, 'record-histories', 'expire at once');
+  const expiring = await run('autonomousCycle', 'autonomous-cycle-live-heal', { dryRun: false, phases: ['analyze', 'heal'] });
+  const [expiredId] = await reviews(expiring);
+  if (!expiredId) throw new Error('no approval was queued: cannot record approval histories');
+  for (const id of await db('engine.approvals').pluck('action_id')) await client.workflow.getHandle(approvalWorkflowId(id)).result();
+  await save(approvalWorkflowId(expiredId), 'action-approval-expired');
+
+  await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
+  const live = `record-live-2-${stamp}`;
+  await client.workflow.execute('autonomousCycle', { workflowId: live, taskQueue, args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }] });
+  const pending: string[] = await db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id').where({ 'a.cycle_id': live, 'ap.status': 'pending', 'a.type': 'data_fix_review' }).orderBy('a.id').pluck('a.id');
+  const [approveId, rejectId] = pending;
+  if (!approveId || !rejectId) throw new Error('fewer than two pending reviews: cannot record approve/reject');
+  await client.workflow.getHandle(approvalWorkflowId(approveId)).signal('approve', { operator: 'alice', reason: 'recorded for replay' });
+  await client.workflow.getHandle(approvalWorkflowId(approveId)).result();
+  await save(approvalWorkflowId(approveId), 'action-approval-approved');
+  await client.workflow.getHandle(approvalWorkflowId(rejectId)).signal('reject', { operator: 'bob', reason: 'recorded for replay' });
+  await client.workflow.getHandle(approvalWorkflowId(rejectId)).result();
+  await save(approvalWorkflowId(rejectId), 'action-approval-rejected');
+} finally {
+  const open: string[] = await db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+  await Promise.all(open.map((id) => client.workflow.getHandle(id).terminate('recording finished').catch(() => undefined)));
+  await worker.shutdown();
+  await connection.close();
+  await db.destroy();
+  const cleanup = createDb(pg.adminUrl, { poolMax: 1 });
+  await cleanup.raw(`drop database if exists ${DB_NAME} with (force)`);
+  await cleanup.destroy();
+  await temporal.stop();
+  await pg.stop();
+}
