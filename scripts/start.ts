@@ -8,6 +8,7 @@ import { startApi } from '../api/server';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { startEngineWorker } from '../worker/compose';
+import { installRuntime } from '../worker/runtime-logging';
 import { ensurePostgres, redact } from './lib/postgres';
 import { dataDir } from './lib/paths';
 import { ensureTemporal } from './lib/temporal-server';
@@ -25,6 +26,10 @@ function devAdminKey(): { key: string; source: string } {
   }
   return { key: fs.readFileSync(file, 'utf8').trim(), source: path.relative(process.cwd(), file) };
 }
+
+// This launcher stops things in order on Ctrl-C itself; the SDK's own signal handling would stop only
+// the worker.
+installRuntime({ handleSignals: false });
 
 const started = Date.now();
 const [pg, temporal] = await Promise.all([ensurePostgres({ log }), ensureTemporal({ log })]);

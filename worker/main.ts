@@ -4,7 +4,10 @@ import { migrateLatest } from '../db/migrate';
 import { ensurePostgres } from '../scripts/lib/postgres';
 import { ensureTemporal } from '../scripts/lib/temporal-server';
 import { startEngineWorker } from './compose';
+import { installRuntime } from './runtime-logging';
 
+// The SDK runtime handles SIGINT/SIGTERM: it drains the worker, then worker.done resolves.
+installRuntime({ handleSignals: true });
 const log = (m: string) => console.log(m);
 const pg = await ensurePostgres({ log });
 const temporal = await ensureTemporal({ log });

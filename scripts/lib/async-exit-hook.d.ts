@@ -1,0 +1,9 @@
+// Minimal types for async-exit-hook (no @types package): only what postgres.ts uses.
+declare module 'async-exit-hook' {
+  interface ExitHook {
+    (hook: (done: () => void) => void): void;
+    unhookEvent(event: string): void;
+  }
+  const exitHook: ExitHook;
+  export default exitHook;
+}
