@@ -9,7 +9,8 @@ import { duplicateGroupSize, orphanSplit, type PlantedCounts } from './planted';
  *   lower(btrim(email)) ~ '^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$'
  * Normal users get `user{id}@<domain>` (unique, valid, already normalized); only planted users break it.
  */
-export const EMAIL_VALIDITY_PATTERN = '^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$';
+// The one email rule the detectors and the normalize_email fix share.
+export { VALID_EMAIL_REGEX_SOURCE as EMAIL_VALIDITY_PATTERN } from '../../engine/planning/email';
 
 export const CHANNELS = ['organic', 'paid_search', 'social', 'referral', 'partner'] as const;
 
