@@ -110,6 +110,9 @@ export async function queryFunnelCounts(db: Knex, now: Date): Promise<FunnelCoun
                            AND sub.status = ANY (?::text[])) AS paid
            FROM app.users u
           WHERE u.deleted_at IS NULL AND u.created_at >= ? AND u.created_at < ?
+         -- OFFSET 0 fences the subquery: flattened, each FILTER re-ran its EXISTS probes (3 + 2 index
+         -- probes per cohort user instead of 1 + 1; computeKpis 5.7 s → 2.1 s at 1M users).
+         OFFSET 0
        ) s`,
     [within, within, within, [...PAID_EVER_STATUSES], f.start, f.end],
   );
