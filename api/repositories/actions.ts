@@ -1,31 +1,14 @@
 // Reads of engine.actions (and their approvals) for the cycle, system-state and opportunity routes.
 import type { Knex } from 'knex';
+import { toActionRecord } from '../../db/repos/actions';
 import type { ActionDto } from '../schemas/common';
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
+/** The api's shape of an action: the domain record (db/repos/actions.ts) under the api's field names. */
 export function toActionDto(r: Record<string, any>): ActionDto {
-  return {
-    actionId: r.id,
-    cycleId: r.cycle_id,
-    phase: r.phase,
-    type: r.type,
-    targetType: r.target_type,
-    targetId: r.target_id,
-    params: r.params ?? {},
-    findingId: r.finding_id == null ? null : Number(r.finding_id),
-    detectionConfidence: Number(r.detection_confidence),
-    confidence: Number(r.confidence),
-    expectedImpact: r.expected_impact ?? {},
-    mode: r.mode,
-    status: r.status,
-    statusReason: r.status_reason ?? null,
-    dryRun: Boolean(r.dry_run),
-    createdAt: iso(r.created_at)!,
-    executedAt: iso(r.executed_at),
-    outcome: r.outcome ?? null,
-    outcomeMeasuredAt: iso(r.outcome_measured_at),
-  };
+  const { id, outcomeDueAt: _due, ...rest } = toActionRecord(r);
+  return { actionId: id, ...rest, outcome: r.outcome ?? null, outcomeMeasuredAt: iso(r.outcome_measured_at) };
 }
 
 export interface Page<T> {
