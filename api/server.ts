@@ -2,6 +2,7 @@
 // startApi(), which `npm start` calls in-process with the database and Temporal it already has.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createDb } from '../db/knex';
@@ -77,11 +78,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     await migrateWhenFree(db, log);
   }
 
-  const apiKey = process.env.TEMPORAL_API_KEY;
-  const connection = await Connection.connect({
-    address,
-    ...(apiKey ? { apiKey, tls: true } : process.env.TEMPORAL_TLS === 'true' ? { tls: true } : {}),
-  });
+  const connection = await Connection.connect({ address, ...temporalConnectionOptions() });
   const client = new Client({ connection, namespace });
 
   let app: App;

@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
 import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
 import type { Db } from '../db/knex';
+import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
@@ -26,7 +27,7 @@ export async function startEngineWorker(opts: {
   workflowBundlePath?: string;
   ensureSchedules?: boolean;
 }): Promise<RunningWorker> {
-  const clientConnection = await Connection.connect({ address: opts.temporalAddress });
+  const clientConnection = await Connection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
   const client = new Client({ connection: clientConnection, namespace: opts.namespace });
   const clock = () => new Date();
   const activities = createActivities({
@@ -37,7 +38,7 @@ export async function startEngineWorker(opts: {
     clock,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
-  const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
   const worker = await createEngineWorker({
     connection,
     namespace: opts.namespace,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadDevConfig, type DevConfig } from './dev-config';
 import { resolveTemporalCli } from './temporal-cli';
+import { temporalConnectionOptions } from './temporal-connection';
 
 type Log = (msg: string) => void;
 
@@ -22,7 +23,7 @@ export interface TemporalHandle {
 
 async function reachable(address: string, timeoutMs = 1500): Promise<boolean> {
   try {
-    const conn = await Connection.connect({ address, connectTimeout: timeoutMs });
+    const conn = await Connection.connect({ address, connectTimeout: timeoutMs, ...temporalConnectionOptions() });
     try {
       await conn.workflowService.getSystemInfo({});
       return true;
@@ -38,7 +39,7 @@ const SA_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 
 
 /** Registers the search attributes of temporal-dev.yml on a server we did not start ourselves. */
 async function ensureSearchAttributes(address: string, namespace: string, cfg: DevConfig): Promise<void> {
-  const conn = await Connection.connect({ address });
+  const conn = await Connection.connect({ address, ...temporalConnectionOptions() });
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
     const missing = Object.entries(cfg.searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {})));
