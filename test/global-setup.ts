@@ -1,5 +1,6 @@
 // One global setup for the whole suite: starts (or reuses) PostgreSQL and the Temporal dev server,
 // builds a migrated template database each test file clones, and bundles the workflows once.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,7 +22,9 @@ declare module 'vitest' {
   }
 }
 
-const TEMPLATE_DB = 'floyo_test_template';
+// One template per checkout: git worktrees with different migrations share a PostgreSQL server,
+// and knex refuses a database that has run migrations its checkout does not know.
+const TEMPLATE_DB = `floyo_test_template_${crypto.createHash('sha1').update(repoRoot).digest('hex').slice(0, 8)}`;
 let pgHandle: PostgresHandle | undefined;
 let temporal: TemporalHandle | undefined;
 
