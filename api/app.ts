@@ -11,10 +11,13 @@ import { docsPlugin } from './plugins/docs';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
 import { temporalPlugin } from './plugins/temporal';
+import { actionRoutes } from './routes/actions';
 import { approvalRoutes } from './routes/approvals';
 import { configRoutes } from './routes/config';
 import { cycleRoutes } from './routes/cycles';
+import { findingRoutes } from './routes/findings';
 import { insightRoutes } from './routes/insights';
+import { keyRoutes } from './routes/keys';
 import { mlRoutes } from './routes/ml';
 import { opsRoutes } from './routes/ops';
 import { runRoutes } from './routes/runs';
@@ -85,10 +88,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });
       await api.register(insightRoutes, { prefix: '/autonomous' });
+      await api.register(findingRoutes, { prefix: '/autonomous' });
+      await api.register(actionRoutes, { prefix: '/autonomous' });
       await api.register(approvalRoutes, { prefix: '/autonomous' });
       await api.register(scheduleRoutes, { prefix: '/autonomous' });
       await api.register(configRoutes, { prefix: '/autonomous' });
       await api.register(mlRoutes, { prefix: '/ml' });
+      await api.register(keyRoutes);
     },
     { prefix: '/api' },
   );

@@ -5,6 +5,7 @@ import * as appSchema from '../migrations/20261125000001_app_schema';
 import * as engineSchema from '../migrations/20261125000002_engine_schema';
 import * as defaultConfig from '../migrations/20261125000003_default_config';
 import * as actionPriors from '../migrations/20261125000004_action_priors';
+import * as operatorApiIndexes from '../migrations/20261125000005_operator_api_indexes';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261125000002_engine_schema': engineSchema,
   '20261125000003_default_config': defaultConfig,
   '20261125000004_action_priors': actionPriors,
+  '20261125000005_operator_api_indexes': operatorApiIndexes,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -43,3 +43,29 @@ export async function createApiKey(db: Knex, name: string, role: Role): Promise<
 export async function revokeApiKey(db: Knex, id: number): Promise<void> {
   await db('engine.api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
 }
+
+export interface ApiKeyInfo extends ApiKeyPrincipal {
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Every key (never the key itself, nor its hash), newest first. */
+export async function listApiKeys(db: Knex, opts: { includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
+  const q = db('engine.api_keys').select('id', 'name', 'role', 'created_at', 'revoked_at').orderBy('id', 'desc');
+  if (!opts.includeRevoked) q.whereNull('revoked_at');
+  const rows = await q;
+  return rows.map((r: Record<string, any>) => ({
+    id: Number(r.id),
+    name: r.name,
+    role: r.role,
+    createdAt: new Date(r.created_at).toISOString(),
+    revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+  }));
+}
+
+export async function getApiKeyInfo(db: Knex, id: number): Promise<ApiKeyInfo | null> {
+  const row = await db('engine.api_keys').where({ id }).first('id', 'name', 'role', 'created_at', 'revoked_at');
+  return row
+    ? { id: Number(row.id), name: row.name, role: row.role, createdAt: new Date(row.created_at).toISOString(), revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null }
+    : null;
+}

@@ -49,21 +49,63 @@ function toCycle(r: Record<string, any>): CycleRow {
   };
 }
 
+/** Keyset position of a cycle in the newest-first order: opaque to clients. */
+export function encodeCycleCursor(c: { startedAt: string; cycleId: string }): string {
+  return Buffer.from(JSON.stringify([c.startedAt, c.cycleId]), 'utf8').toString('base64url');
+}
+
+export function decodeCycleCursor(cursor: string): { startedAt: string; cycleId: string } | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+      return { startedAt: v[0], cycleId: v[1] };
+    }
+  } catch {
+    // fall through: not one of ours
+  }
+  return null;
+}
+
 export async function listCycles(
   db: Knex,
-  q: { limit: number; offset: number; status?: string; kind?: string },
-): Promise<{ items: CycleRow[]; total: number }> {
+  q: {
+    limit: number;
+    offset: number;
+    status?: string;
+    kind?: string;
+    trigger?: string;
+    dryRun?: boolean;
+    since?: string;
+    until?: string;
+    after?: { startedAt: string; cycleId: string };
+  },
+): Promise<{ items: CycleRow[]; total: number; nextCursor: string | null }> {
   const filtered = () => {
     const b = db('engine.cycles');
     if (q.status) b.where({ status: q.status });
     if (q.kind) b.where({ kind: q.kind });
+    if (q.trigger) b.where({ trigger: q.trigger });
+    if (q.dryRun !== undefined) b.where({ dry_run: q.dryRun });
+    if (q.since) b.where('started_at', '>=', new Date(q.since));
+    if (q.until) b.where('started_at', '<', new Date(q.until));
     return b;
   };
+  const paged = filtered();
+  if (q.after) paged.whereRaw('(started_at, id) < (?::timestamptz, ?)', [q.after.startedAt, q.after.cycleId]);
   const [rows, count] = await Promise.all([
-    filtered().orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit).offset(q.offset),
+    paged
+      .orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(q.limit + 1)
+      .offset(q.after ? 0 : q.offset),
     filtered().count({ n: '*' }).first(),
   ]);
-  return { items: rows.map(toCycle), total: Number((count as { n: number } | undefined)?.n ?? 0) };
+  const items = rows.slice(0, q.limit).map(toCycle);
+  const last = items.at(-1);
+  return {
+    items,
+    total: Number((count as { n: number } | undefined)?.n ?? 0),
+    nextCursor: rows.length > q.limit && last ? encodeCycleCursor(last) : null,
+  };
 }
 
 export async function getCycle(db: Knex, cycleId: string): Promise<CycleRow | null> {

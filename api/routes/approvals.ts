@@ -1,16 +1,11 @@
 // Actions awaiting an operator: list them, approve or reject one. A decision is a signal to the
 // action's `actionApproval` workflow, which records it and executes the action once (DESIGN.md §3).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { appendAudit } from '../../db/repos/audit';
-import { approvalWorkflowId, approveSignal, rejectSignal } from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
-import { conflict, notFound } from '../problem';
-import { getApproval, listApprovals } from '../repositories/approvals';
+import { listApprovals } from '../repositories/approvals';
+import { signalApprovalDecision } from '../services/approval-decision';
 import { problems } from '../schemas/common';
 import { ActionIdParams, ApprovalListSchema, DecisionAcceptedSchema, DecisionBody, ListApprovalsQuery } from '../schemas/approvals';
-
-const SIGNAL_DEADLINE_MS = 10_000;
 
 export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -49,45 +44,15 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       async (request, reply) => {
-        const { actionId } = request.params;
-        const operator = request.principal!.name;
-        const { reason } = request.body;
-        const approval = await getApproval(app.knex, actionId);
-        if (!approval) throw notFound(`No approval for action '${actionId}'. GET /api/autonomous/approvals lists the pending ones.`, 'approval-not-found');
-        if (approval.status !== 'pending') {
-          throw conflict(
-            `The approval of action '${actionId}' is no longer pending: it is ${approval.status}` +
-              `${approval.decidedBy ? ` (by ${approval.decidedBy})` : ''}.`,
-            'approval-not-pending',
-          );
-        }
-        // The row records the workflow that owns the approval (approval-<actionId> by construction).
-        const workflowId = approval.workflowId || approvalWorkflowId(actionId);
-        const { client } = app.temporal;
-        try {
-          await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-            client.workflow.getHandle(workflowId).signal(decision === 'approve' ? approveSignal : rejectSignal, { operator, reason }),
-          );
-        } catch (err) {
-          // The row still says pending but the workflow has closed (e.g. it expired a moment ago).
-          if (err instanceof WorkflowNotFoundError) {
-            throw conflict(`The approval workflow '${workflowId}' is no longer running; the approval can no longer be decided.`, 'approval-not-pending');
-          }
-          throw err;
-        }
-        app.metrics.approvalsDecided.inc({ decision });
-        // The workflow records the decision it acts on (the first one wins); this records who asked.
-        await appendAudit(app.knex, {
-          actor: operator,
-          cycleId: approval.action.cycleId,
-          event: `approval.${decision}_requested`,
-          target: `action:${actionId}`,
-          before: { status: approval.status },
-          after: { decision, reason, workflowId, via: 'api' },
-          dryRun: approval.action.dryRun,
+        const result = await signalApprovalDecision(app, {
+          actionId: request.params.actionId,
+          decision,
+          operator: request.principal!.name,
+          reason: request.body.reason,
+          requestId: request.id,
         });
-        request.log.info({ actionId, decision, operator }, 'approval decision signaled');
-        return reply.code(202).send({ actionId, workflowId, decision, operator, reason, status: 'signaled' as const });
+        request.log.info({ actionId: result.actionId, decision, operator: result.operator }, 'approval decision signaled');
+        return reply.code(202).send(result);
       },
     );
   }

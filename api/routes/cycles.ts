@@ -5,9 +5,9 @@ import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@tempo
 import { listAudit } from '../../db/repos/audit';
 import { SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, progressQuery, type CycleProgress } from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
-import { notFound } from '../problem';
+import { badRequest, notFound } from '../problem';
 import { listCycleActions } from '../repositories/actions';
-import { cyclePhases, getCycle, listCycles, type CycleRow } from '../repositories/cycles';
+import { cyclePhases, decodeCycleCursor, getCycle, listCycles, type CycleRow } from '../repositories/cycles';
 import { CycleIdParams, problems } from '../schemas/common';
 import {
   ActionListSchema,
@@ -54,7 +54,10 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { items, total } = await listCycles(app.knex, request.query);
+      const { cursor, ...filters } = request.query;
+      const after = cursor ? decodeCycleCursor(cursor) : undefined;
+      if (after === null) throw badRequest(`The cursor '${cursor}' is not one this api issued: pass a nextCursor from a previous page.`, 'invalid-cursor');
+      const { items, total, nextCursor } = await listCycles(app.knex, { ...filters, after });
       return {
         items: items.map((c) => ({
           cycleId: c.cycleId,
@@ -72,7 +75,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
         })),
         total,
         limit: request.query.limit,
-        offset: request.query.offset,
+        offset: after ? 0 : request.query.offset,
+        nextCursor,
       };
     },
   );

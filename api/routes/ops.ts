@@ -1,4 +1,6 @@
-// Public operational routes: GET /health (PostgreSQL and Temporal reachability) and GET /metrics.
+// Public operational routes: GET /healthz (liveness), GET /readyz and /health (PostgreSQL and Temporal
+// reachability) and GET /metrics.
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -13,6 +15,8 @@ const HealthSchema = z
     taskQueue: z.string(),
   })
   .meta({ id: 'Health' });
+
+const LivenessSchema = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }).meta({ id: 'Liveness' });
 
 async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
   const started = performance.now();
@@ -33,27 +37,47 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
 }
 
 export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
+  async function readiness(_request: unknown, reply: FastifyReply) {
+    const { client, namespace, taskQueue } = app.temporal;
+    const [database, temporal] = await Promise.all([
+      timed(() => app.knex.raw('select 1')),
+      timed(() => client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}))),
+    ]);
+    const ok = database.ok && temporal.ok;
+    // A load balancer retries a not-ready instance; say when.
+    if (!ok) reply.header('retry-after', '5');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal }, namespace, taskQueue });
+  }
+
   app.get(
-    '/health',
+    '/healthz',
     {
       schema: {
         tags: ['ops'],
-        summary: 'Liveness and dependency reachability',
-        description: '200 when PostgreSQL and Temporal answer, 503 otherwise. Public.',
+        summary: 'Liveness',
+        description: 'The process is up and serving; checks no dependency (restart the process only when this fails). Public.',
         security: [],
-        response: { 200: HealthSchema, 503: HealthSchema },
+        response: { 200: LivenessSchema },
       },
     },
-    async (_request, reply) => {
-      const { client, namespace, taskQueue } = app.temporal;
-      const [database, temporal] = await Promise.all([
-        timed(() => app.knex.raw('select 1')),
-        timed(() => client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}))),
-      ]);
-      const ok = database.ok && temporal.ok;
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal }, namespace, taskQueue });
-    },
+    async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
   );
+
+  for (const url of ['/readyz', '/health']) {
+    app.get(
+      url,
+      {
+        schema: {
+          tags: ['ops'],
+          summary: url === '/readyz' ? 'Readiness: PostgreSQL and Temporal reachable' : 'Dependency reachability (same as /readyz)',
+          description: '200 when PostgreSQL and Temporal answer within 2 s, 503 with Retry-After otherwise. Public.',
+          security: [],
+          response: { 200: HealthSchema, 503: HealthSchema },
+        },
+      },
+      readiness,
+    );
+  }
 
   app.get(
     '/metrics',

@@ -7,7 +7,8 @@ import { SCHEDULE_IDS } from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
 import { problems } from '../schemas/common';
-import { ScheduleListSchema, ScheduleOpBody, ScheduleOpResultSchema, ScheduleParams } from '../schemas/schedules';
+import { getCurrentConfig, setPolicy } from '../../db/repos/config';
+import { LiveModeBody, LiveModeSchema, ScheduleListSchema, ScheduleOpBody, ScheduleOpResultSchema, ScheduleParams } from '../schemas/schedules';
 
 const KNOWN_IDS: readonly string[] = Object.values(SCHEDULE_IDS);
 const DEADLINE_MS = 10_000;
@@ -110,4 +111,52 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
   }
+
+  async function liveMode() {
+    const entry = (await getCurrentConfig(app.knex)).policies.find((e) => e.name === 'live_mode');
+    const value = entry?.value as { enabled?: boolean } | undefined;
+    return {
+      enabled: value?.enabled === true,
+      version: entry?.version ?? null,
+      changedBy: entry?.changedBy ?? null,
+      reason: entry?.reason ?? null,
+      changedAt: entry?.createdAt ?? null,
+    };
+  }
+
+  app.get(
+    '/schedules/live-mode',
+    {
+      onRequest: requireRole('viewer'),
+      schema: {
+        tags: ['schedules'],
+        summary: 'Whether scheduled cycles run live',
+        description: 'The policy `live_mode`: off (dry-run) until an admin enables it. Role: viewer.',
+        response: { 200: LiveModeSchema, ...problems(403) },
+      },
+    },
+    liveMode,
+  );
+
+  app.put(
+    '/schedules/live-mode',
+    {
+      onRequest: requireRole('admin'),
+      schema: {
+        tags: ['schedules'],
+        summary: 'Enable or disable live mode for the schedules',
+        description:
+          'Stores a new version of the policy `live_mode` with the admin\'s key name and reason (audited). The schedules start dry-run ' +
+          'cycles until it is enabled; cycles started through the api keep their own dryRun flag. Role: admin.',
+        body: LiveModeBody,
+        response: { 200: LiveModeSchema, ...problems(403) },
+      },
+    },
+    async (request) => {
+      const { enabled, reason } = request.body;
+      await setPolicy(app.knex, 'live_mode', { enabled }, request.principal!.name, reason);
+      request.log.warn({ enabled, by: request.principal!.name }, 'live mode changed');
+      return liveMode();
+    },
+  );
 };

@@ -9,6 +9,16 @@ export const CYCLE_KINDS = ['cycle', 'monitor', 'self_heal', 'auto_remediate', '
 export const ListCyclesQuery = LimitOffsetQuery.extend({
   status: z.enum(['running', 'completed', 'failed']).optional().describe('As recorded in engine.cycles'),
   kind: z.enum(CYCLE_KINDS).optional(),
+  trigger: z.enum(['schedule', 'api', 'monitor', 'cli']).optional(),
+  dryRun: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('Started at or after (ISO 8601)'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Started before (ISO 8601)'),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'a cursor from a previous page\'s nextCursor')
+    .optional()
+    .describe('nextCursor of the previous page (keyset pagination: stable while new cycles start); offset is ignored with it'),
 }).strict();
 
 const PhaseSchema = z.object({
@@ -35,7 +45,13 @@ const CycleSummarySchema = z.object({
 });
 
 export const CycleListSchema = z
-  .object({ items: z.array(CycleSummarySchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .object({
+    items: z.array(CycleSummarySchema),
+    total: z.number().int().describe('Cycles matching the filters (all pages)'),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
   .meta({ id: 'CycleList' });
 
 export const CycleDetailSchema = z

@@ -27,3 +27,23 @@ export const ScheduleListSchema = z.object({ items: z.array(ScheduleSchema) }).m
 export const ScheduleOpResultSchema = z
   .object({ scheduleId: z.string(), operation: z.enum(['pause', 'unpause', 'trigger']), schedule: ScheduleSchema })
   .meta({ id: 'ScheduleOperationResult' });
+
+export const LiveModeBody = z
+  .strictObject(
+    {
+      enabled: z.boolean({ error: 'enabled must be true or false' }).describe('true: scheduled cycles run live (their effects change app data)'),
+      reason: z.string().trim().min(3, 'reason must say why, in at least 3 characters').max(2000),
+    },
+    { error: (issue) => (issue.input == null ? 'a JSON body {"enabled": true|false, "reason": "..."} is required' : undefined) },
+  )
+  .meta({ id: 'LiveModeChange' });
+
+export const LiveModeSchema = z
+  .object({
+    enabled: z.boolean(),
+    version: z.number().int().nullable().describe('Version of the live_mode policy in force; null = never set (default: off)'),
+    changedBy: z.string().nullable(),
+    reason: z.string().nullable(),
+    changedAt: IsoDate.nullable(),
+  })
+  .meta({ id: 'LiveMode' });
