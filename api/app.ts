@@ -1,5 +1,6 @@
 // The Fastify app (fastify/demo style): plugins, routes and one error handler. server.ts listens;
 // tests call buildApp and use app.inject.
+import crypto from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
@@ -10,6 +11,8 @@ import { authenticate, authPlugin } from './plugins/auth';
 import { docsPlugin } from './plugins/docs';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
+import { auditMutatingRequest } from './plugins/request-audit';
+import { securityPlugin, type RateLimitOptions } from './plugins/security';
 import { temporalPlugin } from './plugins/temporal';
 import { actionRoutes } from './routes/actions';
 import { approvalRoutes } from './routes/approvals';
@@ -32,11 +35,16 @@ export interface AppDeps {
   uiUrl?: string | null;
   /** Provisioned (upserted) as an admin key at start: ENGINE_BOOTSTRAP_ADMIN_KEY. */
   bootstrapAdminKey?: string;
+  /** Per-key rate limit (default: API_RATE_LIMIT_MAX or 600 requests a minute). */
+  rateLimit?: RateLimitOptions;
   /** What the app closes on close: the db and/or the Temporal connection it was handed (default: neither). */
   owns?: { db?: boolean; temporal?: boolean };
 }
 
 export type App = FastifyInstance;
+
+// A caller's own request id is kept (to follow a request across systems) when it is a sane token.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
@@ -44,6 +52,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Ids arrive in paths; anything longer is not ours and would only bloat logs.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
+    requestIdLogLabel: 'requestId',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
     // Router-level errors (malformed %-encoding, over-long path parameters) get the same problem shape.
     frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>();
@@ -52,6 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(problemNotFoundHandler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
 
   // `curl -d '{"dry_run": true}'` (the seed's documented call) sends form encoding with a JSON body:
   // accept JSON there too, and say clearly what to send otherwise.
@@ -75,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { bootstrapAdminKey: deps.bootstrapAdminKey });
+  await app.register(securityPlugin, { rateLimit: deps.rateLimit });
   await app.register(docsPlugin);
 
   // Public: health and metrics (and /docs, registered above).
@@ -84,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate);
+      api.addHook('onSend', auditMutatingRequest);
       await api.register(runRoutes, { prefix: '/autonomous' });
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });

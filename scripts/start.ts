@@ -29,7 +29,7 @@ function devAdminKey(): { key: string; source: string } {
 
 // This launcher stops things in order on Ctrl-C itself; the SDK's own signal handling would stop only
 // the worker.
-installRuntime({ handleSignals: false });
+const runtime = installRuntime({ handleSignals: false });
 
 const started = Date.now();
 const [pg, temporal] = await Promise.all([ensurePostgres({ log }), ensureTemporal({ log })]);
@@ -92,6 +92,7 @@ try {
 
     API              ${api.url}
     API docs         ${api.url}/docs
+    Metrics          ${api.url}/metrics (api)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}
     Temporal Web UI  ${ui}
     PostgreSQL       ${redact(pg.url)}${pg.embedded ? ' (embedded, data in .data/postgres)' : ''}
     Admin API key    ${admin.key}   (from ${admin.source})
@@ -100,6 +101,8 @@ try {
     curl -s -X POST ${api.url}/api/autonomous/run-cycle -H 'authorization: Bearer ${admin.key}' -H 'content-type: application/json' -d '{}'
   Then look at the result:
     curl -s ${api.url}/api/autonomous/system-state -H 'authorization: Bearer ${admin.key}'
+  Or from a terminal, with live progress:
+    FLOYO_API_URL=${api.url} FLOYO_API_KEY=${admin.key} npx floyo-engine cycle --dry-run --wait
 
   Ctrl-C stops everything this command started.
 `);

@@ -7,8 +7,9 @@ import { startEngineWorker } from './compose';
 import { installRuntime } from './runtime-logging';
 
 // The SDK runtime handles SIGINT/SIGTERM: it drains the worker, then worker.done resolves.
-installRuntime({ handleSignals: true });
+const runtime = installRuntime({ handleSignals: true });
 const log = (m: string) => console.log(m);
+if (runtime.metricsUrl) log(`Worker metrics: ${runtime.metricsUrl}`);
 const pg = await ensurePostgres({ log });
 const temporal = await ensureTemporal({ log });
 const db = createDb(pg.url, { applicationName: 'floyo-worker' });

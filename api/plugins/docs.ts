@@ -19,11 +19,14 @@ export const docsPlugin = shared('docs', async (app) => {
       tags: [
         { name: 'cycles', description: 'Start cycle workflows and follow them' },
         { name: 'state', description: 'System state, decisions, learning, opportunities' },
-        { name: 'approvals', description: 'Actions waiting for an operator' },
+        { name: 'findings', description: 'Issues and opportunities the detectors found' },
+        { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
+        { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
         { name: 'schedules', description: 'The engine\'s Temporal schedules' },
         { name: 'config', description: 'Versioned thresholds and policies' },
         { name: 'ml', description: 'Feedback on the platform\'s ML suggestions' },
-        { name: 'ops', description: 'Health and metrics' },
+        { name: 'keys', description: 'API keys (admin)' },
+        { name: 'ops', description: 'Liveness, readiness and metrics' },
       ],
       components: {
         securitySchemes: {

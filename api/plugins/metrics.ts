@@ -1,14 +1,25 @@
 // Prometheus metrics (`GET /metrics`, public): default process metrics, request durations per route,
-// and counters of cycles started and approvals decided. One registry per app, so two apps in one
-// process (tests) never collide.
+// counters of cycles started and approvals decided, and the engine's state read from PostgreSQL at
+// scrape time (cycles by outcome, open findings by severity, actions by type and status, approval
+// queue depth). One registry per app, so two apps in one process (tests) never collide.
+import type { Knex } from 'knex';
 import client from 'prom-client';
+import { readEngineCounts } from '../repositories/engine-metrics';
 import { shared } from './shared';
+
+const STATE_READ_TIMEOUT_MS = 2_000;
 
 export interface EngineMetrics {
   registry: client.Registry;
   httpDuration: client.Histogram<'method' | 'route' | 'status_code'>;
   cyclesStarted: client.Counter<'kind' | 'dry_run'>;
   approvalsDecided: client.Counter<'decision'>;
+  cycles: client.Gauge<'kind' | 'status'>;
+  findingsOpen: client.Gauge<'severity' | 'category'>;
+  actions: client.Gauge<'type' | 'status'>;
+  approvalQueueDepth: client.Gauge;
+  approvalNextDeadline: client.Gauge;
+  stateUp: client.Gauge;
 }
 
 declare module 'fastify' {
@@ -41,7 +52,61 @@ export function createMetrics(): EngineMetrics {
       labelNames: ['decision'],
       registers: [registry],
     }),
+    cycles: new client.Gauge({
+      name: 'floyo_cycles',
+      help: 'Cycles recorded in engine.cycles, by kind and outcome (running, completed, failed)',
+      labelNames: ['kind', 'status'],
+      registers: [registry],
+    }),
+    findingsOpen: new client.Gauge({
+      name: 'floyo_findings_open',
+      help: 'Open findings by severity and category',
+      labelNames: ['severity', 'category'],
+      registers: [registry],
+    }),
+    actions: new client.Gauge({
+      name: 'floyo_actions',
+      help: 'Actions recorded in engine.actions, by type and status',
+      labelNames: ['type', 'status'],
+      registers: [registry],
+    }),
+    approvalQueueDepth: new client.Gauge({ name: 'floyo_approval_queue_depth', help: 'Approvals waiting for an operator', registers: [registry] }),
+    approvalNextDeadline: new client.Gauge({
+      name: 'floyo_approval_next_deadline_seconds',
+      help: 'Seconds until the most urgent pending approval expires (absent when none is pending)',
+      registers: [registry],
+    }),
+    stateUp: new client.Gauge({
+      name: 'floyo_engine_state_up',
+      help: '1 when the engine state gauges were read from PostgreSQL for this scrape, 0 when the read failed',
+      registers: [registry],
+    }),
   };
+}
+
+/** Sets the state gauges from PostgreSQL; on failure (or timeout) they are left out and state_up is 0. */
+export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const counts = await Promise.race([
+      readEngineCounts(db),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${STATE_READ_TIMEOUT_MS} ms`)), STATE_READ_TIMEOUT_MS);
+      }),
+    ]);
+    for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalNextDeadline]) g.reset();
+    for (const c of counts.cycles) metrics.cycles.set({ kind: c.kind, status: c.status }, c.n);
+    for (const f of counts.openFindings) metrics.findingsOpen.set({ severity: f.severity, category: f.category }, f.n);
+    for (const a of counts.actions) metrics.actions.set({ type: a.type, status: a.status }, a.n);
+    metrics.approvalQueueDepth.set(counts.approvalQueueDepth);
+    if (counts.nextApprovalDeadlineSeconds !== null) metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
+    metrics.stateUp.set(1);
+  } catch {
+    for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalQueueDepth, metrics.approvalNextDeadline]) g.reset();
+    metrics.stateUp.set(0);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const metricsPlugin = shared('metrics', async (app) => {

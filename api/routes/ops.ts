@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { refreshEngineGauges } from '../plugins/metrics';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -92,6 +93,7 @@ export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (_request, reply) => {
+      await refreshEngineGauges(app.metrics, app.knex);
       const body = await app.metrics.registry.metrics();
       return reply.type(app.metrics.registry.contentType).send(body);
     },

@@ -20,7 +20,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = dryRun ? assertRole(request, 'operator', 'A dry-run cycle') : assertRole(request, 'admin', 'A live cycle (dryRun: false)');
     const spec = CYCLE_WORKFLOWS[type];
     const { client, taskQueue, namespace, uiUrl } = app.temporal;
-    const started = await startCycleWorkflow(client, taskQueue, spec, { dryRun, requestedBy: principal.name, phases: body?.phases });
+    const started = await startCycleWorkflow(client, taskQueue, spec, { dryRun, requestedBy: principal.name, phases: body?.phases, requestId: request.id });
     app.metrics.cyclesStarted.inc({ kind: spec.kind, dry_run: String(dryRun) });
     // Who asked for what, even if no worker ever picks the workflow up (the workflow audits its own start).
     await appendAudit(app.knex, {
@@ -28,7 +28,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       cycleId: started.cycleId,
       event: 'cycle.requested',
       target: started.cycleId,
-      after: { workflowType: spec.workflowType, kind: spec.kind, dryRun, phases: body?.phases ?? null, via: 'api', role: principal.role },
+      after: { workflowType: spec.workflowType, kind: spec.kind, dryRun, phases: body?.phases ?? null, via: 'api', role: principal.role, requestId: request.id },
       dryRun,
       dedupeKey: `cycle.requested:${started.cycleId}`,
     });

@@ -33,6 +33,8 @@ export interface StartCycleRequest {
   dryRun: boolean;
   requestedBy: string;
   phases?: Phase[];
+  /** The api request that started it: in the memo and the Web UI details, to follow it from the logs. */
+  requestId?: string;
 }
 
 export interface StartedCycle {
@@ -60,6 +62,7 @@ export async function startCycleWorkflow(
       workflowId,
       taskQueue,
       args: [input],
+      memo: { requestedBy: req.requestedBy, ...(req.requestId ? { requestId: req.requestId } : {}) },
       typedSearchAttributes: [
         { key: SA_CYCLE_KIND, value: spec.kind },
         { key: SA_DRY_RUN, value: req.dryRun },
@@ -68,7 +71,7 @@ export async function startCycleWorkflow(
       staticSummary: `${mode} ${spec.label} requested by ${req.requestedBy} via the api`,
       staticDetails: [
         `**${mode} ${spec.label}**`,
-        `- requested by: \`${req.requestedBy}\` (api)`,
+        `- requested by: \`${req.requestedBy}\` (api${req.requestId ? `, request id \`${req.requestId}\`` : ''})`,
         `- phases: ${req.phases ? req.phases.join(' → ') : 'all of this workflow\'s phases'}`,
         `- follow it: \`GET /api/autonomous/cycles/${workflowId}\``,
       ].join('\n'),

@@ -87,7 +87,7 @@ describe('approve / reject', () => {
     const audit = await e.t.db('engine.audit_log').where({ target: 'action:act-a1' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'oscar-operator', cycle_id: 'c-ap', event: 'approval.approve_requested', dry_run: true, before: { status: 'pending' } });
-    expect(audit[0].after).toEqual({ decision: 'approve', reason: 'customer confirmed by phone', workflowId: 'approval-act-a1', via: 'api' });
+    expect(audit[0].after).toEqual({ decision: 'approve', reason: 'customer confirmed by phone', workflowId: 'approval-act-a1', via: 'api', requestId: expect.any(String) });
   });
 
   it('signals reject', async () => {
@@ -102,7 +102,7 @@ describe('approve / reject', () => {
     expect(res.statusCode).toBe(404);
     const p = problemOf(res);
     expect(p.type).toBe('urn:floyo:problem:approval-not-found');
-    expect(p.detail).toBe("No approval for action 'no-such-action'. GET /api/autonomous/approvals lists the pending ones.");
+    expect(p.detail).toBe("No approval for action 'no-such-action'. GET /api/autonomous/actions?status=awaiting_approval lists the pending ones.");
   });
 
   it('answers 409 when the approval is no longer pending', async () => {

@@ -25,7 +25,7 @@ describe('system-state before any cycle', () => {
 
   it('lists no cycles', async () => {
     const res = await get('/api/autonomous/cycles');
-    expect(res.json()).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+    expect(res.json()).toEqual({ items: [], total: 0, limit: 50, offset: 0, nextCursor: null });
   });
 });
 

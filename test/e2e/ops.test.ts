@@ -54,6 +54,14 @@ describe('GET /health', () => {
       const res = await app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as('viewer') });
       expect(res.statusCode).toBe(503);
       expect(problemOf(res).detail).toBe('PostgreSQL is unreachable; try again shortly.');
+      // Liveness does not depend on PostgreSQL; readiness does, and says when to retry; a scrape still answers.
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.headers['retry-after']).toBe('5');
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.body).toContain('floyo_engine_state_up 0');
     } finally {
       await app.close();
       await deadDb.destroy();
@@ -72,6 +80,8 @@ describe('GET /metrics', () => {
     expect(res.body).toMatch(/floyo_api_http_request_duration_seconds_count\{method="GET",route="\/api\/autonomous\/cycles",status_code="200"\} 1/);
     expect(res.body).toContain('# TYPE floyo_api_cycles_started_total counter');
     expect(res.body).toContain('# TYPE floyo_api_approvals_decided_total counter');
+    expect(res.body).toContain('floyo_engine_state_up 1');
+    expect(res.body).toContain('floyo_approval_queue_depth 0');
   });
 });
 
@@ -103,6 +113,11 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/thresholds', 'get /api/autonomous/thresholds/{name}', 'put /api/autonomous/thresholds/{name}',
       'get /api/autonomous/policies', 'get /api/autonomous/policies/{name}', 'put /api/autonomous/policies/{name}', 'get /api/ml/feedback', 'get /api/ml/optimize-thresholds',
       'get /api/ml/suggestion-quality', 'get /health', 'get /metrics',
+      'get /api/autonomous/findings', 'get /api/autonomous/findings/{findingId}', 'get /api/autonomous/actions',
+      'get /api/autonomous/actions/{actionId}', 'post /api/autonomous/actions/{actionId}/approve',
+      'post /api/autonomous/actions/{actionId}/reject', 'get /api/autonomous/schedules/live-mode',
+      'put /api/autonomous/schedules/live-mode', 'get /api/keys', 'post /api/keys', 'delete /api/keys/{keyId}',
+      'get /healthz', 'get /readyz',
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed.sort()).toEqual([...expected].sort());
@@ -153,5 +168,64 @@ describe('GET /docs/json', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('swagger-ui');
+  });
+});
+
+describe('GET /healthz and /readyz', () => {
+  it('liveness answers without touching dependencies; readiness checks both', async () => {
+    const live = await e.app.inject({ method: 'GET', url: '/healthz' });
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toEqual({ status: 'ok', uptimeSeconds: expect.any(Number) });
+    const ready = await e.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
+  });
+});
+
+describe('request ids, security headers and mutating-request audit', () => {
+  it('echoes a sane caller request id, generates one otherwise, and sets security headers', async () => {
+    const given = await e.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-abc-12345' } });
+    expect(given.headers['x-request-id']).toBe('trace-abc-12345');
+    const junk = await e.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'no spaces allowed <>' } });
+    expect(junk.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(given.headers['x-content-type-options']).toBe('nosniff');
+    expect(given.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(given.headers['strict-transport-security']).toBeDefined();
+  });
+
+  it('audits every mutating request with the key name, including refused ones', async () => {
+    const requestId = `audit-test-${Date.now()}`;
+    const refused = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/policies/kill_switch',
+      headers: { ...e.as('viewer'), 'x-request-id': requestId },
+      payload: { value: { enabled: true }, reason: 'viewer tries' },
+    });
+    expect(refused.statusCode).toBe(403);
+    const rows = await e.t.db('engine.audit_log').where({ event: 'api.request' }).whereRaw("after->>'requestId' = ?", [requestId]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actor: 'vera-viewer', target: 'PUT /api/autonomous/policies/:name', dry_run: false });
+    expect(rows[0].after).toMatchObject({ status: 403, role: 'viewer', params: { name: 'kill_switch' } });
+    // Reads are not audited.
+    await e.app.inject({ method: 'GET', url: '/api/autonomous/policies', headers: { ...e.as('viewer'), 'x-request-id': `${requestId}-read` } });
+    expect(await e.t.db('engine.audit_log').whereRaw("after->>'requestId' = ?", [`${requestId}-read`])).toHaveLength(0);
+  });
+
+  it('rate-limits per key with a 429 problem and Retry-After; other keys and probes are unaffected', async () => {
+    const app = await buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, rateLimit: { max: 3, windowMs: 60_000 } });
+    try {
+      const call = (role: 'viewer' | 'operator') => app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as(role) });
+      for (let i = 0; i < 3; i++) expect((await call('viewer')).statusCode).toBe(200);
+      const limited = await call('viewer');
+      expect(limited.statusCode).toBe(429);
+      const p = problemOf(limited);
+      expect(p.type).toBe('urn:floyo:problem:rate-limited');
+      expect(p.detail).toContain("the key 'vera-viewer'");
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await call('operator')).statusCode).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('POST /api/autonomous/run-cycle', () => {
     const audit = await e.t.db('engine.audit_log').where({ cycle_id: body.cycleId });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'oscar-operator', event: 'cycle.requested', target: body.cycleId, dry_run: true, dedupe_key: `cycle.requested:${body.cycleId}` });
-    expect(audit[0].after).toEqual({ workflowType: 'autonomousCycle', kind: 'cycle', dryRun: true, phases: null, via: 'api', role: 'operator' });
+    expect(audit[0].after).toEqual({ workflowType: 'autonomousCycle', kind: 'cycle', dryRun: true, phases: null, via: 'api', role: 'operator', requestId: expect.any(String) });
   });
 
   it('passes the requested phases, and accepts the seed\'s dry_run spelling', async () => {
