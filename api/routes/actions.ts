@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
 import { getActionDetail, listActions } from '../repositories/actions';
-import { ActionDetailSchema, ActionListSchema, ListActionsQuery } from '../schemas/actions';
+import { ActionDetailSchema, ActionPageSchema, ListActionsQuery } from '../schemas/actions';
 import { ActionIdParams, DecisionAcceptedSchema, DecisionBody } from '../schemas/approvals';
 import { problems } from '../schemas/common';
 import { signalApprovalDecision } from '../services/approval-decision';
@@ -19,7 +19,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Actions (newest first; awaiting_approval: nearest deadline first)',
         description: 'engine.actions across cycles, filtered by status, type, phase, cycle and dry-run. Role: viewer.',
         querystring: ListActionsQuery,
-        response: { 200: ActionListSchema, ...problems(403) },
+        response: { 200: ActionPageSchema, ...problems(403) },
       },
     },
     async (request) => {

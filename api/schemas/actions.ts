@@ -44,9 +44,9 @@ export const ActionListItemSchema = ActionSchema.extend({
   approvalDeadline: IsoDate.nullable().describe('When the approval expires (awaiting actions only)'),
 }).meta({ id: 'ActionListItem' });
 
-export const ActionListSchema = z
+export const ActionPageSchema = z
   .object({ items: z.array(ActionListItemSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
-  .meta({ id: 'ActionList' });
+  .meta({ id: 'ActionPage' });
 
 export const GateDecisionSchema = z
   .object({ gate: z.string(), passed: z.boolean(), reason: z.string(), details: JsonRecord.optional() })

@@ -1,0 +1,227 @@
+// `npx floyo-engine …`: the operator api from a terminal. Talks only to the api (FLOYO_API_URL,
+// FLOYO_API_KEY or --url/--key) and parses its answers with the api's own zod schemas.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ActionDetailSchema, ActionPageSchema, ACTION_STATUSES, ACTION_TYPES } from '../api/schemas/actions';
+import { DecisionAcceptedSchema } from '../api/schemas/approvals';
+import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
+import { StartedSchema } from '../api/schemas/runs';
+import { ScheduleListSchema, ScheduleOpResultSchema } from '../api/schemas/schedules';
+import { ApiClient, CliError } from './api-client';
+import { ProgressRenderer } from './progress';
+
+export const USAGE = `floyo-engine — drive the Floyo Autonomous Engine through its api
+
+Usage:
+  floyo-engine cycle [--dry-run | --live] [--phases analyze,heal,...] [--wait]
+  floyo-engine actions ls [--status awaiting_approval|executed|...] [--type T] [--limit N]
+  floyo-engine actions show <actionId>
+  floyo-engine actions approve <actionId> --reason "..."
+  floyo-engine actions reject <actionId> --reason "..."
+  floyo-engine schedules ls
+  floyo-engine schedules pause|unpause|trigger <scheduleId> [--note "..."]
+
+Options:
+  --url <url>   the api (default FLOYO_API_URL, else http://127.0.0.1:3000)
+  --key <key>   an API key (default FLOYO_API_KEY, else .data/dev-admin-key of a local npm start)
+  --json        print the api's JSON instead of a table
+  -h, --help
+
+Exit codes: 0 done, 1 failed (or the cycle failed), 2 bad usage, 3 key rejected or role too low.`;
+
+export interface CliIo {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Poll interval while waiting for a cycle; default 1000 ms. */
+  pollMs?: number;
+}
+
+const PHASE_LIST = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'])).min(1, 'name at least one phase'));
+
+function defaultKey(io: CliIo): string | null {
+  if (io.env.FLOYO_API_KEY) return io.env.FLOYO_API_KEY;
+  const file = path.join(io.cwd, '.data', 'dev-admin-key');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : null;
+}
+
+function table(rows: string[][]): string {
+  if (!rows.length) return '';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function usage(message: string): never {
+  throw new CliError(`${message}\n\n${USAGE}`, 2);
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{
+    options: {
+      url: { type: 'string' }; key: { type: 'string' }; json: { type: 'boolean' }; help: { type: 'boolean'; short: 'h' };
+      'dry-run': { type: 'boolean' }; live: { type: 'boolean' }; phases: { type: 'string' }; wait: { type: 'boolean' };
+      status: { type: 'string' }; type: { type: 'string' }; limit: { type: 'string' }; reason: { type: 'string' }; note: { type: 'string' };
+    };
+    allowPositionals: true;
+    strict: true;
+    args: string[];
+  }>>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        key: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'dry-run': { type: 'boolean' },
+        live: { type: 'boolean' },
+        phases: { type: 'string' },
+        wait: { type: 'boolean' },
+        status: { type: 'string' },
+        type: { type: 'string' },
+        limit: { type: 'string' },
+        reason: { type: 'string' },
+        note: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help || positionals.length === 0) {
+    io.out.write(`${USAGE}\n`);
+    return positionals.length === 0 && !o.help ? 2 : 0;
+  }
+  const api = new ApiClient({ baseUrl: o.url ?? io.env.FLOYO_API_URL ?? 'http://127.0.0.1:3000', key: o.key ?? defaultKey(io) });
+  const print = (v: unknown, text: () => string) => io.out.write(`${o.json ? JSON.stringify(v, null, 2) : text()}\n`);
+  const [group, verb, id] = positionals;
+
+  if (group === 'cycle') {
+    if (o['dry-run'] && o.live) usage('--dry-run and --live exclude each other');
+    const phases = o.phases === undefined ? undefined : PHASE_LIST.safeParse(o.phases);
+    if (phases && !phases.success) usage(`--phases: ${phases.error.issues[0]?.message ?? 'invalid'}`);
+    const started = await api.request('POST', '/api/autonomous/run-cycle', StartedSchema, {
+      dryRun: !o.live,
+      ...(phases?.success ? { phases: phases.data } : {}),
+    });
+    if (!o.wait) {
+      print(started, () => `Started ${started.dryRun ? 'dry-run' : 'LIVE'} cycle ${started.cycleId}${started.links.temporalUi ? `\n  ${started.links.temporalUi}` : ''}`);
+      return 0;
+    }
+    if (!o.json) io.out.write(`Cycle ${started.cycleId} (${started.dryRun ? 'dry-run' : 'LIVE'})${started.links.temporalUi ? ` — ${started.links.temporalUi}` : ''}\n`);
+    const renderer = new ProgressRenderer(io.out);
+    const self = `/api/autonomous/cycles/${encodeURIComponent(started.cycleId)}`;
+    for (;;) {
+      const [progress, detail] = await Promise.all([
+        api.request('GET', `${self}/progress`, ProgressSchema),
+        api.request('GET', self, CycleDetailSchema),
+      ]);
+      if (!o.json) renderer.render(detail.status === 'running' ? progress.phases : detail.phases);
+      if (detail.status !== 'running') {
+        if (o.json) io.out.write(`${JSON.stringify(detail, null, 2)}\n`);
+        else {
+          const scores = detail.healthScore !== null ? `  health ${detail.healthScore}, alignment ${detail.alignmentScore ?? '–'}` : '';
+          io.out.write(`Cycle ${detail.status}${scores}${detail.error ? `\n  error: ${detail.error}` : ''}\n`);
+        }
+        return detail.status === 'completed' ? 0 : 1;
+      }
+      await sleep(io.pollMs ?? 1000);
+    }
+  }
+
+  if (group === 'actions') {
+    if (verb === 'ls' || verb === 'list') {
+      const q = new URLSearchParams();
+      if (o.status) {
+        if (![...ACTION_STATUSES, 'awaiting_approval'].includes(o.status)) usage(`--status must be one of awaiting_approval, ${ACTION_STATUSES.join(', ')}`);
+        q.set('status', o.status);
+      }
+      if (o.type) {
+        if (!(ACTION_TYPES as readonly string[]).includes(o.type)) usage(`--type must be one of ${ACTION_TYPES.join(', ')}`);
+        q.set('type', o.type);
+      }
+      q.set('limit', o.limit ?? '50');
+      const page = await api.request('GET', `/api/autonomous/actions?${q}`, ActionPageSchema);
+      print(page, () => {
+        if (!page.items.length) return `No actions${o.status ? ` with status ${o.status}` : ''}.`;
+        const rows = [['ACTION', 'TYPE', 'TARGET', 'CONF', 'STATUS', 'DEADLINE / CREATED']];
+        for (const a of page.items) {
+          rows.push([a.actionId, a.type, `${a.targetType}:${a.targetId}`, a.confidence.toFixed(2), a.status, a.approvalDeadline ?? a.createdAt]);
+        }
+        return `${table(rows)}\n${page.items.length} of ${page.total}`;
+      });
+      return 0;
+    }
+    if (verb === 'show') {
+      if (!id) usage('actions show needs an action id');
+      const a = await api.request('GET', `/api/autonomous/actions/${encodeURIComponent(id)}`, ActionDetailSchema);
+      print(a, () =>
+        [
+          `${a.actionId}  ${a.type} → ${a.targetType}:${a.targetId}  (${a.status}${a.dryRun ? ', dry-run' : ''})`,
+          `  confidence ${a.confidence.toFixed(3)} (detection ${a.detectionConfidence.toFixed(3)}), mode ${a.mode}`,
+          ...a.gates.map((g) => `  gate ${g.passed ? 'pass' : 'FAIL'}  ${g.gate}: ${g.reason}`),
+          a.approval ? `  approval ${a.approval.status}, deadline ${a.approval.deadline}${a.approval.decidedBy ? `, by ${a.approval.decidedBy}: ${a.approval.reason}` : ''}` : '  no approval',
+          ...a.effects.map((e) => `  effect ${e.status}  ${e.port} ${e.target}`),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if (verb === 'approve' || verb === 'reject') {
+      if (!id) usage(`actions ${verb} needs an action id`);
+      if (!o.reason) usage(`actions ${verb} needs --reason "why" (it is recorded in the audit log)`);
+      const r = await api.request('POST', `/api/autonomous/actions/${encodeURIComponent(id)}/${verb}`, DecisionAcceptedSchema, { reason: o.reason });
+      print(r, () => `${verb === 'approve' ? 'Approved' : 'Rejected'} ${r.actionId} as ${r.operator}: the approval workflow ${r.workflowId} got the signal.`);
+      return 0;
+    }
+    usage(`unknown actions command '${verb ?? ''}'`);
+  }
+
+  if (group === 'schedules') {
+    if (verb === 'ls' || verb === 'list') {
+      const list = await api.request('GET', '/api/autonomous/schedules', ScheduleListSchema);
+      print(list, () =>
+        table([
+          ['SCHEDULE', 'STATE', 'NEXT RUN', 'RUNS'],
+          ...list.items.map((s) => [s.scheduleId, !s.exists ? 'missing' : s.paused ? 'paused' : 'active', s.nextActionTimes[0] ?? '–', String(s.numActionsTaken ?? 0)]),
+        ]),
+      );
+      return 0;
+    }
+    if (verb === 'pause' || verb === 'unpause' || verb === 'trigger') {
+      if (!id) usage(`schedules ${verb} needs a schedule id (schedules ls lists them)`);
+      const r = await api.request('POST', `/api/autonomous/schedules/${encodeURIComponent(id)}/${verb}`, ScheduleOpResultSchema, o.note ? { note: o.note } : {});
+      print(r, () => `${verb === 'trigger' ? 'Triggered' : verb === 'pause' ? 'Paused' : 'Resumed'} ${r.scheduleId} (now ${r.schedule.paused ? 'paused' : 'active'}).`);
+      return 0;
+    }
+    usage(`unknown schedules command '${verb ?? ''}'`);
+  }
+
+  usage(`unknown command '${group}'`);
+}
+
+/** Entry point: runs and exits with the command's code; CliErrors print their message only. */
+export async function main(): Promise<void> {
+  const io: CliIo = { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() };
+  try {
+    process.exitCode = await run(process.argv.slice(2), io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err.write(`floyo-engine: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      io.err.write(`floyo-engine: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// The operator CLI as a user runs it: the real `floyo-engine` bin in a child process, against the
+// real api listening on a port, a real worker and the dev server. It drives a dry-run cycle to
+// completion with its progress display, lists and decides actions, and fails clearly.
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../scripts/lib/paths';
+import { seedDemoData } from '../../scripts/seed/generate';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { startTestWorker, type TestWorker } from '../helpers/temporal';
+import { setupE2E, type E2E } from './harness';
+
+let t: TestDb;
+let w: TestWorker;
+let e: E2E;
+let url: string;
+
+beforeAll(async () => {
+  t = await createTestDb('e2e-cli');
+  await seedDemoData(t.db, { users: 1500, seed: 5, now: new Date() });
+  w = await startTestWorker(t.db, { label: 'e2e-cli' });
+  e = await setupE2E('cli', { db: t, taskQueue: w.taskQueue });
+  url = await e.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await e?.close();
+  await w?.shutdown();
+});
+
+/** Runs the bin asynchronously (the worker in this process must keep running meanwhile). */
+function cli(args: string[], key: string | null = e.keys.operator): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, FLOYO_API_URL: url };
+  delete env.FLOYO_API_KEY;
+  if (key) env.FLOYO_API_KEY = key;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'cli', 'floyo-engine.mjs'), ...args], { env, cwd: os.tmpdir(), timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('floyo-engine CLI', () => {
+  it('cycle --dry-run --wait shows every phase complete and exits 0', async () => {
+    const r = await cli(['cycle', '--dry-run', '--wait']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Cycle cycle-\S+ \(dry-run\)/);
+    for (const phase of ['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify']) {
+      expect(r.stdout).toMatch(new RegExp(`✔ ${phase}\\s+completed`));
+    }
+    expect(r.stdout).toMatch(/Cycle completed {2}health \d+/);
+    const cycleId = /^Cycle (cycle-\S+)/.exec(r.stdout)![1]!;
+    const row = await t.db('engine.cycles').where({ id: cycleId }).first();
+    expect(row).toMatchObject({ status: 'completed', dry_run: true, requested_by: 'oscar-operator' });
+  }, 120_000);
+
+  it('actions ls lists the dry-run actions in a table; --json gives the api body', async () => {
+    const r = await cli(['actions', 'ls', '--status', 'dry_run', '--limit', '3']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^ACTION\s+TYPE\s+TARGET\s+CONF\s+STATUS/);
+    expect(r.stdout).toMatch(/\n3 of \d+\n$/);
+    const json = await cli(['actions', 'ls', '--status', 'dry_run', '--limit', '2', '--json']);
+    const body = JSON.parse(json.stdout) as { items: Array<{ status: string }>; total: number };
+    expect(body.items).toHaveLength(2);
+    expect(body.items.every((a) => a.status === 'dry_run')).toBe(true);
+  });
+
+  it('fails clearly: unknown action (1), rejected key (3), low role (3), bad usage (2), api down (1)', async () => {
+    const missing = await cli(['actions', 'approve', 'no-such-action', '--reason', 'checked it']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('failed with 404: No approval for action');
+    const badKey = await cli(['schedules', 'ls'], 'floyo_not_a_key');
+    expect(badKey.code).toBe(3);
+    expect(badKey.stderr).toContain('The api rejected the key');
+    const viewer = await cli(['cycle'], e.keys.viewer);
+    expect(viewer.code).toBe(3);
+    expect(viewer.stderr).toContain('requires the operator role');
+    const noReason = await cli(['actions', 'approve', 'x']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('needs --reason');
+    const down = await cli(['--url', 'http://127.0.0.1:1', 'schedules', 'ls']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Cannot reach the api at http://127.0.0.1:1');
+  });
+});
