@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
+import { setupTracing } from '../scripts/lib/tracing';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createDb } from '../db/knex';
@@ -79,7 +80,8 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
   }
 
   const connection = await Connection.connect({ address, ...temporalConnectionOptions() });
-  const client = new Client({ connection, namespace });
+  const tracing = setupTracing('floyo-api');
+  const client = new Client({ connection, namespace, ...(tracing ? { plugins: tracing.plugins } : {}) });
 
   let app: App;
   try {

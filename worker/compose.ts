@@ -7,6 +7,7 @@ import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
 import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
 import type { Db } from '../db/knex';
 import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
+import { setupTracing } from '../scripts/lib/tracing';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
@@ -27,8 +28,10 @@ export async function startEngineWorker(opts: {
   workflowBundlePath?: string;
   ensureSchedules?: boolean;
 }): Promise<RunningWorker> {
+  const tracing = setupTracing('floyo-worker');
+  if (tracing) opts.log(`Tracing: spans to ${tracing.endpoint}`);
   const clientConnection = await Connection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
-  const client = new Client({ connection: clientConnection, namespace: opts.namespace });
+  const client = new Client({ connection: clientConnection, namespace: opts.namespace, ...(tracing ? { plugins: tracing.plugins } : {}) });
   const clock = () => new Date();
   const activities = createActivities({
     db: opts.db,
@@ -45,11 +48,13 @@ export async function startEngineWorker(opts: {
     taskQueue: opts.taskQueue,
     activities,
     workflowBundlePath: opts.workflowBundlePath,
+    plugins: tracing?.plugins,
   });
   opts.log(`Worker: polling task queue "${opts.taskQueue}" in namespace "${opts.namespace}"`);
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();
+    await tracing?.shutdown();
   });
   return {
     done,

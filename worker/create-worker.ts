@@ -1,7 +1,7 @@
 // Builds the engine's Temporal worker: every workflow in workflows/ and the activities of
 // createActivities(deps), on one task queue.
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { repoRoot } from '../scripts/lib/paths';
 
@@ -13,6 +13,8 @@ export interface EngineWorkerOptions {
   /** A prebuilt workflow bundle (tests bundle once); else workflows/ is bundled at start. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** e.g. OpenTelemetry tracing (scripts/lib/tracing.ts). */
+  plugins?: WorkerPlugin[];
 }
 
 export async function createEngineWorker(opts: EngineWorkerOptions): Promise<Worker> {
@@ -25,5 +27,6 @@ export async function createEngineWorker(opts: EngineWorkerOptions): Promise<Wor
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: path.join(repoRoot, 'workflows', 'index.ts') }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 8,
+    ...(opts.plugins?.length ? { plugins: opts.plugins } : {}),
   });
 }

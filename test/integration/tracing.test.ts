@@ -1,0 +1,91 @@
+// OpenTelemetry tracing end to end: with OTEL_EXPORTER_OTLP_ENDPOINT set, the worker (bundling its
+// workflows with the tracing interceptors) and a client export spans over OTLP/HTTP to a collector —
+// here a real HTTP server that records what it receives — and a cycle's client, workflow and activity
+// spans share one trace.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { setupTracing, tracingEndpoint } from '../../scripts/lib/tracing';
+import { startEngineWorker, type RunningWorker } from '../../worker/compose';
+import type { CycleInput } from '../../workflows/definitions';
+import { createTestDb, type TestDb } from '../helpers/db';
+
+interface ReceivedSpan {
+  name: string;
+  traceId: string;
+  service: string | undefined;
+}
+
+const received: ReceivedSpan[] = [];
+let collector: http.Server;
+let t: TestDb;
+let worker: RunningWorker;
+const taskQueue = `test-tracing-${process.pid}-${Date.now().toString(36)}`;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  collector = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const doc = JSON.parse(body) as {
+          resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ name: string; traceId: string }> }> }>;
+        };
+        for (const rs of doc.resourceSpans) {
+          const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
+          for (const ss of rs.scopeSpans) for (const s of ss.spans) received.push({ name: s.name, traceId: s.traceId, service });
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  t = await createTestDb('tracing');
+  // No prebuilt bundle: the worker bundles workflows/ with the tracing plugin's workflow interceptors.
+  worker = await startEngineWorker({
+    db: t.db,
+    temporalAddress: inject('temporalAddress'),
+    namespace: inject('temporalNamespace'),
+    taskQueue,
+    log: () => undefined,
+    ensureSchedules: false,
+  });
+}, 180_000);
+afterAll(async () => {
+  await worker?.shutdown();
+  delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  await t?.drop();
+  await new Promise((r) => collector?.close(r));
+});
+
+describe('tracing', () => {
+  it('is off without an OTLP endpoint', () => {
+    expect(tracingEndpoint({})).toBeNull();
+    expect(setupTracing('x', {})).toBeNull();
+  });
+
+  it('exports one trace from the client call through the workflow to its activities', async () => {
+    const tracing = setupTracing('floyo-test')!;
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const client = new Client({ connection, namespace: inject('temporalNamespace'), plugins: tracing.plugins });
+    const input: CycleInput = { dryRun: true, trigger: 'api', requestedBy: 'tracing-test', phases: ['analyze'] };
+    const workflowId = `tracing-cycle-${Date.now().toString(36)}`;
+    await client.workflow.execute('autonomousCycle', { workflowId, taskQueue, args: [input] });
+    await connection.close();
+    // The worker exports the workflow's spans when its last activation completes, in 1 s batches.
+    for (let i = 0; i < 100 && !received.some((s) => s.name === 'RunWorkflow:autonomousCycle'); i++) await new Promise((r) => setTimeout(r, 100));
+    await tracing.shutdown(); // flushes the rest
+
+    const start = received.find((s) => s.name === 'StartWorkflow:autonomousCycle');
+    expect(start, `spans received: ${received.map((s) => s.name).join(', ')}`).toBeDefined();
+    const trace = received.filter((s) => s.traceId === start!.traceId).map((s) => s.name);
+    expect(trace).toEqual(expect.arrayContaining(['StartWorkflow:autonomousCycle', 'RunWorkflow:autonomousCycle']));
+    expect(trace.some((n) => n.startsWith('RunActivity:'))).toBe(true);
+    expect(start!.service).toBe('floyo-worker');
+  }, 120_000);
+});
