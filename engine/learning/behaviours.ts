@@ -15,8 +15,17 @@
 // minSample users (otherwise the lift is noise and it is listed as insufficient); it "separates" the two
 // groups when the Wilson intervals of the two rates do not overlap. Ranked by lift, highest first.
 // Lift is association, not causation: the decide phase treats it as a hint for onboarding, not a proof.
+//
+// Patterns (what is reported as "separates retained from churned"): every sufficient behaviour is tested
+// with a two-sided two-proportion z-test of P(retained | did) = P(retained | didn't); the p-values are
+// adjusted by Benjamini–Hochberg over all tested behaviours (false discovery rate DEFAULT_FDR = 5%),
+// because with dozens of event names some would pass a per-test 5% by chance. A pattern is a behaviour
+// with BH-adjusted p ≤ FDR, lift > 1 and at least minSample users who did it; at most maxPatterns are
+// reported, ordered by the lower bound of the lift's 95% interval (Katz log relative risk), so a large
+// but uncertain lift does not outrank a solid one.
 import { DAY_MS } from '../kpi/windows';
 import { wilsonInterval } from '../kpi/wilson';
+import { benjaminiHochberg, relativeRiskInterval, twoProportionPValue } from '../stats/multiple-testing';
 
 export const EARLY_WINDOW_MS = 7 * DAY_MS;
 export const RETAINED_WINDOW_START_MS = 28 * DAY_MS;
@@ -24,6 +33,8 @@ export const RETAINED_WINDOW_END_MS = 35 * DAY_MS;
 export const DEFAULT_COHORT_DAYS = 90;
 export const DEFAULT_BEHAVIOUR_MIN_SAMPLE = 30;
 export const DEFAULT_TOP_BEHAVIOURS = 20;
+export const DEFAULT_FDR = 0.05;
+export const DEFAULT_MAX_PATTERNS = 5;
 
 /** The judged cohort's signup window for a given `now`. */
 export function behaviourCohortWindow(now: Date, cohortDays = DEFAULT_COHORT_DAYS): { start: Date; end: Date } {
@@ -59,6 +70,14 @@ export interface BehaviourLift {
   separates: boolean;
   /** +1 when doing it goes with retention, −1 against, 0 no clear separation. */
   direction: -1 | 0 | 1;
+  /** 95% interval of the lift (Katz); null when a count is 0. */
+  liftInterval: [number, number] | null;
+  /** Two-sided two-proportion z-test; null when not sufficient (not tested). */
+  pValue: number | null;
+  /** Benjamini–Hochberg adjusted p over the tested behaviours; null when not tested. */
+  qValue: number | null;
+  /** qValue ≤ the analysis' FDR. */
+  significant: boolean;
 }
 
 export interface BehaviourAnalysis {
@@ -72,8 +91,11 @@ export interface BehaviourAnalysis {
   ranked: BehaviourLift[];
   /** How many behaviours were below minSample in either group. */
   insufficientCount: number;
-  /** Behaviours that separate retained from churned users with retention going up, best first. */
+  /** The reported patterns' names (see `patterns`), best first. */
   topPositive: string[];
+  /** At most maxPatterns behaviours with BH-adjusted p ≤ fdr, lift > 1 and support ≥ minSample, by lift lower bound. */
+  patterns: BehaviourLift[];
+  correction: { method: 'benjamini-hochberg'; fdr: number; tested: number };
 }
 
 export const RETENTION_DEFINITION =
@@ -111,6 +133,10 @@ export function behaviourLift(name: string, counts: { users: number; retained: n
     sufficient,
     separates: direction !== 0,
     direction,
+    liftInterval: relativeRiskInterval(r, d, didntRetained, didntN),
+    pValue: sufficient ? twoProportionPValue(r, d, didntRetained, didntN) : null,
+    qValue: null,
+    significant: false,
   };
 }
 
@@ -125,13 +151,26 @@ function compareLift(a: BehaviourLift, b: BehaviourLift): number {
 
 export function analyzeBehaviours(
   counts: BehaviourCounts,
-  opts: { minSample?: number; top?: number } = {},
+  opts: { minSample?: number; top?: number; fdr?: number; maxPatterns?: number } = {},
 ): BehaviourAnalysis {
   const minSample = opts.minSample ?? DEFAULT_BEHAVIOUR_MIN_SAMPLE;
   const top = opts.top ?? DEFAULT_TOP_BEHAVIOURS;
+  const fdr = opts.fdr ?? DEFAULT_FDR;
+  const maxPatterns = opts.maxPatterns ?? DEFAULT_MAX_PATTERNS;
   if (!(minSample >= 1)) throw new RangeError(`minSample must be ≥ 1, got ${minSample}`);
+  if (!(fdr > 0 && fdr < 1)) throw new RangeError(`fdr must be in (0, 1), got ${fdr}`);
   const lifts = counts.events.map((e) => behaviourLift(e.name, { users: counts.users, retained: counts.retained, did: e.did, didRetained: e.didRetained }, minSample));
   const sufficient = lifts.filter((l) => l.sufficient).sort(compareLift);
+  const q = benjaminiHochberg(sufficient.map((l) => l.pValue ?? 1));
+  sufficient.forEach((l, i) => {
+    l.qValue = q[i]!;
+    l.significant = q[i]! <= fdr;
+  });
+  const lower = (l: BehaviourLift) => l.liftInterval?.[0] ?? ((l.pRetainedIfDidnt ?? 1) === 0 ? Infinity : 0);
+  const patterns = sufficient
+    .filter((l) => l.significant && (l.lift === null ? (l.pRetainedIfDid ?? 0) > 0 : l.lift > 1))
+    .sort((a, b) => lower(b) - lower(a) || compareLift(a, b))
+    .slice(0, maxPatterns);
   return {
     definition: RETENTION_DEFINITION,
     users: counts.users,
@@ -141,6 +180,8 @@ export function analyzeBehaviours(
     eventNames: lifts.length,
     ranked: sufficient.slice(0, top),
     insufficientCount: lifts.length - sufficient.length,
-    topPositive: sufficient.filter((l) => l.direction === 1).map((l) => l.name),
+    topPositive: patterns.map((l) => l.name),
+    patterns,
+    correction: { method: 'benjamini-hochberg', fdr, tested: sufficient.length },
   };
 }

@@ -1,0 +1,12 @@
+// A small seeded PRNG (mulberry32) for tests that generate data with known ground truth: the same seed
+// always gives the same data, so a statistical test is deterministic in CI.
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
