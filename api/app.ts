@@ -52,7 +52,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Ids arrive in paths; anything longer is not ours and would only bloat logs.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
-    requestIdLogLabel: 'requestId',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
