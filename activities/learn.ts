@@ -1,7 +1,9 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
 // suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
 import { highPerformerBehaviours, listActionStats, measureOutcomes, outcomesMeasuredAt, suggestionFeedback, type TypeOutcomes } from '../db/queries/learning';
+import { suggestionBreakdown } from '../db/queries/suggestion-breakdown';
 import { appendAudit } from '../db/repos/audit';
+import { getThresholds } from '../db/repos/config';
 import { learningsOfCycle, saveLearning } from '../db/repos/learning';
 import { priorOf } from '../engine/learning/outcomes';
 import type { CycleContext, PhaseSummary } from './context';
@@ -41,7 +43,17 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       : await actionOutcomes(db, now);
     await saveLearning(db, ctx.cycleId, 'action_outcomes', outcomes);
     progress('suggestion feedback');
-    const suggestions = await suggestionFeedback(db, now);
+    // The utility weights and the threshold in force are versioned config: the recommendation and its
+    // expected change are computed against what the platform does today.
+    const thresholds = await getThresholds(db);
+    const suggestions = {
+      ...(await suggestionFeedback(db, now, {
+        currentThreshold: thresholds['ml.suggestion_threshold'] ?? null,
+        appliedGain: thresholds['ml.applied_gain'],
+        dismissCost: thresholds['ml.dismiss_cost'],
+      })),
+      breakdown: await suggestionBreakdown(db, now),
+    };
     await saveLearning(db, ctx.cycleId, 'suggestion_feedback', suggestions);
     progress('early behaviours of high performers');
     const behaviours = await highPerformerBehaviours(db, now);

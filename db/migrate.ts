@@ -6,6 +6,7 @@ import * as engineSchema from '../migrations/20261125000002_engine_schema';
 import * as defaultConfig from '../migrations/20261125000003_default_config';
 import * as actionPriors from '../migrations/20261125000004_action_priors';
 import * as operatorApiIndexes from '../migrations/20261125000005_operator_api_indexes';
+import * as mlUtility from '../migrations/20261125000006_ml_utility';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261125000003_default_config': defaultConfig,
   '20261125000004_action_priors': actionPriors,
   '20261125000005_operator_api_indexes': operatorApiIndexes,
+  '20261125000006_ml_utility': mlUtility,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -3,6 +3,10 @@
 // display threshold). Read-only: a threshold change is only ever proposed here.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { suggestionFeedback } from '../../db/queries/learning';
+import { suggestionBreakdown } from '../../db/queries/suggestion-breakdown';
+import { getThresholds } from '../../db/repos/config';
+import { learningHistory } from '../../db/repos/learning';
+import type { SuggestionAnalysis } from '../../engine/learning/suggestions';
 import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-threshold';
 import { requireRole } from '../plugins/auth';
 import { latestThresholdValue } from '../repositories/thresholds';
@@ -15,6 +19,9 @@ function scopeOf(q: { since?: string; modelVersion?: string }) {
 
 export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
   const viewer = { onRequest: requireRole('viewer') };
+
+  /** By model version and kind; a modelVersion filter narrows nothing here (each version is its own row). */
+  const breakdownOf = (now: Date, q: { since?: string }) => suggestionBreakdown(app.knex, now, { shownSince: q.since ? new Date(q.since) : undefined });
 
   app.get(
     '/feedback',
@@ -30,8 +37,9 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const now = new Date();
-      const a = await suggestionFeedback(app.knex, now, scopeOf(request.query));
+      const [a, breakdown] = await Promise.all([suggestionFeedback(app.knex, now, scopeOf(request.query)), breakdownOf(now, request.query)]);
       return {
+        ...breakdown,
         computedAt: now.toISOString(),
         scope: a.scope,
         resolved: a.resolved,
@@ -58,14 +66,39 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const now = new Date();
-      const a = await suggestionFeedback(app.knex, now, scopeOf(request.query));
+      const [a, breakdown, history] = await Promise.all([
+        suggestionFeedback(app.knex, now, scopeOf(request.query)),
+        breakdownOf(now, request.query),
+        learningHistory(app.knex, 'suggestion_feedback', 30),
+      ]);
       return {
+        ...breakdown,
         computedAt: now.toISOString(),
         scope: a.scope,
         resolved: a.resolved,
         quality: a.quality,
         calibration: a.calibration,
-        reliability: a.buckets.map((b) => ({ label: b.label, n: b.n, meanConfidence: b.meanConfidence, adoptionRate: b.adoptionRate, calibrationGap: b.calibrationGap })),
+        reliability: a.buckets.map((b) => ({
+          label: b.label,
+          n: b.n,
+          meanConfidence: b.meanConfidence,
+          adoptionRate: b.adoptionRate,
+          adoptionInterval: b.adoptionInterval,
+          calibrationGap: b.calibrationGap,
+        })),
+        trend: history.map((h) => {
+          const p = h.payload as Partial<SuggestionAnalysis>;
+          return {
+            cycleId: h.cycleId,
+            computedAt: h.createdAt,
+            resolved: p.resolved ?? 0,
+            adoptionRate: p.adoptionRate ?? null,
+            ece: p.calibration?.ece ?? null,
+            brier: p.calibration?.brier ?? null,
+            qualityScore: p.quality?.score ?? null,
+            recommendedThreshold: p.threshold?.recommended ?? null,
+          };
+        }),
       };
     },
   );
@@ -88,9 +121,11 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const now = new Date();
       const currentThreshold = q.currentThreshold ?? (await latestThresholdValue(app.knex, ML_THRESHOLD_NAME));
+      const weights = await getThresholds(app.knex);
       const a = await suggestionFeedback(app.knex, now, {
         ...scopeOf(q),
-        dismissCost: q.dismissCost,
+        dismissCost: q.dismissCost ?? weights['ml.dismiss_cost'],
+        appliedGain: q.appliedGain ?? weights['ml.applied_gain'],
         minResolved: q.minResolved,
         currentThreshold,
       });
@@ -102,6 +137,8 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
         recommended: t.recommended,
         reason: t.reason,
         dismissCost: t.dismissCost,
+        appliedGain: t.appliedGain,
+        expectedChange: t.expectedChange,
         breakEvenConfidence: t.breakEvenConfidence,
         minResolved: t.minResolved,
         sampleSize: t.sampleSize,

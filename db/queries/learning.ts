@@ -256,7 +256,7 @@ export interface SuggestionScope {
  */
 export async function querySuggestionBins(db: Queryable, now: Date, scope: SuggestionScope = {}): Promise<SuggestionBinsResult> {
   assertNow(now);
-  const rows = await rowsOf<{ bin: number | null; n: number; applied: number; sum_conf: number; sum_conf_applied: number; sum_sq: number }>(
+  const rows = await rowsOf<{ bin: number | null; n: number; applied: number; sum_conf: number; sum_conf_applied: number; sum_sq: number; sum_conf2: number; sum_conf2_applied: number }>(
     db,
     `WITH resolved AS (
        SELECT s.confidence, (s.status = 'applied')::int AS y,
@@ -273,7 +273,9 @@ export async function querySuggestionBins(db: Queryable, now: Date, scope: Sugge
             coalesce(sum(y), 0)::int AS applied,
             coalesce(sum(confidence) FILTER (WHERE valid), 0)::float8 AS sum_conf,
             coalesce(sum(confidence) FILTER (WHERE valid AND y = 1), 0)::float8 AS sum_conf_applied,
-            coalesce(sum((confidence - y) ^ 2) FILTER (WHERE valid), 0)::float8 AS sum_sq
+            coalesce(sum((confidence - y) ^ 2) FILTER (WHERE valid), 0)::float8 AS sum_sq,
+            coalesce(sum(confidence ^ 2) FILTER (WHERE valid), 0)::float8 AS sum_conf2,
+            coalesce(sum(confidence ^ 2) FILTER (WHERE valid AND y = 1), 0)::float8 AS sum_conf2_applied
        FROM resolved
       GROUP BY 1
       ORDER BY 1`,
@@ -291,6 +293,8 @@ export async function querySuggestionBins(db: Queryable, now: Date, scope: Sugge
         sumConfidence: Number(r.sum_conf),
         sumConfidenceApplied: Number(r.sum_conf_applied),
         sumSquaredError: Number(r.sum_sq),
+        sumSquaredConfidence: Number(r.sum_conf2),
+        sumSquaredConfidenceApplied: Number(r.sum_conf2_applied),
       });
   }
   return { bins, invalidConfidence };

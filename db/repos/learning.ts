@@ -106,3 +106,9 @@ export async function listDecisions(
   const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
   return rows.map(toDecision);
 }
+
+/** The last `limit` learnings of one kind, newest first: a metric's trend across cycles. */
+export async function learningHistory(db: Queryable, kind: LearningKind, limit = 20): Promise<LearningRecord[]> {
+  const rows = await db('engine.learnings').where({ kind }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  return rows.map((r: Record<string, any>) => toLearning(r));
+}

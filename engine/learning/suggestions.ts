@@ -18,12 +18,18 @@
 //   Brier = (1/N) · Σ (p − y)²
 //   quality score = mean p of applied − mean p of dismissed  (> 0: confidence separates good from bad)
 //
+// Quality score interval: the difference of two means, with Welch's standard error
+// sqrt(s²_applied / n_applied + s²_dismissed / n_dismissed) and a normal 95% interval (each group needs
+// ≥ 2 suggestions and the bins' sums of squared confidence).
+//
 // Threshold utility: suggestions with confidence ≥ t are shown, the others are not. Each shown suggestion
-// that is applied is worth +1, each shown suggestion that is dismissed costs c (default 0.5: an unwanted
-// interruption is worth half a useful suggestion), a suggestion not shown is worth 0. Over the observed
-// suggestions U(t) = applied(p ≥ t) − c · dismissed(p ≥ t). The recommendation is argmax U(t) over the
-// candidates; ties go to the higher threshold (same value, fewer interruptions). For a calibrated model
-// the optimum is to show exactly when p > c / (1 + c), reported as breakEvenConfidence.
+// that is applied is worth g (default 1), each shown suggestion that is dismissed costs c (default 0.5:
+// an unwanted interruption is worth half a useful suggestion), a suggestion not shown is worth 0. Over
+// the observed suggestions U(t) = g · applied(p ≥ t) − c · dismissed(p ≥ t). The recommendation is
+// argmax U(t) over the candidates; ties go to the higher threshold (same value, fewer interruptions). For
+// a calibrated model the optimum is to show exactly when p > c / (g + c), reported as
+// breakEvenConfidence. At each threshold: precision = adoption among the shown suggestions; coverage =
+// the share of all applied suggestions that are still shown (what a higher threshold gives up).
 // Selection bias: only suggestions that were shown are observed, so thresholds below the one in force
 // look identical to it (there is no data below it), and the recommendation never lowers the threshold
 // on evidence it does not have. Below minResolved resolved suggestions there is no recommendation.
@@ -34,6 +40,8 @@ export const FINE_BIN_WIDTH = 1 / FINE_BINS;
 export const DECILES = 10;
 
 export const DEFAULT_DISMISS_COST = 0.5;
+export const DEFAULT_APPLIED_GAIN = 1;
+const Z95 = 1.959963984540054;
 export const DEFAULT_MIN_RESOLVED = 100;
 /** 0.05, 0.10, …, 0.95. */
 export const DEFAULT_THRESHOLD_CANDIDATES: readonly number[] = Array.from({ length: 19 }, (_, i) => (i + 1) / FINE_BINS);
@@ -48,6 +56,9 @@ export interface SuggestionBin {
   sumConfidenceApplied: number;
   /** Σ (confidence − y)², y = 1 when applied. */
   sumSquaredError: number;
+  /** Σ confidence² and Σ confidence² of the applied ones: for the quality score's interval (optional). */
+  sumSquaredConfidence?: number;
+  sumSquaredConfidenceApplied?: number;
 }
 
 export interface ResolvedSuggestion {
@@ -84,11 +95,19 @@ export interface ThresholdCandidate {
   utilityPerSuggestion: number;
   /** Adoption among the suggestions that threshold would show; null when it shows none. */
   adoptionRate: number | null;
+  /** Same as adoptionRate: of the suggestions shown, the share applied. */
+  precision: number | null;
+  /** Of all applied suggestions, the share this threshold still shows; null when none was applied. */
+  coverage: number | null;
+  /** Of all resolved suggestions, the share shown. */
+  shownShare: number | null;
 }
 
 export interface SuggestionAnalysisOptions {
-  /** Cost of a shown-and-dismissed suggestion, relative to +1 for an applied one. Default 0.5. */
+  /** Cost of a shown-and-dismissed suggestion. Default 0.5. */
   dismissCost?: number;
+  /** Gain of a shown-and-applied suggestion. Default 1. */
+  appliedGain?: number;
   /** Fewer resolved suggestions than this → no threshold recommendation. Default 100. */
   minResolved?: number;
   /** Candidate thresholds, each a multiple of 0.05 in (0, 1). Default 0.05..0.95. */
@@ -100,6 +119,9 @@ export interface SuggestionAnalysisOptions {
 export interface ThresholdRecommendation {
   utility: { applied: number; dismissed: number; notShown: number; description: string };
   dismissCost: number;
+  appliedGain: number;
+  /** Recommended minus current: what moving to the recommendation changes; null without both. */
+  expectedChange: { utility: number; precision: number | null; coverage: number | null; shown: number } | null;
   breakEvenConfidence: number;
   minResolved: number;
   sampleSize: number;
@@ -127,6 +149,8 @@ export interface SuggestionAnalysis {
   };
   quality: {
     score: number | null;
+    /** 95% interval of the score (Welch); null with fewer than 2 in a group or no sums of squares. */
+    interval: [number, number] | null;
     meanConfidenceApplied: number | null;
     meanConfidenceDismissed: number | null;
   };
@@ -156,20 +180,31 @@ export function binSuggestions(rows: readonly ResolvedSuggestion[]): SuggestionB
   for (const r of rows) {
     if (!(r.confidence >= 0 && r.confidence <= 1)) continue;
     const k = fineBinOf(r.confidence);
-    const b = bins.get(k) ?? { bin: k, n: 0, applied: 0, sumConfidence: 0, sumConfidenceApplied: 0, sumSquaredError: 0 };
+    const b = bins.get(k) ?? { bin: k, n: 0, applied: 0, sumConfidence: 0, sumConfidenceApplied: 0, sumSquaredError: 0, sumSquaredConfidence: 0, sumSquaredConfidenceApplied: 0 };
     const y = r.applied ? 1 : 0;
     b.n += 1;
     b.applied += y;
     b.sumConfidence += r.confidence;
     b.sumConfidenceApplied += r.applied ? r.confidence : 0;
     b.sumSquaredError += (r.confidence - y) ** 2;
+    b.sumSquaredConfidence! += r.confidence ** 2;
+    b.sumSquaredConfidenceApplied! += r.applied ? r.confidence ** 2 : 0;
     bins.set(k, b);
   }
   return [...bins.values()].sort((a, b) => a.bin - b.bin);
 }
 
 function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
-  const dense: SuggestionBin[] = Array.from({ length: FINE_BINS }, (_, bin) => ({ bin, n: 0, applied: 0, sumConfidence: 0, sumConfidenceApplied: 0, sumSquaredError: 0 }));
+  const squares = bins.every((b) => b.sumSquaredConfidence !== undefined && b.sumSquaredConfidenceApplied !== undefined);
+  const dense: SuggestionBin[] = Array.from({ length: FINE_BINS }, (_, bin) => ({
+    bin,
+    n: 0,
+    applied: 0,
+    sumConfidence: 0,
+    sumConfidenceApplied: 0,
+    sumSquaredError: 0,
+    ...(squares ? { sumSquaredConfidence: 0, sumSquaredConfidenceApplied: 0 } : {}),
+  }));
   for (const b of bins) {
     if (!Number.isInteger(b.bin) || b.bin < 0 || b.bin >= FINE_BINS) throw new RangeError(`suggestion bin ${b.bin} outside 0..${FINE_BINS - 1}`);
     if (!Number.isInteger(b.n) || !Number.isInteger(b.applied) || b.applied < 0 || b.applied > b.n) {
@@ -181,6 +216,10 @@ function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
     d.sumConfidence += b.sumConfidence;
     d.sumConfidenceApplied += b.sumConfidenceApplied;
     d.sumSquaredError += b.sumSquaredError;
+    if (squares) {
+      d.sumSquaredConfidence! += b.sumSquaredConfidence!;
+      d.sumSquaredConfidenceApplied! += b.sumSquaredConfidenceApplied!;
+    }
   }
   return dense;
 }
@@ -214,15 +253,19 @@ function buildBuckets(fine: readonly SuggestionBin[]): ConfidenceBucket[] {
 }
 
 /** U at threshold index k (show fine bins k..19), as a candidate row. */
-function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: number, resolved: number): ThresholdCandidate {
+function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: number, resolved: number, appliedGain = DEFAULT_APPLIED_GAIN): ThresholdCandidate {
   let shown = 0;
   let applied = 0;
-  for (let i = k; i < FINE_BINS; i++) {
+  let totalApplied = 0;
+  for (let i = 0; i < FINE_BINS; i++) {
+    totalApplied += fine[i]!.applied;
+    if (i < k) continue;
     shown += fine[i]!.n;
     applied += fine[i]!.applied;
   }
   const dismissed = shown - applied;
-  const utility = applied - dismissCost * dismissed;
+  const utility = appliedGain * applied - dismissCost * dismissed;
+  const precision = shown > 0 ? applied / shown : null;
   return {
     threshold: k / FINE_BINS,
     shown,
@@ -230,7 +273,10 @@ function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: num
     dismissed,
     utility,
     utilityPerSuggestion: resolved > 0 ? utility / resolved : 0,
-    adoptionRate: shown > 0 ? applied / shown : null,
+    adoptionRate: precision,
+    precision,
+    coverage: totalApplied > 0 ? applied / totalApplied : null,
+    shownShare: resolved > 0 ? shown / resolved : null,
   };
 }
 
@@ -239,41 +285,56 @@ function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: num
  * snapped down to it: exact whenever the data only holds suggestions the threshold let through (every
  * shown suggestion has p ≥ threshold, so the part of its fine bin below the threshold is empty).
  */
-export function evaluateThreshold(bins: readonly SuggestionBin[], threshold: number, dismissCost = DEFAULT_DISMISS_COST): ThresholdCandidate {
+export function evaluateThreshold(bins: readonly SuggestionBin[], threshold: number, dismissCost = DEFAULT_DISMISS_COST, appliedGain = DEFAULT_APPLIED_GAIN): ThresholdCandidate {
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
   const fine = validateBins(bins);
   const resolved = fine.reduce((s, b) => s + b.n, 0);
   const k = Math.min(Math.floor(threshold * FINE_BINS + 1e-9), FINE_BINS - 1);
-  return { ...candidateAt(fine, k, dismissCost, resolved), threshold };
+  return { ...candidateAt(fine, k, dismissCost, resolved, appliedGain), threshold };
 }
 
 export function recommendThreshold(bins: readonly SuggestionBin[], opts: SuggestionAnalysisOptions = {}): ThresholdRecommendation {
   const dismissCost = opts.dismissCost ?? DEFAULT_DISMISS_COST;
+  const appliedGain = opts.appliedGain ?? DEFAULT_APPLIED_GAIN;
   const minResolved = opts.minResolved ?? DEFAULT_MIN_RESOLVED;
   if (!(dismissCost >= 0) || !Number.isFinite(dismissCost)) throw new RangeError(`dismissCost must be a finite number ≥ 0, got ${dismissCost}`);
+  if (!(appliedGain > 0) || !Number.isFinite(appliedGain)) throw new RangeError(`appliedGain must be a finite number > 0, got ${appliedGain}`);
   if (!(minResolved >= 0)) throw new RangeError(`minResolved must be ≥ 0, got ${minResolved}`);
   const ks = [...new Set((opts.thresholds ?? DEFAULT_THRESHOLD_CANDIDATES).map(thresholdIndex))].sort((a, b) => a - b);
   if (!ks.length) throw new RangeError('at least one candidate threshold is needed');
   const fine = validateBins(bins);
   const resolved = fine.reduce((s, b) => s + b.n, 0);
-  const candidates = ks.map((k) => candidateAt(fine, k, dismissCost, resolved));
-  const current = opts.currentThreshold == null ? null : evaluateThreshold(bins, opts.currentThreshold, dismissCost);
+  const candidates = ks.map((k) => candidateAt(fine, k, dismissCost, resolved, appliedGain));
+  const current = opts.currentThreshold == null ? null : evaluateThreshold(bins, opts.currentThreshold, dismissCost, appliedGain);
 
   let best: ThresholdCandidate | null = null;
   for (const c of candidates) if (!best || c.utility >= best.utility) best = c; // ≥: ties go to the higher threshold
 
   const utility = {
-    applied: 1,
+    applied: appliedGain,
     dismissed: -dismissCost,
     notShown: 0,
-    description: `U(t) = applied(p ≥ t) − ${dismissCost} · dismissed(p ≥ t): +1 per applied suggestion shown, −${dismissCost} per dismissed one, 0 per suggestion not shown`,
+    description: `U(t) = ${appliedGain} · applied(p ≥ t) − ${dismissCost} · dismissed(p ≥ t): +${appliedGain} per applied suggestion shown, −${dismissCost} per dismissed one, 0 per suggestion not shown`,
   };
-  const base = { utility, dismissCost, breakEvenConfidence: dismissCost / (1 + dismissCost), minResolved, sampleSize: resolved, candidates, current };
+  const base = {
+    utility,
+    dismissCost,
+    appliedGain,
+    breakEvenConfidence: dismissCost / (appliedGain + dismissCost),
+    minResolved,
+    sampleSize: resolved,
+    candidates,
+    current,
+  };
   if (resolved < minResolved || !best) {
-    return { ...base, recommended: null, recommendedCandidate: null, reason: `only ${resolved} resolved suggestions; at least ${minResolved} are needed for a recommendation` };
+    return { ...base, expectedChange: null, recommended: null, recommendedCandidate: null, reason: `only ${resolved} resolved suggestions; at least ${minResolved} are needed for a recommendation` };
   }
+  const diff = (a: number | null, b: number | null) => (a == null || b == null ? null : a - b);
   return {
     ...base,
+    expectedChange: current
+      ? { utility: best.utility - current.utility, precision: diff(best.precision, current.precision), coverage: diff(best.coverage, current.coverage), shown: best.shown - current.shown }
+      : null,
     recommended: best.threshold,
     recommendedCandidate: best,
     reason:
@@ -301,6 +362,16 @@ export function analyzeSuggestions(bins: readonly SuggestionBin[], opts: Suggest
   const baseRate = resolved > 0 ? applied / resolved : null;
   const meanConfidenceApplied = applied > 0 ? sumConfidenceApplied / applied : null;
   const meanConfidenceDismissed = dismissed > 0 ? (sumConfidence - sumConfidenceApplied) / dismissed : null;
+  const score = meanConfidenceApplied == null || meanConfidenceDismissed == null ? null : meanConfidenceApplied - meanConfidenceDismissed;
+  let interval: [number, number] | null = null;
+  if (score !== null && applied >= 2 && dismissed >= 2 && fine[0]!.sumSquaredConfidence !== undefined) {
+    const sqAll = fine.reduce((s, b) => s + b.sumSquaredConfidence!, 0);
+    const sqApplied = fine.reduce((s, b) => s + b.sumSquaredConfidenceApplied!, 0);
+    const varA = Math.max(0, (sqApplied - applied * meanConfidenceApplied! ** 2) / (applied - 1));
+    const varD = Math.max(0, (sqAll - sqApplied - dismissed * meanConfidenceDismissed! ** 2) / (dismissed - 1));
+    const se = Math.sqrt(varA / applied + varD / dismissed);
+    interval = [score - Z95 * se, score + Z95 * se];
+  }
 
   return {
     resolved,
@@ -314,7 +385,8 @@ export function analyzeSuggestions(bins: readonly SuggestionBin[], opts: Suggest
       brierReference: baseRate == null ? null : baseRate * (1 - baseRate),
     },
     quality: {
-      score: meanConfidenceApplied == null || meanConfidenceDismissed == null ? null : meanConfidenceApplied - meanConfidenceDismissed,
+      score,
+      interval,
       meanConfidenceApplied,
       meanConfidenceDismissed,
     },

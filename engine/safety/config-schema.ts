@@ -48,6 +48,16 @@ export const THRESHOLD_SCHEMAS = {
     .max(1, 'must be at most 1')
     .describe('Gross margin used by LTV'),
   'ml.suggestion_threshold': probability.describe('Confidence above which the platform shows an ML suggestion'),
+  'ml.applied_gain': z
+    .number({ error: 'must be a number' })
+    .gt(0, 'must be greater than 0')
+    .max(1000, 'must be at most 1000')
+    .describe('Value of a shown suggestion the user applies, in the threshold utility'),
+  'ml.dismiss_cost': z
+    .number({ error: 'must be a number' })
+    .min(0, 'must be 0 or more')
+    .max(1000, 'must be at most 1000')
+    .describe('Cost of a shown suggestion the user dismisses, in the threshold utility'),
 } as const;
 
 export type ThresholdName = keyof typeof THRESHOLD_SCHEMAS;
