@@ -66,11 +66,15 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
   };
 }
 
-/** Plans still waiting for an operator are not planned again: one approval per problem, not one per cycle. */
+/**
+ * Plans still waiting for an operator are not planned again: one approval per problem, not one per cycle.
+ * Likewise a target held out (live) whose outcome is not measured yet: one control observation per
+ * window, as a treated user gets one message per contact window.
+ */
 async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<ActionPlan[]> {
   if (!plans.length) return plans;
   const pending = await db('engine.actions')
-    .where({ status: 'pending_approval' })
+    .where((w) => w.where({ status: 'pending_approval' }).orWhere((h) => h.where({ status: 'holdout', dry_run: false }).whereNull('outcome')))
     .whereIn('type', [...new Set(plans.map((p) => p.type))])
     .select('type', 'target_id');
   const keys = new Set(pending.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));

@@ -4,8 +4,10 @@ import { highPerformerBehaviours, listActionStats, measureOutcomes, outcomesMeas
 import { suggestionBreakdown } from '../db/queries/suggestion-breakdown';
 import { appendAudit } from '../db/repos/audit';
 import { getThresholds } from '../db/repos/config';
-import { learningsOfCycle, saveLearning } from '../db/repos/learning';
-import { priorOf } from '../engine/learning/outcomes';
+import { learningsOfCycle, saveDecisions, saveLearning } from '../db/repos/learning';
+import { decideDemotions, type DemotionChange } from '../engine/decide/demotion';
+import { demotionChange, upliftOf, type Uplift } from '../engine/learning/holdout';
+import { isMeasuredActionType, priorOf } from '../engine/learning/outcomes';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
 import { withPhase } from './phase-record';
@@ -32,6 +34,45 @@ async function actionOutcomes(db: ActivityDeps['db'], now: Date): Promise<{ meas
   return { measured, byType };
 }
 
+/**
+ * Each measured type's uplift over its holdout, from the cumulative counts in engine.action_stats, and
+ * the demotions or restorations it calls for — applied with the decision and audit entry in one
+ * transaction. A retry finds the flag already changed and changes nothing twice.
+ */
+async function upliftAndDemotions(db: ActivityDeps['db'], ctx: CycleContext): Promise<{ uplift: Record<string, Uplift & { demoted: boolean }>; changes: DemotionChange[] }> {
+  const stats = (await listActionStats(db)).filter((s) => isMeasuredActionType(s.actionType));
+  const uplift: Record<string, Uplift & { demoted: boolean }> = {};
+  const changes: DemotionChange[] = [];
+  for (const s of stats) {
+    // The prior pseudo-counts are not outcomes: uplift compares measured outcomes only.
+    const u = upliftOf({ successes: s.successes, failures: s.failures }, { successes: s.holdoutSuccesses, failures: s.holdoutFailures });
+    const change = demotionChange(s.demoted, u);
+    uplift[s.actionType] = { ...u, demoted: change === 'demote' ? true : change === 'restore' ? false : s.demoted };
+    if (change) changes.push({ type: s.actionType, change, uplift: u });
+  }
+  const decision = decideDemotions(changes);
+  if (decision) {
+    await db.transaction(async (trx) => {
+      for (const c of changes) {
+        await trx('engine.action_stats')
+          .where({ action_type: c.type, demoted: c.change === 'restore' })
+          .update(c.change === 'demote' ? { demoted: true, demoted_reason: decision.rationale, demoted_at: trx.fn.now() } : { demoted: false, demoted_reason: null, demoted_at: null });
+      }
+      await saveDecisions(trx, ctx.cycleId, [decision]);
+      await appendAudit(trx, {
+        actor: 'engine',
+        cycleId: ctx.cycleId,
+        event: 'action_type.demotion',
+        target: changes.map((c) => c.type).join(','),
+        after: { changes: decision.payload.changes },
+        dryRun: ctx.dryRun,
+        dedupeKey: `action_type.demotion:${ctx.cycleId}`,
+      });
+    });
+  }
+  return { uplift, changes };
+}
+
 export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): Promise<PhaseSummary> {
   const { db } = deps;
   return withPhase(db, ctx, 'learn', async (progress) => {
@@ -42,6 +83,9 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       ? (saved.action_outcomes.payload as { measured: number; byType: Record<string, TypeOutcomes> })
       : await actionOutcomes(db, now);
     await saveLearning(db, ctx.cycleId, 'action_outcomes', outcomes);
+    progress('uplift over the holdouts');
+    const { uplift, changes } = await upliftAndDemotions(db, ctx);
+    await saveLearning(db, ctx.cycleId, 'action_uplift', { uplift, changes: changes.map((c) => ({ type: c.type, change: c.change })) });
     progress('suggestion feedback');
     // The utility weights and the threshold in force are versioned config: the recommendation and its
     // expected change are computed against what the platform does today.
@@ -63,6 +107,8 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       actionTypesUpdated: Object.keys(outcomes.byType).length,
       suggestionsResolved: suggestions.resolved,
       behavioursRanked: behaviours.ranked.length,
+      behaviourPatterns: behaviours.patterns.length,
+      demotionChanges: changes.length,
     };
     await appendAudit(db, {
       actor: 'engine',

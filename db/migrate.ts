@@ -7,6 +7,7 @@ import * as defaultConfig from '../migrations/20261125000003_default_config';
 import * as actionPriors from '../migrations/20261125000004_action_priors';
 import * as operatorApiIndexes from '../migrations/20261125000005_operator_api_indexes';
 import * as mlUtility from '../migrations/20261125000006_ml_utility';
+import * as holdout from '../migrations/20261125000007_holdout';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261125000004_action_priors': actionPriors,
   '20261125000005_operator_api_indexes': operatorApiIndexes,
   '20261125000006_ml_utility': mlUtility,
+  '20261125000007_holdout': holdout,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -89,7 +89,9 @@ export type ActionStatus =
   | 'rejected'
   | 'expired'
   | 'blocked'
-  | 'recommended';
+  | 'recommended'
+  /** Held out as the control group of a measured type: no effect, outcome measured (engine/learning/holdout.ts). */
+  | 'holdout';
 
 export interface GateOutcome {
   gate: string;

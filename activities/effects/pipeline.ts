@@ -8,6 +8,10 @@
 //       the outbox changes, and no approval is opened
 //     live, execute → planned, then executeAction      live, needs approval → pending_approval (the caller
 //       starts an actionApproval workflow for each id in `needsApproval`)
+//     a measured type's target the gates admit, drawn into the control group (policy holdout,
+//       engine/learning/holdout.ts) → holdout, in dry and live cycles alike: no effect, no approval, not
+//       counted against the caps; executed_at = now and the outcome window as if it had run
+//   A demoted type (uplift credibly negative) fails the confidence gate: approval only.
 // Actions, gate decisions and the 'action.planned' / 'gate.decision' audit entries are written set-based in
 // one transaction, all ON CONFLICT DO NOTHING: a retried activity re-reads what is stored, decides only the
 // plans not stored yet, and executes only the actions still 'planned'. Counting for the type cap is per
@@ -21,6 +25,7 @@ import {
   ADMITTED_STATUSES,
   admittedCountsByType,
   contactCounts,
+  demotedTypes,
   failureCounts,
   findingIdsByFingerprint,
   getActionsByIds,
@@ -32,7 +37,9 @@ import {
 } from '../../db/repos/actions';
 import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
-import { ACTION_TYPES } from '../../engine/safety/config-schema';
+import { isHeldOut } from '../../engine/learning/holdout';
+import { isMeasuredActionType, outcomeDueAt } from '../../engine/learning/outcomes';
+import { ACTION_TYPES, type Policies } from '../../engine/safety/config-schema';
 import { actionIdOf, isMessageAction } from '../../engine/safety/effect-keys';
 import { ValidationError } from '../../engine/safety/errors';
 import { evaluateGates, type GateEvaluation } from '../../engine/safety/gates';
@@ -63,6 +70,8 @@ export interface ProcessPlansResult {
   recommended: string[];
   dryRun: string[];
   failed: string[];
+  /** Held out as the control group: no effect, outcome measured. */
+  heldOut: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -98,6 +107,13 @@ function statusReason(e: GateEvaluation, dryRun: boolean): string {
   return e.verdict === 'execute' ? e.reason : `needs approval: ${e.reason}`;
 }
 
+/** The share of eligible targets of a type held out as its control group (0 for unmeasured types). */
+function holdoutShareOf(policies: Policies, type: string): number {
+  if (!isMeasuredActionType(type)) return 0;
+  const h = policies.holdout as Record<string, number | undefined>;
+  return h[type] ?? h.default ?? 0;
+}
+
 function isAdmitted(a: Pick<ActionRecord, 'mode' | 'status'>): boolean {
   return a.mode !== 'recommendation' && ADMITTED_STATUSES.includes(a.status);
 }
@@ -127,9 +143,10 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
-  const [findingIds, posteriors, admitted, contacts, failures] = await Promise.all([
+  const [findingIds, posteriors, demoted, admitted, contacts, failures] = await Promise.all([
     findingIdsByFingerprint(db, fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f)),
     posteriorsOf(db, types),
+    demotedTypes(db),
     // Stored actions of this batch are in these counts already (a retried call).
     admittedCountsByType(db, input.cycleId),
     contactCounts(db, recipients, new Date(now.getTime() - policies.contact_cap.windowDays * DAY_MS)),
@@ -156,6 +173,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     const evaluation = evaluateGates({
       plan,
       posterior: posteriors.get(plan.type) ?? null,
+      demoted: demoted.get(plan.type) ?? null,
       thresholds,
       policies,
       counters: {
@@ -165,13 +183,18 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
         now,
       },
     });
-    const status = statusFor(evaluation.verdict, dryRun);
-    if (evaluation.verdict === 'execute' || evaluation.verdict === 'needs_approval') {
+    const eligible = plan.executable && (evaluation.verdict === 'execute' || evaluation.verdict === 'needs_approval');
+    const share = holdoutShareOf(policies, plan.type);
+    const heldOut = eligible && isHeldOut(plan.type, plan.targetId, share);
+    const status: ActionStatus = heldOut ? 'holdout' : statusFor(evaluation.verdict, dryRun);
+    if (eligible && !heldOut) {
       bump(typeCount, plan.type);
       if (recipient != null) bump(contactsInCall, recipient);
     }
     const findingId = plan.findingFingerprint ? (findingIds.get(plan.findingFingerprint) ?? null) : null;
-    const reason = statusReason(evaluation, dryRun);
+    const reason = heldOut
+      ? `holdout: in the control group of ${plan.type} (${Math.round(share * 1000) / 10}% of eligible targets); no effect, outcome measured for uplift`
+      : statusReason(evaluation, dryRun);
     newActions.push({
       id,
       cycleId: input.cycleId,
@@ -188,6 +211,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       status,
       statusReason: reason,
       dryRun,
+      ...(heldOut ? { executedAt: now, outcomeDueAt: outcomeDueAt(plan.type, now) } : {}),
     });
     for (const outcome of evaluation.outcomes) gateRows.push({ actionId: id, outcome });
     audits.push(
@@ -246,7 +270,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
 }
 
 function classify(ids: readonly string[], actions: Map<string, ActionRecord>): ProcessPlansResult {
-  const out: ProcessPlansResult = { actionIds: [...ids], executed: [], needsApproval: [], blocked: [], recommended: [], dryRun: [], failed: [] };
+  const out: ProcessPlansResult = { actionIds: [...ids], executed: [], needsApproval: [], blocked: [], recommended: [], dryRun: [], failed: [], heldOut: [] };
   const bucket: Partial<Record<ActionStatus, keyof Omit<ProcessPlansResult, 'actionIds'>>> = {
     executed: 'executed',
     failed: 'failed',
@@ -254,6 +278,7 @@ function classify(ids: readonly string[], actions: Map<string, ActionRecord>): P
     blocked: 'blocked',
     recommended: 'recommended',
     dry_run: 'dryRun',
+    holdout: 'heldOut',
   };
   for (const id of ids) {
     const status = actions.get(id)?.status;

@@ -14,6 +14,7 @@ export const ACTION_STATUSES = [
   'expired',
   'blocked',
   'recommended',
+  'holdout',
 ] as const;
 
 export const ACTION_TYPES = [

@@ -61,6 +61,21 @@ export const ActionStatSchema = z.object({
   failures: z.number().int(),
   mean: z.number().describe('Posterior mean success rate'),
   lowerBound: z.number().describe('5% quantile of the posterior (lower end of the 90% credible interval)'),
+  holdoutSuccesses: z.number().int().describe('Measured successes of held-out (control) targets'),
+  holdoutFailures: z.number().int(),
+  uplift: z
+    .object({
+      treated: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
+      holdout: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
+      uplift: z.number().nullable().describe('Treated − holdout success rate (measured outcomes only, no prior)'),
+      interval: z.tuple([z.number(), z.number()]).nullable().describe('95% Newcombe interval; null below 20 outcomes in either group'),
+      credibleHarm: z.boolean(),
+      credibleBenefit: z.boolean(),
+    })
+    .nullable()
+    .describe('Effectiveness over the holdout; null for types whose outcome is not measured'),
+  demoted: z.boolean().describe('Runs only with approval: its uplift was credibly negative'),
+  demotedReason: z.string().nullable(),
   updatedAt: IsoDate,
 });
 

@@ -57,6 +57,8 @@ export interface TypeOutcomes {
   /** The type's posterior before and after these outcomes (engine.action_stats). */
   prior: BetaPosterior;
   posterior: BetaPosterior;
+  /** Outcomes of held-out (control) actions measured in the same call; they never touch the posterior. */
+  holdout?: { success: number; failure: number };
 }
 
 export interface MeasureOutcomesResult {
@@ -96,7 +98,7 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
         FROM engine.actions a
         CROSS JOIN params p
         LEFT JOIN rules r ON r.type = a.type
-       WHERE a.status = 'executed' AND a.outcome IS NULL AND a.outcome_due_at <= p.now
+       WHERE a.status IN ('executed', 'holdout') AND a.outcome IS NULL AND a.outcome_due_at <= p.now
     ),
     judged AS (
       SELECT d.id, d.type,
@@ -138,30 +140,35 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
          SET outcome = CASE WHEN j.succeeded THEN 'success' ELSE 'failure' END,
              outcome_measured_at = (SELECT now FROM params)
         FROM judged j
-       WHERE a.id = j.id AND j.skip_reason IS NULL AND a.outcome IS NULL AND a.status = 'executed'
-      RETURNING a.type, a.outcome
+       WHERE a.id = j.id AND j.skip_reason IS NULL AND a.outcome IS NULL AND a.status IN ('executed', 'holdout')
+      RETURNING a.type, a.outcome, a.status
     ),
+    -- Treated outcomes feed the success posterior; held-out ones only the control group's counts.
     tally AS (
       SELECT type,
-             count(*) FILTER (WHERE outcome = 'success')::int AS successes,
-             count(*) FILTER (WHERE outcome = 'failure')::int AS failures
+             count(*) FILTER (WHERE outcome = 'success' AND status = 'executed')::int AS successes,
+             count(*) FILTER (WHERE outcome = 'failure' AND status = 'executed')::int AS failures,
+             count(*) FILTER (WHERE outcome = 'success' AND status = 'holdout')::int AS h_successes,
+             count(*) FILTER (WHERE outcome = 'failure' AND status = 'holdout')::int AS h_failures
         FROM updated GROUP BY type
     ),
     stats AS (
-      INSERT INTO engine.action_stats AS st (action_type, alpha, beta, successes, failures, updated_at)
-      SELECT type, 1 + successes, 1 + failures, successes, failures, now() FROM tally
+      INSERT INTO engine.action_stats AS st (action_type, alpha, beta, successes, failures, holdout_successes, holdout_failures, updated_at)
+      SELECT type, 1 + successes, 1 + failures, successes, failures, h_successes, h_failures, now() FROM tally
       ON CONFLICT (action_type) DO UPDATE SET
         alpha = st.alpha + excluded.successes,
         beta = st.beta + excluded.failures,
         successes = st.successes + excluded.successes,
         failures = st.failures + excluded.failures,
+        holdout_successes = st.holdout_successes + excluded.holdout_successes,
+        holdout_failures = st.holdout_failures + excluded.holdout_failures,
         updated_at = excluded.updated_at
       RETURNING st.action_type, st.alpha, st.beta
     )
-    SELECT 'measured' AS row_kind, t.type, NULL::text AS reason, t.successes, t.failures, s.alpha, s.beta, NULL::int AS n
+    SELECT 'measured' AS row_kind, t.type, NULL::text AS reason, t.successes, t.failures, t.h_successes, t.h_failures, s.alpha, s.beta, NULL::int AS n
       FROM tally t JOIN stats s ON s.action_type = t.type
     UNION ALL
-    SELECT 'skipped', j.type, j.skip_reason, NULL, NULL, NULL, NULL, count(*)::int
+    SELECT 'skipped', j.type, j.skip_reason, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int
       FROM judged j WHERE j.skip_reason IS NOT NULL GROUP BY j.type, j.skip_reason`;
 
   return inTransaction(db, async (trx) => {
@@ -178,6 +185,8 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
       reason: OutcomeSkipReason | null;
       successes: number | null;
       failures: number | null;
+      h_successes: number | null;
+      h_failures: number | null;
       alpha: number | null;
       beta: number | null;
       n: number | null;
@@ -186,9 +195,10 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
     for (const r of rows) {
       if (r.row_kind === 'measured') {
         const tally = { success: Number(r.successes), failure: Number(r.failures) };
+        const holdout = { success: Number(r.h_successes), failure: Number(r.h_failures) };
         const posterior = { alpha: Number(r.alpha), beta: Number(r.beta) };
-        result.byType[r.type] = { ...tally, prior: priorOf(posterior, tally), posterior };
-        result.measured += tally.success + tally.failure;
+        result.byType[r.type] = { ...tally, prior: priorOf(posterior, tally), posterior, holdout };
+        result.measured += tally.success + tally.failure + holdout.success + holdout.failure;
       } else {
         const s = (result.skipped[r.type] ??= {});
         s[r.reason!] = Number(r.n);
@@ -202,21 +212,34 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
  * The outcomes recorded with outcome_measured_at = `at` (a learn phase's `now`), per type: what a
  * measureOutcomes call at that `now` recorded, also after a retry that measured nothing new.
  */
-export async function outcomesMeasuredAt(db: Queryable, at: Date): Promise<Record<string, { success: number; failure: number }>> {
+export async function outcomesMeasuredAt(
+  db: Queryable,
+  at: Date,
+): Promise<Record<string, { success: number; failure: number; holdout: { success: number; failure: number } }>> {
   assertNow(at);
-  const rows = await rowsOf<{ type: string; success: number; failure: number }>(
+  const rows = await rowsOf<{ type: string; success: number; failure: number; h_success: number; h_failure: number }>(
     db,
-    `SELECT type, count(*) FILTER (WHERE outcome = 'success')::int AS success, count(*) FILTER (WHERE outcome = 'failure')::int AS failure
+    `SELECT type,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'executed')::int AS success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'executed')::int AS failure,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'holdout')::int AS h_success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'holdout')::int AS h_failure
        FROM engine.actions WHERE outcome_measured_at = ?::timestamptz AND outcome IS NOT NULL GROUP BY type ORDER BY type`,
     [at],
   );
-  return Object.fromEntries(rows.map((r) => [r.type, { success: Number(r.success), failure: Number(r.failure) }]));
+  return Object.fromEntries(
+    rows.map((r) => [r.type, { success: Number(r.success), failure: Number(r.failure), holdout: { success: Number(r.h_success), failure: Number(r.h_failure) } }]),
+  );
 }
 
 export interface ActionStatsRow extends BetaPosterior {
   actionType: string;
   successes: number;
   failures: number;
+  holdoutSuccesses: number;
+  holdoutFailures: number;
+  demoted: boolean;
+  demotedReason: string | null;
   updatedAt: string;
 }
 
@@ -229,6 +252,10 @@ export async function listActionStats(db: Queryable): Promise<ActionStatsRow[]> 
     beta: Number(r.beta),
     successes: Number(r.successes),
     failures: Number(r.failures),
+    holdoutSuccesses: Number(r.holdout_successes ?? 0),
+    holdoutFailures: Number(r.holdout_failures ?? 0),
+    demoted: Boolean(r.demoted),
+    demotedReason: r.demoted_reason ?? null,
     updatedAt: new Date(r.updated_at).toISOString(),
   }));
 }

@@ -53,7 +53,11 @@ export function toActionRecord(r: Record<string, any>): ActionRecord {
   };
 }
 
-export type NewAction = Omit<ActionRecord, 'createdAt' | 'executedAt' | 'outcomeDueAt'>;
+export type NewAction = Omit<ActionRecord, 'createdAt' | 'executedAt' | 'outcomeDueAt'> & {
+  /** Held-out actions: when they would have run, and when their outcome is due. */
+  executedAt?: Date;
+  outcomeDueAt?: Date | null;
+};
 
 /** Inserts actions that do not exist yet (ON CONFLICT (id) DO NOTHING); returns the ids it inserted. */
 export async function insertActions(db: Queryable, actions: readonly NewAction[], chunkSize = 500): Promise<Set<string>> {
@@ -75,6 +79,8 @@ export async function insertActions(db: Queryable, actions: readonly NewAction[]
       status: a.status,
       status_reason: a.statusReason,
       dry_run: a.dryRun,
+      executed_at: a.executedAt ?? null,
+      outcome_due_at: a.outcomeDueAt ?? null,
     }));
     const ids = await db('engine.actions').insert(rows).onConflict('id').ignore().returning('id');
     for (const r of ids as Array<{ id: string }>) inserted.add(r.id);
@@ -154,6 +160,12 @@ export async function findingIdsByFingerprint(db: Queryable, fingerprints: reado
   const rows = await db('engine.findings').select('id', 'fingerprint').whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
   for (const r of rows) out.set(r.fingerprint, Number(r.id));
   return out;
+}
+
+/** Types the learn phase demoted to approval-only, with the reason. */
+export async function demotedTypes(db: Queryable): Promise<Map<string, { reason: string }>> {
+  const rows = await db('engine.action_stats').where({ demoted: true }).select('action_type', 'demoted_reason');
+  return new Map(rows.map((r: Record<string, any>) => [r.action_type as string, { reason: String(r.demoted_reason ?? 'uplift credibly negative') }]));
 }
 
 /** Success posteriors of the given types (engine.action_stats); a type without a row is absent. */

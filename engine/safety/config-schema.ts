@@ -77,6 +77,8 @@ const enabledFlag = z.strictObject({ enabled: z.boolean({ error: 'enabled must b
 const cap = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000');
 const hour = z.number({ error: 'must be a number' }).int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23');
 
+const holdoutShare = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 0.5').max(0.5, 'must be between 0 and 0.5 (a control group larger than the treated one wastes the action)');
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -133,6 +135,15 @@ export const POLICY_SCHEMAS = {
   approval: z.strictObject({
     deadlineHours: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(24 * 30, 'must be at most 720 (30 days)'),
   }),
+  /** Share of eligible targets of each measured action type held out as a control group (engine/learning/holdout.ts). */
+  holdout: z.strictObject({
+    default: holdoutShare,
+    retry_payment: holdoutShare.optional(),
+    onboarding_nudge: holdoutShare.optional(),
+    retention_campaign: holdoutShare.optional(),
+    proactive_retention: holdoutShare.optional(),
+    upgrade_offer: holdoutShare.optional(),
+  }),
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -154,6 +165,7 @@ export const DEFAULT_POLICIES: Policies = {
   circuit_breaker: { failures: 5, windowMinutes: 60 },
   payment_retry: { maxAttempts: 4 },
   approval: { deadlineHours: 72 },
+  holdout: { default: 0.1 },
 };
 
 // ---------------------------------------------------------------- parsers

@@ -44,6 +44,8 @@ export interface GateInput {
   plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'>;
   /** The type's success posterior (engine.action_stats); null = nothing learned yet, Beta(1,1). */
   posterior: BetaPosterior | null;
+  /** Set when the learn phase demoted the type (uplift credibly negative): it runs only with approval. */
+  demoted?: { reason: string } | null;
   thresholds: Readonly<Record<string, number>>;
   policies: Policies;
   counters: GateCounters;
@@ -173,11 +175,15 @@ export function evaluateGates(input: GateInput): GateEvaluation {
   const { plan, policies, counters } = input;
   const posterior = input.posterior ?? UNINFORMED;
   const confidence = actionConfidence(plan.detectionConfidence, posterior);
-  const conf = confidenceGate(confidence, plan.gateClass, input.thresholds, {
+  const measured = confidenceGate(confidence, plan.gateClass, input.thresholds, {
     detectionConfidence: plan.detectionConfidence,
     posterior: { alpha: posterior.alpha, beta: posterior.beta },
     posteriorLowerBound: Math.round(lowerBound(posterior.alpha > 0 && posterior.beta > 0 ? posterior : UNINFORMED, POSTERIOR_LEVEL) * 1e6) / 1e6,
   });
+  // A demoted type fails the confidence gate whatever its confidence: an operator may still approve it.
+  const conf: GateOutcome = input.demoted
+    ? { ...measured, passed: false, reason: `${plan.type} is demoted to approval-only: ${input.demoted.reason}`, details: { ...measured.details, demoted: true } }
+    : measured;
 
   if (!plan.executable) {
     const outcomes: GateOutcome[] = [

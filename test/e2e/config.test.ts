@@ -29,6 +29,8 @@ describe('thresholds', () => {
       ['kpi.min_sample', 30, 1],
       ['kpi.gross_margin', 0.8, 1],
       ['ml.suggestion_threshold', null, null],
+      ['ml.applied_gain', 1, 1],
+      ['ml.dismiss_cost', 0.5, 1],
     ]);
     expect(items[0]).toMatchObject({ changedBy: 'migration', description: 'Confidence an action of the remediation class needs to run without approval' });
   });

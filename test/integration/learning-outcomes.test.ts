@@ -138,11 +138,11 @@ describe('measureOutcomes', () => {
     const r = await measureOutcomes(t.db, NOW);
     expect(r.measured).toBe(16);
     expect(r.byType).toEqual({
-      retry_payment: { success: 1, failure: 3, prior: { alpha: 5, beta: 3 }, posterior: { alpha: 6, beta: 6 } },
-      onboarding_nudge: { success: 2, failure: 3, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 4 } },
-      retention_campaign: { success: 1, failure: 1, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 2 } },
-      proactive_retention: { success: 1, failure: 0, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 1 } },
-      upgrade_offer: { success: 2, failure: 2, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 3 } },
+      retry_payment: { success: 1, failure: 3, prior: { alpha: 5, beta: 3 }, posterior: { alpha: 6, beta: 6 }, holdout: { success: 0, failure: 0 } },
+      onboarding_nudge: { success: 2, failure: 3, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 4 }, holdout: { success: 0, failure: 0 } },
+      retention_campaign: { success: 1, failure: 1, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 2 }, holdout: { success: 0, failure: 0 } },
+      proactive_retention: { success: 1, failure: 0, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 1 }, holdout: { success: 0, failure: 0 } },
+      upgrade_offer: { success: 2, failure: 2, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 3 }, holdout: { success: 0, failure: 0 } },
     });
     expect(r.skipped).toEqual({
       retry_payment: { payment_pending: 1 },
@@ -178,11 +178,11 @@ describe('measureOutcomes', () => {
     expect(await stats()).toEqual(before);
     // The retry-stable view of what the call at NOW recorded.
     expect(await outcomesMeasuredAt(t.db, NOW)).toEqual({
-      onboarding_nudge: { success: 2, failure: 3 },
-      proactive_retention: { success: 1, failure: 0 },
-      retention_campaign: { success: 1, failure: 1 },
-      retry_payment: { success: 1, failure: 3 },
-      upgrade_offer: { success: 2, failure: 2 },
+      onboarding_nudge: { success: 2, failure: 3, holdout: { success: 0, failure: 0 } },
+      proactive_retention: { success: 1, failure: 0, holdout: { success: 0, failure: 0 } },
+      retention_campaign: { success: 1, failure: 1, holdout: { success: 0, failure: 0 } },
+      retry_payment: { success: 1, failure: 3, holdout: { success: 0, failure: 0 } },
+      upgrade_offer: { success: 2, failure: 2, holdout: { success: 0, failure: 0 } },
     });
   });
 

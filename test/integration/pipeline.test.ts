@@ -27,6 +27,8 @@ beforeAll(async () => {
   t = await createTestDb('pipeline');
   db = t.db;
   deps = { db, payments: createSandboxPaymentGateway(db, clock), messenger: createOutboxMessenger(db, clock), now: clock };
+  // These tests are about the gates: no control group (test/integration/holdout.test.ts covers holdouts).
+  await setPolicy(db, 'holdout', { default: 0 }, 'test', 'no holdout in gate tests');
   // Learned posteriors Beta(60, 1): lower bound 0.951, so a detection confidence of 1 passes every gate.
   // data_fix_review has no row: Beta(1,1), lower bound 0.05, so it always waits for an operator.
   const learned: ActionType[] = ['retry_payment', 'cancel_orphaned_subscription', 'normalize_email', 'onboarding_nudge', 'retention_campaign', 'upgrade_offer', 'proactive_retention'];
