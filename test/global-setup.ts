@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
+import { ensureDashboardBuilt } from '../scripts/lib/dashboard';
 import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
 import { ensureTemporal, type TemporalHandle } from '../scripts/lib/temporal-server';
 import { dataDir, repoRoot } from '../scripts/lib/paths';
@@ -56,7 +57,8 @@ async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
-  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log })]);
+  // The browser tests (and the api's `/`) serve dashboard/dist: build it when missing or stale.
+  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log }), ensureDashboardBuilt({ log })]);
   pgHandle = pgh;
   temporal = tmp;
 
