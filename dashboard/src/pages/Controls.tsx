@@ -140,12 +140,12 @@ function SafetyPanel({ policies, isAdmin }: { policies: ReturnType<typeof usePol
         )}
       </Async>
       {error && <ErrorState error={error} />}
-      <ConfirmDialog open={confirm !== null} needReason danger={!!confirm && (confirm.name === 'live_mode' ? confirm.enabled : !confirm.enabled)}
+      {isAdmin && <ConfirmDialog open={confirm !== null} needReason danger={!!confirm && (confirm.name === 'live_mode' ? confirm.enabled : !confirm.enabled)}
         title={confirm ? `${confirm.enabled ? 'Turn on' : 'Turn off'} ${confirm.name === 'kill_switch' ? 'the kill switch' : 'live mode'}?` : ''}
         confirmLabel={confirm?.enabled ? 'Turn on' : 'Turn off'} onCancel={() => setConfirm(null)}
         onConfirm={(reason) => { const c = confirm!; setConfirm(null); void change(c.name, c.enabled, reason); }}>
         <p>{confirm?.name === 'kill_switch' ? (confirm.enabled ? 'Every effect of every run will be blocked until it is released.' : 'Runs will execute effects again as their mode allows.') : confirm?.enabled ? 'Scheduled cycles and the monitor will execute effects.' : 'Scheduled cycles and the monitor will only record what they would do.'} A new policy version is stored with your key name and reason.</p>
-      </ConfirmDialog>
+      </ConfirmDialog>}
     </Panel>
   );
 }
@@ -191,11 +191,11 @@ function SchedulesPanel({ isAdmin }: { isAdmin: boolean }) {
         )}
       </Async>
       {error && <ErrorState error={error} />}
-      <ConfirmDialog open={confirm !== null} needReason title={confirm ? `${confirm.op === 'unpause' ? 'Resume' : confirm.op === 'pause' ? 'Pause' : 'Trigger'} ${confirm.id}?` : ''}
+      {isAdmin && <ConfirmDialog open={confirm !== null} needReason title={confirm ? `${confirm.op === 'unpause' ? 'Resume' : confirm.op === 'pause' ? 'Pause' : 'Trigger'} ${confirm.id}?` : ''}
         confirmLabel={confirm?.op === 'unpause' ? 'Resume' : confirm?.op === 'pause' ? 'Pause' : 'Run now'} onCancel={() => setConfirm(null)}
         onConfirm={(note) => { const c = confirm!; setConfirm(null); void op(c.id, c.op, note); }}>
         <p>{confirm?.op === 'trigger' ? 'Starts one run now, in the mode live mode sets for schedules.' : confirm?.op === 'pause' ? 'No scheduled runs start until it is resumed.' : 'Scheduled runs start again at their next time.'} The note is stored on the schedule and in the audit log.</p>
-      </ConfirmDialog>
+      </ConfirmDialog>}
     </Panel>
   );
 }
