@@ -98,7 +98,7 @@ function KeyForm({ message, unreachable, onSubmit }: { message?: string; unreach
 function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const { path, search, navigate } = useLocation();
   const policies = usePoll(() => api<Policies>('/api/autonomous/policies'), 15_000);
-  const pending = usePoll(() => api<{ total: number }>('/api/autonomous/approvals?limit=1'), 10_000);
+  const pending = usePoll(() => api<{ total: number }>('/api/autonomous/approvals?limit=1'), 4_000);
   const page = PAGES.find((p) => p.path === path) ?? null;
   const selectedCycle = new URLSearchParams(search).get('cycle');
 

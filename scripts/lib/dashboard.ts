@@ -37,7 +37,7 @@ export async function ensureDashboardBuilt(opts: { log?: (m: string) => void; fo
   // Build into a fresh directory and swap it in, so a concurrently running api or test never serves a
   // half-written dist.
   const tmp = `${dashboardDist}.tmp-${process.pid}`;
-  await build({ configFile: path.join(dashboardDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+  await build({ configFile: path.join(dashboardDir, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
   const old = `${dashboardDist}.old-${process.pid}`;
   if (fs.existsSync(dashboardDist)) fs.renameSync(dashboardDist, old);
   fs.renameSync(tmp, dashboardDist);

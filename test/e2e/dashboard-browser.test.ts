@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatKpi } from '../../dashboard/src/format';
+import { classifyDecline } from '../../engine/detectors/decline-codes';
 import { dataDir } from '../../scripts/lib/paths';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';
@@ -140,7 +141,16 @@ describe('the operator dashboard in Chromium', () => {
     // on the real worker.
     await insertCycle(t.db, { id: 'c-dash-live', dryRun: false });
     await insertAction(t.db, { id: 'act-dash-1', cycleId: 'c-dash-live', type: 'retry_payment' });
-    await t.db('engine.actions').where({ id: 'act-dash-1' }).update({ dry_run: false, status_reason: 'confidence 0.60 is below the healing gate 0.75' });
+    // Its target: a soft-declined failed payment of the seed, so the approved retry really executes.
+    const failed = await t.db('app.payments').where({ status: 'failed' }).orderBy('id').select('id', 'failure_code', 'attempt_count', 'amount_cents');
+    const payment = failed.find((p) => classifyDecline(p.failure_code) === 'soft' && Number(p.attempt_count) < 3)!;
+    expect(payment, 'the seed has a soft-declined failed payment').toBeDefined();
+    await t.db('engine.actions').where({ id: 'act-dash-1' }).update({
+      dry_run: false,
+      target_id: String(payment.id),
+      params: JSON.stringify({ attempt: Number(payment.attempt_count) + 1, amountCents: Number(payment.amount_cents) }),
+      status_reason: 'confidence 0.60 is below the healing gate 0.75',
+    });
     const workflowId = approvalWorkflowId('act-dash-1');
     const input: ApprovalInput = { actionId: 'act-dash-1', cycleId: 'c-dash-live', deadline: new Date(Date.now() + 3_600_000).toISOString(), timeoutSeconds: 3600 };
     const handle = await w.client.workflow.start('actionApproval', { workflowId, taskQueue: w.taskQueue, args: [input] });
@@ -157,11 +167,10 @@ describe('the operator dashboard in Chromium', () => {
     await approve.click();
     await expect.poll(() => item.getByRole('status').textContent()).toContain('Approved');
     const result = (await handle.result()) as { status: string; decidedBy?: string };
-    expect(result).toMatchObject({ decidedBy: 'oscar-operator' });
-    expect(['executed', 'failed']).toContain(result.status);
+    expect(result).toMatchObject({ status: 'executed', decidedBy: 'oscar-operator' });
     // Without a reload, the item leaves the queue and shows among the decided with the workflow's outcome.
     await expect.poll(() => page.getByTestId('approval-act-dash-1').count(), { timeout: 15_000 }).toBe(0);
-    await expect.poll(() => page.getByTestId('decided-act-dash-1').locator('[data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe(result.status);
+    await expect.poll(() => page.getByTestId('decided-act-dash-1').locator('[data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('executed');
     await shoot(page, 'approvals-decided');
     await ctx.close();
   }, 90_000);

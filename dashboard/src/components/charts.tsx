@@ -4,7 +4,8 @@ import type { MlBucket } from '../types';
 
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
 
-export function Gauge({ value, label, max = 100 }: { value: number | null; label: string; max?: number }) {
+export function Gauge({ value, label, max = 100, display }: { value: number | null; label: string; max?: number; display?: (v: number) => string }) {
+  const shown = value == null ? '—' : display ? display(value) : String(Math.round(value));
   const r = 52;
   const frac = value == null ? 0 : clamp01(value / max);
   const tone = value == null ? 'muted' : frac >= 0.8 ? 'ok' : frac >= 0.6 ? 'warn' : 'bad';
@@ -13,10 +14,10 @@ export function Gauge({ value, label, max = 100 }: { value: number | null; label
     return `${60 + r * Math.cos(a)} ${60 - r * Math.sin(a)}`;
   };
   return (
-    <svg viewBox="0 0 120 68" className={`gauge gauge-${tone}`} role="img" aria-label={`${label}: ${value == null ? 'no value' : `${Math.round(value)} of ${max}`}`}>
+    <svg viewBox="0 0 120 68" className={`gauge gauge-${tone}`} role="img" aria-label={`${label}: ${value == null ? 'no value' : `${shown}${display ? '' : ` of ${max}`}`}`}>
       <path d={`M ${arc(0)} A ${r} ${r} 0 0 1 ${arc(1)}`} className="gauge-track" />
       {frac > 0 && <path d={`M ${arc(0)} A ${r} ${r} 0 0 1 ${arc(frac)}`} className="gauge-fill" />}
-      <text x="60" y="58" textAnchor="middle" className="gauge-value">{value == null ? '—' : Math.round(value)}</text>
+      <text x="60" y="58" textAnchor="middle" className="gauge-value">{shown}</text>
     </svg>
   );
 }
@@ -72,7 +73,7 @@ export function AdoptionBars({ buckets }: { buckets: MlBucket[] }) {
 
 /** Observed adoption against mean confidence per bucket; the diagonal is perfect calibration. */
 export function ReliabilityDiagram({ points }: { points: Array<{ label: string; n: number; meanConfidence: number | null; adoptionRate: number | null }> }) {
-  const s = 260, m = 36;
+  const s = 260, m = 40;
   const x = (v: number) => m + v * (s - 2 * m) ;
   const y = (v: number) => s - m - v * (s - 2 * m);
   const pts = points.filter((p) => p.meanConfidence != null && p.adoptionRate != null && p.n > 0);
@@ -95,7 +96,7 @@ export function ReliabilityDiagram({ points }: { points: Array<{ label: string; 
         </circle>
       ))}
       <text x={s / 2} y={s - 4} textAnchor="middle" className="axis">mean confidence</text>
-      <text x={10} y={s / 2} textAnchor="middle" className="axis" transform={`rotate(-90 10 ${s / 2})`}>adopted</text>
+      <text x={8} y={s / 2} textAnchor="middle" className="axis" transform={`rotate(-90 8 ${s / 2})`}>adopted</text>
     </svg>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { Sparkline } from '../components/charts';
 import { Async, Badge, Panel } from '../components/ui';
-import { dateTime, duration, humanize, score } from '../format';
+import { dateTime, duration, humanize, pct, score } from '../format';
 import { usePoll } from '../hooks';
 import type { Action, AuditEntry, CycleDetail, CycleSummary, Effect, Finding, Page } from '../types';
 import { ActionTable, FindingTable } from './Insights';
@@ -46,7 +46,7 @@ export function History({ selected, select }: { selected: string | null; select:
                       <td className="small">{dateTime(c.startedAt)}</td>
                       <td className="small">{duration(c.startedAt, c.finishedAt)}</td>
                       <td>{score(c.healthScore)}</td>
-                      <td>{score(c.alignmentScore)}</td>
+                      <td>{pct(c.alignmentScore)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -78,7 +78,7 @@ function CycleView({ cycleId, onClose }: { cycleId: string; onClose: () => void 
         {(c) => (
           <div className="cycle-head">
             <p>
-              <Badge status={c.status} /> {c.kind ? humanize(c.kind) : ''} · {c.dryRun ? 'dry run' : 'live'} · {c.trigger}{c.requestedBy ? ` by ${c.requestedBy}` : ''} · started {dateTime(c.startedAt)} · took {duration(c.startedAt, c.finishedAt)} · health {score(c.healthScore)} · alignment {score(c.alignmentScore)}
+              <Badge status={c.status} /> {c.kind ? humanize(c.kind) : ''} · {c.dryRun ? 'dry run' : 'live'} · {c.trigger}{c.requestedBy ? ` by ${c.requestedBy}` : ''} · started {dateTime(c.startedAt)} · took {duration(c.startedAt, c.finishedAt)} · health {score(c.healthScore)} · alignment {pct(c.alignmentScore)}
             </p>
             {c.temporal?.uiUrl ? <p><a href={c.temporal.uiUrl} target="_blank" rel="noreferrer">Open in the Temporal Web UI ↗</a> <span className="muted small">({c.temporal.workflowType}, {c.temporal.historyLength} events)</span></p> : <p className="muted small">Temporal does not know this workflow any more (or is unreachable).</p>}
             {c.error && <p className="text-bad">{c.error}</p>}

@@ -57,7 +57,7 @@ export function Insights() {
 
 export function FindingTable({ findings, label }: { findings: Finding[]; label: string }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap table-scroll">
       <table className="table" aria-label={label}>
         <thead><tr><th>Severity</th><th>Finding</th><th>Confidence</th><th>Evidence</th><th>First seen</th><th>Last seen</th></tr></thead>
         <tbody>
@@ -79,7 +79,7 @@ export function FindingTable({ findings, label }: { findings: Finding[]; label: 
 
 export function ActionTable({ actions, label }: { actions: Action[]; label: string }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap table-scroll">
       <table className="table" aria-label={label}>
         <thead><tr><th>Action</th><th>Target</th><th>Confidence</th><th>Expected impact</th><th>Status and reason</th></tr></thead>
         <tbody>

@@ -3,7 +3,7 @@
 import { api } from '../api';
 import { Gauge, Sparkline } from '../components/charts';
 import { Async, Badge, Panel } from '../components/ui';
-import { dateTime, duration, formatKpi, KPI_LABELS, relative, score } from '../format';
+import { dateTime, duration, formatKpi, KPI_LABELS, pct, relative, score } from '../format';
 import { usePoll } from '../hooks';
 import type { CycleDetail, Kpi, Schedule, SystemState, TrendPoint } from '../types';
 
@@ -30,7 +30,7 @@ export function Overview({ navigate }: { navigate: (to: string) => void }) {
           <>
             <div className="grid grid-scores">
               <ScoreCard label="Health score" value={s.healthScore} values={points.map((p) => p.healthScore)} help="0–100, from the open findings and KPI status of the latest analysis" />
-              <ScoreCard label="Alignment score" value={s.alignmentScore} values={points.map((p) => p.alignmentScore)} help="0–100, how well executed actions matched policy and expected effects (verify phase)" />
+              <ScoreCard label="Alignment score" value={s.alignmentScore} max={1} values={points.map((p) => p.alignmentScore)} help="0–100%, how well executed actions kept to policy, KPIs met their targets and effects matched expectations (verify phase)" />
               <div className="card card-meta">
                 <h3>Latest analysis</h3>
                 <p><span className="mono">{s.cycleId}</span></p>
@@ -93,15 +93,16 @@ export function Overview({ navigate }: { navigate: (to: string) => void }) {
   );
 }
 
-function ScoreCard({ label, value, values, help }: { label: string; value: number | null; values: Array<number | null>; help: string }) {
+function ScoreCard({ label, value, values, help, max = 100 }: { label: string; value: number | null; values: Array<number | null>; help: string; max?: number }) {
+  const show = max === 1 ? (v: number | null) => pct(v) : score;
   return (
     <div className="card card-score" data-testid={`score-${label.split(' ')[0]!.toLowerCase()}`}>
       <h3>{label}</h3>
-      <Gauge value={value} label={label} />
+      <Gauge value={value} label={label} max={max} display={max === 1 ? (v) => pct(v) : undefined} />
       <div className="score-trend">
         <Sparkline values={values} label={`${label} trend`} width={200} />
       </div>
-      <p className="muted small">{help}. Now {score(value)}.</p>
+      <p className="muted small">{help}. Now {show(value)}.</p>
     </div>
   );
 }
