@@ -177,12 +177,12 @@ function SchedulesPanel({ isAdmin }: { isAdmin: boolean }) {
                   <td className="small">{s.nextActionTimes[0] ? `${dateTime(s.nextActionTimes[0])} (${relative(s.nextActionTimes[0])})` : '—'}</td>
                   <td className="small">{s.recentActions.at(-1) ? relative(s.recentActions.at(-1)!.takenAt) : '—'}</td>
                   {isAdmin && (
-                    <td className="btn-row">
+                    <td><div className="btn-row">
                       {s.exists && (s.paused
                         ? <button type="button" className="btn btn-small" onClick={() => setConfirm({ id: s.scheduleId, op: 'unpause' })}>Resume…</button>
                         : <button type="button" className="btn btn-small" onClick={() => setConfirm({ id: s.scheduleId, op: 'pause' })}>Pause…</button>)}
                       {s.exists && <button type="button" className="btn btn-small" onClick={() => setConfirm({ id: s.scheduleId, op: 'trigger' })}>Run now…</button>}
-                    </td>
+                    </div></td>
                   )}
                 </tr>
               ))}
