@@ -6,7 +6,7 @@ import { defineConfig } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export default defineConfig(({ command }) => ({
+export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
@@ -14,6 +14,4 @@ export default defineConfig(({ command }) => ({
   build: { outDir: path.join(here, 'dist'), emptyOutDir: true, sourcemap: true, target: 'es2022' },
   // `npx vite --config dashboard/vite.config.ts` for development: the api (PORT=3100 npm start) behind a proxy.
   server: { proxy: { '/api': process.env.DASHBOARD_API ?? 'http://127.0.0.1:3000' } },
-  // Always React's production build, even when built from the test runner (which sets NODE_ENV=test).
-  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
-}));
+});

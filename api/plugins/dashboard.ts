@@ -1,16 +1,15 @@
 // Serves the operator dashboard (dashboard/dist, built by `npm run build:dashboard`) at `/`. The api's
-// own routes (/api, /docs, /metrics, /health) are registered explicitly and win; any other GET that
-// asks for HTML gets index.html so the single-page app's client-side routes survive a reload. Everything
-// else falls through to the api's problem+json 404.
+// own routes (/api, /docs, /metrics, /health) are untouched: the app's page paths (dashboard/src/paths.ts)
+// answer a GET that asks for HTML with index.html, so a reload or bookmark of a page works. There is no
+// catch-all route: everything else keeps the api's problem+json 404 (and 414 for over-long ids).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PAGES } from '../../dashboard/src/paths';
 
 export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dashboard', 'dist');
-
-const API_PATHS = /^\/(api|docs|metrics|health)(\/|$|\?)/;
 
 const wantsHtml = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/html');
 
@@ -27,8 +26,7 @@ export async function dashboardPlugin(app: import('fastify').FastifyInstance, op
   if (built) {
     await app.register(fastifyStatic, {
       root,
-      // Files are listed once at start (the build runs before the api starts), so unknown paths reach
-      // the fallback below instead of a static-file 404.
+      // Files are listed once at start (the build runs before the api starts): no catch-all route.
       wildcard: false,
       index: ['index.html'],
       setHeaders: (res, filePath) => {
@@ -41,9 +39,10 @@ export async function dashboardPlugin(app: import('fastify').FastifyInstance, op
   }
 
   const fallback = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (API_PATHS.test(request.url) || !wantsHtml(request)) return reply.callNotFound();
+    if (!wantsHtml(request)) return reply.callNotFound();
     if (!built) return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_HTML);
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
   };
-  app.get('/*', { schema: { hide: true } }, fallback);
+  // `/` itself is index.html, served by @fastify/static above.
+  for (const { path: page } of PAGES) if (page !== '/') app.get(page, { schema: { hide: true } }, fallback);
 }

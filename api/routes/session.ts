@@ -17,7 +17,7 @@ export const sessionRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ops'],
         summary: 'The calling API key\'s name and role',
         description: 'Role: viewer (any valid key).',
-        response: { 200: SessionSchema, ...problems() },
+        response: { 200: SessionSchema, ...problems(403) },
       },
     },
     async (request) => ({ name: request.principal!.name, role: request.principal!.role }),

@@ -10,19 +10,12 @@ import { History } from './pages/History';
 import { Insights } from './pages/Insights';
 import { Ml } from './pages/Ml';
 import { Overview } from './pages/Overview';
+import { PAGES } from './paths';
 import type { Policies } from './types';
 
 type Session = { name: string; role: Role };
 type AuthState = { kind: 'checking' } | { kind: 'signed-out'; message?: string; unreachable?: boolean } | { kind: 'ok'; session: Session };
 
-const PAGES = [
-  { path: '/', label: 'Overview' },
-  { path: '/insights', label: 'Issues & insights' },
-  { path: '/approvals', label: 'Approvals' },
-  { path: '/controls', label: 'Controls' },
-  { path: '/history', label: 'History' },
-  { path: '/ml', label: 'ML feedback' },
-] as const;
 
 function useLocation() {
   const [loc, setLoc] = useState(() => ({ path: window.location.pathname, search: window.location.search }));

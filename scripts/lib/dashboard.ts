@@ -1,8 +1,13 @@
 // Builds the operator dashboard (dashboard/ → dashboard/dist) when the build is missing or older than
 // its sources, so `npm start` and the test suite always serve the current UI without a separate step.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { repoRoot } from './paths';
+
+const run = promisify(execFile);
 
 export const dashboardDir = path.join(repoRoot, 'dashboard');
 export const dashboardDist = path.join(dashboardDir, 'dist');
@@ -33,11 +38,21 @@ export async function ensureDashboardBuilt(opts: { log?: (m: string) => void; fo
   if (!opts.force && !dashboardIsStale()) return false;
   opts.log?.('Building the dashboard (dashboard/dist)…');
   const started = Date.now();
-  const { build } = await import('vite');
   // Build into a fresh directory and swap it in, so a concurrently running api or test never serves a
-  // half-written dist.
+  // half-written dist. A child process with NODE_ENV=production: in-process, the test runner's
+  // NODE_ENV=test would make the React plugin emit development JSX against React's production build.
   const tmp = `${dashboardDist}.tmp-${process.pid}`;
-  await build({ configFile: path.join(dashboardDir, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+  const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  try {
+    await run(process.execPath, [viteBin, 'build', '--config', path.join(dashboardDir, 'vite.config.ts'), '--outDir', tmp, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_ENV: 'production' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`Building the dashboard failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+  }
   const old = `${dashboardDist}.old-${process.pid}`;
   if (fs.existsSync(dashboardDist)) fs.renameSync(dashboardDist, old);
   fs.renameSync(tmp, dashboardDist);

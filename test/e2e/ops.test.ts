@@ -103,6 +103,7 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/thresholds', 'get /api/autonomous/thresholds/{name}', 'put /api/autonomous/thresholds/{name}',
       'get /api/autonomous/policies', 'get /api/autonomous/policies/{name}', 'put /api/autonomous/policies/{name}', 'get /api/ml/feedback', 'get /api/ml/optimize-thresholds',
       'get /api/ml/suggestion-quality', 'get /health', 'get /metrics',
+      'get /api/autonomous/history/trend', 'get /api/autonomous/history/cycles/{cycleId}', 'get /api/session',
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed.sort()).toEqual([...expected].sort());
