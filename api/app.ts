@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { problemErrorHandler, problemNotFoundHandler } from './error-handler';
 import { HttpProblem } from './problem';
 import { authenticate, authPlugin } from './plugins/auth';
+import { dashboardPlugin } from './plugins/dashboard';
 import { docsPlugin } from './plugins/docs';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
@@ -19,12 +20,14 @@ import { approvalRoutes } from './routes/approvals';
 import { configRoutes } from './routes/config';
 import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
+import { historyRoutes } from './routes/history';
 import { insightRoutes } from './routes/insights';
 import { keyRoutes } from './routes/keys';
 import { mlRoutes } from './routes/ml';
 import { opsRoutes } from './routes/ops';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
+import { sessionRoutes } from './routes/session';
 import { systemStateRoutes } from './routes/system-state';
 
 export interface AppDeps {
@@ -39,6 +42,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** What the app closes on close: the db and/or the Temporal connection it was handed (default: neither). */
   owns?: { db?: boolean; temporal?: boolean };
+  /** The built dashboard served at `/` (default dashboard/dist). */
+  dashboardDir?: string;
 }
 
 export type App = FastifyInstance;
@@ -110,11 +115,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(approvalRoutes, { prefix: '/autonomous' });
       await api.register(scheduleRoutes, { prefix: '/autonomous' });
       await api.register(configRoutes, { prefix: '/autonomous' });
+      await api.register(historyRoutes, { prefix: '/autonomous' });
+      await api.register(sessionRoutes);
       await api.register(mlRoutes, { prefix: '/ml' });
       await api.register(keyRoutes);
     },
     { prefix: '/api' },
   );
+
+  // The operator dashboard's static files at `/` (after the api, whose routes take precedence).
+  await app.register(dashboardPlugin, { root: deps.dashboardDir });
 
   return app;
 }

@@ -9,6 +9,7 @@ import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { startEngineWorker } from '../worker/compose';
 import { installRuntime } from '../worker/runtime-logging';
+import { ensureDashboardBuilt } from './lib/dashboard';
 import { ensurePostgres, redact } from './lib/postgres';
 import { dataDir } from './lib/paths';
 import { ensureTemporal } from './lib/temporal-server';
@@ -75,6 +76,8 @@ try {
     void shutdown(1);
   });
 
+  // Built before the api starts: the api lists the dashboard's files when it registers them.
+  await ensureDashboardBuilt({ log });
   const admin = devAdminKey();
   const api = await startApi({
     db,
@@ -90,6 +93,7 @@ try {
   console.log(`
   Floyo Autonomous Engine is running (ready in ${((Date.now() - started) / 1000).toFixed(1)}s)
 
+    Dashboard        ${api.url}/   (sign in with the admin API key below)
     API              ${api.url}
     API docs         ${api.url}/docs
     Metrics          ${api.url}/metrics (api)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}

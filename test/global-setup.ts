@@ -8,6 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
+import { ensureDashboardBuilt } from '../scripts/lib/dashboard';
+import { ensureChromium } from './helpers/browser';
 import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
 import { ensureTemporal, type TemporalHandle } from '../scripts/lib/temporal-server';
 import { dataDir, repoRoot } from '../scripts/lib/paths';
@@ -19,6 +21,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     workflowBundlePath: string;
+    /** The Chromium binary for the browser tests, or `error: why it is missing`. */
+    chromium: string;
   }
 }
 
@@ -56,7 +60,10 @@ async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
-  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log })]);
+  // The browser tests (and the api's `/`) serve dashboard/dist: build it when missing or stale.
+  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log }), ensureDashboardBuilt({ log })]);
+  // Installed here, once, rather than inside a test's hook timeout; a failure is reported by the browser tests.
+  const chromium = await ensureChromium(log).catch((err: Error) => `error: ${err.message}`);
   pgHandle = pgh;
   temporal = tmp;
 
@@ -84,6 +91,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', tmp.address);
   project.provide('temporalNamespace', tmp.namespace);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('chromium', chromium);
 
   return async () => {
     await temporal?.stop();

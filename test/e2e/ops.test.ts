@@ -118,6 +118,7 @@ describe('GET /docs/json', () => {
       'post /api/autonomous/actions/{actionId}/reject', 'get /api/autonomous/schedules/live-mode',
       'put /api/autonomous/schedules/live-mode', 'get /api/keys', 'post /api/keys', 'delete /api/keys/{keyId}',
       'get /healthz', 'get /readyz',
+      'get /api/autonomous/history/trend', 'get /api/autonomous/history/cycles/{cycleId}', 'get /api/session',
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed.sort()).toEqual([...expected].sort());

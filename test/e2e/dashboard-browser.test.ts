@@ -1,0 +1,203 @@
+// The operator dashboard in a real browser (Debian's Chromium via playwright-core) against the real
+// api, worker, Temporal dev server and PostgreSQL: sign-in errors, a dry-run cycle run from the page,
+// the overview's KPI values against the api's, an approval decided from the queue, the viewer's view,
+// and the api-down state. Screenshots of every page at 1280×800 and 1920×1080 go to
+// .data/test/screenshots (test artefacts).
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatKpi } from '../../dashboard/src/format';
+import { classifyDecline } from '../../engine/detectors/decline-codes';
+import { dataDir } from '../../scripts/lib/paths';
+import { seedDemoData } from '../../scripts/seed/generate';
+import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { startTestWorker, type TestWorker } from '../helpers/temporal';
+import { insertAction, insertCycle } from './fixtures';
+import { setupE2E, type E2E } from './harness';
+
+const SHOTS = path.join(dataDir, 'test', 'screenshots');
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+] as const;
+
+let t: TestDb;
+let w: TestWorker;
+let e: E2E;
+let browser: Browser;
+let base: string;
+let cycleId: string;
+
+beforeAll(async () => {
+  const executablePath = inject('chromium');
+  if (executablePath.startsWith('error: ')) throw new Error(`The browser tests cannot run: ${executablePath.slice(7)}`);
+  t = await createTestDb('e2e-dashboard');
+  await seedDemoData(t.db, { users: 2000, seed: 7, now: new Date() });
+  w = await startTestWorker(t.db, { label: 'e2e-dash' });
+  e = await setupE2E('dashboard', { db: t, taskQueue: w.taskQueue });
+  base = await e.app.listen({ host: '127.0.0.1', port: 0 });
+  // --no-sandbox: CI containers run as root, where Chromium's sandbox refuses to start.
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 240_000);
+afterAll(async () => {
+  await browser?.close();
+  await w?.shutdown();
+  await e?.close(); // also drops the database
+});
+
+async function signIn(key: string, size: { width: number; height: number } = SIZES[0]): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport: size });
+  const page = await ctx.newPage();
+  await page.goto(base);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  return { ctx, page };
+}
+
+/** Full-page screenshot, after checking nothing overflows the viewport sideways (a broken layout). */
+async function shoot(page: Page, name: string): Promise<void> {
+  const vp = page.viewportSize()!;
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+  expect(overflow, `${name} at ${vp.width}×${vp.height} overflows horizontally by ${overflow}px`).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: path.join(SHOTS, `${name}-${vp.width}x${vp.height}.png`), fullPage: true });
+}
+
+const nav = (page: Page, label: string) => page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label, exact: false }).click();
+
+describe('the operator dashboard in Chromium', () => {
+  it('says explicitly when a key is rejected', async () => {
+    const ctx = await browser.newContext({ viewport: SIZES[0] });
+    const page = await ctx.newPage();
+    await page.goto(base);
+    await shoot(page, 'sign-in');
+    await page.getByLabel('API key').fill('not-a-real-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('auth-error').textContent()).toContain('Key rejected');
+    await ctx.close();
+  });
+
+  it('runs a dry-run cycle from the Controls page and shows it progress to completion', async () => {
+    const { ctx, page } = await signIn(e.keys.operator);
+    await nav(page, 'Controls');
+    await page.getByRole('button', { name: 'Run dry-run cycle' }).click();
+    const run = page.locator('[data-testid^="run-cycle-"]').first();
+    await run.waitFor();
+    cycleId = (await run.getAttribute('data-testid'))!.slice('run-'.length);
+    e.track(cycleId);
+    await expect.poll(() => run.getAttribute('data-status'), { timeout: 170_000, interval: 1000 }).toBe('completed');
+    // Every phase shows as completed in the stepper, as the api says.
+    await expect.poll(() => run.locator('.step-completed').count(), { timeout: 10_000 }).toBe(7);
+    const api = (await e.app.inject({ method: 'GET', url: `/api/autonomous/cycles/${cycleId}`, headers: e.as('viewer') })).json();
+    expect(api).toMatchObject({ status: 'completed', dryRun: true, requestedBy: 'oscar-operator' });
+    await shoot(page, 'controls-operator');
+    await ctx.close();
+  }, 200_000);
+
+  it('shows on the overview the KPI values the api serves, and every page lays out at both sizes', async () => {
+    const state = (await e.app.inject({ method: 'GET', url: '/api/autonomous/system-state', headers: e.as('viewer') })).json();
+    expect(state.cycleId).toBe(cycleId);
+    expect(state.kpis).toHaveLength(4);
+    for (const size of SIZES) {
+      const { ctx, page } = await signIn(e.keys.admin, size);
+      for (const k of state.kpis as Array<{ name: string; value: number | null; target: number; sampleSize: number }>) {
+        const card = page.getByTestId(`kpi-${k.name}`);
+        await card.waitFor();
+        expect(await card.getAttribute('data-value')).toBe(k.value == null ? '' : String(k.value));
+        expect(await page.getByTestId(`kpi-value-${k.name}`).textContent()).toBe(formatKpi(k.name, k.value));
+        expect(await page.getByTestId(`kpi-target-${k.name}`).textContent()).toBe(formatKpi(k.name, k.target));
+        expect(await page.getByTestId(`kpi-sample-${k.name}`).textContent()).toBe(k.sampleSize.toLocaleString('en-US'));
+      }
+      await page.getByRole('table', { name: 'Phases of the last cycle' }).waitFor();
+      await shoot(page, 'overview');
+      await nav(page, 'Issues');
+      await page.getByRole('table', { name: 'Open issues' }).waitFor();
+      await shoot(page, 'insights');
+      await nav(page, 'Approvals');
+      await page.getByText(/Nothing awaits approval|Awaiting approval/).first().waitFor();
+      await shoot(page, 'approvals');
+      await nav(page, 'Controls');
+      await page.getByRole('table', { name: 'Schedules' }).or(page.getByText('No schedules')).first().waitFor();
+      await shoot(page, 'controls');
+      await nav(page, 'History');
+      await page.getByRole('button', { name: cycleId }).click();
+      await page.getByRole('table', { name: 'Audit entries of the cycle' }).waitFor();
+      await page.getByRole('table', { name: 'Findings of the cycle' }).waitFor();
+      expect(await page.getByRole('link', { name: /Temporal Web UI/ }).getAttribute('href')).toContain(cycleId);
+      await shoot(page, 'history');
+      await nav(page, 'ML feedback');
+      await page.getByRole('heading', { name: 'Reliability' }).waitFor();
+      await page.locator('.chart, .state-empty').first().waitFor();
+      await shoot(page, 'ml');
+      await ctx.close();
+    }
+  }, 120_000);
+
+  it('approves an action from the queue, and its approval workflow executes it', async () => {
+    // An action the gates sent to an operator, as a live cycle records it, with its approval workflow
+    // on the real worker.
+    await insertCycle(t.db, { id: 'c-dash-live', dryRun: false });
+    await insertAction(t.db, { id: 'act-dash-1', cycleId: 'c-dash-live', type: 'retry_payment' });
+    // Its target: a soft-declined failed payment of the seed, so the approved retry really executes.
+    const failed = await t.db('app.payments').where({ status: 'failed' }).orderBy('id').select('id', 'failure_code', 'attempt_count', 'amount_cents');
+    const payment = failed.find((p) => classifyDecline(p.failure_code) === 'soft' && Number(p.attempt_count) < 3)!;
+    expect(payment, 'the seed has a soft-declined failed payment').toBeDefined();
+    await t.db('engine.actions').where({ id: 'act-dash-1' }).update({
+      dry_run: false,
+      target_id: String(payment.id),
+      params: JSON.stringify({ attempt: Number(payment.attempt_count) + 1, amountCents: Number(payment.amount_cents) }),
+      status_reason: 'confidence 0.60 is below the healing gate 0.75',
+    });
+    const workflowId = approvalWorkflowId('act-dash-1');
+    const input: ApprovalInput = { actionId: 'act-dash-1', cycleId: 'c-dash-live', deadline: new Date(Date.now() + 3_600_000).toISOString(), timeoutSeconds: 3600 };
+    const handle = await w.client.workflow.start('actionApproval', { workflowId, taskQueue: w.taskQueue, args: [input] });
+    e.track(workflowId);
+
+    const { ctx, page } = await signIn(e.keys.operator);
+    await nav(page, 'Approvals');
+    const item = page.getByTestId('approval-act-dash-1');
+    await item.waitFor({ timeout: 30_000 }); // the list polls: the workflow opens the approval meanwhile
+    await expect.poll(() => item.textContent()).toContain('below the healing gate');
+    const approve = item.getByRole('button', { name: 'Approve' });
+    expect(await approve.isDisabled()).toBe(true); // a reason is required first
+    await item.getByLabel('Reason').fill('checked the customer record');
+    await approve.click();
+    await expect.poll(() => item.getByRole('status').textContent()).toContain('Approved');
+    const result = (await handle.result()) as { status: string; decidedBy?: string };
+    expect(result).toMatchObject({ status: 'executed', decidedBy: 'oscar-operator' });
+    // Without a reload, the item leaves the queue and shows among the decided with the workflow's outcome.
+    await expect.poll(() => page.getByTestId('approval-act-dash-1').count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.getByTestId('decided-act-dash-1').locator('[data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('executed');
+    await shoot(page, 'approvals-decided');
+    await ctx.close();
+  }, 90_000);
+
+  it('shows a viewer key no live controls', async () => {
+    const { ctx, page } = await signIn(e.keys.viewer);
+    expect(await page.getByTestId('who').textContent()).toContain('viewer');
+    await nav(page, 'Controls');
+    await page.getByTestId('viewer-notice').waitFor();
+    await page.getByRole('table', { name: 'Schedules' }).or(page.getByText('No schedules')).first().waitFor();
+    await page.getByRole('heading', { name: /Kill switch/ }).waitFor();
+    // Not one control: no run, self-heal, schedule, kill-switch or live-mode button.
+    expect(await page.locator('main button').count()).toBe(0);
+    await nav(page, 'Approvals');
+    await page.getByText(/viewer role/).waitFor();
+    expect(await page.getByRole('button', { name: /Approve|Reject/ }).count()).toBe(0);
+    await shoot(page, 'controls-viewer');
+    await ctx.close();
+  });
+
+  it('says explicitly when the api is unreachable', async () => {
+    const { ctx, page } = await signIn(e.keys.operator);
+    await page.getByTestId('kpi-activation_rate').waitFor();
+    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+    await nav(page, 'History');
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 }).toMatch(/Api unreachable/);
+    await shoot(page, 'api-down');
+    await ctx.close();
+  });
+});
