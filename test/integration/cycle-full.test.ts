@@ -140,9 +140,16 @@ describe('live cycles', () => {
   });
 
   it('queues what needs an operator as approval workflows without waiting for them', async () => {
-    const pending: Array<{ action_id: string; workflow_id: string }> = await t.db('engine.approvals').where({ status: 'pending' });
     const needing = await countBy('engine.actions', { cycle_id: first.cycleId, status: 'pending_approval' });
     expect(needing).toBeGreaterThan(0);
+    // Each approval workflow records its own row when it starts; on a busy machine the last ones may
+    // still be starting when the cycle completes, so wait for them (without ever needing more).
+    let pending: Array<{ action_id: string; workflow_id: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      pending = await t.db('engine.approvals').where({ status: 'pending' });
+      if (pending.length >= needing) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(pending).toHaveLength(needing);
     const desc = await w.client.workflow.getHandle(approvalWorkflowId(pending[0]!.action_id)).describe();
     expect(desc.status.name).toBe('RUNNING');
