@@ -428,7 +428,8 @@ export async function queryCycleExecutions(db: Queryable, cycleId: string): Prom
        FROM engine.actions a
        JOIN engine.cycles c ON c.id = a.cycle_id
        LEFT JOIN engine.approvals ap ON ap.action_id = a.id
-      WHERE a.cycle_id = ? AND (a.status IN ('executed', 'failed') OR a.executed_at IS NOT NULL)
+      -- A held-out action carries executed_at (when it would have run) but never ran: not an execution.
+      WHERE a.cycle_id = ? AND (a.status IN ('executed', 'failed') OR (a.executed_at IS NOT NULL AND a.status <> 'holdout'))
       ORDER BY a.id`,
     [cycleId],
   );

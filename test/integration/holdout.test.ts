@@ -8,7 +8,7 @@ import { learn } from '../../activities/learn';
 import { createOutboxMessenger } from '../../activities/effects/outbox-messenger';
 import { processPlans, type EffectDeps } from '../../activities/effects/pipeline';
 import { createSandboxPaymentGateway } from '../../activities/effects/sandbox-payment-gateway';
-import { listActionStats, measureOutcomes } from '../../db/queries/learning';
+import { listActionStats, measureOutcomes, queryCycleExecutions } from '../../db/queries/learning';
 import { setPolicy } from '../../db/repos/config';
 import { gateClassOf } from '../../engine/planning/gate-classes';
 import type { ActionPlan } from '../../engine/types';
@@ -67,6 +67,8 @@ describe('holdout in a live cycle', () => {
     expect(new Date(row.outcome_due_at).toISOString()).toBe(new Date(NOW.getTime() + 7 * DAY).toISOString());
     expect(row.status_reason).toMatch(/^holdout: in the control group of onboarding_nudge \(50%/);
     expect(await t.db('engine.effects').whereIn('action_id', heldOut)).toEqual([]);
+    // verify checks executions: a held-out action never ran, so it is not one.
+    expect((await queryCycleExecutions(t.db, 'ho-1')).map((x) => x.id).sort()).toEqual([...executed].sort());
   });
 
   it('measures control outcomes once, into the control counts only', async () => {
