@@ -8,6 +8,7 @@ import * as actionPriors from '../migrations/20261125000004_action_priors';
 import * as operatorApiIndexes from '../migrations/20261125000005_operator_api_indexes';
 import * as mlUtility from '../migrations/20261125000006_ml_utility';
 import * as holdout from '../migrations/20261125000007_holdout';
+import * as segmentStats from '../migrations/20261125000008_segment_stats';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261125000005_operator_api_indexes': operatorApiIndexes,
   '20261125000006_ml_utility': mlUtility,
   '20261125000007_holdout': holdout,
+  '20261125000008_segment_stats': segmentStats,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

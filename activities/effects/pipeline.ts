@@ -27,6 +27,8 @@ import {
   contactCounts,
   demotedTypes,
   failureCounts,
+  segmentCountsOf,
+  userCreatedAt,
   findingIdsByFingerprint,
   getActionsByIds,
   insertActions,
@@ -39,6 +41,7 @@ import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
 import { isHeldOut } from '../../engine/learning/holdout';
 import { isMeasuredActionType, outcomeDueAt } from '../../engine/learning/outcomes';
+import { gatingPosterior, segmentOf } from '../../engine/learning/segments';
 import { ACTION_TYPES, type Policies } from '../../engine/safety/config-schema';
 import { actionIdOf, isMessageAction } from '../../engine/safety/effect-keys';
 import { ValidationError } from '../../engine/safety/errors';
@@ -143,10 +146,12 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
-  const [findingIds, posteriors, demoted, admitted, contacts, failures] = await Promise.all([
+  const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures] = await Promise.all([
     findingIdsByFingerprint(db, fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f)),
     posteriorsOf(db, types),
     demotedTypes(db),
+    segmentCountsOf(db, types),
+    userCreatedAt(db, recipients),
     // Stored actions of this batch are in these counts already (a retried call).
     admittedCountsByType(db, input.cycleId),
     contactCounts(db, recipients, new Date(now.getTime() - policies.contact_cap.windowDays * DAY_MS)),
@@ -170,9 +175,13 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       if (isAdmitted(existing) && recipient != null && existing.status !== 'executed') bump(contactsInCall, recipient);
       continue;
     }
+    const signup = recipient == null ? undefined : signups.get(recipient);
+    const segment = segmentOf(signup ?? null, now);
+    const gating = gatingPosterior(posteriors.get(plan.type) ?? null, segment, segment ? segmentCounts.get(`${plan.type}\u0000${segment}`) : undefined);
     const evaluation = evaluateGates({
       plan,
-      posterior: posteriors.get(plan.type) ?? null,
+      posterior: gating.posterior,
+      posteriorSource: segment ? { segment, source: gating.source, segmentOutcomes: gating.segmentOutcomes } : null,
       demoted: demoted.get(plan.type) ?? null,
       thresholds,
       policies,
@@ -211,6 +220,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       status,
       statusReason: reason,
       dryRun,
+      segment,
       ...(heldOut ? { executedAt: now, outcomeDueAt: outcomeDueAt(plan.type, now) } : {}),
     });
     for (const outcome of evaluation.outcomes) gateRows.push({ actionId: id, outcome });

@@ -74,6 +74,20 @@ export const ActionStatSchema = z.object({
     })
     .nullable()
     .describe('Effectiveness over the holdout; null for types whose outcome is not measured'),
+  segments: z
+    .array(
+      z.object({
+        segment: z.string().describe('new (signed up < 30 days before) or established'),
+        successes: z.number().int(),
+        failures: z.number().int(),
+        alpha: z.number(),
+        beta: z.number(),
+        mean: z.number(),
+        lowerBound: z.number(),
+        usedByGates: z.boolean().describe('At least 30 outcomes: the gates use this posterior for the segment'),
+      }),
+    )
+    .describe('Per-segment posteriors from measured treated outcomes (Beta(1,1) prior)'),
   demoted: z.boolean().describe('Runs only with approval: its uplift was credibly negative'),
   demotedReason: z.string().nullable(),
   updatedAt: IsoDate,

@@ -141,7 +141,18 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
              outcome_measured_at = (SELECT now FROM params)
         FROM judged j
        WHERE a.id = j.id AND j.skip_reason IS NULL AND a.outcome IS NULL AND a.status IN ('executed', 'holdout')
-      RETURNING a.type, a.outcome, a.status
+      RETURNING a.type, a.outcome, a.status, a.segment
+    ),
+    -- Treated outcomes per (type, segment): the segment posteriors the gates use once they have enough.
+    segment_stats AS (
+      INSERT INTO engine.action_segment_stats AS ss (action_type, segment, successes, failures, updated_at)
+      SELECT type, segment, count(*) FILTER (WHERE outcome = 'success')::int, count(*) FILTER (WHERE outcome = 'failure')::int, now()
+        FROM updated WHERE status = 'executed' AND segment IS NOT NULL GROUP BY type, segment
+      ON CONFLICT (action_type, segment) DO UPDATE SET
+        successes = ss.successes + excluded.successes,
+        failures = ss.failures + excluded.failures,
+        updated_at = excluded.updated_at
+      RETURNING 1
     ),
     -- Treated outcomes feed the success posterior; held-out ones only the control group's counts.
     tally AS (
@@ -165,6 +176,7 @@ export async function measureOutcomes(db: Queryable, now: Date): Promise<Measure
         updated_at = excluded.updated_at
       RETURNING st.action_type, st.alpha, st.beta
     )
+    -- (segment_stats runs although unreferenced: PostgreSQL always completes data-modifying WITH parts.)
     SELECT 'measured' AS row_kind, t.type, NULL::text AS reason, t.successes, t.failures, t.h_successes, t.h_failures, s.alpha, s.beta, NULL::int AS n
       FROM tally t JOIN stats s ON s.action_type = t.type
     UNION ALL

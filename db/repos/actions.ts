@@ -56,6 +56,8 @@ export function toActionRecord(r: Record<string, any>): ActionRecord {
 export type NewAction = Omit<ActionRecord, 'createdAt' | 'executedAt' | 'outcomeDueAt'> & {
   /** Held-out actions: when they would have run, and when their outcome is due. */
   executedAt?: Date;
+  /** The target user's tenure segment at planning time (engine/learning/segments.ts). */
+  segment?: string | null;
   outcomeDueAt?: Date | null;
 };
 
@@ -80,6 +82,7 @@ export async function insertActions(db: Queryable, actions: readonly NewAction[]
       status_reason: a.statusReason,
       dry_run: a.dryRun,
       executed_at: a.executedAt ?? null,
+      segment: a.segment ?? null,
       outcome_due_at: a.outcomeDueAt ?? null,
     }));
     const ids = await db('engine.actions').insert(rows).onConflict('id').ignore().returning('id');
@@ -159,6 +162,24 @@ export async function findingIdsByFingerprint(db: Queryable, fingerprints: reado
   if (!fingerprints.length) return out;
   const rows = await db('engine.findings').select('id', 'fingerprint').whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
   for (const r of rows) out.set(r.fingerprint, Number(r.id));
+  return out;
+}
+
+/** Measured treated outcomes per (type, segment) for the given types: "type\u0000segment" → counts. */
+export async function segmentCountsOf(db: Queryable, types: readonly string[]): Promise<Map<string, { successes: number; failures: number }>> {
+  const out = new Map<string, { successes: number; failures: number }>();
+  if (!types.length) return out;
+  const rows = await db('engine.action_segment_stats').whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
+  for (const r of rows) out.set(`${r.action_type}\u0000${r.segment}`, { successes: Number(r.successes), failures: Number(r.failures) });
+  return out;
+}
+
+/** Signup times of the given users (for their segment). */
+export async function userCreatedAt(db: Queryable, userIds: readonly number[]): Promise<Map<number, Date>> {
+  const out = new Map<number, Date>();
+  if (!userIds.length) return out;
+  const rows = await db('app.users').select('id', 'created_at').whereRaw('id = ANY(?::bigint[])', [[...new Set(userIds)]]);
+  for (const r of rows) out.set(Number(r.id), new Date(r.created_at));
   return out;
 }
 

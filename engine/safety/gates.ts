@@ -44,6 +44,8 @@ export interface GateInput {
   plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'>;
   /** The type's success posterior (engine.action_stats); null = nothing learned yet, Beta(1,1). */
   posterior: BetaPosterior | null;
+  /** Which posterior that is: the target's segment's, or the type's (engine/learning/segments.ts). */
+  posteriorSource?: { segment: string; source: 'segment' | 'type'; segmentOutcomes: number } | null;
   /** Set when the learn phase demoted the type (uplift credibly negative): it runs only with approval. */
   demoted?: { reason: string } | null;
   thresholds: Readonly<Record<string, number>>;
@@ -179,6 +181,7 @@ export function evaluateGates(input: GateInput): GateEvaluation {
     detectionConfidence: plan.detectionConfidence,
     posterior: { alpha: posterior.alpha, beta: posterior.beta },
     posteriorLowerBound: Math.round(lowerBound(posterior.alpha > 0 && posterior.beta > 0 ? posterior : UNINFORMED, POSTERIOR_LEVEL) * 1e6) / 1e6,
+    ...(input.posteriorSource ? { segment: input.posteriorSource.segment, posteriorSource: input.posteriorSource.source, segmentOutcomes: input.posteriorSource.segmentOutcomes } : {}),
   });
   // A demoted type fails the confidence gate whatever its confidence: an operator may still approve it.
   const conf: GateOutcome = input.demoted

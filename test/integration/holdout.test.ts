@@ -88,6 +88,9 @@ describe('holdout in a live cycle', () => {
     expect(again.measured).toBe(0);
     const same = (await listActionStats(t.db)).find((s) => s.actionType === 'onboarding_nudge')!;
     expect(same).toEqual(stats);
+    // Every nudged user signed up 3 days before: treated outcomes land in the 'new' segment, once.
+    const seg = await t.db('engine.action_segment_stats').where({ action_type: 'onboarding_nudge' });
+    expect(seg.map((r: { segment: string; successes: number; failures: number }) => [r.segment, r.successes + r.failures])).toEqual([['new', executed.length]]);
   });
 });
 
@@ -120,5 +123,29 @@ describe('demotion by the learn phase', () => {
     const gate = await t.db('engine.gate_decisions').where({ action_id: r.needsApproval[0], gate: 'confidence' }).first();
     expect(gate).toMatchObject({ passed: false });
     expect(gate.reason).toMatch(/^onboarding_nudge is demoted to approval-only/);
+  });
+});
+
+describe('segment posteriors', () => {
+  it('the gates use a segment\'s own posterior once it has 30 outcomes, else the type\'s', async () => {
+    await setPolicy(t.db, 'holdout', { default: 0 }, 'test', 'treat everyone');
+    await t.db('engine.action_stats').insert({ action_type: 'retention_campaign', alpha: 60, beta: 1, successes: 59, failures: 0 }).onConflict('action_type').merge();
+    await t.db('app.users').insert([
+      { id: 900, email: 'new@example.com', created_at: new Date(NOW.getTime() - 5 * DAY) },
+      { id: 901, email: 'old@example.com', created_at: new Date(NOW.getTime() - 200 * DAY) },
+    ]);
+    // New users hardly ever come back after a campaign: 2 of 42.
+    await t.db('engine.action_segment_stats').insert({ action_type: 'retention_campaign', segment: 'new', successes: 2, failures: 40 });
+    await t.db('engine.action_segment_stats').insert({ action_type: 'retention_campaign', segment: 'established', successes: 3, failures: 3 });
+    const plan = (userId: number): ActionPlan => ({ ...nudge(userId), type: 'retention_campaign', gateClass: gateClassOf('retention_campaign') });
+    await cycle('seg-1', false);
+    const r = await processPlans(deps, { cycleId: 'seg-1', phase: 'optimize', dryRun: false, now: NOW, plans: [plan(900), plan(901)] });
+    expect(r.needsApproval).toEqual(['seg-1:retention_campaign:900']);
+    expect(r.executed).toEqual(['seg-1:retention_campaign:901']);
+    const gNew = await t.db('engine.gate_decisions').where({ action_id: 'seg-1:retention_campaign:900', gate: 'confidence' }).first();
+    expect(gNew.details).toMatchObject({ segment: 'new', posteriorSource: 'segment', segmentOutcomes: 42, posterior: { alpha: 3, beta: 41 } });
+    const gOld = await t.db('engine.gate_decisions').where({ action_id: 'seg-1:retention_campaign:901', gate: 'confidence' }).first();
+    expect(gOld.details).toMatchObject({ segment: 'established', posteriorSource: 'type', segmentOutcomes: 6 });
+    expect((await t.db('engine.actions').where({ id: 'seg-1:retention_campaign:900' }).first()).segment).toBe('new');
   });
 });
