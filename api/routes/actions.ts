@@ -5,9 +5,9 @@ import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
 import { getActionDetail, listActions } from '../repositories/actions';
 import { ActionDetailSchema, ActionPageSchema, ListActionsQuery } from '../schemas/actions';
-import { ActionIdParams, DecisionAcceptedSchema, DecisionBody } from '../schemas/approvals';
+import { ActionIdParams } from '../schemas/approvals';
 import { problems } from '../schemas/common';
-import { signalApprovalDecision } from '../services/approval-decision';
+import { registerDecisionRoutes } from './approvals';
 
 export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -48,33 +48,5 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  for (const decision of ['approve', 'reject'] as const) {
-    app.post(
-      `/actions/:actionId/${decision}`,
-      {
-        onRequest: requireRole('operator'),
-        schema: {
-          tags: ['actions'],
-          summary: decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
-          description:
-            `Signals \`${decision}\` {operator, reason} to the action's approval workflow; the operator is the API key's name. ` +
-            '404 when the action has no approval, 409 when it is no longer pending. Role: operator.',
-          params: ActionIdParams,
-          body: DecisionBody,
-          response: { 202: DecisionAcceptedSchema, ...problems(403, 404, 409) },
-        },
-      },
-      async (request, reply) => {
-        const result = await signalApprovalDecision(app, {
-          actionId: request.params.actionId,
-          decision,
-          operator: request.principal!.name,
-          reason: request.body.reason,
-          requestId: request.id,
-        });
-        request.log.info({ actionId: result.actionId, decision, operator: result.operator }, 'approval decision signaled');
-        return reply.code(202).send(result);
-      },
-    );
-  }
+  registerDecisionRoutes(app, '/actions', 'actions');
 };

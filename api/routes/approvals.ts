@@ -1,6 +1,7 @@
 // Actions awaiting an operator: list them, approve or reject one. A decision is a signal to the
 // action's `actionApproval` workflow, which records it and executes the action once (DESIGN.md §3).
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { listApprovals } from '../repositories/approvals';
 import { signalApprovalDecision } from '../services/approval-decision';
@@ -27,14 +28,23 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  registerDecisionRoutes(app, '/approvals', 'approvals');
+};
+
+/**
+ * POST <base>/:actionId/approve|reject: signals the decision {operator, reason} to the action's approval
+ * workflow (the operator is the API key's name). Shared by /approvals and /actions.
+ */
+export function registerDecisionRoutes(app: FastifyInstance, base: '/approvals' | '/actions', tag: string): void {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
   for (const decision of ['approve', 'reject'] as const) {
-    app.post(
-      `/approvals/:actionId/${decision}`,
+    typed.post(
+      `${base}/:actionId/${decision}`,
       {
         onRequest: requireRole('operator'),
         schema: {
-          tags: ['approvals'],
-          summary: decision === 'approve' ? 'Approve an action' : 'Reject an action',
+          tags: [tag],
+          summary: decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
           description:
             `Signals \`${decision}\` {operator, reason} to workflow approval-<actionId>; the operator is the API key's name. ` +
             '404 when the action has no approval, 409 when it is no longer pending. Role: operator.',
@@ -56,4 +66,4 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
   }
-};
+}

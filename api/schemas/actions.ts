@@ -1,6 +1,9 @@
 // Queries and responses of the actions routes.
 import { z } from 'zod';
+import { ACTION_TYPES } from '../../engine/safety/config-schema';
 import { APPROVAL_STATUSES } from './approvals';
+
+export { ACTION_TYPES };
 import { ActionSchema, CycleIdParams, IsoDate, JsonRecord, LimitOffsetQuery } from './common';
 
 export const ACTION_STATUSES = [
@@ -17,18 +20,6 @@ export const ACTION_STATUSES = [
   'holdout',
 ] as const;
 
-export const ACTION_TYPES = [
-  'retry_payment',
-  'cancel_orphaned_subscription',
-  'normalize_email',
-  'data_fix_review',
-  'retention_campaign',
-  'onboarding_nudge',
-  'upgrade_offer',
-  'funnel_recommendation',
-  'proactive_retention',
-  'investigate_system_health',
-] as const;
 
 export const ListActionsQuery = LimitOffsetQuery.extend({
   status: z
