@@ -1,4 +1,4 @@
-// The dependencies activities get by closure (DESIGN.md §2): real ones in the worker, real ones
+// The dependencies activities get by closure (docs/architecture.md): real ones in the worker, real ones
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
 import type { Messenger, PaymentGateway } from './effects/ports';

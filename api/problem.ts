@@ -1,4 +1,4 @@
-// RFC 9457 problem details: the one error shape every api response uses (DESIGN.md §9), and the
+// RFC 9457 problem details: the one error shape every api response uses (docs/api.md), and the
 // HttpProblem error that routes throw to produce one.
 import { STATUS_CODES } from 'node:http';
 

@@ -46,7 +46,7 @@ export interface Finding extends DetectedFinding {
 export type Phase = 'analyze' | 'heal' | 'optimize' | 'prevent' | 'learn' | 'decide' | 'verify';
 export const PHASES: readonly Phase[] = ['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'];
 
-/** Which confidence gate an action passes: DESIGN.md §7. */
+/** Which confidence gate an action passes: docs/safety.md. */
 export type GateClass = 'remediation' | 'optimization' | 'healing';
 
 export type ActionType =

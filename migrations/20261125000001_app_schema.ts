@@ -1,4 +1,4 @@
-// Schema `app`: the data contract through which the engine reads the platform (DESIGN.md §4).
+// Schema `app`: the data contract through which the engine reads the platform (docs/data-contract.md).
 // No foreign keys on purpose: real platform data holds orphans and finding them is the engine's job.
 // The indexes are the ones the KPI and detector queries need to stay set-based and fast at 1M users.
 import type { Knex } from 'knex';

@@ -1,4 +1,4 @@
-// Schema `engine`: the engine's own durable state (DESIGN.md §4). Phase outputs live here so that
+// Schema `engine`: the engine's own durable state (docs/data-contract.md). Phase outputs live here so that
 // only ids and summaries cross Temporal. audit_log is append-only, enforced by the database.
 import type { Knex } from 'knex';
 
@@ -16,7 +16,7 @@ export async function up(knex: Knex): Promise<void> {
       dry_run boolean NOT NULL,
       phases text[] NOT NULL,
       status text NOT NULL DEFAULT 'running',
-      logical_now timestamptz NOT NULL,    -- the "now" of DESIGN.md §5
+      logical_now timestamptz NOT NULL,    -- the "now" of docs/kpis.md
       started_at timestamptz NOT NULL DEFAULT now(),
       finished_at timestamptz,
       health_score integer,

@@ -1,4 +1,4 @@
-// Version 1 of every threshold and policy (DESIGN.md §7). Later changes are new versions, made by
+// Version 1 of every threshold and policy (docs/safety.md). Later changes are new versions, made by
 // admins through the api; this migration never overwrites them.
 import type { Knex } from 'knex';
 

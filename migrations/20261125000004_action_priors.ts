@@ -1,6 +1,6 @@
 // Prior success posteriors per action type (engine.action_stats), so that the engine can act on day one.
 // Action confidence = detection confidence × the 5% quantile of the type's success posterior
-// (DESIGN.md §7): under a flat Beta(1,1) prior that quantile is 0.05 and nothing would ever pass a gate.
+// (docs/safety.md): under a flat Beta(1,1) prior that quantile is 0.05 and nothing would ever pass a gate.
 // The pseudo-counts encode what is known before any outcome is measured, and measured outcomes
 // outweigh them quickly:
 // - deterministic data fixes (a guarded UPDATE) essentially always succeed: Beta(39, 1), bound 0.93;

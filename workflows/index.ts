@@ -1,4 +1,4 @@
-// Every workflow the worker registers. Deterministic code only (see DESIGN.md §2).
+// Every workflow the worker registers. Deterministic code only (see docs/architecture.md).
 export { autonomousCycle, selfHeal, autoRemediate, selfOptimize } from './cycle';
 export { monitorAndRespond } from './monitor';
 export { actionApproval } from './approval';

@@ -1,4 +1,4 @@
-// The approval side of the safety model (DESIGN.md §3, §7): an action below its confidence gate waits for
+// The approval side of the safety model (docs/architecture.md, docs/safety.md): an action below its confidence gate waits for
 // an operator in engine.approvals; the actionApproval workflow opens the row, records the decision, and
 // executes an approved action once through the executor (which re-checks the kill switch and the other
 // execution-time gates first). Every transition is audited; repeating one is a no-op.

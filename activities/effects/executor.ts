@@ -1,4 +1,4 @@
-// executeAction: the one place an effect happens (DESIGN.md §7). Idempotent under retries and crashes:
+// executeAction: the one place an effect happens (docs/safety.md). Idempotent under retries and crashes:
 //
 //   1. an action already executed or failed is answered from its record; nothing is repeated;
 //   2. it refuses what must never run: dry-run actions or cycles, recommendations, actions not admitted

@@ -1,4 +1,4 @@
-// The ports through which the engine changes the world (DESIGN.md §2 hexagonal): payments, messages and
+// The ports through which the engine changes the world (docs/architecture.md hexagonal): payments, messages and
 // data fixes. Every request carries the effect's idempotency key; an adapter given a key it has already
 // handled returns the recorded result instead of acting again.
 

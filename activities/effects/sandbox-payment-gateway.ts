@@ -8,7 +8,7 @@
 //   insufficient_funds                                          → failed on retry 1, succeeded from retry 2
 //   generic_decline, do_not_honor, a missing code, any other
 //   soft code                                                   → failed (code unchanged; 'generic_decline' when missing)
-//   a hard decline (DESIGN.md §6)                               → refused: NonRetryableError, nothing recorded
+//   a hard decline (docs/detectors.md)                               → refused: NonRetryableError, nothing recorded
 // Recording: attempt_count + 1, attempted_at = clock(), status, failure_code (null on success),
 // next_retry_at = clock() + 1 day × 2^(n−1) capped at 7 days when failed (null on success),
 // provider_ref = 'sandbox_' + the first 24 hex digits of sha256(idempotency key).

@@ -1,4 +1,4 @@
-// API-key authentication and role checks (DESIGN.md §7 Access): viewer < operator < admin.
+// API-key authentication and role checks (docs/safety.md Access): viewer < operator < admin.
 // Keys come as `Authorization: Bearer <key>` or `x-api-key: <key>`; only their SHA-256 hash is stored.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';

@@ -1,5 +1,5 @@
 // Actions awaiting an operator: list them, approve or reject one. A decision is a signal to the
-// action's `actionApproval` workflow, which records it and executes the action once (DESIGN.md §3).
+// action's `actionApproval` workflow, which records it and executes the action once (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';

@@ -1,4 +1,4 @@
-// Versioned thresholds and policies (DESIGN.md §7): everyone with a key reads them; only admins
+// Versioned thresholds and policies (docs/safety.md): everyone with a key reads them; only admins
 // change them, each change a new version with who and why (db/repos/config.ts validates and audits).
 // Live mode is the policy `live_mode`.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

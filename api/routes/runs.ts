@@ -1,5 +1,5 @@
 // POST routes that start the cycle workflows (run-cycle and the seed's single-purpose runs). All are
-// dry-run unless the body says dryRun: false, which only admins may (DESIGN.md §7).
+// dry-run unless the body says dryRun: false, which only admins may (docs/safety.md).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../db/repos/audit';

@@ -1,5 +1,5 @@
 // GET /api/autonomous/system-state: KPIs, open findings and recommendations as of the latest cycle
-// that completed its analyze phase (DESIGN.md §9).
+// that completed its analyze phase (docs/api.md).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { listOpenFindings } from '../../db/repos/findings';
 import { kpiSnapshotsOf } from '../../db/repos/kpi-snapshots';

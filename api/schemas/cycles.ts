@@ -1,4 +1,4 @@
-// Queries and responses of the cycle routes (DESIGN.md §9 contract for GET /cycles/:cycleId).
+// Queries and responses of the cycle routes (docs/api.md contract for GET /cycles/:cycleId).
 import { z } from 'zod';
 import { PHASES } from '../../engine/types';
 import { ActionSchema, IsoDate, JsonRecord, LimitOffsetQuery } from './common';

@@ -1,4 +1,4 @@
-// Queries and responses of /api/ml: feedback on the platform's ML suggestions (DESIGN.md §8).
+// Queries and responses of /api/ml: feedback on the platform's ML suggestions (docs/learning.md).
 import { z } from 'zod';
 import { IsoDate } from './common';
 

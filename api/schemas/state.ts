@@ -1,4 +1,4 @@
-// Responses of the state routes: system-state (DESIGN.md §9 contract), decisions, learning and
+// Responses of the state routes: system-state (docs/api.md contract), decisions, learning and
 // optimization opportunities.
 import { z } from 'zod';
 import { KPI_NAMES } from '../../engine/types';
@@ -22,7 +22,7 @@ export const SystemStateSchema = z
     kind: z.string(),
     dryRun: z.boolean(),
     cycleStatus: z.string(),
-    computedAt: IsoDate.describe('The logical now of the KPI windows (DESIGN.md §5)'),
+    computedAt: IsoDate.describe('The logical now of the KPI windows (docs/kpis.md)'),
     healthScore: z.number().nullable(),
     alignmentScore: z.number().nullable(),
     kpis: z.array(KpiSchema),

@@ -1,6 +1,6 @@
 // Approving or rejecting an action: one implementation behind both /approvals/:actionId/<decision> and
 // /actions/:actionId/<decision>. The decision is a signal to the action's `actionApproval` workflow,
-// which records it and executes the action once (DESIGN.md §3); this records who asked.
+// which records it and executes the action once (docs/architecture.md); this records who asked.
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { appendAudit } from '../../db/repos/audit';

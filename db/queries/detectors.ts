@@ -1,4 +1,4 @@
-// The detectors' SQL (DESIGN.md §6): set-based aggregates returning counts plus a bounded sample of ids,
+// The detectors' SQL (docs/detectors.md): set-based aggregates returning counts plus a bounded sample of ids,
 // turned into findings by the pure assemblers in engine/detectors/. Every query takes the cycle's logical
 // `now` as a parameter (never SQL now()), so a cycle sees the data as of its own time.
 // Written to stay fast at 1M users / 20M events: range scans on the app migration's indexes

@@ -1,4 +1,4 @@
-// The KPI snapshot's SQL (DESIGN.md §5): one set-based aggregate query per KPI, returning the raw
+// The KPI snapshot's SQL (docs/kpis.md): one set-based aggregate query per KPI, returning the raw
 // counts that engine/kpi/definitions.ts turns into KpiResults. The definitions (who is in a
 // cohort, what counts as paying...) are documented there; this file implements them exactly.
 //
@@ -211,7 +211,7 @@ export function kpisFromCounts(counts: KpiCounts, opts: { minSample: number; gro
   ];
 }
 
-/** The KPI snapshot of DESIGN.md §5 at logical time `now`. */
+/** The KPI snapshot of docs/kpis.md at logical time `now`. */
 export async function computeKpis(db: Knex, now: Date, opts: { minSample: number; grossMargin: number }): Promise<KpiResult[]> {
   return kpisFromCounts(await computeKpiCounts(db, now), opts);
 }

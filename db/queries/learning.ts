@@ -1,4 +1,4 @@
-// The learn and verify phases' SQL (DESIGN.md §8, §3 verify): outcomes of executed actions and the
+// The learn and verify phases' SQL (docs/learning.md, docs/architecture.md verify): outcomes of executed actions and the
 // per-type success posteriors, suggestion feedback by confidence, early behaviours of retained users, and
 // the executed actions of a cycle with their gate decisions. The rules are documented in engine/learning
 // and engine/verify; this file implements them set-based, so no table is ever fetched row by row.

@@ -1,4 +1,4 @@
-// engine.audit_log (DESIGN.md §7 audit): appending entries and reading them back. The table is
+// engine.audit_log (docs/safety.md audit): appending entries and reading them back. The table is
 // append-only (a trigger rejects UPDATE, DELETE and TRUNCATE); a dedupe key makes an entry written by a
 // retried activity land once.
 import type { Knex } from 'knex';

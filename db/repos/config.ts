@@ -1,4 +1,4 @@
-// Versioned thresholds and policies (engine.thresholds, engine.policies; DESIGN.md §7): the newest version
+// Versioned thresholds and policies (engine.thresholds, engine.policies; docs/safety.md): the newest version
 // of each name is in force; a change inserts version + 1 (validated) and appends an audit entry in the
 // same transaction, so the history of who changed what, when and why is complete.
 import type { Knex } from 'knex';

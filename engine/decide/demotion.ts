@@ -1,4 +1,4 @@
-// Demotion decisions (DESIGN.md §8, engine/learning/holdout.ts): an action type whose uplift over its
+// Demotion decisions (docs/learning.md, engine/learning/holdout.ts): an action type whose uplift over its
 // holdout is credibly negative runs only with approval from then on; one whose interval is back at or
 // above zero is restored. One decision per cycle lists every change, with the figures behind it.
 import type { Uplift } from '../learning/holdout';

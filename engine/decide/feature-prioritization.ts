@@ -1,4 +1,4 @@
-// Feature prioritization decision (DESIGN.md §3 decide): the cycle's planned actions, grouped into
+// Feature prioritization decision (docs/architecture.md decide): the cycle's planned actions, grouped into
 // features (one per action type: "onboarding nudges", "payment retries", …), ranked by expected impact.
 //
 // Expected impact of one planned action, on a common scale (relative improvement):

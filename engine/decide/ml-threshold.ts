@@ -1,4 +1,4 @@
-// ML suggestion threshold decision (DESIGN.md §8): turns the suggestion analysis' recommended threshold
+// ML suggestion threshold decision (docs/learning.md): turns the suggestion analysis' recommended threshold
 // into a *proposal*. It is never applied here: a change goes through the gates (an admin changing the
 // versioned threshold), so the payload says applied: false and requiresApproval: true.
 //

@@ -1,4 +1,4 @@
-// Pricing decision (DESIGN.md §3 decide) from the LTV:CAC KPI:
+// Pricing decision (docs/architecture.md decide) from the LTV:CAC KPI:
 //   ratio < 3        → raise prices (ARPA) or lower CAC: each customer does not pay back acquisition
 //                      three times over, the usual floor for a sustainable SaaS;
 //   3 ≤ ratio ≤ 5    → healthy: no pricing change;

@@ -1,4 +1,4 @@
-// Resource allocation decision (DESIGN.md §3 decide): which KPI the next cycle's effort should go to.
+// Resource allocation decision (docs/architecture.md decide): which KPI the next cycle's effort should go to.
 //
 //   relative gap  = max(0, (target − value) / target)        (how far below target, scale-free)
 //   score         = relative gap × impact weight of the KPI

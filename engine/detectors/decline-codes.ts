@@ -1,4 +1,4 @@
-// Soft/hard classification of card decline codes (DESIGN.md §6), shared by the billing detector's SQL
+// Soft/hard classification of card decline codes (docs/detectors.md), shared by the billing detector's SQL
 // (as a parameter) and the retry planner, so both always agree on what may be retried.
 
 /** Hard declines: retrying cannot succeed (or is forbidden) until the customer acts, e.g. updates the card. */

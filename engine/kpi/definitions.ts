@@ -1,4 +1,4 @@
-// The four KPIs of DESIGN.md §5: one definition each (name, target, windows) and the builders that
+// The four KPIs of docs/kpis.md: one definition each (name, target, windows) and the builders that
 // turn the raw counts the SQL measured into engine/types.ts KpiResults. Pure: `now` is passed in.
 //
 // Definitions (the SQL in db/queries/kpis.ts implements exactly these; windows are half-open):

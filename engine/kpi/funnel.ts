@@ -1,4 +1,4 @@
-// The signup→activation funnel's steps, their conversions and the drop-off step (DESIGN.md §5).
+// The signup→activation funnel's steps, their conversions and the drop-off step (docs/kpis.md).
 //
 // Steps, each within 30 days of signup: signed up → onboarding completed → activated → paid.
 // The funnel is strict: a user reaches step i when they satisfied step i AND every earlier step,

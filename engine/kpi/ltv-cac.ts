@@ -1,4 +1,4 @@
-// LTV:CAC arithmetic (DESIGN.md §5) over the raw counts the SQL returns; pure, no thresholds.
+// LTV:CAC arithmetic (docs/kpis.md) over the raw counts the SQL returns; pure, no thresholds.
 //
 //   ARPA  = MRR of paying subscriptions now / paying customers now            (cents per month)
 //   churn = customers lost in [now − 30d, now) / paying customers at now − 30d (monthly logo churn)

@@ -1,4 +1,4 @@
-// The KPI time windows (DESIGN.md §5) as pure functions of the cycle's logical time `now`.
+// The KPI time windows (docs/kpis.md) as pure functions of the cycle's logical time `now`.
 // Every window is half-open, [start, end). A "day" is exactly 24 hours: the SQL side uses the
 // same millisecond durations (never calendar-day intervals), so a DST switch in the database
 // session's TimeZone cannot move a boundary. Calendar months (CAC) are UTC months.

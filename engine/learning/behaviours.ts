@@ -1,4 +1,4 @@
-// High-performing users (DESIGN.md §8): which early behaviours separate retained users from churned ones.
+// High-performing users (docs/learning.md): which early behaviours separate retained users from churned ones.
 //
 // Definitions (db/queries/learning.ts implements them in SQL; windows are half-open):
 //   judged cohort   live users (deleted_at null) created in [now − 35d − cohortDays, now − 35d): old enough

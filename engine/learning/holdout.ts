@@ -1,4 +1,4 @@
-// Holdout and uplift (DESIGN.md §8): effectiveness is measured against a control group, not as a raw
+// Holdout and uplift (docs/learning.md): effectiveness is measured against a control group, not as a raw
 // success rate (users who get a nudge may have activated anyway).
 //
 // Assignment: for each measured action type, a target is held out when

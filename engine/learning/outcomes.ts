@@ -1,4 +1,4 @@
-// Action effectiveness (DESIGN.md §8): what counts as a successful outcome per action type, how long
+// Action effectiveness (docs/learning.md): what counts as a successful outcome per action type, how long
 // the observation window is, and how measured outcomes move a type's Beta success posterior.
 // db/queries/learning.ts implements these rules in SQL; the planners and the effects pipeline use
 // outcomeDueAt() so that an action's outcome_due_at is the moment its window has closed.

@@ -1,4 +1,4 @@
-// Segment posteriors (DESIGN.md §8 "per segment where samples allow"): a message may work for new users
+// Segment posteriors (docs/learning.md "per segment where samples allow"): a message may work for new users
 // and not for established ones. The segment of a user-targeted action is the user's tenure when it is
 // planned — 'new' (signed up less than NEW_USER_DAYS before the cycle's now) or 'established'; payment
 // and data actions have none. Once a (type, segment) has MIN_SEGMENT_OUTCOMES measured treated outcomes,

@@ -1,4 +1,4 @@
-// Suggestion feedback (DESIGN.md §8): how users respond to the platform's ML suggestions by the model's
+// Suggestion feedback (docs/learning.md): how users respond to the platform's ML suggestions by the model's
 // confidence — adoption per confidence decile, calibration (reliability per decile, expected calibration
 // error, Brier score), a quality score, and the display threshold that maximizes expected utility.
 //

@@ -1,4 +1,4 @@
-// Which confidence gate (DESIGN.md §7: remediation ≥ 0.80, healing ≥ 0.75, optimization ≥ 0.70) each
+// Which confidence gate (docs/safety.md: remediation ≥ 0.80, healing ≥ 0.75, optimization ≥ 0.70) each
 // action type passes. A function of the type alone, so the same type is gated the same way in every phase.
 //
 // healing       retry_payment, cancel_orphaned_subscription, normalize_email. The heal phase's automatic

@@ -1,4 +1,4 @@
-// Heal phase planner (DESIGN.md §3): issues → remediation plans. Pure: findings, KPIs, target rows and
+// Heal phase planner (docs/architecture.md): issues → remediation plans. Pure: findings, KPIs, target rows and
 // policy in, ActionPlan[] out; the gates decide what runs, waits for approval or is only recorded.
 //
 //   retry_payment                 one per retryable failed payment (soft decline, attempts left, due).

@@ -1,4 +1,4 @@
-// Optimize phase planner (DESIGN.md §3): for each KPI below target, the actions that move it. Pure.
+// Optimize phase planner (docs/architecture.md): for each KPI below target, the actions that move it. Pure.
 //
 //   onboarding_nudge       non-activated signups of the last 1–14 days, while activation_rate (else
 //                          signup_to_activation) is below target. Not planned as a standing "opportunity"

@@ -1,4 +1,4 @@
-// Prevent phase planner (DESIGN.md §3): act on users before they churn, and on data-quality drift before
+// Prevent phase planner (docs/architecture.md): act on users before they churn, and on data-quality drift before
 // it grows. Pure.
 //
 //   proactive_retention  one message per live, reachable user with a churn signal, KPI or not: prevention

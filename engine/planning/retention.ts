@@ -1,5 +1,5 @@
 // Retention campaigns: one message to each at-risk user while D7 retention is below target. Shared by the
-// heal phase (the lead's heal playbook) and the optimize phase (DESIGN.md §3), so a cycle running either
+// heal phase (the lead's heal playbook) and the optimize phase (docs/architecture.md), so a cycle running either
 // subset acts on the KPI; when both run, the later phase excludes users the earlier one planned for.
 import type { ActionPlan, DetectedFinding, KpiResult, Phase } from '../types';
 import { byKeys, indexFindings, kpiDriver, plan, round6, successProbability, uniqueBy, type SuccessPosteriors } from './common';

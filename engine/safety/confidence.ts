@@ -1,4 +1,4 @@
-// Action confidence (DESIGN.md §7): how sure the engine is that acting is right AND that it will work.
+// Action confidence (docs/safety.md): how sure the engine is that acting is right AND that it will work.
 import { lowerBound, type BetaPosterior } from '../stats/beta';
 
 /** An action type without measured outcomes: the action_stats row default. */

@@ -1,4 +1,4 @@
-// The shape of the versioned safety configuration (engine.thresholds, engine.policies; DESIGN.md §7):
+// The shape of the versioned safety configuration (engine.thresholds, engine.policies; docs/safety.md):
 // one zod schema per threshold and per policy, the defaults the migration installs, and the parsers
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
@@ -64,7 +64,7 @@ export type ThresholdName = keyof typeof THRESHOLD_SCHEMAS;
 export const THRESHOLD_NAMES = Object.keys(THRESHOLD_SCHEMAS) as ThresholdName[];
 export const thresholdNameSchema = z.enum(THRESHOLD_NAMES as [ThresholdName, ...ThresholdName[]]);
 
-/** The confidence gates of DESIGN.md §7, used when a gate threshold row is missing. */
+/** The confidence gates of docs/safety.md, used when a gate threshold row is missing. */
 export const DEFAULT_GATES: Record<GateClass, number> = { remediation: 0.8, optimization: 0.7, healing: 0.75 };
 
 export function gateThresholdName(gateClass: GateClass): ThresholdName {

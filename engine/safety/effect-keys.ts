@@ -1,4 +1,4 @@
-// Deterministic identities (DESIGN.md §7 idempotency): the id of an action and, for an executable action,
+// Deterministic identities (docs/safety.md idempotency): the id of an action and, for an executable action,
 // the one effect it performs with its idempotency key, derived from the action's natural target. The
 // engine.effects unique key on it is what makes a retried or re-driven execution unable to repeat it.
 import { MESSAGE_TEMPLATES, isMessageType } from '../planning/messages';

@@ -1,4 +1,4 @@
-// The safety gates every planned action passes (DESIGN.md §7), as pure functions: the plan, its
+// The safety gates every planned action passes (docs/safety.md), as pure functions: the plan, its
 // confidence inputs, the configuration and the counters in; one GateOutcome per gate and the verdict out.
 //
 //   kill_switch      every executable type          on → blocked

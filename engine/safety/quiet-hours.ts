@@ -1,4 +1,4 @@
-// Quiet hours (DESIGN.md §7): the local hours in which no message is sent. Pure: the time is passed in.
+// Quiet hours (docs/safety.md): the local hours in which no message is sent. Pure: the time is passed in.
 import type { Policies } from './config-schema';
 
 export type QuietHours = Policies['quiet_hours'];

@@ -1,4 +1,4 @@
-// The verify phase's pure core (DESIGN.md §3 verify, §7): did the cycle stay inside policy, where do the
+// The verify phase's pure core (docs/architecture.md verify, §7): did the cycle stay inside policy, where do the
 // KPIs stand against their targets, and do measured outcomes match what the engine expected?
 //
 // Policy (per executed action: status executed or failed, i.e. an effect was attempted):
@@ -6,7 +6,7 @@
 //                                   promise is absolute, so the policy score drops to 0.
 //   ungated_execution   (high)      no gate decision recorded for the action.
 //   gate_failed         (high)      a gate did not pass. Excused only for an approvable gate (default:
-//                                   'confidence', DESIGN.md §7 "below the gate → needs approval") when an
+//                                   'confidence', docs/safety.md "below the gate → needs approval") when an
 //                                   operator approved the action.
 //   missing_gate        (high)      a gate listed in requiredGates has no decision for the action.
 //   policy score = compliant executed actions / executed actions (1 when nothing executed).

@@ -1,4 +1,4 @@
-// The speed and memory targets of the engine's analyze path (DESIGN.md, Scale): set for 1,000,000 users /
+// The speed and memory targets of the engine's analyze path (docs/architecture.md, Scale): set for 1,000,000 users /
 // ~20,000,000 events and scaled linearly with the user count, never below a floor that covers fixed
 // per-query costs (round trips, planning, transactions) which do not shrink with the data. Work that does
 // not grow with the users (measuring a cycle's worth of due actions) has a fixed, unscaled allowance.
@@ -49,7 +49,7 @@ function medianOf(caseName: string) {
 export const TARGETS: TargetSpec[] = [
   { id: 'computeKpis', label: 'computeKpis median', atReference: 5_000, floor: 250, unit: 'ms', measure: medianOf('computeKpis') },
   { id: 'runAllDetectors', label: 'runAllDetectors median', atReference: 10_000, floor: 250, unit: 'ms', measure: medianOf('runAllDetectors') },
-  // The hourly monitor's detectors are meant to be cheap (DESIGN.md §3): a tenth of the full set.
+  // The hourly monitor's detectors are meant to be cheap (docs/architecture.md): a tenth of the full set.
   { id: 'runHealthDetectors', label: 'runHealthDetectors median (hourly monitor)', atReference: 1_000, floor: 100, unit: 'ms', measure: medianOf('runHealthDetectors') },
   {
     id: 'analyze',
@@ -59,7 +59,7 @@ export const TARGETS: TargetSpec[] = [
     unit: 'ms',
     measure: medianOf('analyze (KPIs + detectors + record)'),
   },
-  // Not in DESIGN.md: the bench's own budgets for the other phases' SQL, as large as the detectors', since
+  // Not among the documented targets: the bench's own budgets for the other phases' SQL, as large as the detectors', since
   // the planners' and the learn phase's queries run in the same 4-hourly cycle.
   { id: 'plannerTargets', label: 'all planner target queries median (bench budget)', atReference: 10_000, floor: 250, unit: 'ms', measure: medianOf(TARGETS_TOTAL_CASE) },
   // measureOutcomes' work is the due actions (PLANTED_ACTIONS: every measured type at its cap), whatever the

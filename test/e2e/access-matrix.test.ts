@@ -1,4 +1,4 @@
-// The role matrix (DESIGN.md §7): every route the api serves, called with no key and with a viewer,
+// The role matrix (docs/safety.md): every route the api serves, called with no key and with a viewer,
 // operator and admin key, allows exactly the callers its role says. Routes are read from the OpenAPI
 // document, so a new route without an entry here fails the test. Also: the document is valid OpenAPI.
 import SwaggerParser from '@apidevtools/swagger-parser';

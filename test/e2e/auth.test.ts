@@ -1,4 +1,4 @@
-// Access (DESIGN.md §7): API keys by bearer token or x-api-key, hashed at rest, roles viewer <
+// Access (docs/safety.md): API keys by bearer token or x-api-key, hashed at rest, roles viewer <
 // operator < admin; /health, /metrics and /docs are public.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';

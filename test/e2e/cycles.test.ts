@@ -61,7 +61,7 @@ describe('with recorded cycles', () => {
     ]);
   });
 
-  it('system-state follows the DESIGN.md §9 contract, from the latest cycle that completed analyze', async () => {
+  it('system-state follows the docs/api.md contract, from the latest cycle that completed analyze', async () => {
     const res = await get('/api/autonomous/system-state');
     expect(res.statusCode).toBe(200);
     const s = res.json();

@@ -1,4 +1,4 @@
-// The error contract (DESIGN.md §9): every error is application/problem+json with a clear detail, and
+// The error contract (docs/api.md): every error is application/problem+json with a clear detail, and
 // no input, however malformed, yields a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemOf, setupE2E, type E2E } from './harness';

@@ -26,7 +26,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-/** Independent formulations of DESIGN.md §5 (joins and intervals rather than the engine's EXISTS probes). */
+/** Independent formulations of docs/kpis.md (joins and intervals rather than the engine's EXISTS probes). */
 async function independentRates() {
   const q = async (sql: string, b: unknown[]) => ((await t.db.raw(sql, b as never[])) as { rows: Array<{ n: number; k: number }> }).rows[0]!;
   const activation = await q(

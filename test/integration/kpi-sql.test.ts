@@ -349,7 +349,7 @@ function generate(seed: number) {
   return { users, events, subs, spend };
 }
 
-/** The KPI definitions of DESIGN.md §5 computed row by row in plain JS, sharing no code with the SQL path. */
+/** The KPI definitions of docs/kpis.md computed row by row in plain JS, sharing no code with the SQL path. */
 function independentKpis(data: ReturnType<typeof generate>, grossMargin: number) {
   const ms = (x: Date | null) => (x == null ? null : x.getTime());
   const eventsOf = new Map<number, EventRow[]>();

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('schedules', () => {
-  it('are created at worker start with the cadence, overlap policy and dry-run input of DESIGN.md', async () => {
+  it('are created at worker start with the cadence, overlap policy and dry-run input the docs describe', async () => {
     expect(await ensureSchedules(w.client, w.taskQueue, ids)).toEqual([
       { scheduleId: ids.cycle, created: true },
       { scheduleId: ids.monitor, created: true },

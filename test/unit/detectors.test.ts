@@ -14,7 +14,7 @@ import {
 } from '../../engine/detectors/system-health';
 import { posteriorFrom, probabilityBelow } from '../../engine/stats/beta';
 
-// DESIGN.md §6, copied here on purpose: the module must match the spec, not itself.
+// docs/detectors.md, copied here on purpose: the module must match the spec, not itself.
 const DESIGN_HARD = [
   'stolen_card',
   'lost_card',
@@ -34,7 +34,7 @@ const DESIGN_HARD = [
 const DESIGN_SOFT = ['insufficient_funds', 'processing_error', 'try_again_later', 'generic_decline', 'do_not_honor', 'issuer_not_available'];
 
 describe('decline codes', () => {
-  it('lists exactly the hard codes of DESIGN.md §6', () => {
+  it('lists exactly the hard codes of docs/detectors.md', () => {
     expect([...HARD_DECLINE_CODES].sort()).toEqual([...DESIGN_HARD].sort());
   });
 

@@ -1,4 +1,4 @@
-// The KPI windows of DESIGN.md §5 as pure functions of `now`, and their boundaries (half-open).
+// The KPI windows of docs/kpis.md as pure functions of `now`, and their boundaries (half-open).
 import { describe, expect, it } from 'vitest';
 import {
   ACTIVATION_WITHIN_MS,

@@ -34,7 +34,7 @@ describe('verifyAlignment', () => {
   ];
   const actions = [
     action({ id: 'a1' }),
-    // Below the confidence gate, approved by an operator: allowed (DESIGN.md §7).
+    // Below the confidence gate, approved by an operator: allowed (docs/safety.md).
     action({ id: 'a2', gates: [pass('kill_switch'), fail('confidence', '0.61 < 0.80'), pass('type_cap')], approval: { status: 'executed', decidedBy: 'alice' } }),
     // A blast-radius gate failed: never excusable.
     action({ id: 'a3', type: 'onboarding_nudge', gates: [pass('kill_switch'), pass('confidence'), fail('type_cap', 'cap 500 reached')] }),
