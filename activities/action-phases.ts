@@ -48,7 +48,9 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
   const own = await kpiSnapshotsOf(db, ctx.cycleId);
   const kpis = own.length ? own : await latestKpiSnapshots(db);
   const stats = await listActionStats(db);
-  const posteriors: SuccessPosteriors = Object.fromEntries(stats.map((s) => [s.actionType, { alpha: s.alpha, beta: s.beta }]));
+  const posteriors: SuccessPosteriors = Object.fromEntries(
+    stats.map((s) => [s.actionType, { alpha: s.alpha, beta: s.beta }]),
+  );
   const caps = policies.type_caps as Record<string, number> & { default: number };
   const messaged = await db('engine.actions')
     .where({ cycle_id: ctx.cycleId, target_type: 'user' })
@@ -74,7 +76,11 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
 async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<ActionPlan[]> {
   if (!plans.length) return plans;
   const pending = await db('engine.actions')
-    .where((w) => w.where({ status: 'pending_approval' }).orWhere((h) => h.where({ status: 'holdout', dry_run: false }).whereNull('outcome')))
+    .where((w) =>
+      w
+        .where({ status: 'pending_approval' })
+        .orWhere((h) => h.where({ status: 'holdout', dry_run: false }).whereNull('outcome')),
+    )
     .whereIn('type', [...new Set(plans.map((p) => p.type))])
     .select('type', 'target_id');
   const keys = new Set(pending.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));
@@ -92,10 +98,18 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
         policy: { maxAttempts: pc.policies.payment_retry.maxAttempts },
         successPosteriors: pc.posteriors,
         targets: {
-          retryablePayments: await queryRetryablePayments(db, now, { limit: pc.cap('retry_payment'), maxAttempts: pc.policies.payment_retry.maxAttempts }),
-          orphanedSubscriptions: await queryOrphanedActiveSubscriptions(db, { limit: pc.cap('cancel_orphaned_subscription') }),
+          retryablePayments: await queryRetryablePayments(db, now, {
+            limit: pc.cap('retry_payment'),
+            maxAttempts: pc.policies.payment_retry.maxAttempts,
+          }),
+          orphanedSubscriptions: await queryOrphanedActiveSubscriptions(db, {
+            limit: pc.cap('cancel_orphaned_subscription'),
+          }),
           unnormalizedEmails: await queryUnnormalizedEmails(db, { limit: pc.cap('normalize_email') }),
-          atRiskUsers: await queryAtRiskUsers(db, now, { limit: pc.cap('retention_campaign'), contactedSince: pc.contactedSince }),
+          atRiskUsers: await queryAtRiskUsers(db, now, {
+            limit: pc.cap('retention_campaign'),
+            contactedSince: pc.contactedSince,
+          }),
         },
       });
     case 'optimize':
@@ -105,9 +119,18 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
         successPosteriors: pc.posteriors,
         excludeUserIds: pc.messagedUserIds,
         targets: {
-          recentSignups: await queryRecentNonActivatedSignups(db, now, { limit: pc.cap('onboarding_nudge'), contactedSince: pc.contactedSince }),
-          atRiskUsers: await queryAtRiskUsers(db, now, { limit: pc.cap('retention_campaign'), contactedSince: pc.contactedSince }),
-          upgradeCandidates: await queryUpgradeCandidates(db, now, { limit: pc.cap('upgrade_offer'), contactedSince: pc.contactedSince }),
+          recentSignups: await queryRecentNonActivatedSignups(db, now, {
+            limit: pc.cap('onboarding_nudge'),
+            contactedSince: pc.contactedSince,
+          }),
+          atRiskUsers: await queryAtRiskUsers(db, now, {
+            limit: pc.cap('retention_campaign'),
+            contactedSince: pc.contactedSince,
+          }),
+          upgradeCandidates: await queryUpgradeCandidates(db, now, {
+            limit: pc.cap('upgrade_offer'),
+            contactedSince: pc.contactedSince,
+          }),
         },
       });
     case 'prevent': {
@@ -116,7 +139,12 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
         findings: [...pc.findings, ...drift],
         successPosteriors: pc.posteriors,
         excludeUserIds: pc.messagedUserIds,
-        targets: { churnSignals: await queryChurnSignalUsers(db, now, { limit: pc.cap('proactive_retention'), contactedSince: pc.contactedSince }) },
+        targets: {
+          churnSignals: await queryChurnSignalUsers(db, now, {
+            limit: pc.cap('proactive_retention'),
+            contactedSince: pc.contactedSince,
+          }),
+        },
       });
     }
     default:
@@ -127,7 +155,10 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
 /** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
 async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
   const current = await listCycleFindings(db, ctx.cycleId);
-  if (!current.some((f) => f.detector === 'data_quality') && !(await db('engine.kpi_snapshots').where({ cycle_id: ctx.cycleId }).first())) {
+  if (
+    !current.some((f) => f.detector === 'data_quality') &&
+    !(await db('engine.kpi_snapshots').where({ cycle_id: ctx.cycleId }).first())
+  ) {
     return []; // this run did not analyze: nothing fresh to compare
   }
   const previous = await db('engine.cycles as c')
@@ -144,7 +175,11 @@ async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<De
   return drift;
 }
 
-export async function runActionPhase(deps: ActivityDeps, phase: 'heal' | 'optimize' | 'prevent', ctx: CycleContext): Promise<PhaseSummary> {
+export async function runActionPhase(
+  deps: ActivityDeps,
+  phase: 'heal' | 'optimize' | 'prevent',
+  ctx: CycleContext,
+): Promise<PhaseSummary> {
   const { db } = deps;
   return withPhase(db, ctx, phase, async (progress) => {
     progress('loading findings, KPIs and targets');
@@ -160,7 +195,12 @@ export async function runActionPhase(deps: ActivityDeps, phase: 'heal' | 'optimi
     let approvalsStarted = 0;
     for (const actionId of result.needsApproval) {
       const deadline = new Date(deps.clock().getTime() + deadlineHours * 3_600_000);
-      const started = await deps.approvals.start({ actionId, cycleId: ctx.cycleId, deadline, timeoutSeconds: deadlineHours * 3600 });
+      const started = await deps.approvals.start({
+        actionId,
+        cycleId: ctx.cycleId,
+        deadline,
+        timeoutSeconds: deadlineHours * 3600,
+      });
       if (started.started) approvalsStarted += 1;
     }
     return {

@@ -42,7 +42,11 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
       cycleId: ctx.cycleId,
       event: 'phase.analyze',
       target: ctx.cycleId,
-      after: { healthScore: score, counts, kpis: kpis.map((k) => ({ name: k.name, value: k.value, status: k.status })) },
+      after: {
+        healthScore: score,
+        counts,
+        kpis: kpis.map((k) => ({ name: k.name, value: k.value, status: k.status })),
+      },
       dryRun: ctx.dryRun,
       dedupeKey: `phase.analyze:${ctx.cycleId}`,
     });

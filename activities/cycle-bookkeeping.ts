@@ -17,7 +17,11 @@ export interface OpenCycleInput {
   now: string | null;
 }
 
-export async function openCycle(db: Db, clock: () => Date, input: OpenCycleInput): Promise<{ dryRun: boolean; now: string }> {
+export async function openCycle(
+  db: Db,
+  clock: () => Date,
+  input: OpenCycleInput,
+): Promise<{ dryRun: boolean; now: string }> {
   const existing = await db('engine.cycles').where({ id: input.cycleId }).first();
   if (existing) {
     // A retried activity (or a workflow reset): keep what was decided the first time.
@@ -58,7 +62,10 @@ export async function openCycle(db: Db, clock: () => Date, input: OpenCycleInput
   return { dryRun: row.dry_run, now: new Date(row.logical_now).toISOString() };
 }
 
-export async function closeCycle(db: Db, input: { cycleId: string; status: 'completed' | 'failed'; error?: string }): Promise<void> {
+export async function closeCycle(
+  db: Db,
+  input: { cycleId: string; status: 'completed' | 'failed'; error?: string },
+): Promise<void> {
   await db.transaction(async (trx) => {
     const row = await trx('engine.cycles').where({ id: input.cycleId }).forUpdate().first();
     if (!row) return;
@@ -72,7 +79,12 @@ export async function closeCycle(db: Db, input: { cycleId: string; status: 'comp
       cycleId: input.cycleId,
       event: `cycle.${input.status}`,
       target: input.cycleId,
-      after: { status: input.status, error: input.error ?? null, healthScore: row.health_score, alignmentScore: row.alignment_score },
+      after: {
+        status: input.status,
+        error: input.error ?? null,
+        healthScore: row.health_score,
+        alignmentScore: row.alignment_score,
+      },
       dryRun: row.dry_run,
       dedupeKey: `cycle.closed:${input.cycleId}`,
     });

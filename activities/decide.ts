@@ -19,7 +19,8 @@ export async function decide(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
       .where({ cycle_id: ctx.cycleId })
       .select('id', 'type', 'expected_impact', 'confidence', 'detection_confidence');
     const learnings = await learningsOfCycle(db, ctx.cycleId);
-    const suggestions = (learnings.suggestion_feedback ?? (await latestLearnings(db)).suggestion_feedback)?.payload as SuggestionAnalysis | undefined;
+    const suggestions = (learnings.suggestion_feedback ?? (await latestLearnings(db)).suggestion_feedback)?.payload as
+      SuggestionAnalysis | undefined;
     // Planned impacts already include each type's success probability: no successRates here, or
     // feature prioritization would discount them twice.
     const decisions = makeDecisions({

@@ -5,7 +5,12 @@ import type { Messenger, PaymentGateway } from './effects/ports';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
-  start(req: { actionId: string; cycleId: string; deadline: Date; timeoutSeconds: number }): Promise<{ workflowId: string; started: boolean }>;
+  start(req: {
+    actionId: string;
+    cycleId: string;
+    deadline: Date;
+    timeoutSeconds: number;
+  }): Promise<{ workflowId: string; started: boolean }>;
 }
 
 export interface ActivityDeps {

@@ -14,7 +14,8 @@ export type { CycleContext, PhaseSummary } from './context';
 export function createActivities(deps: ActivityDeps) {
   return {
     openCycle: (input: OpenCycleInput) => openCycle(deps.db, deps.clock, input),
-    closeCycle: (input: { cycleId: string; status: 'completed' | 'failed'; error?: string }) => closeCycle(deps.db, input),
+    closeCycle: (input: { cycleId: string; status: 'completed' | 'failed'; error?: string }) =>
+      closeCycle(deps.db, input),
     analyze: (ctx: CycleContext) => analyze(deps, ctx),
     heal: (ctx: CycleContext) => runActionPhase(deps, 'heal', ctx),
     optimize: (ctx: CycleContext) => runActionPhase(deps, 'optimize', ctx),

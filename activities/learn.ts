@@ -1,6 +1,13 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
 // suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
-import { highPerformerBehaviours, listActionStats, measureOutcomes, outcomesMeasuredAt, suggestionFeedback, type TypeOutcomes } from '../db/queries/learning';
+import {
+  highPerformerBehaviours,
+  listActionStats,
+  measureOutcomes,
+  outcomesMeasuredAt,
+  suggestionFeedback,
+  type TypeOutcomes,
+} from '../db/queries/learning';
 import { suggestionBreakdown } from '../db/queries/suggestion-breakdown';
 import { appendAudit } from '../db/repos/audit';
 import { getThresholds } from '../db/repos/config';
@@ -17,7 +24,10 @@ import { withPhase } from './phase-record';
  * measures nothing new, so the tally is re-read from the actions stamped with this `now` and the prior
  * recovered from the stored posterior: the learning is recorded exactly once either way.
  */
-async function actionOutcomes(db: ActivityDeps['db'], now: Date): Promise<{ measured: number; byType: Record<string, TypeOutcomes> }> {
+async function actionOutcomes(
+  db: ActivityDeps['db'],
+  now: Date,
+): Promise<{ measured: number; byType: Record<string, TypeOutcomes> }> {
   const fresh = await measureOutcomes(db, now);
   if (fresh.measured > 0) return { measured: fresh.measured, byType: fresh.byType };
   const tally = await outcomesMeasuredAt(db, now);
@@ -39,13 +49,19 @@ async function actionOutcomes(db: ActivityDeps['db'], now: Date): Promise<{ meas
  * the demotions or restorations it calls for — applied with the decision and audit entry in one
  * transaction. A retry finds the flag already changed and changes nothing twice.
  */
-async function upliftAndDemotions(db: ActivityDeps['db'], ctx: CycleContext): Promise<{ uplift: Record<string, Uplift & { demoted: boolean }>; changes: DemotionChange[] }> {
+async function upliftAndDemotions(
+  db: ActivityDeps['db'],
+  ctx: CycleContext,
+): Promise<{ uplift: Record<string, Uplift & { demoted: boolean }>; changes: DemotionChange[] }> {
   const stats = (await listActionStats(db)).filter((s) => isMeasuredActionType(s.actionType));
   const uplift: Record<string, Uplift & { demoted: boolean }> = {};
   const changes: DemotionChange[] = [];
   for (const s of stats) {
     // The prior pseudo-counts are not outcomes: uplift compares measured outcomes only.
-    const u = upliftOf({ successes: s.successes, failures: s.failures }, { successes: s.holdoutSuccesses, failures: s.holdoutFailures });
+    const u = upliftOf(
+      { successes: s.successes, failures: s.failures },
+      { successes: s.holdoutSuccesses, failures: s.holdoutFailures },
+    );
     const change = demotionChange(s.demoted, u);
     uplift[s.actionType] = { ...u, demoted: change === 'demote' ? true : change === 'restore' ? false : s.demoted };
     if (change) changes.push({ type: s.actionType, change, uplift: u });
@@ -56,7 +72,11 @@ async function upliftAndDemotions(db: ActivityDeps['db'], ctx: CycleContext): Pr
       for (const c of changes) {
         await trx('engine.action_stats')
           .where({ action_type: c.type, demoted: c.change === 'restore' })
-          .update(c.change === 'demote' ? { demoted: true, demoted_reason: decision.rationale, demoted_at: trx.fn.now() } : { demoted: false, demoted_reason: null, demoted_at: null });
+          .update(
+            c.change === 'demote'
+              ? { demoted: true, demoted_reason: decision.rationale, demoted_at: trx.fn.now() }
+              : { demoted: false, demoted_reason: null, demoted_at: null },
+          );
       }
       await saveDecisions(trx, ctx.cycleId, [decision]);
       await appendAudit(trx, {
@@ -85,7 +105,10 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
     await saveLearning(db, ctx.cycleId, 'action_outcomes', outcomes);
     progress('uplift over the holdouts');
     const { uplift, changes } = await upliftAndDemotions(db, ctx);
-    await saveLearning(db, ctx.cycleId, 'action_uplift', { uplift, changes: changes.map((c) => ({ type: c.type, change: c.change })) });
+    await saveLearning(db, ctx.cycleId, 'action_uplift', {
+      uplift,
+      changes: changes.map((c) => ({ type: c.type, change: c.change })),
+    });
     progress('suggestion feedback');
     // The utility weights and the threshold in force are versioned config: the recommendation and its
     // expected change are computed against what the platform does today.
@@ -115,7 +138,10 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       cycleId: ctx.cycleId,
       event: 'phase.learn',
       target: ctx.cycleId,
-      after: { counts, posteriors: Object.fromEntries(Object.entries(outcomes.byType).map(([k, v]) => [k, v.posterior])) },
+      after: {
+        counts,
+        posteriors: Object.fromEntries(Object.entries(outcomes.byType).map(([k, v]) => [k, v.posterior])),
+      },
       dryRun: ctx.dryRun,
       dedupeKey: `phase.learn:${ctx.cycleId}`,
     });

@@ -11,7 +11,10 @@ import { withPhase } from './phase-record';
 // Open findings the heal phase knows how to act on: worth a self-heal run when something is critical.
 const HEALABLE_DETECTORS = new Set(['billing', 'orphaned_records', 'data_quality']);
 
-export async function monitorHealth(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): Promise<PhaseSummary & { healthScore: number; healRecommended: boolean }> {
+export async function monitorHealth(
+  deps: Pick<ActivityDeps, 'db'>,
+  ctx: CycleContext,
+): Promise<PhaseSummary & { healthScore: number; healRecommended: boolean }> {
   const { db } = deps;
   let healRecommended = false;
   const summary = await withPhase(db, ctx, 'monitor', async () => {
@@ -21,7 +24,9 @@ export async function monitorHealth(deps: Pick<ActivityDeps, 'db'>, ctx: CycleCo
     const critical = recorded.findings.filter((f) => f.severity === 'critical' && f.status === 'open');
     if (critical.length) {
       await db('engine.alerts')
-        .insert(critical.map((f) => ({ cycle_id: ctx.cycleId, finding_id: f.id, severity: f.severity, message: f.title })))
+        .insert(
+          critical.map((f) => ({ cycle_id: ctx.cycleId, finding_id: f.id, severity: f.severity, message: f.title })),
+        )
         .onConflict(['cycle_id', 'finding_id'])
         .ignore();
       for (const f of critical) {
@@ -39,9 +44,18 @@ export async function monitorHealth(deps: Pick<ActivityDeps, 'db'>, ctx: CycleCo
     const open = await listOpenFindings(db);
     const score = healthScore(open);
     healRecommended =
-      critical.length > 0 && open.some((f) => HEALABLE_DETECTORS.has(f.detector) && (f.severity === 'critical' || f.severity === 'high'));
+      critical.length > 0 &&
+      open.some((f) => HEALABLE_DETECTORS.has(f.detector) && (f.severity === 'critical' || f.severity === 'high'));
     await db('engine.cycles').where({ id: ctx.cycleId }).update({ health_score: score });
-    return { counts: { findings: detected.length, alerts: critical.length, openFindings: open.length, resolved: recorded.resolved }, healthScore: score };
+    return {
+      counts: {
+        findings: detected.length,
+        alerts: critical.length,
+        openFindings: open.length,
+        resolved: recorded.resolved,
+      },
+      healthScore: score,
+    };
   });
   return { ...summary, healthScore: summary.healthScore ?? 100, healRecommended };
 }

@@ -12,7 +12,12 @@ function heartbeat(details?: unknown): void {
   }
 }
 
-export async function withPhase(db: Db, ctx: CycleContext, name: string, run: (progress: (msg: string) => void) => Promise<PhaseSummary>): Promise<PhaseSummary> {
+export async function withPhase(
+  db: Db,
+  ctx: CycleContext,
+  name: string,
+  run: (progress: (msg: string) => void) => Promise<PhaseSummary>,
+): Promise<PhaseSummary> {
   await db.raw(
     `insert into engine.cycle_phases (cycle_id, name, status, started_at, finished_at, counts)
      values (?, ?, 'running', now(), null, '{}')

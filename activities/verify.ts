@@ -15,10 +15,15 @@ export async function verify(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
     const actions = await queryCycleExecutions(db, ctx.cycleId);
     const ownKpis = await kpiSnapshotsOf(db, ctx.cycleId);
     const kpis = ownKpis.length ? ownKpis : await latestKpiSnapshots(db);
-    const outcomes = (await learningsOfCycle(db, ctx.cycleId)).action_outcomes?.payload as { byType: Record<string, TypeOutcomes> } | undefined;
+    const outcomes = (await learningsOfCycle(db, ctx.cycleId)).action_outcomes?.payload as
+      { byType: Record<string, TypeOutcomes> } | undefined;
     const effects = effectsFromOutcomes(outcomes?.byType ?? {});
     const result = verifyAlignment({ actions, kpis, effects });
-    const statusCounts = await db('engine.actions').where({ cycle_id: ctx.cycleId }).groupBy('status').select('status').count({ n: '*' });
+    const statusCounts = await db('engine.actions')
+      .where({ cycle_id: ctx.cycleId })
+      .groupBy('status')
+      .select('status')
+      .count({ n: '*' });
     const summary = {
       text: result.summary,
       alignmentScore: result.alignmentScore,
@@ -27,7 +32,9 @@ export async function verify(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
       effects: result.effects,
       actions: Object.fromEntries(statusCounts.map((r: Record<string, any>) => [r.status, Number(r.n)])),
     };
-    await db('engine.cycles').where({ id: ctx.cycleId }).update({ alignment_score: result.alignmentScore, summary: JSON.stringify(summary) });
+    await db('engine.cycles')
+      .where({ id: ctx.cycleId })
+      .update({ alignment_score: result.alignmentScore, summary: JSON.stringify(summary) });
     await appendAudit(db, {
       actor: 'engine',
       cycleId: ctx.cycleId,

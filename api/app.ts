@@ -79,12 +79,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const text = String(body).trim();
     if (text === '') return done(null, undefined);
     if (!text.startsWith('{')) {
-      return done(new HttpProblem(415, 'Form-encoded bodies are not supported: send JSON with Content-Type: application/json.', { slug: 'unsupported-media-type' }), undefined);
+      return done(
+        new HttpProblem(415, 'Form-encoded bodies are not supported: send JSON with Content-Type: application/json.', {
+          slug: 'unsupported-media-type',
+        }),
+        undefined,
+      );
     }
     try {
       done(null, JSON.parse(text));
     } catch (err) {
-      done(new HttpProblem(400, `The request body is not valid JSON: ${(err as Error).message}`, { slug: 'malformed-json', title: 'Malformed JSON' }), undefined);
+      done(
+        new HttpProblem(400, `The request body is not valid JSON: ${(err as Error).message}`, {
+          slug: 'malformed-json',
+          title: 'Malformed JSON',
+        }),
+        undefined,
+      );
     }
   });
 

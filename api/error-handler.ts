@@ -13,14 +13,26 @@ import {
 } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ValidationError } from '../engine/safety/errors';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType, statusTitle, type Problem, type ProblemFieldError } from './problem';
+import {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+  statusTitle,
+  type Problem,
+  type ProblemFieldError,
+} from './problem';
 
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_NOT_FOUND = 5;
 
-const LOCATION_NAMES: Record<string, string> = { body: 'request body', querystring: 'query string', params: 'path parameters', headers: 'headers' };
+const LOCATION_NAMES: Record<string, string> = {
+  body: 'request body',
+  querystring: 'query string',
+  params: 'path parameters',
+  headers: 'headers',
+};
 
 function send(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
@@ -28,7 +40,13 @@ function send(reply: FastifyReply, problem: Problem, headers: Record<string, str
 }
 
 function base(request: FastifyRequest, status: number, detail: string, slug?: string, title?: string): Problem {
-  return { type: slug ? problemType(slug) : 'about:blank', title: title ?? statusTitle(status), status, detail, instance: request.url };
+  return {
+    type: slug ? problemType(slug) : 'about:blank',
+    title: title ?? statusTitle(status),
+    status,
+    detail,
+    instance: request.url,
+  };
 }
 
 /** `/phases/1` → `phases.1`. */
@@ -50,7 +68,13 @@ function validationProblem(request: FastifyRequest, error: FastifyError): Proble
     .join('; ');
   const more = errors.length > 5 ? ` (and ${errors.length - 5} more)` : '';
   return {
-    ...base(request, 400, `Invalid ${LOCATION_NAMES[location] ?? location}: ${summary}${more}`, 'validation-error', 'Validation failed'),
+    ...base(
+      request,
+      400,
+      `Invalid ${LOCATION_NAMES[location] ?? location}: ${summary}${more}`,
+      'validation-error',
+      'Validation failed',
+    ),
     errors,
   };
 }
@@ -58,13 +82,17 @@ function validationProblem(request: FastifyRequest, error: FastifyError): Proble
 function isInfrastructureOutage(error: unknown): string | null {
   const e = error as { code?: unknown; name?: string; cause?: unknown };
   if (isGrpcDeadlineError(error)) return 'Temporal did not answer in time';
-  if (isGrpcServiceError(error) && [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED].includes(error.code)) {
+  if (
+    isGrpcServiceError(error) &&
+    [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED].includes(error.code)
+  ) {
     return 'Temporal is unreachable';
   }
   if (error instanceof ServiceError && e.cause) return isInfrastructureOutage(e.cause);
   if (e.name === 'KnexTimeoutError') return 'PostgreSQL is busy or unreachable (connection pool timeout)';
   if (typeof e.code === 'string') {
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(e.code)) return 'PostgreSQL is unreachable';
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(e.code))
+      return 'PostgreSQL is unreachable';
     // SQLSTATE class 08 (connection exception), 53300 too many connections, 57P01-03 server shutting down.
     if (/^08/.test(e.code) || ['53300', '57P01', '57P02', '57P03'].includes(e.code)) return 'PostgreSQL is unavailable';
   }
@@ -73,7 +101,11 @@ function isInfrastructureOutage(error: unknown): string | null {
 
 export function problemErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HttpProblem) {
-    return send(reply, { type: error.type, title: error.title, status: error.status, detail: error.message, instance: request.url }, error.headers);
+    return send(
+      reply,
+      { type: error.type, title: error.title, status: error.status, detail: error.message, instance: request.url },
+      error.headers,
+    );
   }
   if (hasZodFastifySchemaValidationErrors(error) || (Array.isArray(error.validation) && error.validation.length > 0)) {
     return send(reply, validationProblem(request, error));
@@ -86,26 +118,73 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
     });
   }
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
-    return send(reply, base(request, 400, `The request body is not valid JSON: ${error.message}`, 'malformed-json', 'Malformed JSON'));
+    return send(
+      reply,
+      base(request, 400, `The request body is not valid JSON: ${error.message}`, 'malformed-json', 'Malformed JSON'),
+    );
   }
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return send(reply, base(request, 400, 'The body is empty but Content-Type is application/json: send `{}` or omit the Content-Type header.', 'malformed-json', 'Malformed JSON'));
+    return send(
+      reply,
+      base(
+        request,
+        400,
+        'The body is empty but Content-Type is application/json: send `{}` or omit the Content-Type header.',
+        'malformed-json',
+        'Malformed JSON',
+      ),
+    );
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return send(reply, base(request, 415, `Unsupported Content-Type '${request.headers['content-type'] ?? ''}': send a JSON body with Content-Type: application/json.`, 'unsupported-media-type'));
+    return send(
+      reply,
+      base(
+        request,
+        415,
+        `Unsupported Content-Type '${request.headers['content-type'] ?? ''}': send a JSON body with Content-Type: application/json.`,
+        'unsupported-media-type',
+      ),
+    );
   }
   if (error instanceof WorkflowNotFoundError) {
-    return send(reply, base(request, 404, `No workflow with id '${error.workflowId}' exists in Temporal.`, 'workflow-not-found'));
+    return send(
+      reply,
+      base(request, 404, `No workflow with id '${error.workflowId}' exists in Temporal.`, 'workflow-not-found'),
+    );
   }
   if (error instanceof ScheduleNotFoundError) {
-    return send(reply, base(request, 404, `No schedule with id '${error.scheduleId}' exists in Temporal (the worker creates the schedules when it starts).`, 'schedule-not-found'));
+    return send(
+      reply,
+      base(
+        request,
+        404,
+        `No schedule with id '${error.scheduleId}' exists in Temporal (the worker creates the schedules when it starts).`,
+        'schedule-not-found',
+      ),
+    );
   }
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return send(reply, base(request, 409, `A workflow with id '${error.workflowId}' is already running; retry to get a new id.`, 'workflow-already-started'));
+    return send(
+      reply,
+      base(
+        request,
+        409,
+        `A workflow with id '${error.workflowId}' is already running; retry to get a new id.`,
+        'workflow-already-started',
+      ),
+    );
   }
   if (error instanceof NamespaceNotFoundError) {
     request.log.error({ err: error }, 'Temporal namespace missing');
-    return send(reply, base(request, 503, `The Temporal namespace '${error.namespace}' does not exist; the api is misconfigured (TEMPORAL_NAMESPACE).`, 'dependency-unavailable'));
+    return send(
+      reply,
+      base(
+        request,
+        503,
+        `The Temporal namespace '${error.namespace}' does not exist; the api is misconfigured (TEMPORAL_NAMESPACE).`,
+        'dependency-unavailable',
+      ),
+    );
   }
   const raw: unknown = error;
   if (isGrpcServiceError(raw) && raw.code === GRPC_NOT_FOUND) {
@@ -114,7 +193,9 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
   const outage = isInfrastructureOutage(error);
   if (outage) {
     request.log.warn({ err: error }, outage);
-    return send(reply, base(request, 503, `${outage}; try again shortly.`, 'dependency-unavailable'), { 'retry-after': '5' });
+    return send(reply, base(request, 503, `${outage}; try again shortly.`, 'dependency-unavailable'), {
+      'retry-after': '5',
+    });
   }
   // Fastify's own client errors (body too large, bad content length, ...) carry a safe message.
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
@@ -124,10 +205,23 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
   request.log.error({ err: error }, 'unhandled error');
   return send(
     reply,
-    base(request, 500, `An unexpected error occurred; it has been logged (request id ${request.id}).`, 'internal-error'),
+    base(
+      request,
+      500,
+      `An unexpected error occurred; it has been logged (request id ${request.id}).`,
+      'internal-error',
+    ),
   );
 }
 
 export function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return send(reply, base(request, 404, `No route ${request.method} ${request.url.split('?')[0]}. See /docs for the API.`, 'route-not-found'));
+  return send(
+    reply,
+    base(
+      request,
+      404,
+      `No route ${request.method} ${request.url.split('?')[0]}. See /docs for the API.`,
+      'route-not-found',
+    ),
+  );
 }

@@ -38,7 +38,11 @@ export class HttpProblem extends Error {
   readonly type: string;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, detail: string, opts: { slug?: string; title?: string; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    detail: string,
+    opts: { slug?: string; title?: string; headers?: Record<string, string> } = {},
+  ) {
     super(detail);
     this.name = 'HttpProblem';
     this.status = status;
@@ -53,5 +57,9 @@ export const notFound = (detail: string, slug = 'not-found') => new HttpProblem(
 export const conflict = (detail: string, slug = 'conflict') => new HttpProblem(409, detail, { slug });
 export const forbidden = (detail: string) => new HttpProblem(403, detail, { slug: 'forbidden' });
 export const unauthorized = (detail: string) =>
-  new HttpProblem(401, detail, { slug: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="floyo-engine"' } });
-export const serviceUnavailable = (detail: string, slug = 'service-unavailable') => new HttpProblem(503, detail, { slug });
+  new HttpProblem(401, detail, {
+    slug: 'unauthorized',
+    headers: { 'www-authenticate': 'Bearer realm="floyo-engine"' },
+  });
+export const serviceUnavailable = (detail: string, slug = 'service-unavailable') =>
+  new HttpProblem(503, detail, { slug });

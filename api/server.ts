@@ -55,7 +55,8 @@ async function migrateWhenFree(db: Knex, log: (m: string) => void): Promise<void
 function envPort(): number {
   const raw = process.env.PORT ?? '3000';
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${raw} is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT=${raw} is not a port number (0-65535)`);
   return port;
 }
 
@@ -66,7 +67,10 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
   const address = opts.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? `${cfg.server.ip}:${cfg.server.grpcPort}`;
   const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace;
   const taskQueue = opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? cfg.taskQueue;
-  const uiUrl = opts.uiUrl !== undefined ? opts.uiUrl : (process.env.TEMPORAL_UI_URL ?? (fromEnv ? null : `http://${cfg.server.ip}:${cfg.server.uiPort}`));
+  const uiUrl =
+    opts.uiUrl !== undefined
+      ? opts.uiUrl
+      : (process.env.TEMPORAL_UI_URL ?? (fromEnv ? null : `http://${cfg.server.ip}:${cfg.server.uiPort}`));
 
   let ownDb: Knex | null = null;
   let stopPostgres: (() => Promise<void>) | null = null;

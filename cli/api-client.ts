@@ -24,9 +24,17 @@ export interface ApiClientOptions {
 export class ApiClient {
   constructor(private readonly opts: ApiClientOptions) {}
 
-  async request<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async request<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     if (!this.opts.key) {
-      throw new CliError('No API key: set FLOYO_API_KEY or pass --key (create one with `npm run keys -- create --role operator`).', 2);
+      throw new CliError(
+        'No API key: set FLOYO_API_KEY or pass --key (create one with `npm run keys -- create --role operator`).',
+        2,
+      );
     }
     const url = new URL(path, this.opts.baseUrl);
     let res: Response;
@@ -43,7 +51,9 @@ export class ApiClient {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new CliError(`Cannot reach the api at ${this.opts.baseUrl} (${cause}): is it running (npm start), and is FLOYO_API_URL / --url right?`);
+      throw new CliError(
+        `Cannot reach the api at ${this.opts.baseUrl} (${cause}): is it running (npm start), and is FLOYO_API_URL / --url right?`,
+      );
     }
     const text = await res.text();
     let json: unknown = null;
@@ -55,14 +65,19 @@ export class ApiClient {
     if (!res.ok) {
       const problem = ProblemSchema.safeParse(json);
       const detail = problem.success ? problem.data.detail : text.slice(0, 300);
-      const fields = problem.success && problem.data.errors?.length ? ` (${problem.data.errors.map((e) => `${e.path || e.location}: ${e.message}`).join('; ')})` : '';
+      const fields =
+        problem.success && problem.data.errors?.length
+          ? ` (${problem.data.errors.map((e) => `${e.path || e.location}: ${e.message}`).join('; ')})`
+          : '';
       if (res.status === 401) throw new CliError(`The api rejected the key: ${detail}`, 3);
       if (res.status === 403) throw new CliError(`Not allowed: ${detail}`, 3);
       throw new CliError(`${method} ${url.pathname} failed with ${res.status}: ${detail}${fields}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new CliError(`The api's answer to ${method} ${url.pathname} does not match this CLI's contract (is the api a different version?): ${parsed.error.message.slice(0, 300)}`);
+      throw new CliError(
+        `The api's answer to ${method} ${url.pathname} does not match this CLI's contract (is the api a different version?): ${parsed.error.message.slice(0, 300)}`,
+      );
     }
     return parsed.data;
   }

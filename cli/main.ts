@@ -42,8 +42,17 @@ export interface CliIo {
 
 const PHASE_LIST = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'])).min(1, 'name at least one phase'));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.enum(['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify']))
+      .min(1, 'name at least one phase'),
+  );
 
 function defaultKey(io: CliIo): string | null {
   if (io.env.FLOYO_API_KEY) return io.env.FLOYO_API_KEY;
@@ -64,16 +73,28 @@ function usage(message: string): never {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{
-    options: {
-      url: { type: 'string' }; key: { type: 'string' }; json: { type: 'boolean' }; help: { type: 'boolean'; short: 'h' };
-      'dry-run': { type: 'boolean' }; live: { type: 'boolean' }; phases: { type: 'string' }; wait: { type: 'boolean' };
-      status: { type: 'string' }; type: { type: 'string' }; limit: { type: 'string' }; reason: { type: 'string' }; note: { type: 'string' };
-    };
-    allowPositionals: true;
-    strict: true;
-    args: string[];
-  }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: {
+        url: { type: 'string' };
+        key: { type: 'string' };
+        json: { type: 'boolean' };
+        help: { type: 'boolean'; short: 'h' };
+        'dry-run': { type: 'boolean' };
+        live: { type: 'boolean' };
+        phases: { type: 'string' };
+        wait: { type: 'boolean' };
+        status: { type: 'string' };
+        type: { type: 'string' };
+        limit: { type: 'string' };
+        reason: { type: 'string' };
+        note: { type: 'string' };
+      };
+      allowPositionals: true;
+      strict: true;
+      args: string[];
+    }>
+  >;
   try {
     parsed = parseArgs({
       args: argv,
@@ -103,7 +124,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out.write(`${USAGE}\n`);
     return positionals.length === 0 && !o.help ? 2 : 0;
   }
-  const api = new ApiClient({ baseUrl: o.url ?? io.env.FLOYO_API_URL ?? 'http://127.0.0.1:3000', key: o.key ?? defaultKey(io) });
+  const api = new ApiClient({
+    baseUrl: o.url ?? io.env.FLOYO_API_URL ?? 'http://127.0.0.1:3000',
+    key: o.key ?? defaultKey(io),
+  });
   const print = (v: unknown, text: () => string) => io.out.write(`${o.json ? JSON.stringify(v, null, 2) : text()}\n`);
   const [group, verb, id] = positionals;
 
@@ -116,10 +140,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ...(phases?.success ? { phases: phases.data } : {}),
     });
     if (!o.wait) {
-      print(started, () => `Started ${started.dryRun ? 'dry-run' : 'LIVE'} cycle ${started.cycleId}${started.links.temporalUi ? `\n  ${started.links.temporalUi}` : ''}`);
+      print(
+        started,
+        () =>
+          `Started ${started.dryRun ? 'dry-run' : 'LIVE'} cycle ${started.cycleId}${started.links.temporalUi ? `\n  ${started.links.temporalUi}` : ''}`,
+      );
       return 0;
     }
-    if (!o.json) io.out.write(`Cycle ${started.cycleId} (${started.dryRun ? 'dry-run' : 'LIVE'})${started.links.temporalUi ? ` — ${started.links.temporalUi}` : ''}\n`);
+    if (!o.json)
+      io.out.write(
+        `Cycle ${started.cycleId} (${started.dryRun ? 'dry-run' : 'LIVE'})${started.links.temporalUi ? ` — ${started.links.temporalUi}` : ''}\n`,
+      );
     const renderer = new ProgressRenderer(io.out);
     const self = `/api/autonomous/cycles/${encodeURIComponent(started.cycleId)}`;
     for (;;) {
@@ -131,7 +162,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (detail.status !== 'running') {
         if (o.json) io.out.write(`${JSON.stringify(detail, null, 2)}\n`);
         else {
-          const scores = detail.healthScore !== null ? `  health ${detail.healthScore}, alignment ${detail.alignmentScore ?? '–'}` : '';
+          const scores =
+            detail.healthScore !== null
+              ? `  health ${detail.healthScore}, alignment ${detail.alignmentScore ?? '–'}`
+              : '';
           io.out.write(`Cycle ${detail.status}${scores}${detail.error ? `\n  error: ${detail.error}` : ''}\n`);
         }
         return detail.status === 'completed' ? 0 : 1;
@@ -144,11 +178,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (verb === 'ls' || verb === 'list') {
       const q = new URLSearchParams();
       if (o.status) {
-        if (![...ACTION_STATUSES, 'awaiting_approval'].includes(o.status)) usage(`--status must be one of awaiting_approval, ${ACTION_STATUSES.join(', ')}`);
+        if (![...ACTION_STATUSES, 'awaiting_approval'].includes(o.status))
+          usage(`--status must be one of awaiting_approval, ${ACTION_STATUSES.join(', ')}`);
         q.set('status', o.status);
       }
       if (o.type) {
-        if (!(ACTION_TYPES as readonly string[]).includes(o.type)) usage(`--type must be one of ${ACTION_TYPES.join(', ')}`);
+        if (!(ACTION_TYPES as readonly string[]).includes(o.type))
+          usage(`--type must be one of ${ACTION_TYPES.join(', ')}`);
         q.set('type', o.type);
       }
       q.set('limit', o.limit ?? '50');
@@ -157,7 +193,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         if (!page.items.length) return `No actions${o.status ? ` with status ${o.status}` : ''}.`;
         const rows = [['ACTION', 'TYPE', 'TARGET', 'CONF', 'STATUS', 'DEADLINE / CREATED']];
         for (const a of page.items) {
-          rows.push([a.actionId, a.type, `${a.targetType}:${a.targetId}`, a.confidence.toFixed(2), a.status, a.approvalDeadline ?? a.createdAt]);
+          rows.push([
+            a.actionId,
+            a.type,
+            `${a.targetType}:${a.targetId}`,
+            a.confidence.toFixed(2),
+            a.status,
+            a.approvalDeadline ?? a.createdAt,
+          ]);
         }
         return `${table(rows)}\n${page.items.length} of ${page.total}`;
       });
@@ -171,7 +214,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           `${a.actionId}  ${a.type} → ${a.targetType}:${a.targetId}  (${a.status}${a.dryRun ? ', dry-run' : ''})`,
           `  confidence ${a.confidence.toFixed(3)} (detection ${a.detectionConfidence.toFixed(3)}), mode ${a.mode}`,
           ...a.gates.map((g) => `  gate ${g.passed ? 'pass' : 'FAIL'}  ${g.gate}: ${g.reason}`),
-          a.approval ? `  approval ${a.approval.status}, deadline ${a.approval.deadline}${a.approval.decidedBy ? `, by ${a.approval.decidedBy}: ${a.approval.reason}` : ''}` : '  no approval',
+          a.approval
+            ? `  approval ${a.approval.status}, deadline ${a.approval.deadline}${a.approval.decidedBy ? `, by ${a.approval.decidedBy}: ${a.approval.reason}` : ''}`
+            : '  no approval',
           ...a.effects.map((e) => `  effect ${e.status}  ${e.port} ${e.target}`),
         ].join('\n'),
       );
@@ -180,8 +225,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (verb === 'approve' || verb === 'reject') {
       if (!id) usage(`actions ${verb} needs an action id`);
       if (!o.reason) usage(`actions ${verb} needs --reason "why" (it is recorded in the audit log)`);
-      const r = await api.request('POST', `/api/autonomous/actions/${encodeURIComponent(id)}/${verb}`, DecisionAcceptedSchema, { reason: o.reason });
-      print(r, () => `${verb === 'approve' ? 'Approved' : 'Rejected'} ${r.actionId} as ${r.operator}: the approval workflow ${r.workflowId} got the signal.`);
+      const r = await api.request(
+        'POST',
+        `/api/autonomous/actions/${encodeURIComponent(id)}/${verb}`,
+        DecisionAcceptedSchema,
+        { reason: o.reason },
+      );
+      print(
+        r,
+        () =>
+          `${verb === 'approve' ? 'Approved' : 'Rejected'} ${r.actionId} as ${r.operator}: the approval workflow ${r.workflowId} got the signal.`,
+      );
       return 0;
     }
     usage(`unknown actions command '${verb ?? ''}'`);
@@ -193,15 +247,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       print(list, () =>
         table([
           ['SCHEDULE', 'STATE', 'NEXT RUN', 'RUNS'],
-          ...list.items.map((s) => [s.scheduleId, !s.exists ? 'missing' : s.paused ? 'paused' : 'active', s.nextActionTimes[0] ?? '–', String(s.numActionsTaken ?? 0)]),
+          ...list.items.map((s) => [
+            s.scheduleId,
+            !s.exists ? 'missing' : s.paused ? 'paused' : 'active',
+            s.nextActionTimes[0] ?? '–',
+            String(s.numActionsTaken ?? 0),
+          ]),
         ]),
       );
       return 0;
     }
     if (verb === 'pause' || verb === 'unpause' || verb === 'trigger') {
       if (!id) usage(`schedules ${verb} needs a schedule id (schedules ls lists them)`);
-      const r = await api.request('POST', `/api/autonomous/schedules/${encodeURIComponent(id)}/${verb}`, ScheduleOpResultSchema, o.note ? { note: o.note } : {});
-      print(r, () => `${verb === 'trigger' ? 'Triggered' : verb === 'pause' ? 'Paused' : 'Resumed'} ${r.scheduleId} (now ${r.schedule.paused ? 'paused' : 'active'}).`);
+      const r = await api.request(
+        'POST',
+        `/api/autonomous/schedules/${encodeURIComponent(id)}/${verb}`,
+        ScheduleOpResultSchema,
+        o.note ? { note: o.note } : {},
+      );
+      print(
+        r,
+        () =>
+          `${verb === 'trigger' ? 'Triggered' : verb === 'pause' ? 'Paused' : 'Resumed'} ${r.scheduleId} (now ${r.schedule.paused ? 'paused' : 'active'}).`,
+      );
       return 0;
     }
     usage(`unknown schedules command '${verb ?? ''}'`);

@@ -4,7 +4,13 @@
 // and opportunities alike: a KPI under target is ill health too. Resolved findings do not count.
 import type { Severity } from './types';
 
-export const SEVERITY_WEIGHTS: Readonly<Record<Severity, number>> = { critical: 25, high: 10, medium: 4, low: 1, info: 0 };
+export const SEVERITY_WEIGHTS: Readonly<Record<Severity, number>> = {
+  critical: 25,
+  high: 10,
+  medium: 4,
+  low: 1,
+  info: 0,
+};
 
 export interface HealthInput {
   severity: Severity;

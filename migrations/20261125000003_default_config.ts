@@ -31,7 +31,12 @@ export async function up(knex: Knex): Promise<void> {
     .ignore();
   await knex('engine.policies')
     .insert(
-      Object.entries(policies).map(([name, value]) => ({ name, version: 1, value: JSON.stringify(value), changed_by: 'migration' })),
+      Object.entries(policies).map(([name, value]) => ({
+        name,
+        version: 1,
+        value: JSON.stringify(value),
+        changed_by: 'migration',
+      })),
     )
     .onConflict(['name', 'version'])
     .ignore();

@@ -23,5 +23,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex('engine.action_stats').whereIn('action_type', Object.keys(PRIORS)).where({ successes: 0, failures: 0 }).del();
+  await knex('engine.action_stats')
+    .whereIn('action_type', Object.keys(PRIORS))
+    .where({ successes: 0, failures: 0 })
+    .del();
 }

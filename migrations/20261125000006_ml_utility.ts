@@ -15,5 +15,8 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP INDEX IF EXISTS engine.learnings_kind_time_idx');
-  await knex('engine.thresholds').whereIn('name', Object.keys(thresholds)).where({ version: 1, changed_by: 'migration' }).del();
+  await knex('engine.thresholds')
+    .whereIn('name', Object.keys(thresholds))
+    .where({ version: 1, changed_by: 'migration' })
+    .del();
 }

@@ -17,5 +17,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`DROP TABLE IF EXISTS engine.action_segment_stats; ALTER TABLE engine.actions DROP COLUMN IF EXISTS segment;`);
+  await knex.raw(
+    `DROP TABLE IF EXISTS engine.action_segment_stats; ALTER TABLE engine.actions DROP COLUMN IF EXISTS segment;`,
+  );
 }

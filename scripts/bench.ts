@@ -71,18 +71,24 @@ async function main(): Promise<number> {
     const server = await serverInfo(db);
     log(
       `server: ${server.version?.split(' on ')[0]}; database ${formatMb(server.databaseBytes)}, app.events ${formatMb(server.eventsBytes)} ` +
-        `with indexes; ${Object.entries(server.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+        `with indexes; ${Object.entries(server.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
     );
 
     const cases = benchCases(args.only);
     const loadBefore = os.loadavg();
     // Timings on a busy machine (tests, builds, another benchmark) are not comparable: say so up front.
     if (loadBefore[0]! > os.cpus().length) {
-      log(`WARNING: load average ${loadBefore[0]!.toFixed(1)} on ${os.cpus().length} CPUs: other work competes for the machine, timings will be inflated`);
+      log(
+        `WARNING: load average ${loadBefore[0]!.toFixed(1)} on ${os.cpus().length} CPUs: other work competes for the machine, timings will be inflated`,
+      );
     }
 
     if (args.only.includes('detectors') || args.only.includes('findings')) {
-      log('computing the KPIs and findings that runAllDetectors / recordFindings take as input, once (untimed; also warms the caches)');
+      log(
+        'computing the KPIs and findings that runAllDetectors / recordFindings take as input, once (untimed; also warms the caches)',
+      );
     }
     const ctx = await prepareContext(db, now, manifest, args.only);
     const gcAvailable = collectGarbage();

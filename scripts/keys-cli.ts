@@ -18,12 +18,20 @@ const USAGE = [
 
 const Create = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100), role: z.enum(ROLES) });
 
-type Command = { kind: 'create'; name: string; role: (typeof ROLES)[number] } | { kind: 'ls'; all: boolean } | { kind: 'revoke'; id: number };
+type Command =
+  | { kind: 'create'; name: string; role: (typeof ROLES)[number] }
+  | { kind: 'ls'; all: boolean }
+  | { kind: 'revoke'; id: number };
 
 function parse(argv: string[]): Command {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { name: { type: 'string' }, role: { type: 'string' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      all: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -34,14 +42,19 @@ function parse(argv: string[]): Command {
   // `npm run api-key -- --name x --role y` (the older form) means create.
   const [verb = 'create', ...rest] = positionals;
   if (verb === 'create') {
-    const parsed = Create.safeParse({ name: values.name ?? `${os.userInfo().username}-${values.role ?? 'key'}`, role: values.role });
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    const parsed = Create.safeParse({
+      name: values.name ?? `${os.userInfo().username}-${values.role ?? 'key'}`,
+      role: values.role,
+    });
+    if (!parsed.success)
+      throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     return { kind: 'create', ...parsed.data };
   }
   if (verb === 'ls' || verb === 'list') return { kind: 'ls', all: values.all ?? false };
   if (verb === 'revoke') {
     const id = Number(rest[0]);
-    if (!Number.isSafeInteger(id) || id < 1) throw new Error(`revoke needs a key id (a positive integer), got '${rest[0] ?? ''}'`);
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new Error(`revoke needs a key id (a positive integer), got '${rest[0] ?? ''}'`);
     return { kind: 'revoke', id };
   }
   throw new Error(`unknown command '${verb}'`);
@@ -62,11 +75,16 @@ try {
   await migrateLatest(db);
   if (command.kind === 'create') {
     const { key, principal } = await createApiKey(db, command.name, command.role);
-    console.log(`Created ${principal.role} key "${principal.name}" (id ${principal.id}). It is shown only now:\n${key}`);
+    console.log(
+      `Created ${principal.role} key "${principal.name}" (id ${principal.id}). It is shown only now:\n${key}`,
+    );
   } else if (command.kind === 'ls') {
     const keys = await listApiKeys(db, { includeRevoked: command.all });
     if (!keys.length) console.log('No API keys.');
-    for (const k of keys) console.log(`${String(k.id).padStart(5)}  ${k.role.padEnd(8)}  ${k.name}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`);
+    for (const k of keys)
+      console.log(
+        `${String(k.id).padStart(5)}  ${k.role.padEnd(8)}  ${k.name}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
+      );
   } else {
     const info = await getApiKeyInfo(db, command.id);
     if (!info) {

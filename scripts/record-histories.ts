@@ -34,7 +34,14 @@ await migrateLatest(db);
 await seedDemoData(db, { users: 800, seed: 1, now: new Date(NOW) });
 
 const taskQueue = `record-histories-${Date.now()}`;
-const worker = await startEngineWorker({ db, temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue, log, ensureSchedules: false });
+const worker = await startEngineWorker({
+  db,
+  temporalAddress: temporal.address,
+  namespace: temporal.namespace,
+  taskQueue,
+  log,
+  ensureSchedules: false,
+});
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, namespace: temporal.namespace });
 const stamp = Date.now().toString(36);
@@ -47,13 +54,21 @@ async function save(workflowId: string, name: string): Promise<void> {
 
 async function run(type: string, name: string, input: Record<string, unknown>): Promise<string> {
   const workflowId = `record-${name}-${stamp}`;
-  await client.workflow.execute(type, { workflowId, taskQueue, args: [{ trigger: 'cli', requestedBy: 'record-histories', now: NOW, ...input }] });
+  await client.workflow.execute(type, {
+    workflowId,
+    taskQueue,
+    args: [{ trigger: 'cli', requestedBy: 'record-histories', now: NOW, ...input }],
+  });
   await save(workflowId, name);
   return workflowId;
 }
 
 async function reviews(cycleId: string): Promise<string[]> {
-  return db('engine.actions').where({ cycle_id: cycleId, type: 'data_fix_review' }).whereNotNull('status').orderBy('id').pluck('id');
+  return db('engine.actions')
+    .where({ cycle_id: cycleId, type: 'data_fix_review' })
+    .whereNotNull('status')
+    .orderBy('id')
+    .pluck('id');
 }
 
 try {
@@ -64,27 +79,50 @@ try {
   await run('monitorAndRespond', 'monitor-dry-run', { dryRun: true });
 
   await setPolicy(db, 'approval', { deadlineHours: 1 / 3600 }, 'record-histories', 'expire at once');
-  const expiring = await run('autonomousCycle', 'autonomous-cycle-live-heal', { dryRun: false, phases: ['analyze', 'heal'] });
+  const expiring = await run('autonomousCycle', 'autonomous-cycle-live-heal', {
+    dryRun: false,
+    phases: ['analyze', 'heal'],
+  });
   const [expiredId] = await reviews(expiring);
   if (!expiredId) throw new Error('no approval was queued: cannot record approval histories');
-  for (const id of await db('engine.approvals').pluck('action_id')) await client.workflow.getHandle(approvalWorkflowId(id)).result();
+  for (const id of await db('engine.approvals').pluck('action_id'))
+    await client.workflow.getHandle(approvalWorkflowId(id)).result();
   await save(approvalWorkflowId(expiredId), 'action-approval-expired');
 
   await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
   const live = `record-live-2-${stamp}`;
-  await client.workflow.execute('autonomousCycle', { workflowId: live, taskQueue, args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }] });
-  const pending: string[] = await db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id').where({ 'a.cycle_id': live, 'ap.status': 'pending', 'a.type': 'data_fix_review' }).orderBy('a.id').pluck('a.id');
+  await client.workflow.execute('autonomousCycle', {
+    workflowId: live,
+    taskQueue,
+    args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }],
+  });
+  const pending: string[] = await db('engine.approvals as ap')
+    .join('engine.actions as a', 'a.id', 'ap.action_id')
+    .where({ 'a.cycle_id': live, 'ap.status': 'pending', 'a.type': 'data_fix_review' })
+    .orderBy('a.id')
+    .pluck('a.id');
   const [approveId, rejectId] = pending;
   if (!approveId || !rejectId) throw new Error('fewer than two pending reviews: cannot record approve/reject');
-  await client.workflow.getHandle(approvalWorkflowId(approveId)).signal('approve', { operator: 'alice', reason: 'recorded for replay' });
+  await client.workflow
+    .getHandle(approvalWorkflowId(approveId))
+    .signal('approve', { operator: 'alice', reason: 'recorded for replay' });
   await client.workflow.getHandle(approvalWorkflowId(approveId)).result();
   await save(approvalWorkflowId(approveId), 'action-approval-approved');
-  await client.workflow.getHandle(approvalWorkflowId(rejectId)).signal('reject', { operator: 'bob', reason: 'recorded for replay' });
+  await client.workflow
+    .getHandle(approvalWorkflowId(rejectId))
+    .signal('reject', { operator: 'bob', reason: 'recorded for replay' });
   await client.workflow.getHandle(approvalWorkflowId(rejectId)).result();
   await save(approvalWorkflowId(rejectId), 'action-approval-rejected');
 } finally {
   const open: string[] = await db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
-  await Promise.all(open.map((id) => client.workflow.getHandle(id).terminate('recording finished').catch(() => undefined)));
+  await Promise.all(
+    open.map((id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate('recording finished')
+        .catch(() => undefined),
+    ),
+  );
   await worker.shutdown();
   await connection.close();
   await db.destroy();

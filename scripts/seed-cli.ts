@@ -19,7 +19,9 @@ if (!parsed.ok) {
   process.exit(2);
 }
 if ('help' in parsed) {
-  console.log(`${SEED_USAGE}\n  defaults: --users 10000 --seed 42 --now <current hour, UTC> --manifest .data/seed-manifest.json`);
+  console.log(
+    `${SEED_USAGE}\n  defaults: --users 10000 --seed 42 --now <current hour, UTC> --manifest .data/seed-manifest.json`,
+  );
   process.exit(0);
 }
 const { users, seed, now, manifestPath } = parsed.args;

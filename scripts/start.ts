@@ -19,7 +19,8 @@ const log = (m: string) => console.log(`[floyo] ${m}`);
 
 /** The admin key for local use: ENGINE_BOOTSTRAP_ADMIN_KEY, else one generated once and kept in .data/. */
 function devAdminKey(): { key: string; source: string } {
-  if (process.env.ENGINE_BOOTSTRAP_ADMIN_KEY) return { key: process.env.ENGINE_BOOTSTRAP_ADMIN_KEY, source: 'ENGINE_BOOTSTRAP_ADMIN_KEY' };
+  if (process.env.ENGINE_BOOTSTRAP_ADMIN_KEY)
+    return { key: process.env.ENGINE_BOOTSTRAP_ADMIN_KEY, source: 'ENGINE_BOOTSTRAP_ADMIN_KEY' };
   const file = path.join(dataDir, 'dev-admin-key');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -68,7 +69,13 @@ try {
     log(`Schema app holds ${count} users: keeping them`);
   }
 
-  const worker = await startEngineWorker({ db, temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue: temporal.taskQueue, log });
+  const worker = await startEngineWorker({
+    db,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    log,
+  });
   stopAll.push(() => worker.shutdown());
   for (const s of worker.schedules) log(`Schedule ${s.scheduleId}: ${s.created ? 'created' : 'up to date'}`);
   void worker.done.catch((err) => {
@@ -89,7 +96,9 @@ try {
   });
   stopAll.push(() => api.close());
 
-  const ui = temporal.uiUrl ? `${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows` : '(your Temporal cluster\'s UI)';
+  const ui = temporal.uiUrl
+    ? `${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`
+    : "(your Temporal cluster's UI)";
   console.log(`
   Floyo Autonomous Engine is running (ready in ${((Date.now() - started) / 1000).toFixed(1)}s)
 

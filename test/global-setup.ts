@@ -48,7 +48,9 @@ async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'floyo\\_t\\_%'`);
+    const { rows } = await client.query<{ datname: string }>(
+      `select datname from pg_database where datname like 'floyo\\_t\\_%'`,
+    );
     for (const { datname } of rows) {
       const pid = Number(datname.split('_').at(-2));
       if (Number.isInteger(pid) && processAlive(pid)) continue;
@@ -61,7 +63,11 @@ async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
 
 export default async function setup(project: TestProject) {
   // The browser tests (and the api's `/`) serve dashboard/dist: build it when missing or stale.
-  const [pgh, tmp] = await Promise.all([ensurePostgres({ log, database: 'postgres' }), ensureTemporal({ log }), ensureDashboardBuilt({ log })]);
+  const [pgh, tmp] = await Promise.all([
+    ensurePostgres({ log, database: 'postgres' }),
+    ensureTemporal({ log }),
+    ensureDashboardBuilt({ log }),
+  ]);
   // Installed here, once, rather than inside a test's hook timeout; a failure is reported by the browser tests.
   const chromium = await ensureChromium(log).catch((err: Error) => `error: ${err.message}`);
   pgHandle = pgh;
@@ -81,7 +87,10 @@ export default async function setup(project: TestProject) {
 
   const bundlePath = path.join(dataDir, 'test', 'workflow-bundle.js');
   fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: path.join(repoRoot, 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   // Write then rename: another suite running at the same time may be loading the previous bundle.
   fs.writeFileSync(`${bundlePath}.${process.pid}`, bundle.code);
   fs.renameSync(`${bundlePath}.${process.pid}`, bundlePath);

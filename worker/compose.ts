@@ -31,7 +31,11 @@ export async function startEngineWorker(opts: {
   const tracing = setupTracing('floyo-worker');
   if (tracing) opts.log(`Tracing: spans to ${tracing.endpoint}`);
   const clientConnection = await Connection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
-  const client = new Client({ connection: clientConnection, namespace: opts.namespace, ...(tracing ? { plugins: tracing.plugins } : {}) });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: opts.namespace,
+    ...(tracing ? { plugins: tracing.plugins } : {}),
+  });
   const clock = () => new Date();
   const activities = createActivities({
     db: opts.db,

@@ -14,7 +14,13 @@ const pg = await ensurePostgres({ log });
 const temporal = await ensureTemporal({ log });
 const db = createDb(pg.url, { applicationName: 'floyo-worker' });
 await migrateLatest(db);
-const worker = await startEngineWorker({ db, temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue: temporal.taskQueue, log });
+const worker = await startEngineWorker({
+  db,
+  temporalAddress: temporal.address,
+  namespace: temporal.namespace,
+  taskQueue: temporal.taskQueue,
+  log,
+});
 for (const s of worker.schedules) log(`Schedule ${s.scheduleId}: ${s.created ? 'created' : 'updated'}`);
 try {
   await worker.done; // the Temporal runtime shuts the worker down on SIGINT/SIGTERM

@@ -21,7 +21,9 @@ export function installRuntime(opts: { handleSignals: boolean }): { metricsUrl: 
   const metrics = workerMetricsAddress();
   Runtime.install({
     logger: new DefaultLogger(level),
-    ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics, useSecondsForDurations: true } } } } : {}),
+    ...(metrics
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics, useSecondsForDurations: true } } } }
+      : {}),
     ...(opts.handleSignals ? {} : { shutdownSignals: [] }),
   });
   return { metricsUrl: metrics ? `http://${metrics}/metrics` : null };

@@ -48,7 +48,11 @@ export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDU
 }
 
 /** `ids` lets tests use schedules of their own instead of the shared ones. */
-export async function ensureSchedules(client: Client, taskQueue: string, ids: ScheduleIds = SCHEDULE_IDS): Promise<Array<{ scheduleId: string; created: boolean }>> {
+export async function ensureSchedules(
+  client: Client,
+  taskQueue: string,
+  ids: ScheduleIds = SCHEDULE_IDS,
+): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const results: Array<{ scheduleId: string; created: boolean }> = [];
   for (const def of scheduleDefinitions(taskQueue, ids)) {
     try {

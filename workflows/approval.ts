@@ -3,7 +3,14 @@
 // as rejected or expired. Signals can come from the api, the Temporal CLI or the Web UI:
 //   temporal workflow signal --workflow-id approval-<actionId> --name approve \
 //     --input '{"operator":"alice","reason":"checked the customer"}'
-import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, log } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  log,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   approvalStateQuery,
@@ -16,7 +23,13 @@ import {
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'],
+  },
   summary: 'Approval bookkeeping / execution of the approved action',
 });
 
@@ -27,10 +40,20 @@ function validDecision(d: unknown): d is ApprovalDecision {
 
 export async function actionApproval(input: ApprovalInput): Promise<ApprovalState> {
   if (!input || typeof input.actionId !== 'string' || !input.actionId || typeof input.cycleId !== 'string') {
-    throw ApplicationFailure.nonRetryable('Invalid approval input: actionId and cycleId are required', 'ValidationError');
+    throw ApplicationFailure.nonRetryable(
+      'Invalid approval input: actionId and cycleId are required',
+      'ValidationError',
+    );
   }
-  if (typeof input.timeoutSeconds !== 'number' || !(input.timeoutSeconds > 0) || Number.isNaN(Date.parse(input.deadline))) {
-    throw ApplicationFailure.nonRetryable('Invalid approval input: timeoutSeconds must be > 0 and deadline an ISO time', 'ValidationError');
+  if (
+    typeof input.timeoutSeconds !== 'number' ||
+    !(input.timeoutSeconds > 0) ||
+    Number.isNaN(Date.parse(input.deadline))
+  ) {
+    throw ApplicationFailure.nonRetryable(
+      'Invalid approval input: timeoutSeconds must be > 0 and deadline an ISO time',
+      'ValidationError',
+    );
   }
   const state: ApprovalState = { actionId: input.actionId, status: 'pending', deadline: input.deadline };
   let decision: { approve: boolean; by: ApprovalDecision } | undefined;
@@ -52,14 +75,33 @@ export async function actionApproval(input: ApprovalInput): Promise<ApprovalStat
 
   if (!decided || !decision) {
     state.status = 'expired';
-    await acts.resolveApproval({ actionId: input.actionId, status: 'expired', operator: null, reason: 'deadline passed without a decision' });
+    await acts.resolveApproval({
+      actionId: input.actionId,
+      status: 'expired',
+      operator: null,
+      reason: 'deadline passed without a decision',
+    });
   } else if (!decision.approve) {
     Object.assign(state, { status: 'rejected', decidedBy: decision.by.operator, reason: decision.by.reason });
-    await acts.resolveApproval({ actionId: input.actionId, status: 'rejected', operator: decision.by.operator, reason: decision.by.reason });
+    await acts.resolveApproval({
+      actionId: input.actionId,
+      status: 'rejected',
+      operator: decision.by.operator,
+      reason: decision.by.reason,
+    });
   } else {
     Object.assign(state, { status: 'approved', decidedBy: decision.by.operator, reason: decision.by.reason });
-    await acts.resolveApproval({ actionId: input.actionId, status: 'approved', operator: decision.by.operator, reason: decision.by.reason });
-    const result = await acts.executeApprovedAction({ actionId: input.actionId, operator: decision.by.operator, reason: decision.by.reason });
+    await acts.resolveApproval({
+      actionId: input.actionId,
+      status: 'approved',
+      operator: decision.by.operator,
+      reason: decision.by.reason,
+    });
+    const result = await acts.executeApprovedAction({
+      actionId: input.actionId,
+      operator: decision.by.operator,
+      reason: decision.by.reason,
+    });
     state.status = result.status === 'executed' ? 'executed' : 'failed';
   }
   setCurrentDetails(`Action ${input.actionId}: ${state.status}${state.decidedBy ? ` by ${state.decidedBy}` : ''}`);

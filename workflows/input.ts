@@ -22,12 +22,14 @@ export function normalizeCycleInput(raw: unknown, allowed: readonly Phase[]): No
   if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw new Error('dryRun must be a boolean');
   const trigger = input.trigger ?? 'cli';
   if (!TRIGGERS.includes(trigger)) throw new Error(`trigger must be one of ${TRIGGERS.join(', ')}`);
-  if (input.requestedBy !== undefined && typeof input.requestedBy !== 'string') throw new Error('requestedBy must be a string');
+  if (input.requestedBy !== undefined && typeof input.requestedBy !== 'string')
+    throw new Error('requestedBy must be a string');
   let phases: Phase[] = [...allowed];
   if (input.phases !== undefined) {
     if (!Array.isArray(input.phases) || input.phases.length === 0) throw new Error('phases must be a non-empty array');
     const bad = input.phases.filter((p) => !allowed.includes(p as Phase));
-    if (bad.length) throw new Error(`unknown or disallowed phase(s): ${bad.join(', ')}; allowed: ${allowed.join(', ')}`);
+    if (bad.length)
+      throw new Error(`unknown or disallowed phase(s): ${bad.join(', ')}; allowed: ${allowed.join(', ')}`);
     if (new Set(input.phases).size !== input.phases.length) throw new Error('phases must not repeat');
     // Always run in the canonical order, whatever order was asked for.
     phases = PHASES.filter((p) => input.phases!.includes(p));

@@ -1,16 +1,49 @@
 // monitorAndRespond: the hourly cheap health check. Records critical findings as alerts and, when
 // something healable is critical, starts a selfHeal run (which passes every gate on its own).
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { progressQuery, SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, SA_TRIGGER, type CycleInput, type CycleProgress, type CycleResult } from './definitions';
+import {
+  progressQuery,
+  SA_CYCLE_KIND,
+  SA_DRY_RUN,
+  SA_HEALTH_SCORE,
+  SA_TRIGGER,
+  type CycleInput,
+  type CycleProgress,
+  type CycleResult,
+} from './definitions';
 import { normalizeCycleInput } from './input';
 import { selfHeal } from './cycle';
 
-const RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'] };
-const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { ...RETRY, maximumAttempts: 10 } });
-const { monitorHealth } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: RETRY, summary: 'Monitor: health detectors, alerts on critical findings' });
+const RETRY = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'],
+};
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { ...RETRY, maximumAttempts: 10 },
+});
+const { monitorHealth } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: RETRY,
+  summary: 'Monitor: health detectors, alerts on critical findings',
+});
 
-export async function monitorAndRespond(rawInput: CycleInput = {}): Promise<CycleResult & { alerts: number; selfHealWorkflowId: string | null }> {
+export async function monitorAndRespond(
+  rawInput: CycleInput = {},
+): Promise<CycleResult & { alerts: number; selfHealWorkflowId: string | null }> {
   let input;
   try {
     input = normalizeCycleInput(rawInput, ['analyze']);
@@ -20,13 +53,24 @@ export async function monitorAndRespond(rawInput: CycleInput = {}): Promise<Cycl
   const info = workflowInfo();
   const cycleId = info.workflowId;
   const progress: CycleProgress = {
-    cycleId, kind: 'monitor', dryRun: input.dryRun ?? true, currentPhase: 'monitor',
-    phases: [{ name: 'monitor', status: 'running' }], healthScore: null, alignmentScore: null,
+    cycleId,
+    kind: 'monitor',
+    dryRun: input.dryRun ?? true,
+    currentPhase: 'monitor',
+    phases: [{ name: 'monitor', status: 'running' }],
+    healthScore: null,
+    alignmentScore: null,
   };
   setHandler(progressQuery, () => progress);
   const opened = await bookkeeping.openCycle({
-    cycleId, runId: info.runId, kind: 'monitor', trigger: input.trigger, requestedBy: input.requestedBy,
-    dryRun: input.dryRun, phases: ['monitor'], now: input.now,
+    cycleId,
+    runId: info.runId,
+    kind: 'monitor',
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
+    dryRun: input.dryRun,
+    phases: ['monitor'],
+    now: input.now,
   });
   progress.dryRun = opened.dryRun;
   upsertSearchAttributes([
@@ -59,9 +103,17 @@ export async function monitorAndRespond(rawInput: CycleInput = {}): Promise<Cycl
     });
   }
   await bookkeeping.closeCycle({ cycleId, status: 'completed' });
-  setCurrentDetails(`Monitor: health ${result.healthScore}, ${result.counts.alerts ?? 0} alert(s)${selfHealWorkflowId ? `, started ${selfHealWorkflowId}` : ''}`);
+  setCurrentDetails(
+    `Monitor: health ${result.healthScore}, ${result.counts.alerts ?? 0} alert(s)${selfHealWorkflowId ? `, started ${selfHealWorkflowId}` : ''}`,
+  );
   return {
-    cycleId, kind: 'monitor', dryRun: opened.dryRun, healthScore: result.healthScore, alignmentScore: null,
-    phases: progress.phases, alerts: result.counts.alerts ?? 0, selfHealWorkflowId,
+    cycleId,
+    kind: 'monitor',
+    dryRun: opened.dryRun,
+    healthScore: result.healthScore,
+    alignmentScore: null,
+    phases: progress.phases,
+    alerts: result.counts.alerts ?? 0,
+    selfHealWorkflowId,
   };
 }

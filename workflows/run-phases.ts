@@ -29,18 +29,47 @@ const NON_RETRYABLE = ['ValidationError', 'NonRetryableError'];
 
 /** Per phase: how long one attempt may take, how it retries, and the summary the Web UI shows. */
 const PHASE_OPTIONS: Record<Phase, ActivityOptions> = {
-  analyze: { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', summary: 'Analyze: KPIs, detectors, findings, health score' },
-  heal: { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', summary: 'Heal: plan, gate and execute remediations' },
-  optimize: { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', summary: 'Optimize: activation, retention, conversion, revenue' },
-  prevent: { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', summary: 'Prevent: act on churn signals, data-quality drift' },
-  learn: { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', summary: 'Learn: outcomes → posteriors, suggestion feedback, behaviours' },
+  analyze: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    summary: 'Analyze: KPIs, detectors, findings, health score',
+  },
+  heal: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    summary: 'Heal: plan, gate and execute remediations',
+  },
+  optimize: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    summary: 'Optimize: activation, retention, conversion, revenue',
+  },
+  prevent: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    summary: 'Prevent: act on churn signals, data-quality drift',
+  },
+  learn: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    summary: 'Learn: outcomes → posteriors, suggestion feedback, behaviours',
+  },
   decide: { startToCloseTimeout: '5 minutes', summary: 'Decide: allocation, prioritization, pricing' },
   verify: { startToCloseTimeout: '5 minutes', summary: 'Verify: policy compliance, KPIs vs targets, alignment' },
 };
 
-const RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
+const RETRY = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
 
-const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { ...RETRY, maximumAttempts: 10 } });
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { ...RETRY, maximumAttempts: 10 },
+});
 
 function phaseActivity(phase: Phase) {
   return proxyActivities<Activities>({ ...PHASE_OPTIONS[phase], retry: RETRY })[phase];

@@ -3,7 +3,13 @@
 // executes an approved action once through the executor (which re-checks the kill switch and the other
 // execution-time gates first). Every transition is audited; repeating one is a no-op.
 import type { Knex } from 'knex';
-import { getAction, getApprovalRecord, transitionAction, type ApprovalRecord, type ApprovalRowStatus } from '../../db/repos/actions';
+import {
+  getAction,
+  getApprovalRecord,
+  transitionAction,
+  type ApprovalRecord,
+  type ApprovalRowStatus,
+} from '../../db/repos/actions';
 import { appendAudit } from '../../db/repos/audit';
 import type { Policies } from '../../engine/safety/config-schema';
 import type { ActionStatus } from '../../engine/types';
@@ -16,17 +22,35 @@ export function approvalDeadline(now: Date, policies: Pick<Policies, 'approval'>
 }
 
 /** Action statuses at or past the approval step: opening the approval again for them is a no-op. */
-const AWAITING_OR_DECIDED: readonly ActionStatus[] = ['pending_approval', 'approved', 'rejected', 'expired', 'executed', 'failed', 'blocked'];
+const AWAITING_OR_DECIDED: readonly ActionStatus[] = [
+  'pending_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'executed',
+  'failed',
+  'blocked',
+];
 
 /** Inserts the engine.approvals row of an action waiting for an operator (idempotent). */
-export async function openApproval(db: Knex, input: { actionId: string; workflowId: string; deadline: Date | string }): Promise<ApprovalRecord> {
+export async function openApproval(
+  db: Knex,
+  input: { actionId: string; workflowId: string; deadline: Date | string },
+): Promise<ApprovalRecord> {
   const deadline = new Date(input.deadline);
-  if (Number.isNaN(deadline.getTime())) throw new NonRetryableError(`approval of ${input.actionId}: invalid deadline ${String(input.deadline)}`, 'invalid_input');
+  if (Number.isNaN(deadline.getTime()))
+    throw new NonRetryableError(
+      `approval of ${input.actionId}: invalid deadline ${String(input.deadline)}`,
+      'invalid_input',
+    );
   return db.transaction(async (trx) => {
     const action = await getAction(trx, input.actionId);
     if (!action) throw new NonRetryableError(`action ${input.actionId} does not exist`, 'not_found');
     if (!AWAITING_OR_DECIDED.includes(action.status) || action.dryRun) {
-      throw new NonRetryableError(`action ${input.actionId} is ${action.dryRun ? 'a dry-run action' : action.status}: it does not await approval`, 'not_awaiting_approval');
+      throw new NonRetryableError(
+        `action ${input.actionId} is ${action.dryRun ? 'a dry-run action' : action.status}: it does not await approval`,
+        'not_awaiting_approval',
+      );
     }
     const inserted = await trx('engine.approvals')
       .insert({ action_id: input.actionId, workflow_id: input.workflowId, status: 'pending', deadline })
@@ -39,7 +63,12 @@ export async function openApproval(db: Knex, input: { actionId: string; workflow
         cycleId: action.cycleId,
         event: 'approval.opened',
         target: input.actionId,
-        after: { workflowId: input.workflowId, deadline: deadline.toISOString(), confidence: action.confidence, reason: action.statusReason },
+        after: {
+          workflowId: input.workflowId,
+          deadline: deadline.toISOString(),
+          confidence: action.confidence,
+          reason: action.statusReason,
+        },
         dryRun: action.dryRun,
         dedupeKey: `approval.opened:${input.actionId}`,
       });
@@ -59,7 +88,11 @@ const ALLOWED_FROM: Record<ApprovalMark, readonly ApprovalRowStatus[]> = {
 };
 
 /** What the action's status becomes with the decision (executed/failed are set by the executor). */
-const ACTION_STATUS: Partial<Record<ApprovalMark, ActionStatus>> = { approved: 'approved', rejected: 'rejected', expired: 'expired' };
+const ACTION_STATUS: Partial<Record<ApprovalMark, ActionStatus>> = {
+  approved: 'approved',
+  rejected: 'rejected',
+  expired: 'expired',
+};
 
 /**
  * Records a decision (approved / rejected / expired) or the end of an approved execution (executed /
@@ -90,7 +123,9 @@ export async function markApproval(
     const next = ACTION_STATUS[status];
     if (next) {
       const why =
-        status === 'expired' ? `approval expired: ${reason ?? 'no decision before the deadline'}` : `${status} by ${by ?? 'unknown'}${reason ? `: ${reason}` : ''}`;
+        status === 'expired'
+          ? `approval expired: ${reason ?? 'no decision before the deadline'}`
+          : `${status} by ${by ?? 'unknown'}${reason ? `: ${reason}` : ''}`;
       await transitionAction(trx, actionId, ['pending_approval'], { status: next, reason: why });
     }
     await appendAudit(trx, {
@@ -112,7 +147,11 @@ export async function markApproval(
  * quiet hours, recipient, circuit breaker) right before acting; the approval row then records executed or
  * failed. Called again (a retried activity) it returns the recorded result.
  */
-export async function executeApprovedAction(deps: EffectDeps, actionId: string, decision: { operator: string; reason: string }): Promise<ExecutionResult> {
+export async function executeApprovedAction(
+  deps: EffectDeps,
+  actionId: string,
+  decision: { operator: string; reason: string },
+): Promise<ExecutionResult> {
   const { db } = deps;
   const approval = await getApprovalRecord(db, actionId);
   if (!approval) throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
@@ -131,9 +170,18 @@ export async function executeApprovedAction(deps: EffectDeps, actionId: string, 
   }
   if (action.status === 'pending_approval') {
     // The approval was recorded but the action's own status lags (written by an older path): align it.
-    await transitionAction(db, actionId, ['pending_approval'], { status: 'approved', reason: `approved by ${approval.decidedBy ?? decision.operator}` });
+    await transitionAction(db, actionId, ['pending_approval'], {
+      status: 'approved',
+      reason: `approved by ${approval.decidedBy ?? decision.operator}`,
+    });
   }
   const result = await executeAction(deps, actionId);
-  await markApproval(db, actionId, result.status === 'executed' ? 'executed' : 'failed', approval.decidedBy ?? decision.operator, result.reason ?? decision.reason);
+  await markApproval(
+    db,
+    actionId,
+    result.status === 'executed' ? 'executed' : 'failed',
+    approval.decidedBy ?? decision.operator,
+    result.reason ?? decision.reason,
+  );
   return result;
 }

@@ -61,7 +61,12 @@ export interface ExecutionResult {
   actionId: string;
   status: ExecutionStatus;
   reason: string | null;
-  effect: { idempotencyKey: string; port: string; status: EffectRecord['status']; response: Record<string, unknown> | null } | null;
+  effect: {
+    idempotencyKey: string;
+    port: string;
+    status: EffectRecord['status'];
+    response: Record<string, unknown> | null;
+  } | null;
   /** True when the action had already been carried out: this call performed nothing. */
   repeated: boolean;
 }
@@ -81,7 +86,13 @@ function effectSummary(e: EffectRecord | null): ExecutionResult['effect'] {
 
 async function currentResult(db: Knex, action: ActionRecord, key: string | null): Promise<ExecutionResult> {
   const effect = key ? await getEffectByKey(db, key) : null;
-  return { actionId: action.id, status: statusOf(action), reason: action.statusReason, effect: effectSummary(effect?.actionId === action.id ? effect : null), repeated: true };
+  return {
+    actionId: action.id,
+    status: statusOf(action),
+    reason: action.statusReason,
+    effect: effectSummary(effect?.actionId === action.id ? effect : null),
+    repeated: true,
+  };
 }
 
 function safeTarget(action: ActionRecord): EffectTarget | null {
@@ -93,7 +104,12 @@ function safeTarget(action: ActionRecord): EffectTarget | null {
 }
 
 /** Marks the action failed without any effect (refused, or its precondition no longer holds). */
-async function failWithoutEffect(db: Knex, action: ActionRecord, reason: string, details: Record<string, unknown> = {}): Promise<ExecutionResult> {
+async function failWithoutEffect(
+  db: Knex,
+  action: ActionRecord,
+  reason: string,
+  details: Record<string, unknown> = {},
+): Promise<ExecutionResult> {
   await db.transaction(async (trx) => {
     const moved = await transitionAction(trx, action.id, RUNNABLE, { status: 'failed', reason });
     if (moved) {
@@ -113,12 +129,22 @@ async function failWithoutEffect(db: Knex, action: ActionRecord, reason: string,
   return { actionId: action.id, status: statusOf(fresh), reason: fresh.statusReason, effect: null, repeated: false };
 }
 
-async function block(db: Knex, action: ActionRecord, failed: GateOutcome[], pendingEffect: EffectRecord | null): Promise<ExecutionResult> {
-  const reason = failedReasons(failed) + (pendingEffect ? `; effect ${pendingEffect.idempotencyKey} is still pending (it may have reached its target): reconcile before re-running` : '');
+async function block(
+  db: Knex,
+  action: ActionRecord,
+  failed: GateOutcome[],
+  pendingEffect: EffectRecord | null,
+): Promise<ExecutionResult> {
+  const reason =
+    failedReasons(failed) +
+    (pendingEffect
+      ? `; effect ${pendingEffect.idempotencyKey} is still pending (it may have reached its target): reconcile before re-running`
+      : '');
   await db.transaction(async (trx) => {
     const moved = await transitionAction(trx, action.id, RUNNABLE, { status: 'blocked', reason });
     if (!moved) return;
-    for (const g of failed) await overrideGateDecision(trx, action.id, { ...g, details: { ...g.details, checkedAt: 'execution' } });
+    for (const g of failed)
+      await overrideGateDecision(trx, action.id, { ...g, details: { ...g.details, checkedAt: 'execution' } });
     await appendAudit(trx, {
       actor: ACTOR,
       cycleId: action.cycleId,
@@ -131,14 +157,25 @@ async function block(db: Knex, action: ActionRecord, failed: GateOutcome[], pend
     });
   });
   const fresh = (await getAction(db, action.id))!;
-  return { actionId: action.id, status: statusOf(fresh), reason: fresh.statusReason, effect: effectSummary(pendingEffect), repeated: false };
+  return {
+    actionId: action.id,
+    status: statusOf(fresh),
+    reason: fresh.statusReason,
+    effect: effectSummary(pendingEffect),
+    repeated: false,
+  };
 }
 
 /**
  * Finishes the action from its completed effect, in one transaction with the effect's completion audit.
  * Used both right after the effect and when a crash left the action unfinished.
  */
-async function finish(deps: EffectDeps, action: ActionRecord, effect: EffectRecord, repeated: boolean): Promise<ExecutionResult> {
+async function finish(
+  deps: EffectDeps,
+  action: ActionRecord,
+  effect: EffectRecord,
+  repeated: boolean,
+): Promise<ExecutionResult> {
   const { db } = deps;
   const actionStatus: 'executed' | 'failed' = effect.response?.actionStatus === 'failed' ? 'failed' : 'executed';
   const reason = typeof effect.response?.reason === 'string' ? effect.response.reason : null;
@@ -167,18 +204,36 @@ async function finish(deps: EffectDeps, action: ActionRecord, effect: EffectReco
         event: `action.${actionStatus}`,
         target: action.id,
         before: { status: action.status },
-        after: { status: actionStatus, reason, executedAt: actionStatus === 'executed' ? executedAt.toISOString() : null, idempotencyKey: effect.idempotencyKey, effectStatus: effect.status },
+        after: {
+          status: actionStatus,
+          reason,
+          executedAt: actionStatus === 'executed' ? executedAt.toISOString() : null,
+          idempotencyKey: effect.idempotencyKey,
+          effectStatus: effect.status,
+        },
         dryRun: false,
         dedupeKey: `action.${actionStatus}:${action.id}`,
       });
     }
   });
   const fresh = (await getAction(db, action.id))!;
-  return { actionId: action.id, status: statusOf(fresh), reason: fresh.statusReason, effect: effectSummary(effect), repeated };
+  return {
+    actionId: action.id,
+    status: statusOf(fresh),
+    reason: fresh.statusReason,
+    effect: effectSummary(effect),
+    repeated,
+  };
 }
 
 /** The gates re-checked right before acting. A re-driven (pending) effect only honours the kill switch. */
-async function executionTimeGates(deps: EffectDeps, action: ActionRecord, target: EffectTarget, policies: Policies, inFlight: boolean): Promise<GateOutcome[]> {
+async function executionTimeGates(
+  deps: EffectDeps,
+  action: ActionRecord,
+  target: EffectTarget,
+  policies: Policies,
+  inFlight: boolean,
+): Promise<GateOutcome[]> {
   const { db } = deps;
   const now = deps.now();
   if (inFlight) return [killSwitchGate(policies)];
@@ -186,7 +241,9 @@ async function executionTimeGates(deps: EffectDeps, action: ActionRecord, target
   const breakerSince = new Date(now.getTime() - policies.circuit_breaker.windowMinutes * 60_000);
   const isMessage = target.kind === 'message';
   const [contacts, failures] = await Promise.all([
-    isMessage ? contactCounts(db, [target.userId], contactSince, target.key) : Promise.resolve(new Map<number, number>()),
+    isMessage
+      ? contactCounts(db, [target.userId], contactSince, target.key)
+      : Promise.resolve(new Map<number, number>()),
     failureCounts(db, [action.type], breakerSince),
   ]);
   const gates = executionGates(action.type, isMessage ? String(target.userId) : action.targetId, policies, {
@@ -213,39 +270,86 @@ async function executionTimeGates(deps: EffectDeps, action: ActionRecord, target
 }
 
 /** Checks, on the first drive only, that the target is still in the state the action was planned on; returns the before snapshot. */
-async function precondition(db: Knex, action: ActionRecord, target: EffectTarget, policies: Policies): Promise<{ ok: true; before: Record<string, unknown> | null } | { ok: false; reason: string; before: Record<string, unknown> | null }> {
+async function precondition(
+  db: Knex,
+  action: ActionRecord,
+  target: EffectTarget,
+  policies: Policies,
+): Promise<
+  | { ok: true; before: Record<string, unknown> | null }
+  | { ok: false; reason: string; before: Record<string, unknown> | null }
+> {
   switch (target.kind) {
     case 'retry_payment': {
       const row = await db('app.payments').where({ id: target.paymentId }).first();
       if (!row) return { ok: false, reason: `payment ${target.paymentId} does not exist`, before: null };
       const before = paymentSnapshot(row);
       const code = normalizeDeclineCode(row.failure_code);
-      if (classifyDecline(row.failure_code) === 'hard') return { ok: false, reason: `refused: payment ${target.paymentId} was hard-declined (${code}); hard declines are never retried`, before };
-      if (row.status !== 'failed') return { ok: false, reason: `payment ${target.paymentId} is ${row.status}, not failed: nothing to retry`, before };
+      if (classifyDecline(row.failure_code) === 'hard')
+        return {
+          ok: false,
+          reason: `refused: payment ${target.paymentId} was hard-declined (${code}); hard declines are never retried`,
+          before,
+        };
+      if (row.status !== 'failed')
+        return {
+          ok: false,
+          reason: `payment ${target.paymentId} is ${row.status}, not failed: nothing to retry`,
+          before,
+        };
       if (Number(row.attempt_count) + 1 !== target.attempt) {
-        return { ok: false, reason: `payment ${target.paymentId} changed since planning: attempt ${Number(row.attempt_count) + 1} is next, the plan was for attempt ${target.attempt}`, before };
+        return {
+          ok: false,
+          reason: `payment ${target.paymentId} changed since planning: attempt ${Number(row.attempt_count) + 1} is next, the plan was for attempt ${target.attempt}`,
+          before,
+        };
       }
       if (target.attempt > policies.payment_retry.maxAttempts) {
-        return { ok: false, reason: `payment ${target.paymentId}: attempt ${target.attempt} exceeds payment_retry.maxAttempts ${policies.payment_retry.maxAttempts}`, before };
+        return {
+          ok: false,
+          reason: `payment ${target.paymentId}: attempt ${target.attempt} exceeds payment_retry.maxAttempts ${policies.payment_retry.maxAttempts}`,
+          before,
+        };
       }
       const planned = action.params.amountCents;
       if (typeof planned === 'number' && planned !== Number(row.amount_cents)) {
-        return { ok: false, reason: `payment ${target.paymentId} is for ${row.amount_cents} cents, the plan was for ${planned}`, before };
+        return {
+          ok: false,
+          reason: `payment ${target.paymentId} is for ${row.amount_cents} cents, the plan was for ${planned}`,
+          before,
+        };
       }
       return { ok: true, before };
     }
     case 'cancel_subscription': {
-      const row = await db('app.subscriptions').where({ id: target.subscriptionId }).first('id', 'user_id', 'status', 'canceled_at');
+      const row = await db('app.subscriptions')
+        .where({ id: target.subscriptionId })
+        .first('id', 'user_id', 'status', 'canceled_at');
       if (!row) return { ok: false, reason: `subscription ${target.subscriptionId} does not exist`, before: null };
-      const before = { id: Number(row.id), userId: Number(row.user_id), status: row.status, canceledAt: row.canceled_at ? new Date(row.canceled_at).toISOString() : null };
-      if (row.status !== 'active') return { ok: false, reason: `subscription ${target.subscriptionId} is ${row.status}, not active: left unchanged`, before };
+      const before = {
+        id: Number(row.id),
+        userId: Number(row.user_id),
+        status: row.status,
+        canceledAt: row.canceled_at ? new Date(row.canceled_at).toISOString() : null,
+      };
+      if (row.status !== 'active')
+        return {
+          ok: false,
+          reason: `subscription ${target.subscriptionId} is ${row.status}, not active: left unchanged`,
+          before,
+        };
       return { ok: true, before };
     }
     case 'normalize_email': {
       const row = await db('app.users').where({ id: target.userId }).first('id', 'email');
       if (!row) return { ok: false, reason: `user ${target.userId} does not exist`, before: null };
       const before = { id: Number(row.id), email: row.email };
-      if (row.email !== target.fromEmail) return { ok: false, reason: `user ${target.userId}'s email changed since it was planned: left unchanged`, before };
+      if (row.email !== target.fromEmail)
+        return {
+          ok: false,
+          reason: `user ${target.userId}'s email changed since it was planned: left unchanged`,
+          before,
+        };
       return { ok: true, before };
     }
     case 'message':
@@ -280,18 +384,33 @@ function portRequest(action: ActionRecord, target: EffectTarget, at: Date): Reco
 }
 
 /** Calls the port; returns the effect status, the action status it implies and the response to store. */
-async function perform(deps: EffectDeps, action: ActionRecord, target: EffectTarget, effect: EffectRecord): Promise<{ effectStatus: 'succeeded' | 'failed'; response: Record<string, unknown> }> {
+async function perform(
+  deps: EffectDeps,
+  action: ActionRecord,
+  target: EffectTarget,
+  effect: EffectRecord,
+): Promise<{ effectStatus: 'succeeded' | 'failed'; response: Record<string, unknown> }> {
   const { db } = deps;
   const key = effect.idempotencyKey;
   switch (target.kind) {
     case 'retry_payment': {
-      const amountCents = typeof effect.request.amountCents === 'number' ? effect.request.amountCents : Number((await db('app.payments').where({ id: target.paymentId }).first('amount_cents'))?.amount_cents);
+      const amountCents =
+        typeof effect.request.amountCents === 'number'
+          ? effect.request.amountCents
+          : Number((await db('app.payments').where({ id: target.paymentId }).first('amount_cents'))?.amount_cents);
       const r = await deps.payments.retryPayment({ paymentId: target.paymentId, amountCents, idempotencyKey: key });
       const row = await db('app.payments').where({ id: target.paymentId }).first();
       // A declined retry was still performed: the action is executed and the learn phase measures it.
       return {
         effectStatus: r.status,
-        response: { actionStatus: 'executed', outcome: r.status === 'succeeded' ? 'succeeded' : 'declined', paymentStatus: r.status, providerRef: r.providerRef, failureCode: r.failureCode ?? null, after: row ? paymentSnapshot(row) : null },
+        response: {
+          actionStatus: 'executed',
+          outcome: r.status === 'succeeded' ? 'succeeded' : 'declined',
+          paymentStatus: r.status,
+          providerRef: r.providerRef,
+          failureCode: r.failureCode ?? null,
+          after: row ? paymentSnapshot(row) : null,
+        },
       };
     }
     case 'cancel_subscription':
@@ -299,17 +418,45 @@ async function perform(deps: EffectDeps, action: ActionRecord, target: EffectTar
       const fixer = deps.dataFixes ?? createSqlDataFixer(db);
       const r =
         target.kind === 'cancel_subscription'
-          ? await fixer.cancelSubscription({ subscriptionId: target.subscriptionId, canceledAt: new Date(String(effect.request.canceledAt)), idempotencyKey: key })
-          : await fixer.normalizeEmail({ userId: target.userId, fromEmail: target.fromEmail, toEmail: target.toEmail, idempotencyKey: key });
+          ? await fixer.cancelSubscription({
+              subscriptionId: target.subscriptionId,
+              canceledAt: new Date(String(effect.request.canceledAt)),
+              idempotencyKey: key,
+            })
+          : await fixer.normalizeEmail({
+              userId: target.userId,
+              fromEmail: target.fromEmail,
+              toEmail: target.toEmail,
+              idempotencyKey: key,
+            });
       return {
         effectStatus: r.status,
-        response: { actionStatus: r.status === 'succeeded' ? 'executed' : 'failed', outcome: r.status === 'succeeded' ? 'succeeded' : 'error', changed: r.changed, after: r.after, ...(r.reason ? { reason: r.reason } : {}) },
+        response: {
+          actionStatus: r.status === 'succeeded' ? 'executed' : 'failed',
+          outcome: r.status === 'succeeded' ? 'succeeded' : 'error',
+          changed: r.changed,
+          after: r.after,
+          ...(r.reason ? { reason: r.reason } : {}),
+        },
       };
     }
     case 'message': {
       const payload = { actionId: action.id, actionType: action.type, cycleId: action.cycleId, ...action.params };
-      const r = await deps.messenger.send({ userId: target.userId, template: target.template, payload, idempotencyKey: key });
-      return { effectStatus: 'succeeded', response: { actionStatus: 'executed', outcome: 'succeeded', messageId: r.messageId, after: { messageId: r.messageId, userId: target.userId, template: target.template } } };
+      const r = await deps.messenger.send({
+        userId: target.userId,
+        template: target.template,
+        payload,
+        idempotencyKey: key,
+      });
+      return {
+        effectStatus: 'succeeded',
+        response: {
+          actionStatus: 'executed',
+          outcome: 'succeeded',
+          messageId: r.messageId,
+          after: { messageId: r.messageId, userId: target.userId, template: target.template },
+        },
+      };
     }
   }
 }
@@ -318,15 +465,30 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
   const { db } = deps;
   const action = await getAction(db, actionId);
   if (!action) throw new NonRetryableError(`action ${actionId} does not exist`, 'not_found');
-  if (action.status === 'executed' || action.status === 'failed') return currentResult(db, action, safeTarget(action)?.key ?? null);
+  if (action.status === 'executed' || action.status === 'failed')
+    return currentResult(db, action, safeTarget(action)?.key ?? null);
 
   // Defence in depth: the pipeline never sends these here; refusing them is this function's own promise.
-  if (action.dryRun) throw new NonRetryableError(`refusing to execute action ${actionId}: it is a dry-run action`, 'dry_run');
+  if (action.dryRun)
+    throw new NonRetryableError(`refusing to execute action ${actionId}: it is a dry-run action`, 'dry_run');
   const cycle = await db('engine.cycles').where({ id: action.cycleId }).first('dry_run');
-  if (!cycle || cycle.dry_run) throw new NonRetryableError(`refusing to execute action ${actionId}: its cycle ${action.cycleId} is ${cycle ? 'a dry run' : 'missing'}`, 'dry_run');
-  if (action.mode === 'recommendation') throw new NonRetryableError(`action ${actionId} is a recommendation for humans: the engine never executes it`, 'recommendation');
-  if (!RUNNABLE.includes(action.status)) throw new NonRetryableError(`action ${actionId} is ${action.status}: only planned (auto) or approved actions execute`, 'not_runnable');
-  if (action.status === 'planned' && action.mode !== 'auto') throw new NonRetryableError(`action ${actionId} needs an operator's approval before it executes`, 'needs_approval');
+  if (!cycle || cycle.dry_run)
+    throw new NonRetryableError(
+      `refusing to execute action ${actionId}: its cycle ${action.cycleId} is ${cycle ? 'a dry run' : 'missing'}`,
+      'dry_run',
+    );
+  if (action.mode === 'recommendation')
+    throw new NonRetryableError(
+      `action ${actionId} is a recommendation for humans: the engine never executes it`,
+      'recommendation',
+    );
+  if (!RUNNABLE.includes(action.status))
+    throw new NonRetryableError(
+      `action ${actionId} is ${action.status}: only planned (auto) or approved actions execute`,
+      'not_runnable',
+    );
+  if (action.status === 'planned' && action.mode !== 'auto')
+    throw new NonRetryableError(`action ${actionId} needs an operator's approval before it executes`, 'needs_approval');
 
   let target: EffectTarget | null;
   try {
@@ -347,10 +509,22 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
   if (existing && existing.actionId !== action.id) {
     // Another action owns this effect. If a crash left it pending, finish it through its owner first, so
     // the effect is settled once and this action is not blocked behind a stuck row forever.
-    if (existing.status === 'pending') await executeAction(deps, existing.actionId).catch((err) => {
-      if (!isNonRetryable(err)) throw err;
-    });
-    return block(db, action, [{ gate: 'idempotency', passed: false, reason: `duplicate: effect ${target.key} was already performed by action ${existing.actionId}` }], null);
+    if (existing.status === 'pending')
+      await executeAction(deps, existing.actionId).catch((err) => {
+        if (!isNonRetryable(err)) throw err;
+      });
+    return block(
+      db,
+      action,
+      [
+        {
+          gate: 'idempotency',
+          passed: false,
+          reason: `duplicate: effect ${target.key} was already performed by action ${existing.actionId}`,
+        },
+      ],
+      null,
+    );
   }
   if (existing && existing.status !== 'pending') return finish(deps, action, existing, true);
 
@@ -366,7 +540,15 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
     const request = portRequest(action, target, at);
     // The claim and its audit entry commit together: a crash leaves both or neither.
     const claimed = await db.transaction(async (trx) => {
-      const c = await claimEffect(trx, { key: target.key, actionId: action.id, actionType: action.type, port: target.port, target: target.target, request: { ...request, before: pre.before }, at });
+      const c = await claimEffect(trx, {
+        key: target.key,
+        actionId: action.id,
+        actionType: action.type,
+        port: target.port,
+        target: target.target,
+        request: { ...request, before: pre.before },
+        at,
+      });
       if (c.created) {
         await appendAudit(trx, {
           actor: ACTOR,
@@ -382,7 +564,18 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
       return c;
     });
     if (claimed.effect.actionId !== action.id) {
-      return block(db, action, [{ gate: 'idempotency', passed: false, reason: `duplicate: effect ${target.key} was already performed by action ${claimed.effect.actionId}` }], null);
+      return block(
+        db,
+        action,
+        [
+          {
+            gate: 'idempotency',
+            passed: false,
+            reason: `duplicate: effect ${target.key} was already performed by action ${claimed.effect.actionId}`,
+          },
+        ],
+        null,
+      );
     }
     if (claimed.effect.status !== 'pending') return finish(deps, action, claimed.effect, true);
     effect = claimed.effect;
@@ -395,7 +588,16 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
     // A refusal no retry can change is recorded as a failed effect; anything else leaves the effect pending
     // and propagates, so the activity's retry re-drives it with the same key.
     if (!isNonRetryable(err)) throw err;
-    outcome = { effectStatus: 'failed', response: { actionStatus: 'failed', outcome: 'error', reason: `refused: ${err.message}`, error: err.message, code: err.code ?? null } };
+    outcome = {
+      effectStatus: 'failed',
+      response: {
+        actionStatus: 'failed',
+        outcome: 'error',
+        reason: `refused: ${err.message}`,
+        error: err.message,
+        code: err.code ?? null,
+      },
+    };
   }
   const completed = await completeEffect(db, effect.idempotencyKey, outcome.effectStatus, outcome.response, deps.now());
   return finish(deps, action, completed, false);
@@ -406,7 +608,12 @@ async function finishWithoutEffect(deps: EffectDeps, action: ActionRecord): Prom
   const executedAt = deps.now();
   const reason = `no automated effect: ${action.type} is carried out by operators`;
   await db.transaction(async (trx) => {
-    const moved = await transitionAction(trx, action.id, RUNNABLE, { status: 'executed', reason, executedAt, outcomeDueAt: outcomeDueAt(action.type, executedAt) });
+    const moved = await transitionAction(trx, action.id, RUNNABLE, {
+      status: 'executed',
+      reason,
+      executedAt,
+      outcomeDueAt: outcomeDueAt(action.type, executedAt),
+    });
     if (moved) {
       await appendAudit(trx, {
         actor: ACTOR,

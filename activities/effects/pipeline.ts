@@ -84,9 +84,15 @@ function validatePlan(p: ActionPlan, i: number): void {
   const issues: string[] = [];
   if (!(ACTION_TYPES as readonly string[]).includes(p.type)) issues.push(`unknown type ${JSON.stringify(p.type)}`);
   if (typeof p.targetId !== 'string' || p.targetId === '') issues.push('targetId must be a non-empty string');
-  if (!['remediation', 'optimization', 'healing'].includes(p.gateClass)) issues.push(`unknown gateClass ${JSON.stringify(p.gateClass)}`);
-  if (typeof p.detectionConfidence !== 'number' || !Number.isFinite(p.detectionConfidence)) issues.push('detectionConfidence must be a finite number');
-  if (issues.length) throw new ValidationError(`plan ${i} (${String(p.type)}:${String(p.targetId)}): ${issues.join('; ')}`, issues.map((m) => ({ path: `plans.${i}`, message: m })));
+  if (!['remediation', 'optimization', 'healing'].includes(p.gateClass))
+    issues.push(`unknown gateClass ${JSON.stringify(p.gateClass)}`);
+  if (typeof p.detectionConfidence !== 'number' || !Number.isFinite(p.detectionConfidence))
+    issues.push('detectionConfidence must be a finite number');
+  if (issues.length)
+    throw new ValidationError(
+      `plan ${i} (${String(p.type)}:${String(p.targetId)}): ${issues.join('; ')}`,
+      issues.map((m) => ({ path: `plans.${i}`, message: m })),
+    );
 }
 
 /** The user a message plan goes to (its params.userId, else the target id). */
@@ -106,7 +112,10 @@ function statusFor(verdict: GateEvaluation['verdict'], dryRun: boolean): ActionS
 
 function statusReason(e: GateEvaluation, dryRun: boolean): string {
   if (e.verdict === 'recommendation' || e.verdict === 'blocked') return e.reason;
-  if (dryRun) return e.verdict === 'execute' ? 'dry run: would execute (all gates passed)' : `dry run: would need approval (${e.reason})`;
+  if (dryRun)
+    return e.verdict === 'execute'
+      ? 'dry run: would execute (all gates passed)'
+      : `dry run: would need approval (${e.reason})`;
   return e.verdict === 'execute' ? e.reason : `needs approval: ${e.reason}`;
 }
 
@@ -127,7 +136,8 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   if (!cycle) throw new NonRetryableError(`cycle ${input.cycleId} does not exist`, 'not_found');
   const dryRun = input.dryRun || Boolean(cycle.dry_run);
   const now = input.now ? new Date(input.now) : deps.now();
-  if (Number.isNaN(now.getTime())) throw new ValidationError(`invalid now ${String(input.now)}`, [{ path: 'now', message: 'not a time' }]);
+  if (Number.isNaN(now.getTime()))
+    throw new ValidationError(`invalid now ${String(input.now)}`, [{ path: 'now', message: 'not a time' }]);
 
   // One action per id: a plan listed twice is decided once (the first wins).
   const plans: Array<{ id: string; plan: ActionPlan }> = [];
@@ -142,12 +152,19 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   });
   const ids = plans.map((p) => p.id);
 
-  const [stored, thresholds, policies] = await Promise.all([getActionsByIds(db, ids), getThresholds(db), getPolicies(db)]);
+  const [stored, thresholds, policies] = await Promise.all([
+    getActionsByIds(db, ids),
+    getThresholds(db),
+    getPolicies(db),
+  ]);
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
   const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures] = await Promise.all([
-    findingIdsByFingerprint(db, fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f)),
+    findingIdsByFingerprint(
+      db,
+      fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
+    ),
     posteriorsOf(db, types),
     demotedTypes(db),
     segmentCountsOf(db, types),
@@ -177,7 +194,11 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     }
     const signup = recipient == null ? undefined : signups.get(recipient);
     const segment = segmentOf(signup ?? null, now);
-    const gating = gatingPosterior(posteriors.get(plan.type) ?? null, segment, segment ? segmentCounts.get(`${plan.type}\u0000${segment}`) : undefined);
+    const gating = gatingPosterior(
+      posteriors.get(plan.type) ?? null,
+      segment,
+      segment ? segmentCounts.get(`${plan.type}\u0000${segment}`) : undefined,
+    );
     const evaluation = evaluateGates({
       plan,
       posterior: gating.posterior,
@@ -187,7 +208,8 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       policies,
       counters: {
         typeAdmittedInCycle: typeCount.get(plan.type) ?? 0,
-        recentContactsForUser: recipient == null ? 0 : (contacts.get(recipient) ?? 0) + (contactsInCall.get(recipient) ?? 0),
+        recentContactsForUser:
+          recipient == null ? 0 : (contacts.get(recipient) ?? 0) + (contactsInCall.get(recipient) ?? 0),
         recentFailuresForType: failures.get(plan.type) ?? 0,
         now,
       },
@@ -251,7 +273,14 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
         cycleId: input.cycleId,
         event: 'gate.decision',
         target: id,
-        after: { verdict: evaluation.verdict, mode: evaluation.mode, status, reason, confidence: evaluation.confidence, gates: evaluation.outcomes },
+        after: {
+          verdict: evaluation.verdict,
+          mode: evaluation.mode,
+          status,
+          reason,
+          confidence: evaluation.confidence,
+          gates: evaluation.outcomes,
+        },
         dryRun,
         dedupeKey: `gate.decision:${id}`,
       },
@@ -262,8 +291,14 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     await db.transaction(async (trx) => {
       const inserted = await insertActions(trx, newActions);
       // An id another process stored meanwhile keeps that process's decision and gate records.
-      await insertGateDecisions(trx, gateRows.filter((g) => inserted.has(g.actionId)));
-      await appendAuditMany(trx, audits.filter((a) => a.target != null && inserted.has(a.target)));
+      await insertGateDecisions(
+        trx,
+        gateRows.filter((g) => inserted.has(g.actionId)),
+      );
+      await appendAuditMany(
+        trx,
+        audits.filter((a) => a.target != null && inserted.has(a.target)),
+      );
     });
   }
 
@@ -280,7 +315,16 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
 }
 
 function classify(ids: readonly string[], actions: Map<string, ActionRecord>): ProcessPlansResult {
-  const out: ProcessPlansResult = { actionIds: [...ids], executed: [], needsApproval: [], blocked: [], recommended: [], dryRun: [], failed: [], heldOut: [] };
+  const out: ProcessPlansResult = {
+    actionIds: [...ids],
+    executed: [],
+    needsApproval: [],
+    blocked: [],
+    recommended: [],
+    dryRun: [],
+    failed: [],
+    heldOut: [],
+  };
   const bucket: Partial<Record<ActionStatus, keyof Omit<ProcessPlansResult, 'actionIds'>>> = {
     executed: 'executed',
     failed: 'failed',

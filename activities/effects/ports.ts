@@ -47,5 +47,10 @@ export interface DataFixer {
   /** Cancels a subscription that is still active (orphaned: its user is missing or deleted). */
   cancelSubscription(req: { subscriptionId: number; canceledAt: Date; idempotencyKey: string }): Promise<DataFixResult>;
   /** Sets a user's email to lower(btrim(email)) while it is still the address the fix was planned on. */
-  normalizeEmail(req: { userId: number; fromEmail: string; toEmail: string; idempotencyKey: string }): Promise<DataFixResult>;
+  normalizeEmail(req: {
+    userId: number;
+    fromEmail: string;
+    toEmail: string;
+    idempotencyKey: string;
+  }): Promise<DataFixResult>;
 }

@@ -23,18 +23,33 @@ import type { PaymentGateway, PaymentRetryRequest, PaymentRetryResult } from './
 const DAY_MS = 86_400_000;
 const MAX_BACKOFF_MS = 7 * DAY_MS;
 
-const SUCCEEDS = new Set(['processing_error', 'try_again_later', 'issuer_not_available', 'reenter_transaction', 'approve_with_id']);
+const SUCCEEDS = new Set([
+  'processing_error',
+  'try_again_later',
+  'issuer_not_available',
+  'reenter_transaction',
+  'approve_with_id',
+]);
 
 export function sandboxProviderRef(idempotencyKey: string): string {
   return `sandbox_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
 }
 
 /** The settlement of retry number `retry` (1 = the first retry) of a payment declined with `failureCode`. */
-export function sandboxSettlement(failureCode: string | null, retry: number): { status: 'succeeded' | 'failed'; failureCode: string | null } {
+export function sandboxSettlement(
+  failureCode: string | null,
+  retry: number,
+): { status: 'succeeded' | 'failed'; failureCode: string | null } {
   const code = normalizeDeclineCode(failureCode);
   if (SUCCEEDS.has(code)) return { status: 'succeeded', failureCode: null };
-  if (code === 'insufficient_funds') return retry >= 2 ? { status: 'succeeded', failureCode: null } : { status: 'failed', failureCode: 'insufficient_funds' };
-  return { status: 'failed', failureCode: failureCode == null || failureCode.trim() === '' ? 'generic_decline' : failureCode };
+  if (code === 'insufficient_funds')
+    return retry >= 2
+      ? { status: 'succeeded', failureCode: null }
+      : { status: 'failed', failureCode: 'insufficient_funds' };
+  return {
+    status: 'failed',
+    failureCode: failureCode == null || failureCode.trim() === '' ? 'generic_decline' : failureCode,
+  };
 }
 
 export function sandboxBackoffMs(retry: number): number {
@@ -55,11 +70,21 @@ export function createSandboxPaymentGateway(db: Knex, clock: () => Date = () => 
             : { status: 'failed', providerRef: ref, failureCode: row.failure_code ?? 'generic_decline' };
         }
         if (classifyDecline(row.failure_code) === 'hard') {
-          throw new NonRetryableError(`payment ${req.paymentId} was hard-declined (${normalizeDeclineCode(row.failure_code)}): never retried`, 'hard_decline');
+          throw new NonRetryableError(
+            `payment ${req.paymentId} was hard-declined (${normalizeDeclineCode(row.failure_code)}): never retried`,
+            'hard_decline',
+          );
         }
-        if (row.status !== 'failed') throw new NonRetryableError(`payment ${req.paymentId} is ${row.status}, not failed: nothing to retry`, 'not_failed');
+        if (row.status !== 'failed')
+          throw new NonRetryableError(
+            `payment ${req.paymentId} is ${row.status}, not failed: nothing to retry`,
+            'not_failed',
+          );
         if (Number(row.amount_cents) !== req.amountCents) {
-          throw new NonRetryableError(`payment ${req.paymentId} is for ${row.amount_cents} cents, the retry asked for ${req.amountCents}`, 'amount_mismatch');
+          throw new NonRetryableError(
+            `payment ${req.paymentId} is for ${row.amount_cents} cents, the retry asked for ${req.amountCents}`,
+            'amount_mismatch',
+          );
         }
         const retry = Number(row.attempt_count);
         const settled = sandboxSettlement(row.failure_code, retry);

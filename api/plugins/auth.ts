@@ -43,9 +43,12 @@ export async function authenticate(request: FastifyRequest, _reply: FastifyReply
 /** Route-level onRequest hook: the caller's role must be at least `min`. */
 export function requireRole(min: Role): onRequestAsyncHookHandler {
   return async function roleCheck(request) {
-    if (!request.principal) throw unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.');
+    if (!request.principal)
+      throw unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.');
     if (!hasRole(request.principal, min)) {
-      throw forbidden(`This requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`);
+      throw forbidden(
+        `This requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`,
+      );
     }
   };
 }
@@ -54,7 +57,9 @@ export function requireRole(min: Role): onRequestAsyncHookHandler {
 export function assertRole(request: FastifyRequest, min: Role, what: string): ApiKeyPrincipal {
   if (!request.principal) throw unauthorized('Missing API key.');
   if (!hasRole(request.principal, min)) {
-    throw forbidden(`${what} requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`);
+    throw forbidden(
+      `${what} requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`,
+    );
   }
   return request.principal;
 }

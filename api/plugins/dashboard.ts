@@ -9,7 +9,13 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PAGES } from '../../dashboard/src/paths';
 
-export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dashboard', 'dist');
+export const DEFAULT_DASHBOARD_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'dashboard',
+  'dist',
+);
 
 const wantsHtml = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/html');
 
@@ -31,11 +37,16 @@ export async function dashboardPlugin(app: import('fastify').FastifyInstance, op
       index: ['index.html'],
       setHeaders: (res, filePath) => {
         // Vite hashes asset names, so they never change; index.html must always be revalidated.
-        res.header('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.header(
+          'cache-control',
+          filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
       },
     });
   } else {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_HTML));
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_HTML),
+    );
   }
 
   const fallback = async (request: FastifyRequest, reply: FastifyReply) => {

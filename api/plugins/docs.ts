@@ -13,7 +13,7 @@ export const docsPlugin = shared('docs', async (app) => {
         title: 'Floyo Autonomous Engine API',
         version: '1.0.0',
         description:
-          'Starts, queries and signals the engine\'s Temporal workflows and reads its state in PostgreSQL. ' +
+          "Starts, queries and signals the engine's Temporal workflows and reads its state in PostgreSQL. " +
           'Errors are application/problem+json (RFC 9457). Roles: viewer < operator < admin.',
       },
       tags: [
@@ -22,9 +22,9 @@ export const docsPlugin = shared('docs', async (app) => {
         { name: 'findings', description: 'Issues and opportunities the detectors found' },
         { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
         { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
-        { name: 'schedules', description: 'The engine\'s Temporal schedules' },
+        { name: 'schedules', description: "The engine's Temporal schedules" },
         { name: 'config', description: 'Versioned thresholds and policies' },
-        { name: 'ml', description: 'Feedback on the platform\'s ML suggestions' },
+        { name: 'ml', description: "Feedback on the platform's ML suggestions" },
         { name: 'keys', description: 'API keys (admin)' },
         { name: 'ops', description: 'Liveness, readiness and metrics' },
       ],

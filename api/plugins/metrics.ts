@@ -70,7 +70,11 @@ export function createMetrics(): EngineMetrics {
       labelNames: ['type', 'status'],
       registers: [registry],
     }),
-    approvalQueueDepth: new client.Gauge({ name: 'floyo_approval_queue_depth', help: 'Approvals waiting for an operator', registers: [registry] }),
+    approvalQueueDepth: new client.Gauge({
+      name: 'floyo_approval_queue_depth',
+      help: 'Approvals waiting for an operator',
+      registers: [registry],
+    }),
     approvalNextDeadline: new client.Gauge({
       name: 'floyo_approval_next_deadline_seconds',
       help: 'Seconds until the most urgent pending approval expires (absent when none is pending)',
@@ -91,7 +95,10 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
     const counts = await Promise.race([
       readEngineCounts(db),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${STATE_READ_TIMEOUT_MS} ms`)), STATE_READ_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${STATE_READ_TIMEOUT_MS} ms`)),
+          STATE_READ_TIMEOUT_MS,
+        );
       }),
     ]);
     for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalNextDeadline]) g.reset();
@@ -99,10 +106,18 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
     for (const f of counts.openFindings) metrics.findingsOpen.set({ severity: f.severity, category: f.category }, f.n);
     for (const a of counts.actions) metrics.actions.set({ type: a.type, status: a.status }, a.n);
     metrics.approvalQueueDepth.set(counts.approvalQueueDepth);
-    if (counts.nextApprovalDeadlineSeconds !== null) metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
+    if (counts.nextApprovalDeadlineSeconds !== null)
+      metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
     metrics.stateUp.set(1);
   } catch {
-    for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalQueueDepth, metrics.approvalNextDeadline]) g.reset();
+    for (const g of [
+      metrics.cycles,
+      metrics.findingsOpen,
+      metrics.actions,
+      metrics.approvalQueueDepth,
+      metrics.approvalNextDeadline,
+    ])
+      g.reset();
     metrics.stateUp.set(0);
   } finally {
     clearTimeout(timer);
@@ -115,6 +130,9 @@ export const metricsPlugin = shared('metrics', async (app) => {
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the raw url, keeps the label set bounded; unmatched urls share one label.
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 });

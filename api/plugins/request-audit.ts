@@ -7,7 +7,11 @@ import { appendAudit } from '../../db/repos/audit';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const RUN_ROUTE = /\/(run-cycle|auto-remediate|self-optimize|self-heal|monitor-and-respond)$/;
 
-export async function auditMutatingRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export async function auditMutatingRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
   if (!MUTATING.has(request.method)) return payload;
   const route = request.routeOptions.url ?? request.url.split('?')[0] ?? request.url;
   const body = (request.body ?? null) as { dryRun?: unknown; dry_run?: unknown } | null;

@@ -19,7 +19,11 @@ export const securityPlugin = shared<{ rateLimit?: RateLimitOptions }>('security
   await app.register(helmet, {
     // The Swagger UI at /docs and the dashboard load only their own scripts and styles.
     contentSecurityPolicy: {
-      directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+      },
     },
   });
   const max = opts.rateLimit?.max ?? Number(process.env.API_RATE_LIMIT_MAX ?? 600);
@@ -32,9 +36,13 @@ export const securityPlugin = shared<{ rateLimit?: RateLimitOptions }>('security
     keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
     allowList: (request) => UNLIMITED.has(request.url.split('?')[0] ?? ''),
     errorResponseBuilder: (request, context) =>
-      new HttpProblem(429, `Rate limit of ${context.max} requests per ${Math.round(timeWindow / 1000)} s exceeded for ${request.principal ? `the key '${request.principal.name}'` : 'this address'}; retry after ${context.after}.`, {
-        slug: 'rate-limited',
-        headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-      }),
+      new HttpProblem(
+        429,
+        `Rate limit of ${context.max} requests per ${Math.round(timeWindow / 1000)} s exceeded for ${request.principal ? `the key '${request.principal.name}'` : 'this address'}; retry after ${context.after}.`,
+        {
+          slug: 'rate-limited',
+          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+        },
+      ),
   });
 });

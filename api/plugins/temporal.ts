@@ -17,7 +17,10 @@ declare module 'fastify' {
   }
 }
 
-export const temporalPlugin = shared<{ temporal: TemporalDeps; closeOnClose: boolean }>('temporal', async (app, opts) => {
-  app.decorate('temporal', opts.temporal);
-  if (opts.closeOnClose) app.addHook('onClose', async () => opts.temporal.client.connection.close());
-});
+export const temporalPlugin = shared<{ temporal: TemporalDeps; closeOnClose: boolean }>(
+  'temporal',
+  async (app, opts) => {
+    app.decorate('temporal', opts.temporal);
+    if (opts.closeOnClose) app.addHook('onClose', async () => opts.temporal.client.connection.close());
+  },
+);

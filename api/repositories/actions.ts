@@ -16,12 +16,24 @@ export interface Page<T> {
   total: number;
 }
 
-async function page(base: () => Knex.QueryBuilder, order: (q: Knex.QueryBuilder) => Knex.QueryBuilder, limit: number, offset: number): Promise<Page<ActionDto>> {
-  const [rows, count] = await Promise.all([order(base()).limit(limit).offset(offset), base().count({ n: '*' }).first()]);
+async function page(
+  base: () => Knex.QueryBuilder,
+  order: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  limit: number,
+  offset: number,
+): Promise<Page<ActionDto>> {
+  const [rows, count] = await Promise.all([
+    order(base()).limit(limit).offset(offset),
+    base().count({ n: '*' }).first(),
+  ]);
   return { items: rows.map(toActionDto), total: Number((count as { n: number } | undefined)?.n ?? 0) };
 }
 
-export function listCycleActions(db: Knex, cycleId: string, q: { limit: number; offset: number; status?: string; phase?: string }): Promise<Page<ActionDto>> {
+export function listCycleActions(
+  db: Knex,
+  cycleId: string,
+  q: { limit: number; offset: number; status?: string; phase?: string },
+): Promise<Page<ActionDto>> {
   return page(
     () => {
       const b = db('engine.actions').where({ cycle_id: cycleId });
@@ -29,7 +41,11 @@ export function listCycleActions(db: Knex, cycleId: string, q: { limit: number; 
       if (q.phase) b.where({ phase: q.phase });
       return b;
     },
-    (b) => b.orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }]),
+    (b) =>
+      b.orderBy([
+        { column: 'created_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]),
     q.limit,
     q.offset,
   );
@@ -38,8 +54,15 @@ export function listCycleActions(db: Knex, cycleId: string, q: { limit: number; 
 /** What the cycle recommends to humans: recommendation-mode actions and actions waiting for approval. */
 export function cycleRecommendations(db: Knex, cycleId: string, limit: number): Promise<Page<ActionDto>> {
   return page(
-    () => db('engine.actions').where({ cycle_id: cycleId }).andWhere((w) => w.where({ mode: 'recommendation' }).orWhere({ status: 'pending_approval' })),
-    (b) => b.orderBy([{ column: 'confidence', order: 'desc' }, { column: 'id', order: 'asc' }]),
+    () =>
+      db('engine.actions')
+        .where({ cycle_id: cycleId })
+        .andWhere((w) => w.where({ mode: 'recommendation' }).orWhere({ status: 'pending_approval' })),
+    (b) =>
+      b.orderBy([
+        { column: 'confidence', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ]),
     limit,
     0,
   );
@@ -49,7 +72,11 @@ export function cycleRecommendations(db: Knex, cycleId: string, limit: number): 
 export function phaseActions(db: Knex, cycleId: string, phase: string, limit: number): Promise<Page<ActionDto>> {
   return page(
     () => db('engine.actions').where({ cycle_id: cycleId, phase }),
-    (b) => b.orderBy([{ column: 'confidence', order: 'desc' }, { column: 'id', order: 'asc' }]),
+    (b) =>
+      b.orderBy([
+        { column: 'confidence', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ]),
     limit,
     0,
   );
@@ -61,7 +88,15 @@ export function phaseActions(db: Knex, cycleId: string, phase: string, limit: nu
  */
 export async function listActions(
   db: Knex,
-  q: { status?: string; type?: string; phase?: string; cycleId?: string; dryRun?: boolean; limit: number; offset: number },
+  q: {
+    status?: string;
+    type?: string;
+    phase?: string;
+    cycleId?: string;
+    dryRun?: boolean;
+    limit: number;
+    offset: number;
+  },
 ): Promise<Page<ActionDto & { approvalDeadline: string | null }>> {
   const awaiting = q.status === 'awaiting_approval';
   const filtered = () => {
@@ -76,7 +111,11 @@ export async function listActions(
   };
   const order = awaiting ? 'ap.deadline asc, a.id asc' : 'a.created_at desc, a.id asc';
   const [rows, count] = await Promise.all([
-    filtered().select('a.*', 'ap.deadline as approval_deadline', 'ap.status as approval_status').orderByRaw(order).limit(q.limit).offset(q.offset),
+    filtered()
+      .select('a.*', 'ap.deadline as approval_deadline', 'ap.status as approval_status')
+      .orderByRaw(order)
+      .limit(q.limit)
+      .offset(q.offset),
     filtered().count({ n: '*' }).first(),
   ]);
   return {
@@ -101,7 +140,14 @@ export async function getActionDetail(db: Knex, actionId: string) {
     ...toActionDto(row),
     gates: gates.map((g) => ({ gate: g.gate, passed: g.passed, reason: g.reason, details: g.details ?? {} })),
     approval: approval
-      ? { workflowId: approval.workflowId, status: approval.status, deadline: approval.deadline, decidedBy: approval.decidedBy, reason: approval.reason, decidedAt: approval.decidedAt }
+      ? {
+          workflowId: approval.workflowId,
+          status: approval.status,
+          deadline: approval.deadline,
+          decidedBy: approval.decidedBy,
+          reason: approval.reason,
+          decidedAt: approval.decidedAt,
+        }
       : null,
     effects: effects.map((e: Record<string, any>) => ({
       idempotencyKey: e.idempotency_key,

@@ -17,7 +17,10 @@ export function hashApiKey(key: string): string {
 
 /** The active (not revoked) key with this raw value, or null. */
 export async function findActiveKey(db: Knex, rawKey: string): Promise<ApiKeyPrincipal | null> {
-  const row = await db('engine.api_keys').where({ key_hash: hashApiKey(rawKey) }).whereNull('revoked_at').first('id', 'name', 'role');
+  const row = await db('engine.api_keys')
+    .where({ key_hash: hashApiKey(rawKey) })
+    .whereNull('revoked_at')
+    .first('id', 'name', 'role');
   return row ? { id: Number(row.id), name: row.name, role: row.role } : null;
 }
 
@@ -35,7 +38,11 @@ export async function upsertApiKey(db: Knex, rawKey: string, name: string, role:
 }
 
 /** Creates a new random key; returns the raw key (not stored anywhere) with its principal. */
-export async function createApiKey(db: Knex, name: string, role: Role): Promise<{ key: string; principal: ApiKeyPrincipal }> {
+export async function createApiKey(
+  db: Knex,
+  name: string,
+  role: Role,
+): Promise<{ key: string; principal: ApiKeyPrincipal }> {
   const key = `floyo_${role}_${crypto.randomBytes(24).toString('base64url')}`;
   return { key, principal: await upsertApiKey(db, key, name, role) };
 }
@@ -66,6 +73,12 @@ export async function listApiKeys(db: Knex, opts: { includeRevoked?: boolean } =
 export async function getApiKeyInfo(db: Knex, id: number): Promise<ApiKeyInfo | null> {
   const row = await db('engine.api_keys').where({ id }).first('id', 'name', 'role', 'created_at', 'revoked_at');
   return row
-    ? { id: Number(row.id), name: row.name, role: row.role, createdAt: new Date(row.created_at).toISOString(), revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null }
+    ? {
+        id: Number(row.id),
+        name: row.name,
+        role: row.role,
+        createdAt: new Date(row.created_at).toISOString(),
+        revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+      }
     : null;
 }

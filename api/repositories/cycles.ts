@@ -57,7 +57,13 @@ export function encodeCycleCursor(c: { startedAt: string; cycleId: string }): st
 export function decodeCycleCursor(cursor: string): { startedAt: string; cycleId: string } | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      !Number.isNaN(Date.parse(v[0]))
+    ) {
       return { startedAt: v[0], cycleId: v[1] };
     }
   } catch {
@@ -94,7 +100,10 @@ export async function listCycles(
   if (q.after) paged.whereRaw('(started_at, id) < (?::timestamptz, ?)', [q.after.startedAt, q.after.cycleId]);
   const [rows, count] = await Promise.all([
     paged
-      .orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(q.limit + 1)
       .offset(q.after ? 0 : q.offset),
     filtered().count({ n: '*' }).first(),
@@ -119,10 +128,18 @@ export async function cyclePhases(db: Knex, cycle: Pick<CycleRow, 'cycleId' | 'p
   const byName = new Map<string, PhaseRow>(
     rows.map((r: Record<string, any>) => [
       r.name,
-      { name: r.name, status: r.status, startedAt: iso(r.started_at), finishedAt: iso(r.finished_at), counts: r.counts ?? {} },
+      {
+        name: r.name,
+        status: r.status,
+        startedAt: iso(r.started_at),
+        finishedAt: iso(r.finished_at),
+        counts: r.counts ?? {},
+      },
     ]),
   );
-  const planned: PhaseRow[] = cycle.phases.map((name) => byName.get(name) ?? { name, status: 'pending', startedAt: null, finishedAt: null, counts: {} });
+  const planned: PhaseRow[] = cycle.phases.map(
+    (name) => byName.get(name) ?? { name, status: 'pending', startedAt: null, finishedAt: null, counts: {} },
+  );
   // Phases recorded but not planned (should not happen) are still shown rather than hidden.
   const extra = [...byName.values()].filter((p) => !cycle.phases.includes(p.name));
   return [...planned, ...extra];
@@ -133,7 +150,10 @@ export async function latestCycleWithCompletedPhase(db: Knex, phase: string): Pr
   const row = await db('engine.cycles as c')
     .join('engine.cycle_phases as p', 'p.cycle_id', 'c.id')
     .where({ 'p.name': phase, 'p.status': 'completed' })
-    .orderBy([{ column: 'p.finished_at', order: 'desc' }, { column: 'c.started_at', order: 'desc' }])
+    .orderBy([
+      { column: 'p.finished_at', order: 'desc' },
+      { column: 'c.started_at', order: 'desc' },
+    ])
     .first('c.*');
   return row ? toCycle(row) : null;
 }

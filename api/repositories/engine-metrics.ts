@@ -15,11 +15,18 @@ export interface EngineCounts {
 export async function readEngineCounts(db: Knex): Promise<EngineCounts> {
   const [cycles, findings, actions, queue] = await Promise.all([
     db('engine.cycles').select('kind', 'status').count({ n: '*' }).groupBy('kind', 'status'),
-    db('engine.findings').where({ status: 'open' }).select('severity', 'category').count({ n: '*' }).groupBy('severity', 'category'),
+    db('engine.findings')
+      .where({ status: 'open' })
+      .select('severity', 'category')
+      .count({ n: '*' })
+      .groupBy('severity', 'category'),
     db('engine.actions').select('type', 'status').count({ n: '*' }).groupBy('type', 'status'),
     db('engine.approvals')
       .where({ status: 'pending' })
-      .first(db.raw('count(*)::int as n'), db.raw('extract(epoch from (min(deadline) - now()))::float8 as next_deadline')),
+      .first(
+        db.raw('count(*)::int as n'),
+        db.raw('extract(epoch from (min(deadline) - now()))::float8 as next_deadline'),
+      ),
   ]);
   const num = (r: { n: unknown }) => Number(r.n);
   return {

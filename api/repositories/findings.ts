@@ -28,7 +28,14 @@ const SEVERITY_RANK = `case severity when 'critical' then 0 when 'high' then 1 w
 /** Findings by status (open: most severe first; otherwise newest first), with optional filters. */
 export async function listFindings(
   db: Knex,
-  q: { status: 'open' | 'resolved' | 'all'; category?: string; severity?: string; detector?: string; limit: number; offset: number },
+  q: {
+    status: 'open' | 'resolved' | 'all';
+    category?: string;
+    severity?: string;
+    detector?: string;
+    limit: number;
+    offset: number;
+  },
 ): Promise<{ items: FindingDto[]; total: number }> {
   const filtered = () => {
     const b = db('engine.findings');
@@ -39,8 +46,14 @@ export async function listFindings(
     return b;
   };
   const order = q.status === 'open' ? `${SEVERITY_RANK}, last_seen_at desc, id` : 'last_seen_at desc, id';
-  const [rows, count] = await Promise.all([filtered().orderByRaw(order).limit(q.limit).offset(q.offset), filtered().count({ n: '*' }).first()]);
-  return { items: rows.map((r: Record<string, any>) => toFindingDto(toFindingRecord(r))), total: Number((count as { n: number } | undefined)?.n ?? 0) };
+  const [rows, count] = await Promise.all([
+    filtered().orderByRaw(order).limit(q.limit).offset(q.offset),
+    filtered().count({ n: '*' }).first(),
+  ]);
+  return {
+    items: rows.map((r: Record<string, any>) => toFindingDto(toFindingRecord(r))),
+    total: Number((count as { n: number } | undefined)?.n ?? 0),
+  };
 }
 
 export async function getFinding(db: Knex, id: number): Promise<FindingDto | null> {

@@ -13,17 +13,43 @@ type TrendPoint = z.infer<typeof TrendPointSchema>;
 export async function scoreTrend(db: Knex, q: { limit: number; kind?: string }): Promise<TrendPoint[]> {
   // Newest N cycles that measured something, then oldest first so a sparkline reads left to right.
   const cycles: Array<Record<string, any>> = await db('engine.cycles as c')
-    .select('c.id', 'c.kind', 'c.dry_run', 'c.status', 'c.started_at', 'c.logical_now', 'c.health_score', 'c.alignment_score')
-    .where((w) => w.whereNotNull('c.health_score').orWhereExists(db('engine.kpi_snapshots as k').select(db.raw('1')).whereRaw('k.cycle_id = c.id')))
+    .select(
+      'c.id',
+      'c.kind',
+      'c.dry_run',
+      'c.status',
+      'c.started_at',
+      'c.logical_now',
+      'c.health_score',
+      'c.alignment_score',
+    )
+    .where((w) =>
+      w
+        .whereNotNull('c.health_score')
+        .orWhereExists(db('engine.kpi_snapshots as k').select(db.raw('1')).whereRaw('k.cycle_id = c.id')),
+    )
     .modify((b) => (q.kind ? b.where('c.kind', q.kind) : b))
-    .orderBy([{ column: 'c.started_at', order: 'desc' }, { column: 'c.id', order: 'desc' }])
+    .orderBy([
+      { column: 'c.started_at', order: 'desc' },
+      { column: 'c.id', order: 'desc' },
+    ])
     .limit(q.limit);
   const ids = cycles.map((c) => c.id as string);
-  const snaps = ids.length ? await db('engine.kpi_snapshots').select('cycle_id', 'name', 'value', 'target', 'status').whereIn('cycle_id', ids).orderBy('name') : [];
+  const snaps = ids.length
+    ? await db('engine.kpi_snapshots')
+        .select('cycle_id', 'name', 'value', 'target', 'status')
+        .whereIn('cycle_id', ids)
+        .orderBy('name')
+    : [];
   const byCycle = new Map<string, TrendPoint['kpis']>();
   for (const s of snaps) {
     const list = byCycle.get(s.cycle_id) ?? [];
-    list.push({ name: s.name as KpiName, value: s.value == null ? null : Number(s.value), target: Number(s.target), status: s.status });
+    list.push({
+      name: s.name as KpiName,
+      value: s.value == null ? null : Number(s.value),
+      target: Number(s.target),
+      status: s.status,
+    });
     byCycle.set(s.cycle_id, list);
   }
   return cycles.reverse().map((c) => ({
@@ -48,11 +74,20 @@ export async function cycleFindings(db: Knex, cycleId: string): Promise<Array<z.
     .where('cf.cycle_id', cycleId)
     .orderBy('f.id');
   return rows
-    .map((r) => ({ ...toFindingDto(toFindingRecord(r)), cycleEvidence: (r.cycle_evidence ?? {}) as Record<string, unknown> }))
-    .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.confidence - a.confidence);
+    .map((r) => ({
+      ...toFindingDto(toFindingRecord(r)),
+      cycleEvidence: (r.cycle_evidence ?? {}) as Record<string, unknown>,
+    }))
+    .sort(
+      (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.confidence - a.confidence,
+    );
 }
 
-export async function cycleEffects(db: Knex, cycleId: string, limit = 500): Promise<Array<z.infer<typeof EffectSchema>>> {
+export async function cycleEffects(
+  db: Knex,
+  cycleId: string,
+  limit = 500,
+): Promise<Array<z.infer<typeof EffectSchema>>> {
   const rows = await db('engine.effects as e')
     .join('engine.actions as a', 'a.id', 'e.action_id')
     .select('e.*')

@@ -8,8 +8,20 @@ import { MIN_SEGMENT_OUTCOMES } from '../../engine/learning/segments';
 import { lowerBound, mean } from '../../engine/stats/beta';
 
 export async function actionStatsWithBounds(db: Knex) {
-  const [rows, segmentRows] = await Promise.all([listActionStats(db), db('engine.action_segment_stats').orderBy(['action_type', 'segment'])]);
-  type SegmentPosterior = { segment: string; successes: number; failures: number; alpha: number; beta: number; mean: number; lowerBound: number; usedByGates: boolean };
+  const [rows, segmentRows] = await Promise.all([
+    listActionStats(db),
+    db('engine.action_segment_stats').orderBy(['action_type', 'segment']),
+  ]);
+  type SegmentPosterior = {
+    segment: string;
+    successes: number;
+    failures: number;
+    alpha: number;
+    beta: number;
+    mean: number;
+    lowerBound: number;
+    usedByGates: boolean;
+  };
   const segments = new Map<string, SegmentPosterior[]>();
   for (const s of segmentRows as Array<Record<string, any>>) {
     const counts = { successes: Number(s.successes), failures: Number(s.failures) };
@@ -32,7 +44,10 @@ export async function actionStatsWithBounds(db: Knex) {
     mean: mean(r),
     lowerBound: lowerBound(r),
     uplift: isMeasuredActionType(r.actionType)
-      ? upliftOf({ successes: r.successes, failures: r.failures }, { successes: r.holdoutSuccesses, failures: r.holdoutFailures })
+      ? upliftOf(
+          { successes: r.successes, failures: r.failures },
+          { successes: r.holdoutSuccesses, failures: r.holdoutFailures },
+        )
       : null,
   }));
 }

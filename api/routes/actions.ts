@@ -43,7 +43,11 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const action = await getActionDetail(app.knex, request.params.actionId);
-      if (!action) throw notFound(`No action with id '${request.params.actionId}'. GET /api/autonomous/actions lists them.`, 'action-not-found');
+      if (!action)
+        throw notFound(
+          `No action with id '${request.params.actionId}'. GET /api/autonomous/actions lists them.`,
+          'action-not-found',
+        );
       return action;
     },
   );

@@ -6,7 +6,13 @@ import { requireRole } from '../plugins/auth';
 import { listApprovals } from '../repositories/approvals';
 import { signalApprovalDecision } from '../services/approval-decision';
 import { problems } from '../schemas/common';
-import { ActionIdParams, ApprovalListSchema, DecisionAcceptedSchema, DecisionBody, ListApprovalsQuery } from '../schemas/approvals';
+import {
+  ActionIdParams,
+  ApprovalListSchema,
+  DecisionAcceptedSchema,
+  DecisionBody,
+  ListApprovalsQuery,
+} from '../schemas/approvals';
 
 export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -23,7 +29,11 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { status, limit, offset } = request.query;
-      const { items, total } = await listApprovals(app.knex, { status: status === 'all' ? undefined : status, limit, offset });
+      const { items, total } = await listApprovals(app.knex, {
+        status: status === 'all' ? undefined : status,
+        limit,
+        offset,
+      });
       return { items, total, limit, offset };
     },
   );
@@ -44,7 +54,8 @@ export function registerDecisionRoutes(app: FastifyInstance, base: '/approvals' 
         onRequest: requireRole('operator'),
         schema: {
           tags: [tag],
-          summary: decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
+          summary:
+            decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
           description:
             `Signals \`${decision}\` {operator, reason} to workflow approval-<actionId>; the operator is the API key's name. ` +
             '404 when the action has no approval, 409 when it is no longer pending. Role: operator.',
@@ -61,7 +72,10 @@ export function registerDecisionRoutes(app: FastifyInstance, base: '/approvals' 
           reason: request.body.reason,
           requestId: request.id,
         });
-        request.log.info({ actionId: result.actionId, decision, operator: result.operator }, 'approval decision signaled');
+        request.log.info(
+          { actionId: result.actionId, decision, operator: result.operator },
+          'approval decision signaled',
+        );
         return reply.code(202).send(result);
       },
     );

@@ -44,7 +44,18 @@ function withUnset(kind: ConfigKind, entries: ConfigEntry[]) {
   const byName = new Map(entries.map((e) => [e.name, e]));
   return KNOWN[kind].map((name) => {
     const e = byName.get(name);
-    return e ? dto(kind, e) : { kind, name, version: null, value: null, changedBy: null, reason: null, createdAt: null, description: descriptionOf(kind, name) };
+    return e
+      ? dto(kind, e)
+      : {
+          kind,
+          name,
+          version: null,
+          value: null,
+          changedBy: null,
+          reason: null,
+          createdAt: null,
+          description: descriptionOf(kind, name),
+        };
   });
 }
 
@@ -62,7 +73,8 @@ export const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['config'],
         summary: 'Thresholds in force',
-        description: 'The newest version of every threshold (confidence gates, KPI settings, ML suggestion threshold). Role: viewer.',
+        description:
+          'The newest version of every threshold (confidence gates, KPI settings, ML suggestion threshold). Role: viewer.',
         response: { 200: ThresholdListSchema, ...problems(403) },
       },
     },
@@ -76,13 +88,15 @@ export const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['config'],
         summary: 'Policies in force',
-        description: 'The newest version of every policy (live mode, kill switch, caps, quiet hours, circuit breaker, ...). Role: viewer.',
+        description:
+          'The newest version of every policy (live mode, kill switch, caps, quiet hours, circuit breaker, ...). Role: viewer.',
         response: { 200: PolicyListSchema, ...problems(403) },
       },
     },
     async () => {
       const items = withUnset('policy', (await getCurrentConfig(app.knex)).policies);
-      const enabled = (name: string) => (items.find((i) => i.name === name)?.value as { enabled?: unknown } | null)?.enabled === true;
+      const enabled = (name: string) =>
+        (items.find((i) => i.name === name)?.value as { enabled?: unknown } | null)?.enabled === true;
       return { liveMode: enabled('live_mode'), killSwitch: enabled('kill_switch'), items };
     },
   );
@@ -119,7 +133,9 @@ export const configRoutes: FastifyPluginAsyncZod = async (app) => {
       description:
         `Validates the value against the ${kind}'s schema and stores it as the next version with the admin's key name and reason; ` +
         `audited. 404 for an unknown name. Role: admin.` +
-        (kind === 'policy' ? ' Live mode: PUT /api/autonomous/policies/live_mode {"value": {"enabled": true}, "reason": "..."}.' : ''),
+        (kind === 'policy'
+          ? ' Live mode: PUT /api/autonomous/policies/live_mode {"value": {"enabled": true}, "reason": "..."}.'
+          : ''),
       params: ConfigNameParams,
       body,
       response: { 200: ConfigChangeSchema, ...problems(403, 404) },

@@ -3,7 +3,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { listAudit } from '../../db/repos/audit';
-import { SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, progressQuery, type CycleProgress } from '../../workflows/definitions';
+import {
+  SA_CYCLE_KIND,
+  SA_DRY_RUN,
+  SA_HEALTH_SCORE,
+  progressQuery,
+  type CycleProgress,
+} from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
 import { badRequest, notFound } from '../problem';
 import { listCycleActions } from '../repositories/actions';
@@ -25,16 +31,22 @@ const DESCRIBE_DEADLINE_MS = 3_000;
 const QUERY_DEADLINE_MS = 3_000;
 
 const noCycle = (cycleId: string) =>
-  notFound(`No cycle '${cycleId}': neither engine.cycles nor Temporal knows it. GET /api/autonomous/cycles lists the cycles.`, 'cycle-not-found');
+  notFound(
+    `No cycle '${cycleId}': neither engine.cycles nor Temporal knows it. GET /api/autonomous/cycles lists the cycles.`,
+    'cycle-not-found',
+  );
 
 export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Temporal's view of the workflow; null when it does not exist or Temporal cannot be reached. */
   async function describe(cycleId: string): Promise<WorkflowExecutionDescription | null> {
     const { client } = app.temporal;
     try {
-      return await client.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => client.workflow.getHandle(cycleId).describe());
+      return await client.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () =>
+        client.workflow.getHandle(cycleId).describe(),
+      );
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) app.log.warn({ err, cycleId }, 'describe failed; answering from the database');
+      if (!(err instanceof WorkflowNotFoundError))
+        app.log.warn({ err, cycleId }, 'describe failed; answering from the database');
       return null;
     }
   }
@@ -56,7 +68,11 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { cursor, ...filters } = request.query;
       const after = cursor ? decodeCycleCursor(cursor) : undefined;
-      if (after === null) throw badRequest(`The cursor '${cursor}' is not one this api issued: pass a nextCursor from a previous page.`, 'invalid-cursor');
+      if (after === null)
+        throw badRequest(
+          `The cursor '${cursor}' is not one this api issued: pass a nextCursor from a previous page.`,
+          'invalid-cursor',
+        );
       const { items, total, nextCursor } = await listCycles(app.knex, { ...filters, after });
       return {
         items: items.map((c) => ({
@@ -88,7 +104,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['cycles'],
         summary: 'One cycle: status, phases, scores',
-        description: 'Status from Temporal when it knows the workflow, else from engine.cycles; phases from engine.cycle_phases. Role: viewer.',
+        description:
+          'Status from Temporal when it knows the workflow, else from engine.cycles; phases from engine.cycle_phases. Role: viewer.',
         params: CycleIdParams,
         response: { 200: CycleDetailSchema, ...problems(403, 404) },
       },
@@ -137,7 +154,13 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       kind: row.kind,
       dryRun: row.dryRun,
       currentPhase: phases.find((p) => p.status === 'running')?.name ?? null,
-      phases: phases.map((p) => ({ name: p.name, status: p.status, startedAt: p.startedAt, finishedAt: p.finishedAt, counts: p.counts })),
+      phases: phases.map((p) => ({
+        name: p.name,
+        status: p.status,
+        startedAt: p.startedAt,
+        finishedAt: p.finishedAt,
+        counts: p.counts,
+      })),
       healthScore: row.healthScore,
       alignmentScore: row.alignmentScore,
       source: 'database' as const,
@@ -152,7 +175,7 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['cycles'],
         summary: 'Live progress of a cycle',
         description:
-          'The workflow\'s `progress` query (current phase, counts so far) while it runs; engine.cycle_phases once it has finished ' +
+          "The workflow's `progress` query (current phase, counts so far) while it runs; engine.cycle_phases once it has finished " +
           'or when the query cannot be answered (e.g. no worker is running). Role: viewer.',
         params: CycleIdParams,
         response: { 200: ProgressSchema, ...problems(403, 404) },
@@ -196,7 +219,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['cycles'],
         summary: 'Actions a cycle planned',
-        description: 'engine.actions of the cycle with their mode (auto | needs_approval | recommendation) and status. Role: viewer.',
+        description:
+          'engine.actions of the cycle with their mode (auto | needs_approval | recommendation) and status. Role: viewer.',
         params: CycleIdParams,
         querystring: CycleActionsQuery,
         response: { 200: ActionListSchema, ...problems(403, 404) },
@@ -217,7 +241,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['cycles'],
         summary: 'Audit trail of a cycle',
-        description: 'engine.audit_log entries of the cycle, oldest first (findings, plans, gate decisions, approvals, effects). Role: viewer.',
+        description:
+          'engine.audit_log entries of the cycle, oldest first (findings, plans, gate decisions, approvals, effects). Role: viewer.',
         params: CycleIdParams,
         querystring: AuditQuery,
         response: { 200: AuditListSchema, ...problems(403, 404) },

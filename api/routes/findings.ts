@@ -14,7 +14,8 @@ export const findingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['findings'],
         summary: 'Findings (default: open, most severe first)',
-        description: 'Issues and opportunities the detectors found, with confidence, evidence and first/last seen. Role: viewer.',
+        description:
+          'Issues and opportunities the detectors found, with confidence, evidence and first/last seen. Role: viewer.',
         querystring: ListFindingsQuery,
         response: { 200: FindingListSchema, ...problems(403) },
       },
@@ -40,7 +41,11 @@ export const findingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const finding = await getFinding(app.knex, request.params.findingId);
-      if (!finding) throw notFound(`No finding with id ${request.params.findingId}. GET /api/autonomous/findings lists them.`, 'finding-not-found');
+      if (!finding)
+        throw notFound(
+          `No finding with id ${request.params.findingId}. GET /api/autonomous/findings lists them.`,
+          'finding-not-found',
+        );
       return finding;
     },
   );

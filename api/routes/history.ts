@@ -19,7 +19,8 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['history'],
         summary: 'Health, alignment and KPI values over recent cycles',
-        description: 'The newest `limit` cycles that measured KPIs or a health score, returned oldest first. Role: viewer.',
+        description:
+          'The newest `limit` cycles that measured KPIs or a health score, returned oldest first. Role: viewer.',
         querystring: TrendQuery,
         response: { 200: TrendSchema, ...problems(403) },
       },
@@ -34,15 +35,23 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['history'],
         summary: 'Findings and effects of a cycle',
-        description: 'Every finding the cycle detected (with the evidence it saw) and every effect of its actions. Role: viewer.',
+        description:
+          'Every finding the cycle detected (with the evidence it saw) and every effect of its actions. Role: viewer.',
         params: CycleIdParams,
         response: { 200: CycleHistorySchema, ...problems(403, 404) },
       },
     },
     async (request) => {
       const { cycleId } = request.params;
-      if (!(await getCycle(app.knex, cycleId))) throw notFound(`No cycle '${cycleId}' in engine.cycles. GET /api/autonomous/cycles lists the cycles.`, 'cycle-not-found');
-      const [findings, effects] = await Promise.all([cycleFindings(app.knex, cycleId), cycleEffects(app.knex, cycleId)]);
+      if (!(await getCycle(app.knex, cycleId)))
+        throw notFound(
+          `No cycle '${cycleId}' in engine.cycles. GET /api/autonomous/cycles lists the cycles.`,
+          'cycle-not-found',
+        );
+      const [findings, effects] = await Promise.all([
+        cycleFindings(app.knex, cycleId),
+        cycleEffects(app.knex, cycleId),
+      ]);
       return { cycleId, findings, effects };
     },
   );

@@ -23,7 +23,8 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['state'],
         summary: 'Decisions of the decide phase, newest first',
-        description: 'Resource allocation, feature prioritization, pricing and threshold proposals, with rationale and confidence. Role: viewer.',
+        description:
+          'Resource allocation, feature prioritization, pricing and threshold proposals, with rationale and confidence. Role: viewer.',
         querystring: DecisionsQuery,
         response: { 200: DecisionListSchema, ...problems(403) },
       },
@@ -38,7 +39,8 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['state'],
         summary: 'What the engine has learned',
-        description: 'The newest learning of each kind and the success posterior of each action type (mean, lower bound). Role: viewer.',
+        description:
+          'The newest learning of each kind and the success posterior of each action type (mean, lower bound). Role: viewer.',
         response: { 200: LearningSchema, ...problems(403) },
       },
     },
@@ -55,7 +57,8 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['state'],
         summary: 'Optimization opportunities',
-        description: 'Open opportunity findings and the actions the latest completed optimize phase planned. Role: viewer.',
+        description:
+          'Open opportunity findings and the actions the latest completed optimize phase planned. Role: viewer.',
         response: { 200: OpportunitiesSchema, ...problems(403) },
       },
     },
@@ -64,7 +67,9 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
         listOpenFindings(app.knex, { category: 'opportunity' }),
         latestCycleWithCompletedPhase(app.knex, 'optimize'),
       ]);
-      const planned = cycle ? await phaseActions(app.knex, cycle.cycleId, 'optimize', PLANNED_ACTIONS_LIMIT) : { items: [], total: 0 };
+      const planned = cycle
+        ? await phaseActions(app.knex, cycle.cycleId, 'optimize', PLANNED_ACTIONS_LIMIT)
+        : { items: [], total: 0 };
       return {
         opportunities: opportunities.map(toFindingDto),
         cycleId: cycle?.cycleId ?? null,

@@ -6,7 +6,14 @@ import { requireRole } from '../plugins/auth';
 import { conflict, notFound } from '../problem';
 import { createApiKey, getApiKeyInfo, listApiKeys, revokeApiKey } from '../repositories/api-keys';
 import { problems } from '../schemas/common';
-import { ApiKeyListSchema, ApiKeySchema, CreatedKeySchema, CreateKeyBody, KeyIdParams, ListKeysQuery } from '../schemas/keys';
+import {
+  ApiKeyListSchema,
+  ApiKeySchema,
+  CreatedKeySchema,
+  CreateKeyBody,
+  KeyIdParams,
+  ListKeysQuery,
+} from '../schemas/keys';
 
 export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -57,7 +64,8 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['keys'],
         summary: 'Revoke an API key',
-        description: 'The key stops working at once. 409 when it is the caller\'s own key (use another admin key). Role: admin.',
+        description:
+          "The key stops working at once. 409 when it is the caller's own key (use another admin key). Role: admin.",
         params: KeyIdParams,
         response: { 200: ApiKeySchema, ...problems(403, 404, 409) },
       },
@@ -67,7 +75,8 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       const info = await getApiKeyInfo(app.knex, keyId);
       if (!info) throw notFound(`No API key with id ${keyId}. GET /api/keys lists them.`, 'api-key-not-found');
       // Revoking the key you are using could lock the last admin out.
-      if (keyId === request.principal!.id) throw conflict('An admin cannot revoke the key it is using; revoke it with another admin key.', 'own-key');
+      if (keyId === request.principal!.id)
+        throw conflict('An admin cannot revoke the key it is using; revoke it with another admin key.', 'own-key');
       if (!info.revokedAt) {
         await revokeApiKey(app.knex, keyId);
         await appendAudit(app.knex, {

@@ -11,7 +11,13 @@ import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-thr
 import { requireRole } from '../plugins/auth';
 import { latestThresholdValue } from '../repositories/thresholds';
 import { problems } from '../schemas/common';
-import { MlFeedbackSchema, MlQualitySchema, MlScopeQuery, MlThresholdsSchema, OptimizeThresholdsQuery } from '../schemas/ml';
+import {
+  MlFeedbackSchema,
+  MlQualitySchema,
+  MlScopeQuery,
+  MlThresholdsSchema,
+  OptimizeThresholdsQuery,
+} from '../schemas/ml';
 
 function scopeOf(q: { since?: string; modelVersion?: string }) {
   return { shownSince: q.since ? new Date(q.since) : null, modelVersion: q.modelVersion ?? null };
@@ -21,7 +27,8 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
   const viewer = { onRequest: requireRole('viewer') };
 
   /** By model version and kind; a modelVersion filter narrows nothing here (each version is its own row). */
-  const breakdownOf = (now: Date, q: { since?: string }) => suggestionBreakdown(app.knex, now, { shownSince: q.since ? new Date(q.since) : undefined });
+  const breakdownOf = (now: Date, q: { since?: string }) =>
+    suggestionBreakdown(app.knex, now, { shownSince: q.since ? new Date(q.since) : undefined });
 
   app.get(
     '/feedback',
@@ -30,14 +37,18 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['ml'],
         summary: 'Suggestion adoption by confidence',
-        description: 'Resolved suggestions (applied or dismissed) and adoption per confidence decile with Wilson intervals. Role: viewer.',
+        description:
+          'Resolved suggestions (applied or dismissed) and adoption per confidence decile with Wilson intervals. Role: viewer.',
         querystring: MlScopeQuery,
         response: { 200: MlFeedbackSchema, ...problems(403) },
       },
     },
     async (request) => {
       const now = new Date();
-      const [a, breakdown] = await Promise.all([suggestionFeedback(app.knex, now, scopeOf(request.query)), breakdownOf(now, request.query)]);
+      const [a, breakdown] = await Promise.all([
+        suggestionFeedback(app.knex, now, scopeOf(request.query)),
+        breakdownOf(now, request.query),
+      ]);
       return {
         ...breakdown,
         computedAt: now.toISOString(),
@@ -59,7 +70,8 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['ml'],
         summary: 'Suggestion quality and calibration',
-        description: 'Quality score (mean confidence of applied − of dismissed), ECE, Brier score and reliability per decile. Role: viewer.',
+        description:
+          'Quality score (mean confidence of applied − of dismissed), ECE, Brier score and reliability per decile. Role: viewer.',
         querystring: MlScopeQuery,
         response: { 200: MlQualitySchema, ...problems(403) },
       },
@@ -111,7 +123,7 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ml'],
         summary: 'Recommended suggestion confidence threshold',
         description:
-          'The display threshold that maximizes expected utility over the observed suggestions, every candidate\'s utility, and the ' +
+          "The display threshold that maximizes expected utility over the observed suggestions, every candidate's utility, and the " +
           'decision the engine would propose. Nothing is changed. Role: viewer.',
         querystring: OptimizeThresholdsQuery,
         response: { 200: MlThresholdsSchema, ...problems(403) },

@@ -31,7 +31,11 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (err as Error).message.split('\n')[0] };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - started),
+      error: (err as Error).message.split('\n')[0],
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -47,7 +51,9 @@ export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
     const ok = database.ok && temporal.ok;
     // A load balancer retries a not-ready instance; say when.
     if (!ok) reply.header('retry-after', '5');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal }, namespace, taskQueue });
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal }, namespace, taskQueue });
   }
 
   app.get(
@@ -56,7 +62,8 @@ export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['ops'],
         summary: 'Liveness',
-        description: 'The process is up and serving; checks no dependency (restart the process only when this fails). Public.',
+        description:
+          'The process is up and serving; checks no dependency (restart the process only when this fails). Public.',
         security: [],
         response: { 200: LivenessSchema },
       },
@@ -70,7 +77,10 @@ export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
       {
         schema: {
           tags: ['ops'],
-          summary: url === '/readyz' ? 'Readiness: PostgreSQL and Temporal reachable' : 'Dependency reachability (same as /readyz)',
+          summary:
+            url === '/readyz'
+              ? 'Readiness: PostgreSQL and Temporal reachable'
+              : 'Dependency reachability (same as /readyz)',
           description: '200 when PostgreSQL and Temporal answer within 2 s, 503 with Retry-After otherwise. Public.',
           security: [],
           response: { 200: HealthSchema, 503: HealthSchema },

@@ -7,7 +7,12 @@ import type { Phase } from '../../engine/types';
 import { assertRole, requireRole } from '../plugins/auth';
 import { problems } from '../schemas/common';
 import { effectiveDryRun, RunBody, RunCycleBody, StartedSchema } from '../schemas/runs';
-import { CYCLE_WORKFLOWS, startCycleWorkflow, temporalUiLink, type CycleWorkflowType } from '../temporal/cycle-workflows';
+import {
+  CYCLE_WORKFLOWS,
+  startCycleWorkflow,
+  temporalUiLink,
+  type CycleWorkflowType,
+} from '../temporal/cycle-workflows';
 
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   async function start(
@@ -17,10 +22,17 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     body: { dryRun?: boolean; dry_run?: boolean; phases?: Phase[] } | null | undefined,
   ) {
     const dryRun = effectiveDryRun(body);
-    const principal = dryRun ? assertRole(request, 'operator', 'A dry-run cycle') : assertRole(request, 'admin', 'A live cycle (dryRun: false)');
+    const principal = dryRun
+      ? assertRole(request, 'operator', 'A dry-run cycle')
+      : assertRole(request, 'admin', 'A live cycle (dryRun: false)');
     const spec = CYCLE_WORKFLOWS[type];
     const { client, taskQueue, namespace, uiUrl } = app.temporal;
-    const started = await startCycleWorkflow(client, taskQueue, spec, { dryRun, requestedBy: principal.name, phases: body?.phases, requestId: request.id });
+    const started = await startCycleWorkflow(client, taskQueue, spec, {
+      dryRun,
+      requestedBy: principal.name,
+      phases: body?.phases,
+      requestId: request.id,
+    });
     app.metrics.cyclesStarted.inc({ kind: spec.kind, dry_run: String(dryRun) });
     // Who asked for what, even if no worker ever picks the workflow up (the workflow audits its own start).
     await appendAudit(app.knex, {
@@ -28,7 +40,15 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       cycleId: started.cycleId,
       event: 'cycle.requested',
       target: started.cycleId,
-      after: { workflowType: spec.workflowType, kind: spec.kind, dryRun, phases: body?.phases ?? null, via: 'api', role: principal.role, requestId: request.id },
+      after: {
+        workflowType: spec.workflowType,
+        kind: spec.kind,
+        dryRun,
+        phases: body?.phases ?? null,
+        via: 'api',
+        role: principal.role,
+        requestId: request.id,
+      },
       dryRun,
       dedupeKey: `cycle.requested:${started.cycleId}`,
     });
@@ -66,14 +86,30 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   const single: Array<{ url: string; type: CycleWorkflowType; summary: string; description: string }> = [
-    { url: '/auto-remediate', type: 'autoRemediate', summary: 'Start an auto-remediation run', description: 'Workflow `autoRemediate`: a fresh analysis, then the heal phase.' },
-    { url: '/self-optimize', type: 'selfOptimize', summary: 'Start a self-optimization run', description: 'Workflow `selfOptimize`: a fresh analysis, then the optimize phase.' },
-    { url: '/self-heal', type: 'selfHeal', summary: 'Start a self-heal run', description: 'Workflow `selfHeal`: the heal phase on the findings already open.' },
+    {
+      url: '/auto-remediate',
+      type: 'autoRemediate',
+      summary: 'Start an auto-remediation run',
+      description: 'Workflow `autoRemediate`: a fresh analysis, then the heal phase.',
+    },
+    {
+      url: '/self-optimize',
+      type: 'selfOptimize',
+      summary: 'Start a self-optimization run',
+      description: 'Workflow `selfOptimize`: a fresh analysis, then the optimize phase.',
+    },
+    {
+      url: '/self-heal',
+      type: 'selfHeal',
+      summary: 'Start a self-heal run',
+      description: 'Workflow `selfHeal`: the heal phase on the findings already open.',
+    },
     {
       url: '/monitor-and-respond',
       type: 'monitorAndRespond',
       summary: 'Run the health monitor now',
-      description: 'Workflow `monitorAndRespond`: the cheap health detectors; alerts on critical findings and may start a self-heal.',
+      description:
+        'Workflow `monitorAndRespond`: the cheap health detectors; alerts on critical findings and may start a self-heal.',
     },
   ];
   for (const s of single) {

@@ -8,14 +8,31 @@ import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
 import { problems } from '../schemas/common';
 import { getCurrentConfig, setPolicy } from '../../db/repos/config';
-import { LiveModeBody, LiveModeSchema, ScheduleListSchema, ScheduleOpBody, ScheduleOpResultSchema, ScheduleParams } from '../schemas/schedules';
+import {
+  LiveModeBody,
+  LiveModeSchema,
+  ScheduleListSchema,
+  ScheduleOpBody,
+  ScheduleOpResultSchema,
+  ScheduleParams,
+} from '../schemas/schedules';
 
 const KNOWN_IDS: readonly string[] = Object.values(SCHEDULE_IDS);
 const DEADLINE_MS = 10_000;
 
 function toDto(scheduleId: string, d: ScheduleDescription | null) {
   if (!d) {
-    return { scheduleId, exists: false, paused: null, note: null, workflowType: null, nextActionTimes: [], recentActions: [], runningWorkflowIds: [], numActionsTaken: null };
+    return {
+      scheduleId,
+      exists: false,
+      paused: null,
+      note: null,
+      workflowType: null,
+      nextActionTimes: [],
+      recentActions: [],
+      runningWorkflowIds: [],
+      numActionsTaken: null,
+    };
   }
   return {
     scheduleId,
@@ -50,7 +67,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       onRequest: requireRole('viewer'),
       schema: {
         tags: ['schedules'],
-        summary: 'The engine\'s schedules',
+        summary: "The engine's schedules",
         description: `${KNOWN_IDS.join(' and ')}: paused or not, next and recent runs. Role: viewer.`,
         response: { 200: ScheduleListSchema, ...problems(403) },
       },
@@ -72,7 +89,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
           summary: `${operation[0]!.toUpperCase()}${operation.slice(1)} a schedule`,
           description:
             (operation === 'trigger'
-              ? 'Starts the scheduled workflow now (the schedule\'s overlap policy applies). '
+              ? "Starts the scheduled workflow now (the schedule's overlap policy applies). "
               : `${operation === 'pause' ? 'Pauses' : 'Resumes'} the schedule. `) +
             `Only ${KNOWN_IDS.join(', ')}; 404 otherwise. Role: admin.`,
           params: ScheduleParams,
@@ -83,7 +100,10 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request) => {
         const { scheduleId } = request.params;
         if (!KNOWN_IDS.includes(scheduleId)) {
-          throw notFound(`Unknown schedule '${scheduleId}': the engine's schedules are ${KNOWN_IDS.join(', ')}.`, 'schedule-not-found');
+          throw notFound(
+            `Unknown schedule '${scheduleId}': the engine's schedules are ${KNOWN_IDS.join(', ')}.`,
+            'schedule-not-found',
+          );
         }
         const actor = request.principal!.name;
         const note = request.body?.note ?? `${operation}d by ${actor} via the api`;
@@ -91,10 +111,17 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         const handle = client.schedule.getHandle(scheduleId);
         const before = await describeOrNull(client, scheduleId);
         if (!before) {
-          throw notFound(`The schedule '${scheduleId}' does not exist in Temporal yet: the worker creates it when it starts.`, 'schedule-not-found');
+          throw notFound(
+            `The schedule '${scheduleId}' does not exist in Temporal yet: the worker creates it when it starts.`,
+            'schedule-not-found',
+          );
         }
         await client.withDeadline(Date.now() + DEADLINE_MS, () =>
-          operation === 'pause' ? handle.pause(note) : operation === 'unpause' ? handle.unpause(note) : handle.trigger(),
+          operation === 'pause'
+            ? handle.pause(note)
+            : operation === 'unpause'
+              ? handle.unpause(note)
+              : handle.trigger(),
         );
         const after = await describeOrNull(client, scheduleId);
         await appendAudit(app.knex, {
@@ -103,7 +130,11 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
           event: `schedule.${operation}`,
           target: `schedule:${scheduleId}`,
           before: { paused: before.state.paused, note: before.state.note ?? null },
-          after: { paused: after?.state.paused ?? null, note: after?.state.note ?? null, ...(operation === 'trigger' ? { triggered: true } : {}) },
+          after: {
+            paused: after?.state.paused ?? null,
+            note: after?.state.note ?? null,
+            ...(operation === 'trigger' ? { triggered: true } : {}),
+          },
           dryRun: false,
         });
         request.log.info({ scheduleId, operation, actor }, 'schedule operation');
@@ -146,7 +177,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['schedules'],
         summary: 'Enable or disable live mode for the schedules',
         description:
-          'Stores a new version of the policy `live_mode` with the admin\'s key name and reason (audited). The schedules start dry-run ' +
+          "Stores a new version of the policy `live_mode` with the admin's key name and reason (audited). The schedules start dry-run " +
           'cycles until it is enabled; cycles started through the api keep their own dryRun flag. Role: admin.',
         body: LiveModeBody,
         response: { 200: LiveModeSchema, ...problems(403) },

@@ -15,7 +15,7 @@ export const sessionRoutes: FastifyPluginAsyncZod = async (app) => {
       onRequest: requireRole('viewer'),
       schema: {
         tags: ['ops'],
-        summary: 'The calling API key\'s name and role',
+        summary: "The calling API key's name and role",
         description: 'Role: viewer (any valid key).',
         response: { 200: SessionSchema, ...problems(403) },
       },

@@ -27,7 +27,11 @@ export const systemStateRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async () => {
       const cycle = await latestCycleWithCompletedPhase(app.knex, 'analyze');
-      if (!cycle) throw notFound('No cycle has run yet: POST /api/autonomous/run-cycle to start one, then retry.', 'no-cycle-yet');
+      if (!cycle)
+        throw notFound(
+          'No cycle has run yet: POST /api/autonomous/run-cycle to start one, then retry.',
+          'no-cycle-yet',
+        );
       const [kpis, issues, opportunities, recommendations] = await Promise.all([
         kpiSnapshotsOf(app.knex, cycle.cycleId),
         listOpenFindings(app.knex, { category: 'issue' }),
@@ -42,7 +46,15 @@ export const systemStateRoutes: FastifyPluginAsyncZod = async (app) => {
         computedAt: kpis[0]?.computedAt ?? cycle.logicalNow,
         healthScore: cycle.healthScore,
         alignmentScore: cycle.alignmentScore,
-        kpis: kpis.map(({ name, value, target, sampleSize, interval, status, details }) => ({ name, value, target, sampleSize, interval, status, details })),
+        kpis: kpis.map(({ name, value, target, sampleSize, interval, status, details }) => ({
+          name,
+          value,
+          target,
+          sampleSize,
+          interval,
+          status,
+          details,
+        })),
         issues: issues.map(toFindingDto),
         opportunities: opportunities.map(toFindingDto),
         recommendations: recommendations.items,

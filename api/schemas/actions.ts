@@ -20,7 +20,6 @@ export const ACTION_STATUSES = [
   'holdout',
 ] as const;
 
-
 export const ListActionsQuery = LimitOffsetQuery.extend({
   status: z
     .enum([...ACTION_STATUSES, 'awaiting_approval'])
@@ -29,7 +28,10 @@ export const ListActionsQuery = LimitOffsetQuery.extend({
   type: z.enum(ACTION_TYPES).optional(),
   phase: z.enum(['heal', 'optimize', 'prevent']).optional(),
   cycleId: CycleIdParams.shape.cycleId.optional(),
-  dryRun: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  dryRun: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 }).strict();
 
 export const ActionListItemSchema = ActionSchema.extend({
@@ -37,7 +39,12 @@ export const ActionListItemSchema = ActionSchema.extend({
 }).meta({ id: 'ActionListItem' });
 
 export const ActionPageSchema = z
-  .object({ items: z.array(ActionListItemSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .object({
+    items: z.array(ActionListItemSchema),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
   .meta({ id: 'ActionPage' });
 
 export const GateDecisionSchema = z

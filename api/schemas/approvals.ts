@@ -5,11 +5,18 @@ import { ActionSchema, IsoDate, LimitOffsetQuery } from './common';
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'executed', 'failed'] as const;
 
 export const ListApprovalsQuery = LimitOffsetQuery.extend({
-  status: z.enum([...APPROVAL_STATUSES, 'all']).default('pending').describe('Default pending; `all` for every status'),
+  status: z
+    .enum([...APPROVAL_STATUSES, 'all'])
+    .default('pending')
+    .describe('Default pending; `all` for every status'),
 }).strict();
 
 export const ActionIdParams = z.object({
-  actionId: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, 'an action id: letters, digits and . _ : -'),
+  actionId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'an action id: letters, digits and . _ : -'),
 });
 
 export const DecisionBody = z
@@ -24,7 +31,7 @@ export const DecisionBody = z
     },
     { error: (issue) => (issue.input == null ? 'a JSON body {"reason": "..."} is required' : undefined) },
   )
-  .describe('The operator is the API key\'s name');
+  .describe("The operator is the API key's name");
 
 export const ApprovalSchema = z
   .object({
@@ -41,7 +48,12 @@ export const ApprovalSchema = z
   .meta({ id: 'Approval' });
 
 export const ApprovalListSchema = z
-  .object({ items: z.array(ApprovalSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .object({
+    items: z.array(ApprovalSchema),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
   .meta({ id: 'ApprovalList' });
 
 export const DecisionAcceptedSchema = z
@@ -51,6 +63,8 @@ export const DecisionAcceptedSchema = z
     decision: z.enum(['approve', 'reject']),
     operator: z.string(),
     reason: z.string(),
-    status: z.literal('signaled').describe('The approval workflow received the signal; it records and (if approved) executes the action'),
+    status: z
+      .literal('signaled')
+      .describe('The approval workflow received the signal; it records and (if approved) executes the action'),
   })
   .meta({ id: 'DecisionAccepted' });

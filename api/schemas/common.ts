@@ -24,7 +24,7 @@ const problemResponse = (description: string) => ({
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation errors listed in `errors`)',
   401: 'Missing, unknown or revoked API key',
-  403: 'The API key\'s role does not allow this',
+  403: "The API key's role does not allow this",
   404: 'No such resource',
   409: 'The resource is not in a state that allows this',
   415: 'Unsupported content type',

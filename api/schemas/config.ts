@@ -12,10 +12,16 @@ const reason = z
   .max(2000)
   .describe('Why: stored with the new version and in the audit log');
 
-const bodyRequired = { error: (issue: { input?: unknown }) => (issue.input == null ? 'a JSON body {"value": ..., "reason": "..."} is required' : undefined) };
+const bodyRequired = {
+  error: (issue: { input?: unknown }) =>
+    issue.input == null ? 'a JSON body {"value": ..., "reason": "..."} is required' : undefined,
+};
 
 export const SetThresholdBody = z.strictObject(
-  { value: z.number().describe(`The new value; each threshold has its own range (${THRESHOLD_NAMES.join(', ')})`), reason },
+  {
+    value: z.number().describe(`The new value; each threshold has its own range (${THRESHOLD_NAMES.join(', ')})`),
+    reason,
+  },
   bodyRequired,
 );
 

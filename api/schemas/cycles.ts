@@ -10,15 +10,20 @@ export const ListCyclesQuery = LimitOffsetQuery.extend({
   status: z.enum(['running', 'completed', 'failed']).optional().describe('As recorded in engine.cycles'),
   kind: z.enum(CYCLE_KINDS).optional(),
   trigger: z.enum(['schedule', 'api', 'monitor', 'cli']).optional(),
-  dryRun: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  dryRun: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('Started at or after (ISO 8601)'),
   until: z.iso.datetime({ offset: true }).optional().describe('Started before (ISO 8601)'),
   cursor: z
     .string()
     .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/, 'a cursor from a previous page\'s nextCursor')
+    .regex(/^[A-Za-z0-9_-]+$/, "a cursor from a previous page's nextCursor")
     .optional()
-    .describe('nextCursor of the previous page (keyset pagination: stable while new cycles start); offset is ignored with it'),
+    .describe(
+      'nextCursor of the previous page (keyset pagination: stable while new cycles start); offset is ignored with it',
+    ),
 }).strict();
 
 const PhaseSchema = z.object({
@@ -73,7 +78,12 @@ export const CycleDetailSchema = z
     error: z.string().nullable(),
     summary: JsonRecord.nullable(),
     temporal: z
-      .object({ workflowType: z.string(), status: z.string(), historyLength: z.number().int(), uiUrl: z.string().nullable() })
+      .object({
+        workflowType: z.string(),
+        status: z.string(),
+        historyLength: z.number().int(),
+        uiUrl: z.string().nullable(),
+      })
       .nullable()
       .describe('The workflow as Temporal sees it; null when Temporal does not know it or is unreachable'),
   })
@@ -96,7 +106,9 @@ export const ProgressSchema = z
     ),
     healthScore: z.number().nullable(),
     alignmentScore: z.number().nullable(),
-    source: z.enum(['workflow', 'database', 'temporal']).describe('workflow: the live progress query; database: engine.cycle_phases'),
+    source: z
+      .enum(['workflow', 'database', 'temporal'])
+      .describe('workflow: the live progress query; database: engine.cycle_phases'),
   })
   .meta({ id: 'CycleProgress' });
 

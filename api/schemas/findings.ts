@@ -8,7 +8,13 @@ export const ListFindingsQuery = LimitOffsetQuery.extend({
   status: z.enum(['open', 'resolved', 'all']).default('open').describe('Default open; `all` for every status'),
   category: z.enum(['issue', 'opportunity']).optional(),
   severity: z.enum(SEVERITIES).optional().describe('Only this severity'),
-  detector: z.string().trim().min(1).max(100).regex(/^[a-z0-9_.-]+$/, 'a detector name: lowercase letters, digits and _ . -').optional(),
+  detector: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z0-9_.-]+$/, 'a detector name: lowercase letters, digits and _ . -')
+    .optional(),
 }).strict();
 
 export const FindingIdParams = z.object({

@@ -57,6 +57,6 @@ export const CycleHistorySchema = z
   .object({
     cycleId: z.string(),
     findings: z.array(CycleFindingSchema).describe('Every finding this cycle detected, most severe first'),
-    effects: z.array(EffectSchema).describe('Effects of this cycle\'s actions, oldest first'),
+    effects: z.array(EffectSchema).describe("Effects of this cycle's actions, oldest first"),
   })
   .meta({ id: 'CycleHistory' });

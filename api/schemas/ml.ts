@@ -4,16 +4,40 @@ import { IsoDate } from './common';
 
 export const MlScopeQuery = z
   .object({
-    since: z.iso.datetime({ offset: true }).optional().describe('Only suggestions shown at or after this time (ISO 8601)'),
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only suggestions shown at or after this time (ISO 8601)'),
     modelVersion: z.string().min(1).max(100).optional().describe('Only suggestions of this model version'),
   })
   .strict();
 
 export const OptimizeThresholdsQuery = MlScopeQuery.extend({
-  dismissCost: z.coerce.number().min(0).max(1000).optional().describe('Cost of a shown suggestion the user dismisses (default: threshold ml.dismiss_cost, 0.5)'),
-  appliedGain: z.coerce.number().gt(0).max(1000).optional().describe('Value of a shown suggestion the user applies (default: threshold ml.applied_gain, 1)'),
-  minResolved: z.coerce.number().int().min(0).max(1_000_000_000).optional().describe('No recommendation below this many resolved suggestions (default 100)'),
-  currentThreshold: z.coerce.number().min(0).max(1).optional().describe('Default: the versioned threshold ml.suggestion_threshold, if set'),
+  dismissCost: z.coerce
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Cost of a shown suggestion the user dismisses (default: threshold ml.dismiss_cost, 0.5)'),
+  appliedGain: z.coerce
+    .number()
+    .gt(0)
+    .max(1000)
+    .optional()
+    .describe('Value of a shown suggestion the user applies (default: threshold ml.applied_gain, 1)'),
+  minResolved: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe('No recommendation below this many resolved suggestions (default 100)'),
+  currentThreshold: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Default: the versioned threshold ml.suggestion_threshold, if set'),
 }).strict();
 
 const num = z.number().nullable();
@@ -102,12 +126,23 @@ export const MlQualitySchema = z
       meanConfidenceApplied: num,
       meanConfidenceDismissed: num,
     }),
-    calibration: z.object({ ece: num.describe('Expected calibration error over deciles'), brier: num, brierReference: num.describe('Brier of always predicting the base rate') }),
+    calibration: z.object({
+      ece: num.describe('Expected calibration error over deciles'),
+      brier: num,
+      brierReference: num.describe('Brier of always predicting the base rate'),
+    }),
     reliability: z.array(
-      z.object({ label: z.string(), n: z.number().int(), meanConfidence: num, adoptionRate: num, adoptionInterval: Interval, calibrationGap: num }),
+      z.object({
+        label: z.string(),
+        n: z.number().int(),
+        meanConfidence: num,
+        adoptionRate: num,
+        adoptionInterval: Interval,
+        calibrationGap: num,
+      }),
     ),
     ...BreakdownFields,
-    trend: z.array(TrendPointSchema).describe('The learn phase\'s figures of recent cycles, newest first'),
+    trend: z.array(TrendPointSchema).describe("The learn phase's figures of recent cycles, newest first"),
   })
   .meta({ id: 'MlSuggestionQuality' });
 
@@ -132,7 +167,13 @@ export const MlThresholdsSchema = z
     current: CandidateSchema.nullable(),
     recommendedCandidate: CandidateSchema.nullable(),
     proposal: z
-      .object({ kind: z.string(), title: z.string(), rationale: z.string(), confidence: z.number(), payload: z.record(z.string(), z.unknown()) })
+      .object({
+        kind: z.string(),
+        title: z.string(),
+        rationale: z.string(),
+        confidence: z.number(),
+        payload: z.record(z.string(), z.unknown()),
+      })
       .describe('The decision the decide phase would record: a proposal only, applied by an admin through the gates'),
   })
   .meta({ id: 'MlThresholdRecommendation' });

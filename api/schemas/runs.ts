@@ -6,7 +6,7 @@ const PhaseEnum = z.enum(PHASES as unknown as [Phase, ...Phase[]]);
 
 const dryRunFields = {
   dryRun: z.boolean().optional().describe('Default true. false (live: effects are executed) requires the admin role.'),
-  dry_run: z.boolean().optional().describe('Alias of dryRun (the seed api\'s spelling)'),
+  dry_run: z.boolean().optional().describe("Alias of dryRun (the seed api's spelling)"),
 };
 
 const agree = (b: { dryRun?: boolean; dry_run?: boolean } | null | undefined) =>

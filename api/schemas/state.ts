@@ -28,7 +28,9 @@ export const SystemStateSchema = z
     kpis: z.array(KpiSchema),
     issues: z.array(FindingSchema).describe('Open issue findings'),
     opportunities: z.array(FindingSchema).describe('Open opportunity findings'),
-    recommendations: z.array(ActionSchema).describe('That cycle\'s recommendation-mode actions and actions awaiting approval, most confident first'),
+    recommendations: z
+      .array(ActionSchema)
+      .describe("That cycle's recommendation-mode actions and actions awaiting approval, most confident first"),
     recommendationsTotal: z.number().int(),
   })
   .meta({ id: 'SystemState' });
@@ -36,7 +38,12 @@ export const SystemStateSchema = z
 export const DecisionsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    kind: z.string().min(1).max(60).optional().describe('resource_allocation | feature_prioritization | pricing | ml_threshold'),
+    kind: z
+      .string()
+      .min(1)
+      .max(60)
+      .optional()
+      .describe('resource_allocation | feature_prioritization | pricing | ml_threshold'),
   })
   .strict();
 
@@ -68,7 +75,10 @@ export const ActionStatSchema = z.object({
       treated: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
       holdout: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
       uplift: z.number().nullable().describe('Treated − holdout success rate (measured outcomes only, no prior)'),
-      interval: z.tuple([z.number(), z.number()]).nullable().describe('95% Newcombe interval; null below 20 outcomes in either group'),
+      interval: z
+        .tuple([z.number(), z.number()])
+        .nullable()
+        .describe('95% Newcombe interval; null below 20 outcomes in either group'),
       credibleHarm: z.boolean(),
       credibleBenefit: z.boolean(),
     })
@@ -95,7 +105,15 @@ export const ActionStatSchema = z.object({
 
 export const LearningSchema = z
   .object({
-    learnings: z.array(z.object({ id: z.number().int(), cycleId: z.string(), kind: z.string(), payload: z.unknown(), createdAt: IsoDate })),
+    learnings: z.array(
+      z.object({
+        id: z.number().int(),
+        cycleId: z.string(),
+        kind: z.string(),
+        payload: z.unknown(),
+        createdAt: IsoDate,
+      }),
+    ),
     actionStats: z.array(ActionStatSchema),
   })
   .meta({ id: 'Learning' });

@@ -28,11 +28,15 @@ export async function signalApprovalDecision(
   const { actionId, decision, operator, reason } = req;
   const approval = await getApproval(app.knex, actionId);
   if (!approval) {
-    throw notFound(`No approval for action '${actionId}'. GET /api/autonomous/actions?status=awaiting_approval lists the pending ones.`, 'approval-not-found');
+    throw notFound(
+      `No approval for action '${actionId}'. GET /api/autonomous/actions?status=awaiting_approval lists the pending ones.`,
+      'approval-not-found',
+    );
   }
   if (approval.status !== 'pending') {
     throw conflict(
-      `The approval of action '${actionId}' is no longer pending: it is ${approval.status}` + `${approval.decidedBy ? ` (by ${approval.decidedBy})` : ''}.`,
+      `The approval of action '${actionId}' is no longer pending: it is ${approval.status}` +
+        `${approval.decidedBy ? ` (by ${approval.decidedBy})` : ''}.`,
       'approval-not-pending',
     );
   }
@@ -41,12 +45,17 @@ export async function signalApprovalDecision(
   const { client } = app.temporal;
   try {
     await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-      client.workflow.getHandle(workflowId).signal(decision === 'approve' ? approveSignal : rejectSignal, { operator, reason }),
+      client.workflow
+        .getHandle(workflowId)
+        .signal(decision === 'approve' ? approveSignal : rejectSignal, { operator, reason }),
     );
   } catch (err) {
     // The row still says pending but the workflow has closed (e.g. it expired a moment ago).
     if (err instanceof WorkflowNotFoundError) {
-      throw conflict(`The approval workflow '${workflowId}' is no longer running; the approval can no longer be decided.`, 'approval-not-pending');
+      throw conflict(
+        `The approval workflow '${workflowId}' is no longer running; the approval can no longer be decided.`,
+        'approval-not-pending',
+      );
     }
     throw err;
   }

@@ -16,16 +16,37 @@ export interface CycleWorkflowSpec {
 
 export const CYCLE_WORKFLOWS: Record<CycleWorkflowType, CycleWorkflowSpec> = {
   autonomousCycle: { workflowType: 'autonomousCycle', kind: 'cycle', idPrefix: 'cycle', label: 'autonomous cycle' },
-  autoRemediate: { workflowType: 'autoRemediate', kind: 'auto_remediate', idPrefix: 'auto-remediate', label: 'auto-remediation' },
-  selfOptimize: { workflowType: 'selfOptimize', kind: 'self_optimize', idPrefix: 'self-optimize', label: 'self-optimization' },
+  autoRemediate: {
+    workflowType: 'autoRemediate',
+    kind: 'auto_remediate',
+    idPrefix: 'auto-remediate',
+    label: 'auto-remediation',
+  },
+  selfOptimize: {
+    workflowType: 'selfOptimize',
+    kind: 'self_optimize',
+    idPrefix: 'self-optimize',
+    label: 'self-optimization',
+  },
   selfHeal: { workflowType: 'selfHeal', kind: 'self_heal', idPrefix: 'self-heal', label: 'self-heal' },
-  monitorAndRespond: { workflowType: 'monitorAndRespond', kind: 'monitor', idPrefix: 'monitor', label: 'monitor and respond' },
+  monitorAndRespond: {
+    workflowType: 'monitorAndRespond',
+    kind: 'monitor',
+    idPrefix: 'monitor',
+    label: 'monitor and respond',
+  },
 };
 
 /** `<prefix>-<yyyyMMddTHHmmss>-<6 random base36>` (UTC): sortable by start time, unique across api processes. */
 export function newWorkflowId(prefix: string, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '');
-  const random = crypto.randomInt(36 ** 6).toString(36).padStart(6, '0');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, '');
+  const random = crypto
+    .randomInt(36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
   return `${prefix}-${stamp}-${random}`;
 }
 
@@ -72,12 +93,18 @@ export async function startCycleWorkflow(
       staticDetails: [
         `**${mode} ${spec.label}**`,
         `- requested by: \`${req.requestedBy}\` (api${req.requestId ? `, request id \`${req.requestId}\`` : ''})`,
-        `- phases: ${req.phases ? req.phases.join(' → ') : 'all of this workflow\'s phases'}`,
+        `- phases: ${req.phases ? req.phases.join(' → ') : "all of this workflow's phases"}`,
         `- follow it: \`GET /api/autonomous/cycles/${workflowId}\``,
       ].join('\n'),
     }),
   );
-  return { cycleId: workflowId, runId: handle.firstExecutionRunId, workflowType: spec.workflowType, kind: spec.kind, dryRun: req.dryRun };
+  return {
+    cycleId: workflowId,
+    runId: handle.firstExecutionRunId,
+    workflowType: spec.workflowType,
+    kind: spec.kind,
+    dryRun: req.dryRun,
+  };
 }
 
 export type CycleStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
@@ -105,5 +132,7 @@ export function cycleStatusFromTemporal(status: WorkflowExecutionStatusName): Cy
 }
 
 export function temporalUiLink(uiUrl: string | null, namespace: string, workflowId: string): string | null {
-  return uiUrl ? `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+  return uiUrl
+    ? `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`
+    : null;
 }

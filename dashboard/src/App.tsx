@@ -14,8 +14,10 @@ import { PAGES } from './paths';
 import type { Policies } from './types';
 
 type Session = { name: string; role: Role };
-type AuthState = { kind: 'checking' } | { kind: 'signed-out'; message?: string; unreachable?: boolean } | { kind: 'ok'; session: Session };
-
+type AuthState =
+  | { kind: 'checking' }
+  | { kind: 'signed-out'; message?: string; unreachable?: boolean }
+  | { kind: 'ok'; session: Session };
 
 function useLocation() {
   const [loc, setLoc] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -57,12 +59,34 @@ export function App() {
     });
   }, [check]);
 
-  if (auth.kind === 'checking') return <main className="center"><p role="status">Checking the API key…</p></main>;
-  if (auth.kind === 'signed-out') return <KeyForm message={auth.message} unreachable={auth.unreachable} onSubmit={(k) => void check(k)} />;
-  return <Shell session={auth.session} onSignOut={() => { clearKey(); setAuth({ kind: 'signed-out' }); }} />;
+  if (auth.kind === 'checking')
+    return (
+      <main className="center">
+        <p role="status">Checking the API key…</p>
+      </main>
+    );
+  if (auth.kind === 'signed-out')
+    return <KeyForm message={auth.message} unreachable={auth.unreachable} onSubmit={(k) => void check(k)} />;
+  return (
+    <Shell
+      session={auth.session}
+      onSignOut={() => {
+        clearKey();
+        setAuth({ kind: 'signed-out' });
+      }}
+    />
+  );
 }
 
-function KeyForm({ message, unreachable, onSubmit }: { message?: string; unreachable?: boolean; onSubmit: (key: string) => void }) {
+function KeyForm({
+  message,
+  unreachable,
+  onSubmit,
+}: {
+  message?: string;
+  unreachable?: boolean;
+  onSubmit: (key: string) => void;
+}) {
   const [key, setValue] = useState(getKey() ?? '');
   const id = useId();
   const submit = (e: FormEvent) => {
@@ -73,15 +97,32 @@ function KeyForm({ message, unreachable, onSubmit }: { message?: string; unreach
     <main className="center">
       <form className="card key-form" onSubmit={submit}>
         <h1>Floyo engine</h1>
-        <p>The operator dashboard talks to the engine's api with your API key. The key stays in this browser tab only (session storage).</p>
-        {message && <div className={`state ${unreachable ? 'state-error' : 'state-error'}`} role="alert" data-testid="auth-error"><strong>{unreachable ? 'Api unreachable.' : 'Key rejected.'}</strong> {message}</div>}
+        <p>
+          The operator dashboard talks to the engine's api with your API key. The key stays in this browser tab only
+          (session storage).
+        </p>
+        {message && (
+          <div className={`state ${unreachable ? 'state-error' : 'state-error'}`} role="alert" data-testid="auth-error">
+            <strong>{unreachable ? 'Api unreachable.' : 'Key rejected.'}</strong> {message}
+          </div>
+        )}
         <div className="field">
           <label htmlFor={id}>API key</label>
-          <input id={id} type="password" autoComplete="off" value={key} onChange={(e) => setValue(e.target.value)} autoFocus />
+          <input
+            id={id}
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setValue(e.target.value)}
+            autoFocus
+          />
         </div>
-        <button type="submit" className="btn btn-primary" disabled={!key.trim()}>Sign in</button>
+        <button type="submit" className="btn btn-primary" disabled={!key.trim()}>
+          Sign in
+        </button>
         <p className="small muted">
-          <code>npm start</code> prints an admin key (also in <code>.data/dev-admin-key</code>). Create others with <code>npm run api-key -- --name alice --role operator</code>.
+          <code>npm start</code> prints an admin key (also in <code>.data/dev-admin-key</code>). Create others with{' '}
+          <code>npm run api-key -- --name alice --role operator</code>.
         </p>
       </form>
     </main>
@@ -101,16 +142,31 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
 
   return (
     <div className="app">
-      <a href="#main" className="skip">Skip to content</a>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
       <header className="topbar">
         <div className="brand">Floyo engine</div>
         <nav aria-label="Pages">
           <ul>
             {PAGES.map((p) => (
               <li key={p.path}>
-                <a href={p.path} aria-current={p.path === path ? 'page' : undefined} onClick={(e) => { if (!e.metaKey && !e.ctrlKey) { e.preventDefault(); navigate(p.path); } }}>
+                <a
+                  href={p.path}
+                  aria-current={p.path === path ? 'page' : undefined}
+                  onClick={(e) => {
+                    if (!e.metaKey && !e.ctrlKey) {
+                      e.preventDefault();
+                      navigate(p.path);
+                    }
+                  }}
+                >
                   {p.label}
-                  {p.path === '/approvals' && pending.data && pending.data.total > 0 && <span className="count" aria-label={`${pending.data.total} pending`}>{pending.data.total}</span>}
+                  {p.path === '/approvals' && pending.data && pending.data.total > 0 && (
+                    <span className="count" aria-label={`${pending.data.total} pending`}>
+                      {pending.data.total}
+                    </span>
+                  )}
                 </a>
               </li>
             ))}
@@ -120,15 +176,25 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           {policies.data && (
             <>
               {policies.data.killSwitch && <Badge status="kill switch ON" tone="bad" />}
-              {policies.data.liveMode ? <Badge status="live mode" tone="warn" /> : <Badge status="dry mode" tone="info" />}
+              {policies.data.liveMode ? (
+                <Badge status="live mode" tone="warn" />
+              ) : (
+                <Badge status="dry mode" tone="info" />
+              )}
             </>
           )}
-          <span className="who" data-testid="who">{session.name} · <strong>{session.role}</strong></span>
-          <button type="button" className="btn btn-small" onClick={onSignOut}>Sign out</button>
+          <span className="who" data-testid="who">
+            {session.name} · <strong>{session.role}</strong>
+          </span>
+          <button type="button" className="btn btn-small" onClick={onSignOut}>
+            Sign out
+          </button>
         </div>
       </header>
       {policies.error?.kind === 'network' && (
-        <div className="banner banner-bad" role="alert" data-testid="api-down">Api unreachable — the pages show the last data they received and retry automatically. {policies.error.message}</div>
+        <div className="banner banner-bad" role="alert" data-testid="api-down">
+          Api unreachable — the pages show the last data they received and retry automatically. {policies.error.message}
+        </div>
       )}
       <main id="main" tabIndex={-1}>
         <h1 className="page-title">{page?.label ?? 'Not found'}</h1>
@@ -136,9 +202,28 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         {path === '/insights' && <Insights />}
         {path === '/approvals' && <Approvals role={session.role} />}
         {path === '/controls' && <Controls role={session.role} navigate={navigate} />}
-        {path === '/history' && <History selected={selectedCycle} select={(c) => navigate(c ? `/history?cycle=${encodeURIComponent(c)}` : '/history')} />}
+        {path === '/history' && (
+          <History
+            selected={selectedCycle}
+            select={(c) => navigate(c ? `/history?cycle=${encodeURIComponent(c)}` : '/history')}
+          />
+        )}
         {path === '/ml' && <Ml />}
-        {!page && <p className="state state-empty">No page at {path}. <a href="/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>Go to the overview</a>.</p>}
+        {!page && (
+          <p className="state state-empty">
+            No page at {path}.{' '}
+            <a
+              href="/"
+              onClick={(e) => {
+                e.preventDefault();
+                navigate('/');
+              }}
+            >
+              Go to the overview
+            </a>
+            .
+          </p>
+        )}
       </main>
     </div>
   );

@@ -56,7 +56,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     throw new ApiError('unauthorized', `The API key was rejected: ${detail}`, 401);
   }
   if (res.status === 403) throw new ApiError('forbidden', detail, 403);
-  if (res.status === 502 || res.status === 503 || res.status === 504) throw new ApiError('network', `The api cannot reach a dependency: ${detail}`, res.status);
+  if (res.status === 502 || res.status === 503 || res.status === 504)
+    throw new ApiError('network', `The api cannot reach a dependency: ${detail}`, res.status);
   throw new ApiError('http', detail, res.status);
 }
 

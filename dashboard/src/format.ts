@@ -31,11 +31,19 @@ export function relative(iso: string | null | undefined, now = Date.now()): stri
   if (!iso) return '—';
   const diff = new Date(iso).getTime() - now;
   const abs = Math.abs(diff);
-  const unit = abs < 60_000 ? [Math.round(abs / 1000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 86_400_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
+  const unit =
+    abs < 60_000
+      ? [Math.round(abs / 1000), 's']
+      : abs < 3_600_000
+        ? [Math.round(abs / 60_000), 'min']
+        : abs < 86_400_000
+          ? [Math.round(abs / 3_600_000), 'h']
+          : [Math.round(abs / 86_400_000), 'd'];
   return diff >= 0 ? `in ${unit[0]} ${unit[1]}` : `${unit[0]} ${unit[1]} ago`;
 }
 
-export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+export const dateTime = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
 export const humanize = (s: string) => s.replace(/_/g, ' ');
 
@@ -44,6 +52,9 @@ export function summarize(obj: Record<string, unknown> | null | undefined, max =
   if (!obj) return '';
   return Object.entries(obj)
     .slice(0, max)
-    .map(([k, v]) => `${humanize(k)}: ${typeof v === 'object' ? (Array.isArray(v) ? `[${v.slice(0, 5).join(', ')}${v.length > 5 ? ', …' : ''}]` : '{…}') : String(v)}`)
+    .map(
+      ([k, v]) =>
+        `${humanize(k)}: ${typeof v === 'object' ? (Array.isArray(v) ? `[${v.slice(0, 5).join(', ')}${v.length > 5 ? ', …' : ''}]` : '{…}') : String(v)}`,
+    )
     .join(' · ');
 }

@@ -7,8 +7,18 @@
 import type { Knex } from 'knex';
 import { dataQualityFindings, type DataQualityEvidence } from '../../engine/detectors/data-quality';
 import { orphanedRecordsFindings, type OrphanedRecordsEvidence } from '../../engine/detectors/orphaned-records';
-import { billingFindings, summarizeFailedPayments, type BillingSummary, type FailedPaymentGroup, type FailedPaymentState } from '../../engine/detectors/billing';
-import { systemHealthFindings, type PaymentFailureRateEvidence, type SystemHealthEvidence } from '../../engine/detectors/system-health';
+import {
+  billingFindings,
+  summarizeFailedPayments,
+  type BillingSummary,
+  type FailedPaymentGroup,
+  type FailedPaymentState,
+} from '../../engine/detectors/billing';
+import {
+  systemHealthFindings,
+  type PaymentFailureRateEvidence,
+  type SystemHealthEvidence,
+} from '../../engine/detectors/system-health';
 import { kpiBelowTargetFindings } from '../../engine/detectors/kpi-below-target';
 import { FULL_CYCLE_DETECTORS, HEALTH_DETECTORS, type DetectorName } from '../../engine/detectors/catalog';
 import { MISSING_DECLINE_CODE } from '../../engine/detectors/decline-codes';
@@ -71,7 +81,11 @@ async function one(db: Queryable, sql: string, bindings: readonly unknown[]): Pr
 // Data quality
 // ---------------------------------------------------------------------------------------------------
 
-export async function queryDataQualityEvidence(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DataQualityEvidence> {
+export async function queryDataQualityEvidence(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DataQualityEvidence> {
   const at = toDate(now);
   const { sampleSize: n } = resolved(opts);
 
@@ -159,18 +173,30 @@ export async function queryDataQualityEvidence(db: Queryable, now: Date | string
       sampleIds: ids(duplicates.sample),
       sampleGroups: ((duplicates.sample_groups as unknown[] | null) ?? []).map(ids),
     },
-    futureEvents: { count: Number(future.count ?? 0), sampleIds: ids(future.sample), latestOccurredAt: iso(future.latest) },
+    futureEvents: {
+      count: Number(future.count ?? 0),
+      sampleIds: ids(future.sample),
+      latestOccurredAt: iso(future.latest),
+    },
     subscriptionsMissingPlan: {
       count: Number(missingPlan.count ?? 0),
       sampleIds: ids(missingPlan.sample),
       active: Number(missingPlan.active ?? 0),
       activeMrrCents: Number(missingPlan.active_mrr ?? 0),
     },
-    negativeAmounts: { count: Number(negative.count ?? 0), sampleIds: ids(negative.sample), totalAmountCents: Number(negative.total ?? 0) },
+    negativeAmounts: {
+      count: Number(negative.count ?? 0),
+      sampleIds: ids(negative.sample),
+      totalAmountCents: Number(negative.total ?? 0),
+    },
   };
 }
 
-export async function detectDataQuality(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function detectDataQuality(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   return dataQualityFindings(await queryDataQualityEvidence(db, now, opts));
 }
 
@@ -178,7 +204,11 @@ export async function detectDataQuality(db: Queryable, now: Date | string, opts:
 // Orphaned records
 // ---------------------------------------------------------------------------------------------------
 
-export async function queryOrphanedRecordsEvidence(db: Queryable, _now: Date | string, opts: DetectorOptions = {}): Promise<OrphanedRecordsEvidence> {
+export async function queryOrphanedRecordsEvidence(
+  db: Queryable,
+  _now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<OrphanedRecordsEvidence> {
   const { sampleSize: n } = resolved(opts);
   const subs = await one(
     db,
@@ -207,11 +237,19 @@ export async function queryOrphanedRecordsEvidence(db: Queryable, _now: Date | s
       deletedUser: Number(subs.deleted_user ?? 0),
       mrrCents: Number(subs.mrr ?? 0),
     },
-    paymentsWithoutSubscription: { count: Number(pays.count ?? 0), sampleIds: ids(pays.sample), amountCents: Number(pays.amount ?? 0) },
+    paymentsWithoutSubscription: {
+      count: Number(pays.count ?? 0),
+      sampleIds: ids(pays.sample),
+      amountCents: Number(pays.amount ?? 0),
+    },
   };
 }
 
-export async function detectOrphanedRecords(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function detectOrphanedRecords(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   return orphanedRecordsFindings(await queryOrphanedRecordsEvidence(db, now, opts));
 }
 
@@ -223,7 +261,11 @@ export async function detectOrphanedRecords(db: Queryable, now: Date | string, o
  * Failed payments grouped by normalized decline code and retry state. Hard/soft is decided afterwards by
  * engine/detectors/decline-codes.ts, so the list of hard codes lives in one place.
  */
-export async function queryFailedPaymentGroups(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<FailedPaymentGroup[]> {
+export async function queryFailedPaymentGroups(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<FailedPaymentGroup[]> {
   const at = toDate(now);
   const { sampleSize: n, maxAttempts } = resolved(opts);
   const { rows } = (await db.raw(
@@ -251,11 +293,19 @@ export async function queryFailedPaymentGroups(db: Queryable, now: Date | string
   }));
 }
 
-export async function queryBillingEvidence(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<BillingSummary> {
+export async function queryBillingEvidence(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<BillingSummary> {
   return summarizeFailedPayments(await queryFailedPaymentGroups(db, now, opts), resolved(opts).sampleSize);
 }
 
-export async function detectBillingFailures(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function detectBillingFailures(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   return billingFindings(await queryBillingEvidence(db, now, opts), { maxAttempts: resolved(opts).maxAttempts });
 }
 
@@ -266,7 +316,11 @@ export async function detectBillingFailures(db: Queryable, now: Date | string, o
 const FAILURE_RATE_RECENT_HOURS = 24;
 const FAILURE_RATE_BASELINE_DAYS = 7;
 
-export async function querySystemHealthEvidence(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<SystemHealthEvidence> {
+export async function querySystemHealthEvidence(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<SystemHealthEvidence> {
   const at = toDate(now);
   const { sampleSize: n, freshnessHours, stuckAfterHours } = resolved(opts);
   const windowStart = new Date(at.getTime() - freshnessHours * HOUR_MS);
@@ -313,7 +367,11 @@ export async function querySystemHealthEvidence(db: Queryable, now: Date | strin
     sampleIds: ids(rate.sample),
   };
   return {
-    freshness: { lastEventAt: iso(fresh.last_event_at), eventsInWindow: Number(fresh.in_window ?? 0), windowHours: freshnessHours },
+    freshness: {
+      lastEventAt: iso(fresh.last_event_at),
+      eventsInWindow: Number(fresh.in_window ?? 0),
+      windowHours: freshnessHours,
+    },
     stuckPayments: {
       count: Number(stuck.count ?? 0),
       sampleIds: ids(stuck.sample),
@@ -325,7 +383,11 @@ export async function querySystemHealthEvidence(db: Queryable, now: Date | strin
   };
 }
 
-export async function detectSystemHealth(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function detectSystemHealth(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   return systemHealthFindings(await querySystemHealthEvidence(db, now, opts), toDate(now));
 }
 
@@ -350,7 +412,11 @@ async function inSnapshot<T>(db: Queryable, fn: (q: Queryable) => Promise<T>): P
  * Every detector of a full cycle (analyze phase). KPI findings are added when opts.kpis is given
  * (KPIs are computed by the KPI module, not here). Scope for recordFindings: detectorScope(opts).
  */
-export async function runAllDetectors(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function runAllDetectors(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   const at = toDate(now);
   return inSnapshot(db, async (q) => [
     ...(opts.kpis ? kpiBelowTargetFindings(opts.kpis) : []),
@@ -362,6 +428,10 @@ export async function runAllDetectors(db: Queryable, now: Date | string, opts: D
 }
 
 /** The cheap subset the hourly monitor runs. Scope for recordFindings: HEALTH_SCOPE. */
-export async function runHealthDetectors(db: Queryable, now: Date | string, opts: DetectorOptions = {}): Promise<DetectedFinding[]> {
+export async function runHealthDetectors(
+  db: Queryable,
+  now: Date | string,
+  opts: DetectorOptions = {},
+): Promise<DetectedFinding[]> {
   return inSnapshot(db, (q) => detectSystemHealth(q, now, opts));
 }

@@ -212,6 +212,10 @@ export function kpisFromCounts(counts: KpiCounts, opts: { minSample: number; gro
 }
 
 /** The KPI snapshot of docs/kpis.md at logical time `now`. */
-export async function computeKpis(db: Knex, now: Date, opts: { minSample: number; grossMargin: number }): Promise<KpiResult[]> {
+export async function computeKpis(
+  db: Knex,
+  now: Date,
+  opts: { minSample: number; grossMargin: number },
+): Promise<KpiResult[]> {
   return kpisFromCounts(await computeKpiCounts(db, now), opts);
 }

@@ -24,7 +24,13 @@ import {
   type BehaviourCounts,
 } from '../../engine/learning/behaviours';
 import { OUTCOME_RULES, PENDING_PAYMENT_GRACE_MS, priorOf } from '../../engine/learning/outcomes';
-import { analyzeSuggestions, FINE_BINS, type SuggestionAnalysis, type SuggestionAnalysisOptions, type SuggestionBin } from '../../engine/learning/suggestions';
+import {
+  analyzeSuggestions,
+  FINE_BINS,
+  type SuggestionAnalysis,
+  type SuggestionAnalysisOptions,
+  type SuggestionBin,
+} from '../../engine/learning/suggestions';
 import type { BetaPosterior } from '../../engine/stats/beta';
 import type { ExecutedActionCheck } from '../../engine/verify/alignment';
 import type { GateOutcome } from '../../engine/types';
@@ -32,7 +38,8 @@ import type { GateOutcome } from '../../engine/types';
 type Queryable = Knex | Knex.Transaction;
 
 function assertNow(now: Date): void {
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new RangeError('learning queries need a valid `now` Date');
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new RangeError('learning queries need a valid `now` Date');
 }
 
 async function rowsOf<T>(db: Queryable, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T[]> {
@@ -49,7 +56,8 @@ async function inTransaction<T>(db: Queryable, fn: (trx: Knex.Transaction) => Pr
 // Action effectiveness
 // ---------------------------------------------------------------------------------------------------
 
-export type OutcomeSkipReason = 'not_measurable' | 'target_mismatch' | 'window_open' | 'payment_pending' | 'no_executed_at' | 'dry_run';
+export type OutcomeSkipReason =
+  'not_measurable' | 'target_mismatch' | 'window_open' | 'payment_pending' | 'no_executed_at' | 'dry_run';
 
 export interface TypeOutcomes {
   success: number;
@@ -240,7 +248,14 @@ export async function outcomesMeasuredAt(
     [at],
   );
   return Object.fromEntries(
-    rows.map((r) => [r.type, { success: Number(r.success), failure: Number(r.failure), holdout: { success: Number(r.h_success), failure: Number(r.h_failure) } }]),
+    rows.map((r) => [
+      r.type,
+      {
+        success: Number(r.success),
+        failure: Number(r.failure),
+        holdout: { success: Number(r.h_success), failure: Number(r.h_failure) },
+      },
+    ]),
   );
 }
 
@@ -293,9 +308,22 @@ export interface SuggestionScope {
  * engine/learning/suggestions.ts. Only what was resolved before `now` counts, so a cycle recomputed
  * with the same `now` sees the same numbers; a resolved row without resolved_at counts when shown before now.
  */
-export async function querySuggestionBins(db: Queryable, now: Date, scope: SuggestionScope = {}): Promise<SuggestionBinsResult> {
+export async function querySuggestionBins(
+  db: Queryable,
+  now: Date,
+  scope: SuggestionScope = {},
+): Promise<SuggestionBinsResult> {
   assertNow(now);
-  const rows = await rowsOf<{ bin: number | null; n: number; applied: number; sum_conf: number; sum_conf_applied: number; sum_sq: number; sum_conf2: number; sum_conf2_applied: number }>(
+  const rows = await rowsOf<{
+    bin: number | null;
+    n: number;
+    applied: number;
+    sum_conf: number;
+    sum_conf_applied: number;
+    sum_sq: number;
+    sum_conf2: number;
+    sum_conf2_applied: number;
+  }>(
     db,
     `WITH resolved AS (
        SELECT s.confidence, (s.status = 'applied')::int AS y,
@@ -318,7 +346,14 @@ export async function querySuggestionBins(db: Queryable, now: Date, scope: Sugge
        FROM resolved
       GROUP BY 1
       ORDER BY 1`,
-    [now, now, scope.shownSince ?? null, scope.shownSince ?? null, scope.modelVersion ?? null, scope.modelVersion ?? null],
+    [
+      now,
+      now,
+      scope.shownSince ?? null,
+      scope.shownSince ?? null,
+      scope.modelVersion ?? null,
+      scope.modelVersion ?? null,
+    ],
   );
   const bins: SuggestionBin[] = [];
   let invalidConfidence = 0;
@@ -344,12 +379,21 @@ export async function suggestionFeedback(
   db: Queryable,
   now: Date,
   opts: SuggestionAnalysisOptions & SuggestionScope = {},
-): Promise<SuggestionAnalysis & { invalidConfidence: number; scope: { shownSince: string | null; modelVersion: string | null; until: string } }> {
+): Promise<
+  SuggestionAnalysis & {
+    invalidConfidence: number;
+    scope: { shownSince: string | null; modelVersion: string | null; until: string };
+  }
+> {
   const { bins, invalidConfidence } = await querySuggestionBins(db, now, opts);
   return {
     ...analyzeSuggestions(bins, opts),
     invalidConfidence,
-    scope: { shownSince: opts.shownSince?.toISOString() ?? null, modelVersion: opts.modelVersion ?? null, until: now.toISOString() },
+    scope: {
+      shownSince: opts.shownSince?.toISOString() ?? null,
+      modelVersion: opts.modelVersion ?? null,
+      until: now.toISOString(),
+    },
   };
 }
 
@@ -361,7 +405,11 @@ export async function suggestionFeedback(
  * Judged users (live, created in the cohort window of engine/learning/behaviours.ts), how many were
  * retained, and per event name how many did it in their first week and how many of those were retained.
  */
-export async function queryBehaviourCounts(db: Queryable, now: Date, opts: { cohortDays?: number } = {}): Promise<BehaviourCounts> {
+export async function queryBehaviourCounts(
+  db: Queryable,
+  now: Date,
+  opts: { cohortDays?: number } = {},
+): Promise<BehaviourCounts> {
   assertNow(now);
   const w = behaviourCohortWindow(now, opts.cohortDays ?? DEFAULT_COHORT_DAYS);
   const rows = await rowsOf<{ name: string | null; did: number; did_retained: number }>(

@@ -27,7 +27,11 @@ export interface SuggestionBreakdown {
 }
 
 /** Largest groups first; at most `maxGroups` per dimension (the rest is rarely worth a row). */
-export async function suggestionBreakdown(db: Queryable, now: Date, opts: { shownSince?: Date; maxGroups?: number } = {}): Promise<SuggestionBreakdown> {
+export async function suggestionBreakdown(
+  db: Queryable,
+  now: Date,
+  opts: { shownSince?: Date; maxGroups?: number } = {},
+): Promise<SuggestionBreakdown> {
   const res = await db.raw(
     `WITH resolved AS (
        SELECT coalesce(s.model_version, '(none)') AS model_version, s.kind, s.confidence, (s.status = 'applied')::int AS y
@@ -86,7 +90,8 @@ export async function suggestionBreakdown(db: Queryable, now: Date, opts: { show
     (dim === 'model_version' ? out.byModelVersion : out.byKind).push(summary);
   }
   const max = opts.maxGroups ?? 50;
-  const order = (a: SuggestionGroupSummary, b: SuggestionGroupSummary) => b.resolved - a.resolved || a.key.localeCompare(b.key);
+  const order = (a: SuggestionGroupSummary, b: SuggestionGroupSummary) =>
+    b.resolved - a.resolved || a.key.localeCompare(b.key);
   out.byModelVersion = out.byModelVersion.sort(order).slice(0, max);
   out.byKind = out.byKind.sort(order).slice(0, max);
   return out;

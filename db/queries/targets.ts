@@ -107,7 +107,8 @@ export async function queryRetryablePayments(
   opts: CapOptions & { maxAttempts: number },
 ): Promise<RetryablePaymentTarget[]> {
   const limit = checkLimit(opts.limit);
-  if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${opts.maxAttempts}`);
+  if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${opts.maxAttempts}`);
   if (limit === 0) return [];
   const r = await rows(
     db,
@@ -137,7 +138,10 @@ export async function queryRetryablePayments(
 }
 
 /** Active subscriptions whose user row is missing or soft-deleted (the orphan detector's rule). By id. */
-export async function queryOrphanedActiveSubscriptions(db: Queryable, opts: CapOptions): Promise<OrphanedSubscriptionTarget[]> {
+export async function queryOrphanedActiveSubscriptions(
+  db: Queryable,
+  opts: CapOptions,
+): Promise<OrphanedSubscriptionTarget[]> {
   const limit = checkLimit(opts.limit);
   if (limit === 0) return [];
   const r = await rows(
@@ -188,7 +192,11 @@ export async function queryUnnormalizedEmails(db: Queryable, opts: CapOptions): 
  * Signups of [now − 14d, now − 1d) not activated as of now: a day to activate on their own first, and
  * two weeks after which a nudge is stale. Newest first: they can still activate within their first week.
  */
-export async function queryRecentNonActivatedSignups(db: Queryable, now: Date | string, opts: MessageTargetOptions): Promise<RecentSignupTarget[]> {
+export async function queryRecentNonActivatedSignups(
+  db: Queryable,
+  now: Date | string,
+  opts: MessageTargetOptions,
+): Promise<RecentSignupTarget[]> {
   const limit = checkLimit(opts.limit);
   if (limit === 0) return [];
   const at = toDate(now);
@@ -236,7 +244,11 @@ function minPrevious(opts: ActivityOptions): number {
  * lapsing (last_seen_at in [now − 21d, now − 7d) and no event since). Most previous activity first: the
  * most engaged users have the most to lose.
  */
-export async function queryAtRiskUsers(db: Queryable, now: Date | string, opts: ActivityOptions): Promise<AtRiskUserTarget[]> {
+export async function queryAtRiskUsers(
+  db: Queryable,
+  now: Date | string,
+  opts: ActivityOptions,
+): Promise<AtRiskUserTarget[]> {
   const limit = checkLimit(opts.limit);
   if (limit === 0) return [];
   const at = toDate(now);
@@ -273,7 +285,11 @@ export async function queryAtRiskUsers(db: Queryable, now: Date | string, opts: 
  * churning). Past-due users first, then the steepest decline, then id; each with the MRR of their active
  * and past_due subscriptions (computed for the picked rows only).
  */
-export async function queryChurnSignalUsers(db: Queryable, now: Date | string, opts: ActivityOptions): Promise<ChurnSignalTarget[]> {
+export async function queryChurnSignalUsers(
+  db: Queryable,
+  now: Date | string,
+  opts: ActivityOptions,
+): Promise<ChurnSignalTarget[]> {
   const limit = checkLimit(opts.limit);
   if (limit === 0) return [];
   const at = toDate(now);
@@ -320,12 +336,17 @@ export async function queryChurnSignalUsers(db: Queryable, now: Date | string, o
  * out of place (trialing, past_due or incomplete). Offered: the cheapest plan above what they pay,
  * monthly plans preferred (yearly ones count as price / 12). Most active first.
  */
-export async function queryUpgradeCandidates(db: Queryable, now: Date | string, opts: UpgradeOptions): Promise<UpgradeCandidateTarget[]> {
+export async function queryUpgradeCandidates(
+  db: Queryable,
+  now: Date | string,
+  opts: UpgradeOptions,
+): Promise<UpgradeCandidateTarget[]> {
   const limit = checkLimit(opts.limit);
   if (limit === 0) return [];
   const at = toDate(now);
   const minEvents = opts.minEvents ?? DEFAULT_UPGRADE_MIN_EVENTS;
-  if (!Number.isInteger(minEvents) || minEvents < 1) throw new RangeError(`minEvents must be an integer ≥ 1, got ${minEvents}`);
+  if (!Number.isInteger(minEvents) || minEvents < 1)
+    throw new RangeError(`minEvents must be an integer ≥ 1, got ${minEvents}`);
   const nc = notContacted('u.id', opts.contactedSince);
   const r = await rows(
     db,

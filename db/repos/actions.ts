@@ -62,7 +62,11 @@ export type NewAction = Omit<ActionRecord, 'createdAt' | 'executedAt' | 'outcome
 };
 
 /** Inserts actions that do not exist yet (ON CONFLICT (id) DO NOTHING); returns the ids it inserted. */
-export async function insertActions(db: Queryable, actions: readonly NewAction[], chunkSize = 500): Promise<Set<string>> {
+export async function insertActions(
+  db: Queryable,
+  actions: readonly NewAction[],
+  chunkSize = 500,
+): Promise<Set<string>> {
   const inserted = new Set<string>();
   for (let i = 0; i < actions.length; i += chunkSize) {
     const rows = actions.slice(i, i + chunkSize).map((a) => ({
@@ -118,13 +122,20 @@ export async function transitionAction(
   if (to.reason !== undefined) patch.status_reason = to.reason;
   if (to.executedAt !== undefined) patch.executed_at = to.executedAt;
   if (to.outcomeDueAt !== undefined) patch.outcome_due_at = to.outcomeDueAt;
-  const n = await db('engine.actions').where({ id }).whereIn('status', [...from]).update(patch);
+  const n = await db('engine.actions')
+    .where({ id })
+    .whereIn('status', [...from])
+    .update(patch);
   return n > 0;
 }
 
 // ---------------------------------------------------------------- gate decisions
 
-export async function insertGateDecisions(db: Queryable, rows: ReadonlyArray<{ actionId: string; outcome: GateOutcome }>, chunkSize = 1000): Promise<void> {
+export async function insertGateDecisions(
+  db: Queryable,
+  rows: ReadonlyArray<{ actionId: string; outcome: GateOutcome }>,
+  chunkSize = 1000,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += chunkSize) {
     await db('engine.gate_decisions')
       .insert(
@@ -144,33 +155,53 @@ export async function insertGateDecisions(db: Queryable, rows: ReadonlyArray<{ a
 /** Replaces one gate's decision when a gate re-checked at execution time no longer passes. */
 export async function overrideGateDecision(db: Queryable, actionId: string, outcome: GateOutcome): Promise<void> {
   await db('engine.gate_decisions')
-    .insert({ action_id: actionId, gate: outcome.gate, passed: outcome.passed, reason: outcome.reason, details: json(outcome.details ?? {}) })
+    .insert({
+      action_id: actionId,
+      gate: outcome.gate,
+      passed: outcome.passed,
+      reason: outcome.reason,
+      details: json(outcome.details ?? {}),
+    })
     .onConflict(['action_id', 'gate'])
     .merge(['passed', 'reason', 'details', 'created_at']);
 }
 
 export async function gateDecisionsOf(db: Queryable, actionId: string): Promise<GateOutcome[]> {
   const rows = await db('engine.gate_decisions').where({ action_id: actionId }).orderBy('id');
-  return rows.map((r: Record<string, any>) => ({ gate: r.gate, passed: r.passed, reason: r.reason, details: r.details ?? {} }));
+  return rows.map((r: Record<string, any>) => ({
+    gate: r.gate,
+    passed: r.passed,
+    reason: r.reason,
+    details: r.details ?? {},
+  }));
 }
 
 // ---------------------------------------------------------------- counters for the gates
 
 /** engine.findings ids by fingerprint. */
-export async function findingIdsByFingerprint(db: Queryable, fingerprints: readonly string[]): Promise<Map<string, number>> {
+export async function findingIdsByFingerprint(
+  db: Queryable,
+  fingerprints: readonly string[],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!fingerprints.length) return out;
-  const rows = await db('engine.findings').select('id', 'fingerprint').whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
+  const rows = await db('engine.findings')
+    .select('id', 'fingerprint')
+    .whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
   for (const r of rows) out.set(r.fingerprint, Number(r.id));
   return out;
 }
 
 /** Measured treated outcomes per (type, segment) for the given types: "type\u0000segment" → counts. */
-export async function segmentCountsOf(db: Queryable, types: readonly string[]): Promise<Map<string, { successes: number; failures: number }>> {
+export async function segmentCountsOf(
+  db: Queryable,
+  types: readonly string[],
+): Promise<Map<string, { successes: number; failures: number }>> {
   const out = new Map<string, { successes: number; failures: number }>();
   if (!types.length) return out;
   const rows = await db('engine.action_segment_stats').whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
-  for (const r of rows) out.set(`${r.action_type}\u0000${r.segment}`, { successes: Number(r.successes), failures: Number(r.failures) });
+  for (const r of rows)
+    out.set(`${r.action_type}\u0000${r.segment}`, { successes: Number(r.successes), failures: Number(r.failures) });
   return out;
 }
 
@@ -178,7 +209,9 @@ export async function segmentCountsOf(db: Queryable, types: readonly string[]): 
 export async function userCreatedAt(db: Queryable, userIds: readonly number[]): Promise<Map<number, Date>> {
   const out = new Map<number, Date>();
   if (!userIds.length) return out;
-  const rows = await db('app.users').select('id', 'created_at').whereRaw('id = ANY(?::bigint[])', [[...new Set(userIds)]]);
+  const rows = await db('app.users')
+    .select('id', 'created_at')
+    .whereRaw('id = ANY(?::bigint[])', [[...new Set(userIds)]]);
   for (const r of rows) out.set(Number(r.id), new Date(r.created_at));
   return out;
 }
@@ -186,20 +219,36 @@ export async function userCreatedAt(db: Queryable, userIds: readonly number[]): 
 /** Types the learn phase demoted to approval-only, with the reason. */
 export async function demotedTypes(db: Queryable): Promise<Map<string, { reason: string }>> {
   const rows = await db('engine.action_stats').where({ demoted: true }).select('action_type', 'demoted_reason');
-  return new Map(rows.map((r: Record<string, any>) => [r.action_type as string, { reason: String(r.demoted_reason ?? 'uplift credibly negative') }]));
+  return new Map(
+    rows.map((r: Record<string, any>) => [
+      r.action_type as string,
+      { reason: String(r.demoted_reason ?? 'uplift credibly negative') },
+    ]),
+  );
 }
 
 /** Success posteriors of the given types (engine.action_stats); a type without a row is absent. */
 export async function posteriorsOf(db: Queryable, types: readonly string[]): Promise<Map<string, BetaPosterior>> {
   const out = new Map<string, BetaPosterior>();
   if (!types.length) return out;
-  const rows = await db('engine.action_stats').select('action_type', 'alpha', 'beta').whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
+  const rows = await db('engine.action_stats')
+    .select('action_type', 'alpha', 'beta')
+    .whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
   for (const r of rows) out.set(r.action_type, { alpha: Number(r.alpha), beta: Number(r.beta) });
   return out;
 }
 
 /** Statuses of an action that was admitted past the gates (it runs, ran, or waits/waited for an operator). */
-export const ADMITTED_STATUSES: readonly ActionStatus[] = ['planned', 'dry_run', 'executed', 'failed', 'pending_approval', 'approved', 'rejected', 'expired'];
+export const ADMITTED_STATUSES: readonly ActionStatus[] = [
+  'planned',
+  'dry_run',
+  'executed',
+  'failed',
+  'pending_approval',
+  'approved',
+  'rejected',
+  'expired',
+];
 
 /** Per type: actions this cycle admitted so far (the type cap counts per cycle and type). */
 export async function admittedCountsByType(db: Queryable, cycleId: string): Promise<Map<string, number>> {
@@ -216,7 +265,12 @@ export async function admittedCountsByType(db: Queryable, cycleId: string): Prom
  * Per user: outbox messages created at or after `since` (the contact window; no upper bound, so a logical
  * now in the past only widens it), leaving out the message with `excludeKey` (the one being re-driven).
  */
-export async function contactCounts(db: Queryable, userIds: readonly number[], since: Date, excludeKey: string | null = null): Promise<Map<number, number>> {
+export async function contactCounts(
+  db: Queryable,
+  userIds: readonly number[],
+  since: Date,
+  excludeKey: string | null = null,
+): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (!userIds.length) return out;
   const { rows } = await db.raw(
@@ -233,7 +287,11 @@ export async function contactCounts(db: Queryable, userIds: readonly number[], s
  * Per type: effects that failed with an error at or after `since` (the circuit-breaker window). A declined
  * payment retry is a failed effect too, but a business outcome, not a malfunction: it is not counted.
  */
-export async function failureCounts(db: Queryable, types: readonly string[], since: Date): Promise<Map<string, number>> {
+export async function failureCounts(
+  db: Queryable,
+  types: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!types.length) return out;
   const { rows } = await db.raw(
@@ -292,7 +350,15 @@ export async function getEffectByKey(db: Queryable, key: string): Promise<Effect
  */
 export async function claimEffect(
   db: Queryable,
-  e: { key: string; actionId: string; actionType: string; port: string; target: string; request: Record<string, unknown>; at: Date },
+  e: {
+    key: string;
+    actionId: string;
+    actionType: string;
+    port: string;
+    target: string;
+    request: Record<string, unknown>;
+    at: Date;
+  },
 ): Promise<{ effect: EffectRecord; created: boolean }> {
   const rows = await db('engine.effects')
     .insert({
@@ -315,8 +381,16 @@ export async function claimEffect(
 }
 
 /** Completes a pending effect; a no-op when it is already complete (returns the stored row either way). */
-export async function completeEffect(db: Queryable, key: string, status: 'succeeded' | 'failed', response: Record<string, unknown>, at: Date): Promise<EffectRecord> {
-  await db('engine.effects').where({ idempotency_key: key, status: 'pending' }).update({ status, response: json(response), completed_at: at });
+export async function completeEffect(
+  db: Queryable,
+  key: string,
+  status: 'succeeded' | 'failed',
+  response: Record<string, unknown>,
+  at: Date,
+): Promise<EffectRecord> {
+  await db('engine.effects')
+    .where({ idempotency_key: key, status: 'pending' })
+    .update({ status, response: json(response), completed_at: at });
   const row = await getEffectByKey(db, key);
   if (!row) throw new Error(`effect ${key} not found`);
   return row;

@@ -71,7 +71,11 @@ export async function appendAudit(db: Queryable, entry: AuditEntryInput): Promis
 }
 
 /** Appends many entries in set-based batches; returns how many were new. */
-export async function appendAuditMany(db: Queryable, entries: readonly AuditEntryInput[], chunkSize = 1000): Promise<number> {
+export async function appendAuditMany(
+  db: Queryable,
+  entries: readonly AuditEntryInput[],
+  chunkSize = 1000,
+): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < entries.length; i += chunkSize) {
     const rows = await db('engine.audit_log')

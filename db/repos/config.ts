@@ -2,7 +2,15 @@
 // of each name is in force; a change inserts version + 1 (validated) and appends an audit entry in the
 // same transaction, so the history of who changed what, when and why is complete.
 import type { Knex } from 'knex';
-import { DEFAULT_POLICIES, isPolicyName, parsePolicy, parseThreshold, POLICY_SCHEMAS, type Policies, type PolicyName } from '../../engine/safety/config-schema';
+import {
+  DEFAULT_POLICIES,
+  isPolicyName,
+  parsePolicy,
+  parseThreshold,
+  POLICY_SCHEMAS,
+  type Policies,
+  type PolicyName,
+} from '../../engine/safety/config-schema';
 import { ValidationError } from '../../engine/safety/errors';
 import { appendAudit } from './audit';
 
@@ -75,7 +83,9 @@ export async function getPolicies(db: Queryable): Promise<Policies> {
     if (!isPolicyName(r.name)) continue;
     const parsed = POLICY_SCHEMAS[r.name].safeParse(r.value);
     if (!parsed.success) {
-      throw new Error(`Stored policy '${r.name}' version ${r.version} is invalid (${parsed.error.issues.map((i) => i.message).join('; ')}); set a valid version through the api`);
+      throw new Error(
+        `Stored policy '${r.name}' version ${r.version} is invalid (${parsed.error.issues.map((i) => i.message).join('; ')}); set a valid version through the api`,
+      );
     }
     out[r.name] = parsed.data;
   }
@@ -90,11 +100,19 @@ export async function getCurrentConfig(db: Queryable): Promise<{ thresholds: Con
 
 function checkActor(changedBy: string): string {
   const actor = typeof changedBy === 'string' ? changedBy.trim() : '';
-  if (!actor) throw new ValidationError('changedBy must name who makes the change', [{ path: 'changedBy', message: 'required' }]);
+  if (!actor)
+    throw new ValidationError('changedBy must name who makes the change', [{ path: 'changedBy', message: 'required' }]);
   return actor;
 }
 
-async function insertVersion(db: Queryable, kind: ConfigKind, name: string, value: unknown, changedBy: string, reason: string | null | undefined): Promise<ConfigEntry> {
+async function insertVersion(
+  db: Queryable,
+  kind: ConfigKind,
+  name: string,
+  value: unknown,
+  changedBy: string,
+  reason: string | null | undefined,
+): Promise<ConfigEntry> {
   const actor = checkActor(changedBy);
   const why = typeof reason === 'string' && reason.trim() ? reason.trim() : null;
   return db.transaction(async (trx) => {
@@ -103,14 +121,22 @@ async function insertVersion(db: Queryable, kind: ConfigKind, name: string, valu
     const previous = await trx(TABLE[kind]).where({ name }).orderBy('version', 'desc').first();
     const version = previous ? Number(previous.version) + 1 : 1;
     const [row] = await trx(TABLE[kind])
-      .insert({ name, version, value: kind === 'policy' ? JSON.stringify(value) : value, changed_by: actor, reason: why })
+      .insert({
+        name,
+        version,
+        value: kind === 'policy' ? JSON.stringify(value) : value,
+        changed_by: actor,
+        reason: why,
+      })
       .returning('*');
     const entry = toEntry(kind, row);
     await appendAudit(trx, {
       actor,
       event: `config.${kind}.changed`,
       target: `${kind}:${name}`,
-      before: previous ? { version: Number(previous.version), value: kind === 'threshold' ? Number(previous.value) : previous.value } : null,
+      before: previous
+        ? { version: Number(previous.version), value: kind === 'threshold' ? Number(previous.value) : previous.value }
+        : null,
       after: { version, value: entry.value, reason: why },
       dryRun: false,
       dedupeKey: `config:${kind}:${name}:v${version}`,
@@ -120,13 +146,25 @@ async function insertVersion(db: Queryable, kind: ConfigKind, name: string, valu
 }
 
 /** Sets a threshold (new version); ValidationError for an unknown name, a bad value or no actor. */
-export async function setThreshold(db: Queryable, name: string, value: unknown, changedBy: string, reason?: string | null): Promise<ConfigEntry> {
+export async function setThreshold(
+  db: Queryable,
+  name: string,
+  value: unknown,
+  changedBy: string,
+  reason?: string | null,
+): Promise<ConfigEntry> {
   const v = parseThreshold(name, value);
   return insertVersion(db, 'threshold', name, v, changedBy, reason);
 }
 
 /** Sets a policy (new version, the whole value); ValidationError for an unknown name, a bad value or no actor. */
-export async function setPolicy<N extends PolicyName>(db: Queryable, name: N | string, value: unknown, changedBy: string, reason?: string | null): Promise<ConfigEntry> {
+export async function setPolicy<N extends PolicyName>(
+  db: Queryable,
+  name: N | string,
+  value: unknown,
+  changedBy: string,
+  reason?: string | null,
+): Promise<ConfigEntry> {
   const v = parsePolicy(name, value);
   return insertVersion(db, 'policy', name, v, changedBy, reason);
 }
@@ -146,7 +184,9 @@ export async function listConfigHistory(db: Queryable, f: ConfigHistoryFilters =
     kinds.map(async (kind) => {
       const q = db(TABLE[kind]).select('*');
       if (f.name !== undefined) q.where({ name: f.name });
-      const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'name' }, { column: 'version', order: 'desc' }]).limit(limit);
+      const rows = await q
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'name' }, { column: 'version', order: 'desc' }])
+        .limit(limit);
       return rows.map((r: Record<string, any>) => toEntry(kind, r));
     }),
   );

@@ -72,8 +72,12 @@ function validate(detected: DetectedFinding[], scope: readonly string[]): void {
     if (seen.has(d.fingerprint)) throw new Error(`duplicate fingerprint in one run: ${d.fingerprint}`);
     seen.add(d.fingerprint);
     // Otherwise the finding could never be resolved by this kind of run: a caller bug, not data.
-    if (!scope.includes(d.detector)) throw new Error(`finding ${d.fingerprint} comes from detector '${d.detector}' outside the run's scope [${scope.join(', ')}]`);
-    if (!(d.confidence >= 0 && d.confidence <= 1)) throw new Error(`finding ${d.fingerprint}: confidence ${d.confidence} outside [0, 1]`);
+    if (!scope.includes(d.detector))
+      throw new Error(
+        `finding ${d.fingerprint} comes from detector '${d.detector}' outside the run's scope [${scope.join(', ')}]`,
+      );
+    if (!(d.confidence >= 0 && d.confidence <= 1))
+      throw new Error(`finding ${d.fingerprint}: confidence ${d.confidence} outside [0, 1]`);
   }
 }
 
@@ -190,16 +194,33 @@ export async function recordFindings(
       });
     for (const d of detected) {
       const p = priorBy.get(d.fingerprint);
-      const summary = { severity: d.severity, confidence: d.confidence, category: d.category, count: d.evidence.count, title: d.title };
+      const summary = {
+        severity: d.severity,
+        confidence: d.confidence,
+        category: d.category,
+        count: d.evidence.count,
+        title: d.title,
+      };
       if (!p) entry('opened', d.fingerprint, null, { status: 'open', detector: d.detector, kind: d.kind, ...summary });
       else if (!p.linked && p.status === 'resolved' && at.getTime() >= new Date(p.resolved_at).getTime())
-        entry('reopened', d.fingerprint, { status: 'resolved', resolvedAt: iso(p.resolved_at), resolvedCycleId: p.resolved_cycle_id }, { status: 'open', ...summary });
+        entry(
+          'reopened',
+          d.fingerprint,
+          { status: 'resolved', resolvedAt: iso(p.resolved_at), resolvedCycleId: p.resolved_cycle_id },
+          { status: 'open', ...summary },
+        );
     }
     for (const r of resolvedNow) {
       entry(
         'resolved',
         r.fingerprint,
-        { status: 'open', severity: r.severity, lastSeenAt: iso(r.last_seen_at), lastCycleId: r.last_cycle_id, count: r.evidence?.count ?? null },
+        {
+          status: 'open',
+          severity: r.severity,
+          lastSeenAt: iso(r.last_seen_at),
+          lastCycleId: r.last_cycle_id,
+          count: r.evidence?.count ?? null,
+        },
         { status: 'resolved', resolvedAt: at.toISOString() },
       );
     }
@@ -212,12 +233,20 @@ export async function recordFindings(
         order by id`,
       [cycleId],
     )) as { rows: Array<{ event: string; target: string }> };
-    const changes = changeRows.map((r) => ({ fingerprint: r.target.replace(/^finding:/, ''), change: r.event.replace(/^finding\./, '') as FindingChange }));
+    const changes = changeRows.map((r) => ({
+      fingerprint: r.target.replace(/^finding:/, ''),
+      change: r.event.replace(/^finding\./, '') as FindingChange,
+    }));
     const findings = await getFindingsByFingerprint(trx, fingerprints);
-    const { rows: resolvedRows } = (await trx.raw(`select * from engine.findings where resolved_cycle_id = ? and status = 'resolved' order by id`, [cycleId])) as {
+    const { rows: resolvedRows } = (await trx.raw(
+      `select * from engine.findings where resolved_cycle_id = ? and status = 'resolved' order by id`,
+      [cycleId],
+    )) as {
       rows: Array<Record<string, any>>;
     };
-    const { rows: linkedRows } = (await trx.raw(`select count(*) as n from engine.cycle_findings where cycle_id = ?`, [cycleId])) as { rows: Array<{ n: number }> };
+    const { rows: linkedRows } = (await trx.raw(`select count(*) as n from engine.cycle_findings where cycle_id = ?`, [
+      cycleId,
+    ])) as { rows: Array<{ n: number }> };
     const opened = changes.filter((c) => c.change === 'opened' || c.change === 'reopened').length;
     return {
       findings,
@@ -244,7 +273,10 @@ export async function listOpenFindings(
 }
 
 /** The stored findings with these fingerprints (any status), in the order given; unknown ones are skipped. */
-export async function getFindingsByFingerprint(db: Queryable, fingerprints: readonly string[]): Promise<FindingRecord[]> {
+export async function getFindingsByFingerprint(
+  db: Queryable,
+  fingerprints: readonly string[],
+): Promise<FindingRecord[]> {
   if (!fingerprints.length) return [];
   const rows = await db('engine.findings').whereIn('fingerprint', [...fingerprints]);
   const by = new Map(rows.map((r: Record<string, any>) => [r.fingerprint as string, toFindingRecord(r)]));
@@ -252,7 +284,10 @@ export async function getFindingsByFingerprint(db: Queryable, fingerprints: read
 }
 
 /** The findings a cycle saw, with the evidence as that cycle saw it. */
-export async function listCycleFindings(db: Queryable, cycleId: string): Promise<Array<FindingRecord & { cycleEvidence: DetectedFinding['evidence'] }>> {
+export async function listCycleFindings(
+  db: Queryable,
+  cycleId: string,
+): Promise<Array<FindingRecord & { cycleEvidence: DetectedFinding['evidence'] }>> {
   const rows = await db('engine.cycle_findings as cf')
     .join('engine.findings as f', 'f.id', 'cf.finding_id')
     .where('cf.cycle_id', cycleId)

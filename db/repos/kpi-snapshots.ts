@@ -5,7 +5,12 @@ import type { KpiName, KpiResult, KpiStatus } from '../../engine/types';
 type Queryable = Knex | Knex.Transaction;
 
 /** Idempotent per (cycle, KPI): a retried analyze activity rewrites the same rows. */
-export async function saveKpiSnapshots(db: Queryable, cycleId: string, computedAt: Date, kpis: KpiResult[]): Promise<void> {
+export async function saveKpiSnapshots(
+  db: Queryable,
+  cycleId: string,
+  computedAt: Date,
+  kpis: KpiResult[],
+): Promise<void> {
   if (!kpis.length) return;
   await db('engine.kpi_snapshots')
     .insert(
@@ -48,6 +53,11 @@ export async function kpiSnapshotsOf(db: Queryable, cycleId: string): Promise<Kp
 
 /** The KPIs of the newest cycle that measured any. */
 export async function latestKpiSnapshots(db: Queryable): Promise<KpiSnapshot[]> {
-  const latest = await db('engine.kpi_snapshots').orderBy([{ column: 'computed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('cycle_id');
+  const latest = await db('engine.kpi_snapshots')
+    .orderBy([
+      { column: 'computed_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .first('cycle_id');
   return latest ? kpiSnapshotsOf(db, latest.cycle_id) : [];
 }

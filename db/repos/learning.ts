@@ -45,7 +45,12 @@ function toDecision(r: Record<string, any>): DecisionRecord {
 }
 
 /** Stores (or, on retry, replaces) the cycle's learning of this kind. The payload must be JSON-serializable. */
-export async function saveLearning(db: Queryable, cycleId: string, kind: LearningKind, payload: unknown): Promise<LearningRecord> {
+export async function saveLearning(
+  db: Queryable,
+  cycleId: string,
+  kind: LearningKind,
+  payload: unknown,
+): Promise<LearningRecord> {
   const [row] = await db('engine.learnings')
     .insert({ cycle_id: cycleId, kind, payload: JSON.stringify(payload ?? null) })
     .onConflict(['cycle_id', 'kind'])
@@ -55,13 +60,18 @@ export async function saveLearning(db: Queryable, cycleId: string, kind: Learnin
 }
 
 /** Stores (or replaces) the cycle's decisions, one per kind; two decisions of one kind in a call is a caller bug. */
-export async function saveDecisions(db: Queryable, cycleId: string, decisions: readonly Decision[]): Promise<DecisionRecord[]> {
+export async function saveDecisions(
+  db: Queryable,
+  cycleId: string,
+  decisions: readonly Decision[],
+): Promise<DecisionRecord[]> {
   if (!decisions.length) return [];
   const kinds = new Set<string>();
   for (const d of decisions) {
     if (kinds.has(d.kind)) throw new Error(`saveDecisions: two decisions of kind '${d.kind}' for cycle ${cycleId}`);
     kinds.add(d.kind);
-    if (!(d.confidence >= 0 && d.confidence <= 1)) throw new Error(`saveDecisions: decision '${d.kind}' has confidence ${d.confidence} outside [0, 1]`);
+    if (!(d.confidence >= 0 && d.confidence <= 1))
+      throw new Error(`saveDecisions: decision '${d.kind}' has confidence ${d.confidence} outside [0, 1]`);
   }
   const rows = await db('engine.decisions')
     .insert(
@@ -103,12 +113,23 @@ export async function listDecisions(
   const q = db('engine.decisions').select('*');
   if (opts.kind) q.where({ kind: opts.kind });
   if (opts.cycleId) q.where({ cycle_id: opts.cycleId });
-  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  const rows = await q
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit);
   return rows.map(toDecision);
 }
 
 /** The last `limit` learnings of one kind, newest first: a metric's trend across cycles. */
 export async function learningHistory(db: Queryable, kind: LearningKind, limit = 20): Promise<LearningRecord[]> {
-  const rows = await db('engine.learnings').where({ kind }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  const rows = await db('engine.learnings')
+    .where({ kind })
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit);
   return rows.map((r: Record<string, any>) => toLearning(r));
 }

@@ -21,7 +21,11 @@ export interface DecideInput {
 export function makeDecisions(input: DecideInput): Decision[] {
   const decisions: Decision[] = [
     decideResourceAllocation(input.kpis, { impact: input.impact }),
-    decideFeaturePrioritization(input.plannedActions, { kpis: input.kpis, successRates: input.successRates, impact: input.impact }),
+    decideFeaturePrioritization(input.plannedActions, {
+      kpis: input.kpis,
+      successRates: input.successRates,
+      impact: input.impact,
+    }),
     decidePricing(input.kpis.find((k) => k.name === 'ltv_cac')),
   ];
   if (input.suggestions) decisions.push(decideMlThreshold(input.suggestions));

@@ -29,7 +29,10 @@ export function decideDemotions(changes: readonly DemotionChange[]): Decision | 
   const restored = changes.filter((c) => c.change === 'restore').map((c) => c.type);
   return {
     kind: 'action_type_demotion',
-    title: [demoted.length ? `Demote ${demoted.join(', ')} to approval-only` : null, restored.length ? `restore ${restored.join(', ')}` : null]
+    title: [
+      demoted.length ? `Demote ${demoted.join(', ')} to approval-only` : null,
+      restored.length ? `restore ${restored.join(', ')}` : null,
+    ]
       .filter(Boolean)
       .join('; '),
     rationale: changes.map(describe).join(' '),
@@ -37,7 +40,14 @@ export function decideDemotions(changes: readonly DemotionChange[]): Decision | 
     confidence: 0.95,
     payload: {
       applied: true,
-      changes: changes.map((c) => ({ type: c.type, change: c.change, uplift: c.uplift.uplift, interval: c.uplift.interval, treated: c.uplift.treated, holdout: c.uplift.holdout })),
+      changes: changes.map((c) => ({
+        type: c.type,
+        change: c.change,
+        uplift: c.uplift.uplift,
+        interval: c.uplift.interval,
+        treated: c.uplift.treated,
+        holdout: c.uplift.holdout,
+      })),
     },
   };
 }

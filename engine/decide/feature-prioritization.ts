@@ -66,7 +66,10 @@ function mrrFrom(opts: PrioritizationOptions): number | null {
   return mrr != null && mrr > 0 ? mrr : null;
 }
 
-export function scoreFeatures(actions: readonly PlannedActionSummary[], opts: PrioritizationOptions = {}): FeatureScore[] {
+export function scoreFeatures(
+  actions: readonly PlannedActionSummary[],
+  opts: PrioritizationOptions = {},
+): FeatureScore[] {
   const weights = { ...DEFAULT_KPI_IMPACT, ...opts.impact };
   const targets: Record<KpiName, number> = { ...KPI_TARGETS };
   for (const k of opts.kpis ?? []) targets[k.name] = k.target;
@@ -75,9 +78,19 @@ export function scoreFeatures(actions: readonly PlannedActionSummary[], opts: Pr
   const features = new Map<string, FeatureScore & { confidenceSum: number; confidenceN: number }>();
 
   for (const a of actions) {
-    const f =
-      features.get(a.type) ??
-      { feature: a.type, actions: 0, score: 0, kpiDeltas: {}, revenueCents: 0, unscoredRevenueCents: 0, unquantified: 0, successRate: null, meanConfidence: null, confidenceSum: 0, confidenceN: 0 };
+    const f = features.get(a.type) ?? {
+      feature: a.type,
+      actions: 0,
+      score: 0,
+      kpiDeltas: {},
+      revenueCents: 0,
+      unscoredRevenueCents: 0,
+      unquantified: 0,
+      successRate: null,
+      meanConfidence: null,
+      confidenceSum: 0,
+      confidenceN: 0,
+    };
     const rate = opts.successRates?.[a.type];
     const p = rate != null && Number.isFinite(rate) ? clamp01(rate) : 1;
     f.successRate = rate != null && Number.isFinite(rate) ? p : null;
@@ -107,7 +120,10 @@ export function scoreFeatures(actions: readonly PlannedActionSummary[], opts: Pr
     features.set(a.type, f);
   }
   return [...features.values()]
-    .map(({ confidenceSum, confidenceN, ...f }) => ({ ...f, meanConfidence: confidenceN > 0 ? confidenceSum / confidenceN : null }))
+    .map(({ confidenceSum, confidenceN, ...f }) => ({
+      ...f,
+      meanConfidence: confidenceN > 0 ? confidenceSum / confidenceN : null,
+    }))
     .sort((a, b) => b.score - a.score || b.actions - a.actions || (a.feature < b.feature ? -1 : 1));
 }
 
@@ -119,12 +135,20 @@ function featureText(f: FeatureScore): string {
   return `${f.feature} (${f.actions} action${f.actions === 1 ? '' : 's'}: ${parts.join(', ') || 'no quantified impact'}${rate}; score ${fixed(f.score, 4)})`;
 }
 
-export function decideFeaturePrioritization(actions: readonly PlannedActionSummary[], opts: PrioritizationOptions = {}): Decision {
+export function decideFeaturePrioritization(
+  actions: readonly PlannedActionSummary[],
+  opts: PrioritizationOptions = {},
+): Decision {
   const top = opts.top ?? 3;
   const ranked = scoreFeatures(actions, opts);
   const named = ranked.filter((f) => f.score > 0).slice(0, top);
   const mrr = mrrFrom(opts);
-  const payload = { top: named.map((f) => f.feature), ranking: ranked, mrrCents: mrr, revenueWeight: opts.revenueWeight ?? 1 };
+  const payload = {
+    top: named.map((f) => f.feature),
+    ranking: ranked,
+    mrrCents: mrr,
+    revenueWeight: opts.revenueWeight ?? 1,
+  };
   if (!named.length) {
     return {
       kind: 'feature_prioritization',

@@ -18,7 +18,9 @@ import type { Decision } from './types';
 export const ML_THRESHOLD_NAME = 'ml.suggestion_threshold';
 
 function shownAt(analysis: SuggestionAnalysis, current: ThresholdCandidate | null): { shown: number; applied: number } {
-  return current ? { shown: current.shown, applied: current.applied } : { shown: analysis.resolved, applied: analysis.applied };
+  return current
+    ? { shown: current.shown, applied: current.applied }
+    : { shown: analysis.resolved, applied: analysis.applied };
 }
 
 export function decideMlThreshold(analysis: SuggestionAnalysis): Decision {
@@ -71,7 +73,13 @@ export function decideMlThreshold(analysis: SuggestionAnalysis): Decision {
         `${currentThreshold == null ? 'Showing every suggestion' : `The current threshold ${fixed(fromThreshold)}`} already maximizes utility ` +
         `(${t.utility.description}); the next step up would hide ${mNext} suggestions of which ${kNext} were applied. ${metrics}`,
       confidence,
-      payload: { ...base, status: 'keep', proposedThreshold: fromThreshold, utilityGain: 0, nextStep: { suggestions: mNext, applied: kNext } },
+      payload: {
+        ...base,
+        status: 'keep',
+        proposedThreshold: fromThreshold,
+        utilityGain: 0,
+        nextStep: { suggestions: mNext, applied: kNext },
+      },
     };
   }
   const adoptionBetween = m > 0 ? k / m : null;

@@ -28,7 +28,11 @@ export function pricingBand(ratio: number): Exclude<PricingRecommendation, 'none
 }
 
 function bandBounds(band: Exclude<PricingRecommendation, 'none'>): [number, number] {
-  return band === 'raise_prices_or_lower_cac' ? [-Infinity, PRICING_LOW] : band === 'healthy' ? [PRICING_LOW, PRICING_HIGH] : [PRICING_HIGH, Infinity];
+  return band === 'raise_prices_or_lower_cac'
+    ? [-Infinity, PRICING_LOW]
+    : band === 'healthy'
+      ? [PRICING_LOW, PRICING_HIGH]
+      : [PRICING_HIGH, Infinity];
 }
 
 export function bandConfidence(ratio: number, interval: [number, number] | null, sampleSize: number): number {
@@ -50,7 +54,13 @@ function num(x: unknown): number | null {
 
 export function decidePricing(ltvCac: KpiResult | undefined): Decision {
   if (!ltvCac || ltvCac.name !== 'ltv_cac') {
-    return { kind: 'pricing', title: 'No pricing decision: LTV:CAC was not measured', rationale: 'The cycle has no LTV:CAC KPI.', confidence: 0, payload: { recommendation: 'none' } };
+    return {
+      kind: 'pricing',
+      title: 'No pricing decision: LTV:CAC was not measured',
+      rationale: 'The cycle has no LTV:CAC KPI.',
+      confidence: 0,
+      payload: { recommendation: 'none' },
+    };
   }
   const d = ltvCac.details;
   const ltv = num(d.ltvCents);
@@ -58,7 +68,16 @@ export function decidePricing(ltvCac: KpiResult | undefined): Decision {
   const arpa = num(d.arpaCents);
   const churn = num(d.churn);
   const margin = num(d.grossMargin);
-  const numbers = { ratio: ltvCac.value, interval: ltvCac.interval, ltvCents: ltv, cacCents: cac, arpaCents: arpa, churn, grossMargin: margin, sampleSize: ltvCac.sampleSize };
+  const numbers = {
+    ratio: ltvCac.value,
+    interval: ltvCac.interval,
+    ltvCents: ltv,
+    cacCents: cac,
+    arpaCents: arpa,
+    churn,
+    grossMargin: margin,
+    sampleSize: ltvCac.sampleSize,
+  };
   const inputsText = [
     ltv != null ? `LTV ${dollars(ltv)}` : null,
     cac != null ? `CAC ${dollars(cac)}` : null,
@@ -94,7 +113,9 @@ export function decidePricing(ltvCac: KpiResult | undefined): Decision {
   const ratio = ltvCac.value;
   const band = pricingBand(ratio);
   const confidence = bandConfidence(ratio, ltvCac.interval, ltvCac.sampleSize);
-  const intervalText = ltvCac.interval ? ` (95% interval ${fixed(ltvCac.interval[0])}–${fixed(ltvCac.interval[1])})` : '';
+  const intervalText = ltvCac.interval
+    ? ` (95% interval ${fixed(ltvCac.interval[0])}–${fixed(ltvCac.interval[1])})`
+    : '';
   const head = `LTV:CAC is ${fixed(ratio)}${intervalText}${inputsText ? ` from ${inputsText}` : ''}`;
   if (band === 'raise_prices_or_lower_cac') {
     const targetCac = ltv != null ? ltv / PRICING_LOW : null;

@@ -50,7 +50,10 @@ function show(kpi: KpiName, x: number): string {
   return kpi === 'ltv_cac' ? fixed(x) : pct(x);
 }
 
-export function allocationRanking(kpis: readonly KpiResult[], impact: Partial<Record<KpiName, number>> = {}): {
+export function allocationRanking(
+  kpis: readonly KpiResult[],
+  impact: Partial<Record<KpiName, number>> = {},
+): {
   ranking: AllocationEntry[];
   skipped: Array<{ kpi: KpiName; reason: string }>;
 } {
@@ -59,7 +62,10 @@ export function allocationRanking(kpis: readonly KpiResult[], impact: Partial<Re
   const skipped: Array<{ kpi: KpiName; reason: string }> = [];
   for (const k of kpis) {
     if (k.status === 'insufficient_data' || k.value == null || !Number.isFinite(k.value)) {
-      skipped.push({ kpi: k.name, reason: typeof k.details.reason === 'string' ? k.details.reason : 'insufficient_data' });
+      skipped.push({
+        kpi: k.name,
+        reason: typeof k.details.reason === 'string' ? k.details.reason : 'insufficient_data',
+      });
       continue;
     }
     const w = weights[k.name];
@@ -80,10 +86,15 @@ export function allocationRanking(kpis: readonly KpiResult[], impact: Partial<Re
   return { ranking, skipped };
 }
 
-export function decideResourceAllocation(kpis: readonly KpiResult[], opts: { impact?: Partial<Record<KpiName, number>> } = {}): Decision {
+export function decideResourceAllocation(
+  kpis: readonly KpiResult[],
+  opts: { impact?: Partial<Record<KpiName, number>> } = {},
+): Decision {
   const weights = { ...DEFAULT_KPI_IMPACT, ...opts.impact };
   const { ranking, skipped } = allocationRanking(kpis, opts.impact);
-  const skippedText = skipped.length ? ` Skipped for insufficient data: ${skipped.map((s) => `${LABELS[s.kpi]} (${s.reason})`).join(', ')}.` : '';
+  const skippedText = skipped.length
+    ? ` Skipped for insufficient data: ${skipped.map((s) => `${LABELS[s.kpi]} (${s.reason})`).join(', ')}.`
+    : '';
   const payload = { focus: null as KpiName | null, ranking, skipped, weights };
 
   if (!ranking.length) {
@@ -107,7 +118,8 @@ export function decideResourceAllocation(kpis: readonly KpiResult[], opts: { imp
     };
   }
   const runnerUp = ranking[1];
-  const runnerText = runnerUp && runnerUp.score > 0 ? `, ahead of ${LABELS[runnerUp.kpi]} (score ${fixed(runnerUp.score, 3)})` : '';
+  const runnerText =
+    runnerUp && runnerUp.score > 0 ? `, ahead of ${LABELS[runnerUp.kpi]} (score ${fixed(runnerUp.score, 3)})` : '';
   return {
     kind: 'resource_allocation',
     title: `Focus effort on ${LABELS[top.kpi]}`,

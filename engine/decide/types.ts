@@ -1,7 +1,8 @@
 // A decision the decide phase records (engine.decisions, one per kind per cycle): what the engine
 // concluded, why in words an operator can check, and how sure it is. Decisions are advice and
 // proposals; nothing here changes configuration or data by itself.
-export type DecisionKind = 'resource_allocation' | 'feature_prioritization' | 'pricing' | 'ml_threshold' | 'action_type_demotion';
+export type DecisionKind =
+  'resource_allocation' | 'feature_prioritization' | 'pricing' | 'ml_threshold' | 'action_type_demotion';
 
 export interface Decision {
   kind: DecisionKind;

@@ -48,7 +48,13 @@ function emptyBucket(): FailedPaymentBucket {
 
 /** Merges the per-(code, state) groups into buckets; each bucket keeps its `sampleSize` smallest ids. */
 export function summarizeFailedPayments(groups: FailedPaymentGroup[], sampleSize = 10): BillingSummary {
-  const s: BillingSummary = { retryable: emptyBucket(), hard: emptyBucket(), exhausted: emptyBucket(), notDue: emptyBucket(), unscheduled: emptyBucket() };
+  const s: BillingSummary = {
+    retryable: emptyBucket(),
+    hard: emptyBucket(),
+    exhausted: emptyBucket(),
+    notDue: emptyBucket(),
+    unscheduled: emptyBucket(),
+  };
   for (const g of groups) {
     const bucket =
       classifyDecline(g.code) === 'hard'
@@ -79,8 +85,22 @@ function dollars(cents: number): string {
   return `$${(cents / 100).toFixed(2)}`;
 }
 
-function billing(kind: string, severity: Severity, title: string, evidence: DetectedFinding['evidence']): DetectedFinding {
-  return { fingerprint: fingerprintOf('billing', kind), detector: 'billing', kind, category: 'issue', severity, confidence: DETERMINISTIC_CONFIDENCE, title, evidence };
+function billing(
+  kind: string,
+  severity: Severity,
+  title: string,
+  evidence: DetectedFinding['evidence'],
+): DetectedFinding {
+  return {
+    fingerprint: fingerprintOf('billing', kind),
+    detector: 'billing',
+    kind,
+    category: 'issue',
+    severity,
+    confidence: DETERMINISTIC_CONFIDENCE,
+    title,
+    evidence,
+  };
 }
 
 export function billingFindings(s: BillingSummary, opts: { maxAttempts: number }): DetectedFinding[] {
@@ -89,35 +109,50 @@ export function billingFindings(s: BillingSummary, opts: { maxAttempts: number }
   const { retryable: r, hard: h, exhausted: x } = s;
   if (r.count > 0) {
     out.push(
-      billing(K.retryableFailedPayments, retryableSeverity(r.amountCents), `${plural(r.count, 'failed payment')} due for a retry (${dollars(r.amountCents)} at stake)`, {
-        count: r.count,
-        sampleIds: r.sampleIds,
-        amountCents: r.amountCents,
-        byCode: r.byCode,
-        maxAttempts: opts.maxAttempts,
-        notDue: s.notDue.count,
-      }),
+      billing(
+        K.retryableFailedPayments,
+        retryableSeverity(r.amountCents),
+        `${plural(r.count, 'failed payment')} due for a retry (${dollars(r.amountCents)} at stake)`,
+        {
+          count: r.count,
+          sampleIds: r.sampleIds,
+          amountCents: r.amountCents,
+          byCode: r.byCode,
+          maxAttempts: opts.maxAttempts,
+          notDue: s.notDue.count,
+        },
+      ),
     );
   }
   if (h.count > 0) {
     out.push(
-      billing(K.hardDeclines, 'medium', `${plural(h.count, 'payment')} hard-declined: not retried, the customer must update the card`, {
-        count: h.count,
-        sampleIds: h.sampleIds,
-        amountCents: h.amountCents,
-        byCode: h.byCode,
-      }),
+      billing(
+        K.hardDeclines,
+        'medium',
+        `${plural(h.count, 'payment')} hard-declined: not retried, the customer must update the card`,
+        {
+          count: h.count,
+          sampleIds: h.sampleIds,
+          amountCents: h.amountCents,
+          byCode: h.byCode,
+        },
+      ),
     );
   }
   if (x.count > 0) {
     out.push(
-      billing(K.softDeclinesExhausted, 'medium', `${plural(x.count, 'failed payment')} out of retries (${dollars(x.amountCents)})`, {
-        count: x.count,
-        sampleIds: x.sampleIds,
-        amountCents: x.amountCents,
-        byCode: x.byCode,
-        maxAttempts: opts.maxAttempts,
-      }),
+      billing(
+        K.softDeclinesExhausted,
+        'medium',
+        `${plural(x.count, 'failed payment')} out of retries (${dollars(x.amountCents)})`,
+        {
+          count: x.count,
+          sampleIds: x.sampleIds,
+          amountCents: x.amountCents,
+          byCode: x.byCode,
+          maxAttempts: opts.maxAttempts,
+        },
+      ),
     );
   }
   return out;

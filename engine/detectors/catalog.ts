@@ -5,7 +5,13 @@ import type { DetectedFinding, KpiName } from '../types';
 export type DetectorName = DetectedFinding['detector'];
 
 /** The detector groups a full cycle runs (KPI findings only when KPIs were passed in). */
-export const FULL_CYCLE_DETECTORS = ['kpi', 'system_health', 'data_quality', 'orphaned_records', 'billing'] as const satisfies readonly DetectorName[];
+export const FULL_CYCLE_DETECTORS = [
+  'kpi',
+  'system_health',
+  'data_quality',
+  'orphaned_records',
+  'billing',
+] as const satisfies readonly DetectorName[];
 /** What the hourly monitor runs: cheap enough for every hour. */
 export const HEALTH_DETECTORS = ['system_health'] as const satisfies readonly DetectorName[];
 

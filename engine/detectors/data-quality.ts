@@ -59,30 +59,45 @@ export function dataQualityFindings(e: DataQualityEvidence): DetectedFinding[] {
   }
   if (bad.count > 0) {
     out.push(
-      dq(K.malformedEmail, emailSeverity(bad.count, e.totalUsers), `${plural(bad.count, 'user')} with a malformed email address`, {
-        count: bad.count,
-        sampleIds: bad.sampleIds,
-        totalUsers: e.totalUsers,
-        share: shareOf(bad.count, e.totalUsers),
-      }),
+      dq(
+        K.malformedEmail,
+        emailSeverity(bad.count, e.totalUsers),
+        `${plural(bad.count, 'user')} with a malformed email address`,
+        {
+          count: bad.count,
+          sampleIds: bad.sampleIds,
+          totalUsers: e.totalUsers,
+          share: shareOf(bad.count, e.totalUsers),
+        },
+      ),
     );
   }
   if (unn.count > 0) {
     out.push(
-      dq(K.unnormalizedEmail, 'low', `${plural(unn.count, 'email address', 'email addresses')} not normalized (case or whitespace)`, {
-        count: unn.count,
-        sampleIds: unn.sampleIds,
-      }),
+      dq(
+        K.unnormalizedEmail,
+        'low',
+        `${plural(unn.count, 'email address', 'email addresses')} not normalized (case or whitespace)`,
+        {
+          count: unn.count,
+          sampleIds: unn.sampleIds,
+        },
+      ),
     );
   }
   if (dup.count > 0) {
     out.push(
-      dq(K.duplicateEmail, 'medium', `${plural(dup.count, 'live user')} share ${plural(dup.groups, 'email address', 'email addresses')}`, {
-        count: dup.count,
-        sampleIds: dup.sampleIds,
-        groups: dup.groups,
-        sampleGroups: dup.sampleGroups,
-      }),
+      dq(
+        K.duplicateEmail,
+        'medium',
+        `${plural(dup.count, 'live user')} share ${plural(dup.groups, 'email address', 'email addresses')}`,
+        {
+          count: dup.count,
+          sampleIds: dup.sampleIds,
+          groups: dup.groups,
+          sampleGroups: dup.sampleGroups,
+        },
+      ),
     );
   }
   const fut = e.futureEvents;
@@ -98,12 +113,17 @@ export function dataQualityFindings(e: DataQualityEvidence): DetectedFinding[] {
   const nop = e.subscriptionsMissingPlan;
   if (nop.count > 0) {
     out.push(
-      dq(K.subscriptionMissingPlan, nop.active > 0 ? 'high' : 'medium', `${plural(nop.count, 'subscription')} on a plan that does not exist`, {
-        count: nop.count,
-        sampleIds: nop.sampleIds,
-        active: nop.active,
-        activeMrrCents: nop.activeMrrCents,
-      }),
+      dq(
+        K.subscriptionMissingPlan,
+        nop.active > 0 ? 'high' : 'medium',
+        `${plural(nop.count, 'subscription')} on a plan that does not exist`,
+        {
+          count: nop.count,
+          sampleIds: nop.sampleIds,
+          active: nop.active,
+          activeMrrCents: nop.activeMrrCents,
+        },
+      ),
     );
   }
   const neg = e.negativeAmounts;

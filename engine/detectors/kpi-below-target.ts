@@ -32,7 +32,9 @@ export type ConfidenceMethod = 'beta_posterior' | 'normal_interval' | 'gap_heuri
 export function normalCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
@@ -50,7 +52,10 @@ export function relativeGap(value: number, target: number): number {
 
 export function kpiConfidence(kpi: KpiResult & { value: number }): { confidence: number; method: ConfidenceMethod } {
   if (RATE_KPIS.has(kpi.name)) {
-    return { confidence: probabilityBelow(kpi.target, posteriorFrom(successesOf(kpi), kpi.sampleSize)), method: 'beta_posterior' };
+    return {
+      confidence: probabilityBelow(kpi.target, posteriorFrom(successesOf(kpi), kpi.sampleSize)),
+      method: 'beta_posterior',
+    };
   }
   const [lo, hi] = kpi.interval ?? [NaN, NaN];
   if (Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) {
@@ -62,7 +67,11 @@ export function kpiConfidence(kpi: KpiResult & { value: number }): { confidence:
   return { confidence: 0.5 + 0.5 * gap * (n / (n + LTV_CAC_HEURISTIC_PSEUDO_COUNT)), method: 'gap_heuristic' };
 }
 
-export function kpiSeverity(kpi: KpiName, value: number, target: number): { category: FindingCategory; severity: Severity } {
+export function kpiSeverity(
+  kpi: KpiName,
+  value: number,
+  target: number,
+): { category: FindingCategory; severity: Severity } {
   if (kpi === 'ltv_cac' && value < 1) return { category: 'issue', severity: 'high' };
   const gap = relativeGap(value, target);
   return { category: 'opportunity', severity: gap >= 0.5 ? 'high' : gap >= 0.2 ? 'medium' : 'low' };
@@ -73,14 +82,16 @@ function format(kpi: KpiName, x: number): string {
 }
 
 export function kpiBelowTargetFinding(kpi: KpiResult): DetectedFinding | null {
-  if (kpi.status === 'insufficient_data' || kpi.value == null || !Number.isFinite(kpi.value) || kpi.value >= kpi.target) return null;
+  if (kpi.status === 'insufficient_data' || kpi.value == null || !Number.isFinite(kpi.value) || kpi.value >= kpi.target)
+    return null;
   const value = kpi.value;
   const isRate = RATE_KPIS.has(kpi.name);
   const successes = isRate ? successesOf(kpi) : null;
   const { confidence, method } = kpiConfidence({ ...kpi, value });
   const { category, severity } = kpiSeverity(kpi.name, value, kpi.target);
   // For a rate: how many more successes the cohort needed to reach the target.
-  const shortfall = successes == null ? kpi.sampleSize : Math.max(Math.ceil(kpi.target * kpi.sampleSize - successes), 1);
+  const shortfall =
+    successes == null ? kpi.sampleSize : Math.max(Math.ceil(kpi.target * kpi.sampleSize - successes), 1);
   return {
     fingerprint: kpiFingerprint(kpi.name),
     detector: 'kpi',

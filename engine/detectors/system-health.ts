@@ -47,15 +47,33 @@ export const SPIKE_MIN_CONFIDENCE = 0.95;
 
 const K = KINDS.system_health;
 
-function health(kind: string, severity: Severity, confidence: number, title: string, evidence: DetectedFinding['evidence']): DetectedFinding {
-  return { fingerprint: fingerprintOf('system_health', kind), detector: 'system_health', kind, category: 'issue', severity, confidence, title, evidence };
+function health(
+  kind: string,
+  severity: Severity,
+  confidence: number,
+  title: string,
+  evidence: DetectedFinding['evidence'],
+): DetectedFinding {
+  return {
+    fingerprint: fingerprintOf('system_health', kind),
+    detector: 'system_health',
+    kind,
+    category: 'issue',
+    severity,
+    confidence,
+    title,
+    evidence,
+  };
 }
 
 export function freshnessFinding(e: FreshnessEvidence, now: Date): DetectedFinding | null {
   if (e.eventsInWindow > 0) return null;
-  const hoursSinceLastEvent = e.lastEventAt == null ? null : Math.round(((now.getTime() - Date.parse(e.lastEventAt)) / 3_600_000) * 100) / 100;
+  const hoursSinceLastEvent =
+    e.lastEventAt == null ? null : Math.round(((now.getTime() - Date.parse(e.lastEventAt)) / 3_600_000) * 100) / 100;
   const title =
-    hoursSinceLastEvent == null ? 'No events have ever been recorded' : `No events in the last ${e.windowHours}h (last one ${hoursSinceLastEvent}h ago)`;
+    hoursSinceLastEvent == null
+      ? 'No events have ever been recorded'
+      : `No events in the last ${e.windowHours}h (last one ${hoursSinceLastEvent}h ago)`;
   return health(K.eventFreshness, 'critical', DETERMINISTIC_CONFIDENCE, title, {
     count: 1,
     sampleIds: [],
@@ -67,13 +85,19 @@ export function freshnessFinding(e: FreshnessEvidence, now: Date): DetectedFindi
 
 export function stuckPaymentsFinding(e: StuckPaymentsEvidence): DetectedFinding | null {
   if (e.count === 0) return null;
-  return health(K.stuckPayments, 'high', DETERMINISTIC_CONFIDENCE, `${plural(e.count, 'payment')} pending for more than ${e.olderThanHours}h`, {
-    count: e.count,
-    sampleIds: e.sampleIds,
-    amountCents: e.amountCents,
-    oldestAttemptedAt: e.oldestAttemptedAt,
-    olderThanHours: e.olderThanHours,
-  });
+  return health(
+    K.stuckPayments,
+    'high',
+    DETERMINISTIC_CONFIDENCE,
+    `${plural(e.count, 'payment')} pending for more than ${e.olderThanHours}h`,
+    {
+      count: e.count,
+      sampleIds: e.sampleIds,
+      amountCents: e.amountCents,
+      oldestAttemptedAt: e.oldestAttemptedAt,
+      olderThanHours: e.olderThanHours,
+    },
+  );
 }
 
 /** P(recent failure rate > baseline rate) under a Beta(1,1) prior on the recent rate. */
@@ -111,7 +135,9 @@ export function paymentFailureSpikeFinding(e: PaymentFailureRateEvidence): Detec
 }
 
 export function systemHealthFindings(e: SystemHealthEvidence, now: Date): DetectedFinding[] {
-  return [freshnessFinding(e.freshness, now), stuckPaymentsFinding(e.stuckPayments), paymentFailureSpikeFinding(e.paymentFailureRate)].filter(
-    (f): f is DetectedFinding => f !== null,
-  );
+  return [
+    freshnessFinding(e.freshness, now),
+    stuckPaymentsFinding(e.stuckPayments),
+    paymentFailureSpikeFinding(e.paymentFailureRate),
+  ].filter((f): f is DetectedFinding => f !== null);
 }

@@ -63,7 +63,8 @@ export const KPI_DEFINITIONS: Record<KpiName, KpiDefinition> = {
     label: 'Signup→activation conversion',
     target: 0.4,
     kind: 'rate',
-    description: 'Share of users created in [now − 60d, now − 30d) who activated within 30 days; funnel steps in details.',
+    description:
+      'Share of users created in [now − 60d, now − 30d) who activated within 30 days; funnel steps in details.',
     windows: (now) => ({ cohort: cohortFWindow(now) }),
   },
   ltv_cac: {
@@ -71,7 +72,8 @@ export const KPI_DEFINITIONS: Record<KpiName, KpiDefinition> = {
     label: 'LTV:CAC',
     target: 4.0,
     kind: 'ratio',
-    description: 'ARPA × gross margin / monthly logo churn, over acquisition spend per new paying customer (last 3 full months).',
+    description:
+      'ARPA × gross margin / monthly logo churn, over acquisition spend per new paying customer (last 3 full months).',
     windows: (now) => ({ churn: churnWindow(now), cac: cacWindow(now) }),
   },
 };
@@ -85,7 +87,8 @@ export const KPI_TARGETS: Record<KpiName, number> = {
 
 function assertMinSample(minSample: number): void {
   // Any finite non-negative number works with `n < minSample`; a fractional threshold is not an error.
-  if (!Number.isFinite(minSample) || minSample < 0) throw new RangeError(`minSample must be a finite number ≥ 0, got ${minSample}`);
+  if (!Number.isFinite(minSample) || minSample < 0)
+    throw new RangeError(`minSample must be a finite number ≥ 0, got ${minSample}`);
 }
 
 function statusOf(value: number, target: number): KpiStatus {
@@ -122,7 +125,15 @@ export function buildRateKpi(
     };
   }
   const value = successes / n;
-  return { name, value, target, sampleSize: n, interval: wilsonInterval(successes, n), status: statusOf(value, target), details };
+  return {
+    name,
+    value,
+    target,
+    sampleSize: n,
+    interval: wilsonInterval(successes, n),
+    status: statusOf(value, target),
+    details,
+  };
 }
 
 /**
@@ -130,7 +141,11 @@ export function buildRateKpi(
  * The drop-off step is only named when the cohort meets the minimum sample: on a tiny cohort it
  * would be noise that the optimize phase might act on.
  */
-export function buildFunnelKpi(counts: FunnelCounts, minSample: number, extraDetails: Record<string, unknown> = {}): KpiResult {
+export function buildFunnelKpi(
+  counts: FunnelCounts,
+  minSample: number,
+  extraDetails: Record<string, unknown> = {},
+): KpiResult {
   const steps = funnelSteps(counts);
   const sufficient = counts.cohort > 0 && counts.cohort >= minSample;
   const drop = sufficient ? dropOffStep(steps) : null;
@@ -184,5 +199,13 @@ export function buildLtvCacKpi(
       details: { ...details, reason: reasons[0] ?? 'undefined', reasons },
     };
   }
-  return { name: 'ltv_cac', value: b.value, target, sampleSize: n, interval: b.interval, status: statusOf(b.value, target), details };
+  return {
+    name: 'ltv_cac',
+    value: b.value,
+    target,
+    sampleSize: n,
+    interval: b.interval,
+    status: statusOf(b.value, target),
+    details,
+  };
 }

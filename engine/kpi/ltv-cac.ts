@@ -55,7 +55,8 @@ export interface LtvCacBreakdown {
 }
 
 function assertCount(name: string, x: number): void {
-  if (!Number.isInteger(x) || x < 0) throw new RangeError(`LTV:CAC input ${name} must be a non-negative integer, got ${x}`);
+  if (!Number.isInteger(x) || x < 0)
+    throw new RangeError(`LTV:CAC input ${name} must be a non-negative integer, got ${x}`);
 }
 
 export function validateLtvCacInputs(i: LtvCacInputs, grossMargin: number): void {
@@ -64,9 +65,12 @@ export function validateLtvCacInputs(i: LtvCacInputs, grossMargin: number): void
   assertCount('churnedCustomers', i.churnedCustomers);
   assertCount('newPayingCustomers', i.newPayingCustomers);
   if (i.churnedCustomers > i.customersAtChurnStart) {
-    throw new RangeError(`churned customers (${i.churnedCustomers}) exceed customers at churn start (${i.customersAtChurnStart})`);
+    throw new RangeError(
+      `churned customers (${i.churnedCustomers}) exceed customers at churn start (${i.customersAtChurnStart})`,
+    );
   }
-  if (!Number.isFinite(i.activeMrrCents) || i.activeMrrCents < 0) throw new RangeError(`activeMrrCents must be ≥ 0, got ${i.activeMrrCents}`);
+  if (!Number.isFinite(i.activeMrrCents) || i.activeMrrCents < 0)
+    throw new RangeError(`activeMrrCents must be ≥ 0, got ${i.activeMrrCents}`);
   if (!Number.isFinite(i.acquisitionSpendCents) || i.acquisitionSpendCents < 0) {
     throw new RangeError(`acquisitionSpendCents must be ≥ 0, got ${i.acquisitionSpendCents}`);
   }

@@ -32,7 +32,8 @@ export const CHURN_WINDOW_DAYS = 30;
 export const CAC_MONTHS = 3;
 
 function assertValidNow(now: Date): void {
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new RangeError('KPI windows need a valid `now` Date');
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new RangeError('KPI windows need a valid `now` Date');
 }
 
 function daysBefore(now: Date, days: number): Date {
@@ -69,7 +70,10 @@ export function cacWindow(now: Date): TimeWindow {
 
 /** D7 retention window of one user: [created_at + 7d, created_at + 8d). */
 export function d7Window(createdAt: Date): TimeWindow {
-  return { start: new Date(createdAt.getTime() + D7_OFFSET_START_MS), end: new Date(createdAt.getTime() + D7_OFFSET_END_MS) };
+  return {
+    start: new Date(createdAt.getTime() + D7_OFFSET_START_MS),
+    end: new Date(createdAt.getTime() + D7_OFFSET_END_MS),
+  };
 }
 
 export interface KpiWindows {

@@ -102,10 +102,16 @@ export const RETENTION_DEFINITION =
   'retained = any event in [created_at + 28d, created_at + 35d); early behaviour = an event in [created_at, created_at + 7d); ' +
   'judged = live users created before now − 35d';
 
-export function behaviourLift(name: string, counts: { users: number; retained: number; did: number; didRetained: number }, minSample: number): BehaviourLift {
+export function behaviourLift(
+  name: string,
+  counts: { users: number; retained: number; did: number; didRetained: number },
+  minSample: number,
+): BehaviourLift {
   const { users: N, retained: R, did: d, didRetained: r } = counts;
-  for (const [k, v] of Object.entries({ N, R, d, r })) if (!Number.isInteger(v) || v < 0) throw new RangeError(`behaviour ${name}: ${k} must be an integer ≥ 0, got ${v}`);
-  if (R > N || d > N || r > d || r > R || R - r > N - d) throw new RangeError(`behaviour ${name}: inconsistent counts N=${N} R=${R} d=${d} r=${r}`);
+  for (const [k, v] of Object.entries({ N, R, d, r }))
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`behaviour ${name}: ${k} must be an integer ≥ 0, got ${v}`);
+  if (R > N || d > N || r > d || r > R || R - r > N - d)
+    throw new RangeError(`behaviour ${name}: inconsistent counts N=${N} R=${R} d=${d} r=${r}`);
   const didntN = N - d;
   const didntRetained = R - r;
   const pDid = d > 0 ? r / d : null;
@@ -159,7 +165,13 @@ export function analyzeBehaviours(
   const maxPatterns = opts.maxPatterns ?? DEFAULT_MAX_PATTERNS;
   if (!(minSample >= 1)) throw new RangeError(`minSample must be ≥ 1, got ${minSample}`);
   if (!(fdr > 0 && fdr < 1)) throw new RangeError(`fdr must be in (0, 1), got ${fdr}`);
-  const lifts = counts.events.map((e) => behaviourLift(e.name, { users: counts.users, retained: counts.retained, did: e.did, didRetained: e.didRetained }, minSample));
+  const lifts = counts.events.map((e) =>
+    behaviourLift(
+      e.name,
+      { users: counts.users, retained: counts.retained, did: e.did, didRetained: e.didRetained },
+      minSample,
+    ),
+  );
   const sufficient = lifts.filter((l) => l.sufficient).sort(compareLift);
   const q = benjaminiHochberg(sufficient.map((l) => l.pValue ?? 1));
   sufficient.forEach((l, i) => {

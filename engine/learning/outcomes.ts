@@ -23,8 +23,8 @@ import { DAY_MS } from '../kpi/windows';
 import { mean, type BetaPosterior } from '../stats/beta';
 import type { ActionType } from '../types';
 
-
-export type MeasuredActionType = 'retry_payment' | 'onboarding_nudge' | 'retention_campaign' | 'proactive_retention' | 'upgrade_offer';
+export type MeasuredActionType =
+  'retry_payment' | 'onboarding_nudge' | 'retention_campaign' | 'proactive_retention' | 'upgrade_offer';
 
 export interface OutcomeRule {
   /** The target_type the rule reads (a mismatch leaves the action unmeasured and reported). */
@@ -36,9 +36,21 @@ export interface OutcomeRule {
 
 export const OUTCOME_RULES: Record<MeasuredActionType, OutcomeRule> = {
   retry_payment: { targetType: 'payment', windowMs: 0, description: "the retried payment's status is 'succeeded'" },
-  onboarding_nudge: { targetType: 'user', windowMs: 7 * DAY_MS, description: 'the user activated within 7 days after the nudge' },
-  retention_campaign: { targetType: 'user', windowMs: 7 * DAY_MS, description: 'the user had an event within 7 days after the campaign' },
-  proactive_retention: { targetType: 'user', windowMs: 7 * DAY_MS, description: 'the user had an event within 7 days after the outreach' },
+  onboarding_nudge: {
+    targetType: 'user',
+    windowMs: 7 * DAY_MS,
+    description: 'the user activated within 7 days after the nudge',
+  },
+  retention_campaign: {
+    targetType: 'user',
+    windowMs: 7 * DAY_MS,
+    description: 'the user had an event within 7 days after the campaign',
+  },
+  proactive_retention: {
+    targetType: 'user',
+    windowMs: 7 * DAY_MS,
+    description: 'the user had an event within 7 days after the outreach',
+  },
   upgrade_offer: {
     targetType: 'user',
     windowMs: 14 * DAY_MS,
@@ -78,7 +90,8 @@ export interface OutcomeTally {
  * conjugacy; the Beta(1,1) prior is the action_stats row default).
  */
 export function updatePosterior(prior: BetaPosterior, tally: OutcomeTally): BetaPosterior {
-  if (!(tally.success >= 0 && tally.failure >= 0)) throw new RangeError(`outcome counts must be ≥ 0, got ${tally.success}/${tally.failure}`);
+  if (!(tally.success >= 0 && tally.failure >= 0))
+    throw new RangeError(`outcome counts must be ≥ 0, got ${tally.success}/${tally.failure}`);
   return { alpha: prior.alpha + tally.success, beta: prior.beta + tally.failure };
 }
 

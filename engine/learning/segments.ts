@@ -27,7 +27,11 @@ export function gatingPosterior(
 ): { posterior: BetaPosterior | null; source: 'segment' | 'type'; segmentOutcomes: number } {
   const n = counts ? counts.successes + counts.failures : 0;
   if (segment && counts && n >= MIN_SEGMENT_OUTCOMES) {
-    return { posterior: { alpha: 1 + counts.successes, beta: 1 + counts.failures }, source: 'segment', segmentOutcomes: n };
+    return {
+      posterior: { alpha: 1 + counts.successes, beta: 1 + counts.failures },
+      source: 'segment',
+      segmentOutcomes: n,
+    };
   }
   return { posterior: typePosterior, source: 'type', segmentOutcomes: n };
 }

@@ -44,7 +44,10 @@ export const DEFAULT_APPLIED_GAIN = 1;
 const Z95 = 1.959963984540054;
 export const DEFAULT_MIN_RESOLVED = 100;
 /** 0.05, 0.10, …, 0.95. */
-export const DEFAULT_THRESHOLD_CANDIDATES: readonly number[] = Array.from({ length: 19 }, (_, i) => (i + 1) / FINE_BINS);
+export const DEFAULT_THRESHOLD_CANDIDATES: readonly number[] = Array.from(
+  { length: 19 },
+  (_, i) => (i + 1) / FINE_BINS,
+);
 
 /** One fine bin as the SQL returns it (bins with no suggestion may be absent). */
 export interface SuggestionBin {
@@ -180,7 +183,16 @@ export function binSuggestions(rows: readonly ResolvedSuggestion[]): SuggestionB
   for (const r of rows) {
     if (!(r.confidence >= 0 && r.confidence <= 1)) continue;
     const k = fineBinOf(r.confidence);
-    const b = bins.get(k) ?? { bin: k, n: 0, applied: 0, sumConfidence: 0, sumConfidenceApplied: 0, sumSquaredError: 0, sumSquaredConfidence: 0, sumSquaredConfidenceApplied: 0 };
+    const b = bins.get(k) ?? {
+      bin: k,
+      n: 0,
+      applied: 0,
+      sumConfidence: 0,
+      sumConfidenceApplied: 0,
+      sumSquaredError: 0,
+      sumSquaredConfidence: 0,
+      sumSquaredConfidenceApplied: 0,
+    };
     const y = r.applied ? 1 : 0;
     b.n += 1;
     b.applied += y;
@@ -195,7 +207,9 @@ export function binSuggestions(rows: readonly ResolvedSuggestion[]): SuggestionB
 }
 
 function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
-  const squares = bins.every((b) => b.sumSquaredConfidence !== undefined && b.sumSquaredConfidenceApplied !== undefined);
+  const squares = bins.every(
+    (b) => b.sumSquaredConfidence !== undefined && b.sumSquaredConfidenceApplied !== undefined,
+  );
   const dense: SuggestionBin[] = Array.from({ length: FINE_BINS }, (_, bin) => ({
     bin,
     n: 0,
@@ -206,7 +220,8 @@ function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
     ...(squares ? { sumSquaredConfidence: 0, sumSquaredConfidenceApplied: 0 } : {}),
   }));
   for (const b of bins) {
-    if (!Number.isInteger(b.bin) || b.bin < 0 || b.bin >= FINE_BINS) throw new RangeError(`suggestion bin ${b.bin} outside 0..${FINE_BINS - 1}`);
+    if (!Number.isInteger(b.bin) || b.bin < 0 || b.bin >= FINE_BINS)
+      throw new RangeError(`suggestion bin ${b.bin} outside 0..${FINE_BINS - 1}`);
     if (!Number.isInteger(b.n) || !Number.isInteger(b.applied) || b.applied < 0 || b.applied > b.n) {
       throw new RangeError(`suggestion bin ${b.bin}: need integers 0 ≤ applied ≤ n, got ${b.applied}/${b.n}`);
     }
@@ -253,7 +268,13 @@ function buildBuckets(fine: readonly SuggestionBin[]): ConfidenceBucket[] {
 }
 
 /** U at threshold index k (show fine bins k..19), as a candidate row. */
-function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: number, resolved: number, appliedGain = DEFAULT_APPLIED_GAIN): ThresholdCandidate {
+function candidateAt(
+  fine: readonly SuggestionBin[],
+  k: number,
+  dismissCost: number,
+  resolved: number,
+  appliedGain = DEFAULT_APPLIED_GAIN,
+): ThresholdCandidate {
   let shown = 0;
   let applied = 0;
   let totalApplied = 0;
@@ -285,7 +306,12 @@ function candidateAt(fine: readonly SuggestionBin[], k: number, dismissCost: num
  * snapped down to it: exact whenever the data only holds suggestions the threshold let through (every
  * shown suggestion has p ≥ threshold, so the part of its fine bin below the threshold is empty).
  */
-export function evaluateThreshold(bins: readonly SuggestionBin[], threshold: number, dismissCost = DEFAULT_DISMISS_COST, appliedGain = DEFAULT_APPLIED_GAIN): ThresholdCandidate {
+export function evaluateThreshold(
+  bins: readonly SuggestionBin[],
+  threshold: number,
+  dismissCost = DEFAULT_DISMISS_COST,
+  appliedGain = DEFAULT_APPLIED_GAIN,
+): ThresholdCandidate {
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
   const fine = validateBins(bins);
   const resolved = fine.reduce((s, b) => s + b.n, 0);
@@ -293,19 +319,25 @@ export function evaluateThreshold(bins: readonly SuggestionBin[], threshold: num
   return { ...candidateAt(fine, k, dismissCost, resolved, appliedGain), threshold };
 }
 
-export function recommendThreshold(bins: readonly SuggestionBin[], opts: SuggestionAnalysisOptions = {}): ThresholdRecommendation {
+export function recommendThreshold(
+  bins: readonly SuggestionBin[],
+  opts: SuggestionAnalysisOptions = {},
+): ThresholdRecommendation {
   const dismissCost = opts.dismissCost ?? DEFAULT_DISMISS_COST;
   const appliedGain = opts.appliedGain ?? DEFAULT_APPLIED_GAIN;
   const minResolved = opts.minResolved ?? DEFAULT_MIN_RESOLVED;
-  if (!(dismissCost >= 0) || !Number.isFinite(dismissCost)) throw new RangeError(`dismissCost must be a finite number ≥ 0, got ${dismissCost}`);
-  if (!(appliedGain > 0) || !Number.isFinite(appliedGain)) throw new RangeError(`appliedGain must be a finite number > 0, got ${appliedGain}`);
+  if (!(dismissCost >= 0) || !Number.isFinite(dismissCost))
+    throw new RangeError(`dismissCost must be a finite number ≥ 0, got ${dismissCost}`);
+  if (!(appliedGain > 0) || !Number.isFinite(appliedGain))
+    throw new RangeError(`appliedGain must be a finite number > 0, got ${appliedGain}`);
   if (!(minResolved >= 0)) throw new RangeError(`minResolved must be ≥ 0, got ${minResolved}`);
   const ks = [...new Set((opts.thresholds ?? DEFAULT_THRESHOLD_CANDIDATES).map(thresholdIndex))].sort((a, b) => a - b);
   if (!ks.length) throw new RangeError('at least one candidate threshold is needed');
   const fine = validateBins(bins);
   const resolved = fine.reduce((s, b) => s + b.n, 0);
   const candidates = ks.map((k) => candidateAt(fine, k, dismissCost, resolved, appliedGain));
-  const current = opts.currentThreshold == null ? null : evaluateThreshold(bins, opts.currentThreshold, dismissCost, appliedGain);
+  const current =
+    opts.currentThreshold == null ? null : evaluateThreshold(bins, opts.currentThreshold, dismissCost, appliedGain);
 
   let best: ThresholdCandidate | null = null;
   for (const c of candidates) if (!best || c.utility >= best.utility) best = c; // ≥: ties go to the higher threshold
@@ -327,13 +359,24 @@ export function recommendThreshold(bins: readonly SuggestionBin[], opts: Suggest
     current,
   };
   if (resolved < minResolved || !best) {
-    return { ...base, expectedChange: null, recommended: null, recommendedCandidate: null, reason: `only ${resolved} resolved suggestions; at least ${minResolved} are needed for a recommendation` };
+    return {
+      ...base,
+      expectedChange: null,
+      recommended: null,
+      recommendedCandidate: null,
+      reason: `only ${resolved} resolved suggestions; at least ${minResolved} are needed for a recommendation`,
+    };
   }
   const diff = (a: number | null, b: number | null) => (a == null || b == null ? null : a - b);
   return {
     ...base,
     expectedChange: current
-      ? { utility: best.utility - current.utility, precision: diff(best.precision, current.precision), coverage: diff(best.coverage, current.coverage), shown: best.shown - current.shown }
+      ? {
+          utility: best.utility - current.utility,
+          precision: diff(best.precision, current.precision),
+          coverage: diff(best.coverage, current.coverage),
+          shown: best.shown - current.shown,
+        }
       : null,
     recommended: best.threshold,
     recommendedCandidate: best,
@@ -348,7 +391,10 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-export function analyzeSuggestions(bins: readonly SuggestionBin[], opts: SuggestionAnalysisOptions = {}): SuggestionAnalysis {
+export function analyzeSuggestions(
+  bins: readonly SuggestionBin[],
+  opts: SuggestionAnalysisOptions = {},
+): SuggestionAnalysis {
   const fine = validateBins(bins);
   const resolved = fine.reduce((s, b) => s + b.n, 0);
   const applied = fine.reduce((s, b) => s + b.applied, 0);
@@ -362,7 +408,10 @@ export function analyzeSuggestions(bins: readonly SuggestionBin[], opts: Suggest
   const baseRate = resolved > 0 ? applied / resolved : null;
   const meanConfidenceApplied = applied > 0 ? sumConfidenceApplied / applied : null;
   const meanConfidenceDismissed = dismissed > 0 ? (sumConfidence - sumConfidenceApplied) / dismissed : null;
-  const score = meanConfidenceApplied == null || meanConfidenceDismissed == null ? null : meanConfidenceApplied - meanConfidenceDismissed;
+  const score =
+    meanConfidenceApplied == null || meanConfidenceDismissed == null
+      ? null
+      : meanConfidenceApplied - meanConfidenceDismissed;
   let interval: [number, number] | null = null;
   if (score !== null && applied >= 2 && dismissed >= 2 && fine[0]!.sumSquaredConfidence !== undefined) {
     const sqAll = fine.reduce((s, b) => s + b.sumSquaredConfidence!, 0);

@@ -17,7 +17,8 @@ export const UNINFORMED_POSTERIOR: BetaPosterior = { alpha: 1, beta: 1 };
  */
 export function successProbability(type: ActionType, posteriors?: SuccessPosteriors): number {
   const p = posteriors?.[type];
-  if (!p || !(p.alpha > 0) || !(p.beta > 0) || !Number.isFinite(p.alpha) || !Number.isFinite(p.beta)) return mean(UNINFORMED_POSTERIOR);
+  if (!p || !(p.alpha > 0) || !(p.beta > 0) || !Number.isFinite(p.alpha) || !Number.isFinite(p.beta))
+    return mean(UNINFORMED_POSTERIOR);
   return mean(p);
 }
 
@@ -42,7 +43,11 @@ export interface KpiDriver {
   sampleSize: number | null;
 }
 
-export function kpiDriver(findings: Map<string, DetectedFinding>, kpis: readonly KpiResult[] | undefined, kpi: KpiName): KpiDriver | null {
+export function kpiDriver(
+  findings: Map<string, DetectedFinding>,
+  kpis: readonly KpiResult[] | undefined,
+  kpi: KpiName,
+): KpiDriver | null {
   const finding = findings.get(kpiFingerprint(kpi));
   if (!finding) return null;
   const result = kpis?.find((k) => k.name === kpi) ?? null;

@@ -23,7 +23,8 @@ export const DEFAULT_DRIFT_OPTIONS: Required<DriftOptions> = { minIncrease: 1, m
 /** fingerprint → evidence.count of this cycle's data-quality findings: the input of dataQualityDrift. */
 export function dataQualityCounts(findings: readonly DetectedFinding[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const f of findings) if (f.detector === 'data_quality' && Number.isFinite(f.evidence.count)) counts[f.fingerprint] = f.evidence.count;
+  for (const f of findings)
+    if (f.detector === 'data_quality' && Number.isFinite(f.evidence.count)) counts[f.fingerprint] = f.evidence.count;
   return counts;
 }
 

@@ -23,11 +23,25 @@
 import { KINDS, fingerprintOf } from '../detectors/catalog';
 import { classifyDecline, normalizeDeclineCode } from '../detectors/decline-codes';
 import type { ActionPlan, DetectedFinding, KpiResult } from '../types';
-import { byKeys, deterministicConfidence, indexFindings, plan, round6, successProbability, uniqueBy, type SuccessPosteriors } from './common';
+import {
+  byKeys,
+  deterministicConfidence,
+  indexFindings,
+  plan,
+  round6,
+  successProbability,
+  uniqueBy,
+  type SuccessPosteriors,
+} from './common';
 import { isValidNormalizedEmail, normalizeEmail } from './email';
 import { dedupeMessagesByUser } from './messages';
 import { planRetentionCampaigns } from './retention';
-import type { AtRiskUserTarget, OrphanedSubscriptionTarget, RetryablePaymentTarget, UnnormalizedEmailTarget } from './targets';
+import type {
+  AtRiskUserTarget,
+  OrphanedSubscriptionTarget,
+  RetryablePaymentTarget,
+  UnnormalizedEmailTarget,
+} from './targets';
 
 /** The findings whose target rows the deterministic fixes act on. */
 export const HEAL_FINGERPRINTS = {
@@ -42,15 +56,20 @@ export const HUMAN_DECISION_CONFIDENCE = 0.5;
 /** What a reviewer is asked to do, per finding kind. */
 export const SUGGESTED_FIXES: Record<string, string> = {
   [KINDS.data_quality.nullEmail]: 'Collect an email address from these users, or mark them unreachable.',
-  [KINDS.data_quality.malformedEmail]: 'Correct the addresses (typos, missing domain) or ask the users to confirm them.',
+  [KINDS.data_quality.malformedEmail]:
+    'Correct the addresses (typos, missing domain) or ask the users to confirm them.',
   [KINDS.data_quality.duplicateEmail]: 'Merge or deactivate the accounts that share an address.',
   [KINDS.data_quality.futureEvents]: "Fix the producer's clock; correct or remove the future-dated events.",
   [KINDS.data_quality.subscriptionMissingPlan]: 'Point the subscriptions at an existing plan, or cancel them.',
-  [KINDS.data_quality.negativeAmounts]: 'Correct the ledger: a payment amount is never negative (refunds have their own status).',
+  [KINDS.data_quality.negativeAmounts]:
+    'Correct the ledger: a payment amount is never negative (refunds have their own status).',
   [KINDS.orphaned_records.paymentWithoutSubscription]: 'Attach the payments to their subscription, or refund them.',
 };
 
-const AUTOMATIC_KINDS = new Set<string>([KINDS.data_quality.unnormalizedEmail, KINDS.orphaned_records.activeSubscriptionWithoutUser]);
+const AUTOMATIC_KINDS = new Set<string>([
+  KINDS.data_quality.unnormalizedEmail,
+  KINDS.orphaned_records.activeSubscriptionWithoutUser,
+]);
 
 export interface HealTargets {
   retryablePayments?: readonly RetryablePaymentTarget[];
@@ -70,13 +89,16 @@ export interface HealInput {
   successPosteriors?: SuccessPosteriors;
 }
 
-export type RetryVerdict = { retry: true } | { retry: false; reason: 'not_failed' | 'hard_decline' | 'attempts_exhausted' | 'not_due' | 'invalid_amount' };
+export type RetryVerdict =
+  | { retry: true }
+  | { retry: false; reason: 'not_failed' | 'hard_decline' | 'attempts_exhausted' | 'not_due' | 'invalid_amount' };
 
 /** Whether a payment may be retried now; the last line of defence before money moves. */
 export function retryVerdict(row: RetryablePaymentTarget, maxAttempts: number, now: Date): RetryVerdict {
   if (row.status !== 'failed') return { retry: false, reason: 'not_failed' };
   if (classifyDecline(row.failureCode) === 'hard') return { retry: false, reason: 'hard_decline' };
-  if (!Number.isInteger(row.attemptCount) || row.attemptCount >= maxAttempts) return { retry: false, reason: 'attempts_exhausted' };
+  if (!Number.isInteger(row.attemptCount) || row.attemptCount >= maxAttempts)
+    return { retry: false, reason: 'attempts_exhausted' };
   if (row.nextRetryAt != null) {
     const due = Date.parse(row.nextRetryAt);
     if (!(due <= now.getTime())) return { retry: false, reason: 'not_due' };
@@ -94,14 +116,20 @@ function checkedNow(now: Date | string): Date {
 /** Largest amount first (the query's order), then payment id. */
 export function planPaymentRetries(input: HealInput): ActionPlan[] {
   const { maxAttempts } = input.policy;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`payment_retry.maxAttempts must be an integer ≥ 1, got ${maxAttempts}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`payment_retry.maxAttempts must be an integer ≥ 1, got ${maxAttempts}`);
   const now = checkedNow(input.now);
   const finding = indexFindings(input.findings).get(HEAL_FINGERPRINTS.retryable);
   const p = successProbability('retry_payment', input.successPosteriors);
   const rows = uniqueBy(
     (input.targets.retryablePayments ?? []).filter((r) => retryVerdict(r, maxAttempts, now).retry),
     (r) => r.paymentId,
-  ).sort(byKeys((r) => -r.amountCents, (r) => r.paymentId));
+  ).sort(
+    byKeys(
+      (r) => -r.amountCents,
+      (r) => r.paymentId,
+    ),
+  );
   return rows.map((r) =>
     plan({
       phase: 'heal',
@@ -127,7 +155,9 @@ export function planPaymentRetries(input: HealInput): ActionPlan[] {
 export function planOrphanCleanup(input: HealInput): ActionPlan[] {
   const finding = indexFindings(input.findings).get(HEAL_FINGERPRINTS.orphans);
   const rows = uniqueBy(
-    (input.targets.orphanedSubscriptions ?? []).filter((r) => r.reason === 'missing_user' || r.reason === 'deleted_user'),
+    (input.targets.orphanedSubscriptions ?? []).filter(
+      (r) => r.reason === 'missing_user' || r.reason === 'deleted_user',
+    ),
     (r) => r.subscriptionId,
   ).sort(byKeys((r) => r.subscriptionId));
   return rows.map((r) =>
@@ -153,7 +183,10 @@ export function planOrphanCleanup(input: HealInput): ActionPlan[] {
 export function planEmailNormalization(input: HealInput): ActionPlan[] {
   const finding = indexFindings(input.findings).get(HEAL_FINGERPRINTS.unnormalized);
   const candidates = uniqueBy(input.targets.unnormalizedEmails ?? [], (r) => r.userId).filter(
-    (r) => r.normalizedEmail === normalizeEmail(r.email) && r.normalizedEmail !== r.email && isValidNormalizedEmail(r.normalizedEmail),
+    (r) =>
+      r.normalizedEmail === normalizeEmail(r.email) &&
+      r.normalizedEmail !== r.email &&
+      isValidNormalizedEmail(r.normalizedEmail),
   );
   const perAddress = new Map<string, number>();
   for (const r of candidates) perAddress.set(r.normalizedEmail, (perAddress.get(r.normalizedEmail) ?? 0) + 1);
@@ -175,7 +208,11 @@ export function planEmailNormalization(input: HealInput): ActionPlan[] {
 }
 
 function needsHumanFix(f: DetectedFinding): boolean {
-  return f.category === 'issue' && (f.detector === 'data_quality' || f.detector === 'orphaned_records') && !AUTOMATIC_KINDS.has(f.kind);
+  return (
+    f.category === 'issue' &&
+    (f.detector === 'data_quality' || f.detector === 'orphaned_records') &&
+    !AUTOMATIC_KINDS.has(f.kind)
+  );
 }
 
 /** One review per finding, by fingerprint. targetId is the fingerprint: the finding is the natural target. */
@@ -210,7 +247,8 @@ export function planDataFixReviews(input: Pick<HealInput, 'findings'>): ActionPl
 const HEALTH_ADVICE: Record<string, string> = {
   [KINDS.system_health.eventFreshness]: 'Check event ingestion and the platform: no events are arriving.',
   [KINDS.system_health.stuckPayments]: 'Reconcile the pending payments with the payment provider.',
-  [KINDS.system_health.paymentFailureSpike]: 'Check the payment provider and recent checkout changes: failures are above baseline.',
+  [KINDS.system_health.paymentFailureSpike]:
+    'Check the payment provider and recent checkout changes: failures are above baseline.',
 };
 
 export function planSystemHealthInvestigations(input: Pick<HealInput, 'findings'>): ActionPlan[] {

@@ -1,5 +1,12 @@
 // The planners of the heal, optimize and prevent phases: findings, KPIs and target rows → ActionPlan[].
-export { planHeal, retryVerdict, HEAL_FINGERPRINTS, HUMAN_DECISION_CONFIDENCE, type HealInput, type HealTargets } from './heal';
+export {
+  planHeal,
+  retryVerdict,
+  HEAL_FINGERPRINTS,
+  HUMAN_DECISION_CONFIDENCE,
+  type HealInput,
+  type HealTargets,
+} from './heal';
 export { planOptimize, type OptimizeInput, type OptimizeTargets } from './optimize';
 export { planPrevent, churnSignalConfidence, type PreventInput } from './prevent';
 export { dataQualityDrift, dataQualityCounts, DRIFT_KIND, type DriftOptions } from './drift';

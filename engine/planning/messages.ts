@@ -17,7 +17,12 @@ export type MessageActionType = keyof typeof MESSAGE_TEMPLATES;
  * before growing one: a user about to churn gets the retention message, not the upsell; a user still
  * onboarding gets the nudge before any offer.
  */
-export const MESSAGE_PRIORITY: readonly MessageActionType[] = ['proactive_retention', 'retention_campaign', 'onboarding_nudge', 'upgrade_offer'];
+export const MESSAGE_PRIORITY: readonly MessageActionType[] = [
+  'proactive_retention',
+  'retention_campaign',
+  'onboarding_nudge',
+  'upgrade_offer',
+];
 
 export function isMessageType(type: ActionType): type is MessageActionType {
   return Object.prototype.hasOwnProperty.call(MESSAGE_TEMPLATES, type);
@@ -47,7 +52,10 @@ export function dedupeMessagesByUser(plans: readonly ActionPlan[]): ActionPlan[]
  * user ids). Needed because an action's id derives from cycle, type and target: two phases planning the
  * same campaign for one user would collide, and the user would be asked twice.
  */
-export function excludeUsers(plans: readonly ActionPlan[], userIds: Iterable<string | number> | undefined): ActionPlan[] {
+export function excludeUsers(
+  plans: readonly ActionPlan[],
+  userIds: Iterable<string | number> | undefined,
+): ActionPlan[] {
   if (!userIds) return [...plans];
   const skip = new Set<string>();
   for (const id of userIds) skip.add(String(id));

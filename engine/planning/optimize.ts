@@ -15,7 +15,19 @@
 // (messages.ts priority); users an earlier phase of the cycle already messages are left out.
 import { dropOffStep, FUNNEL_STEPS, type FunnelStep, type FunnelStepName } from '../kpi/funnel';
 import type { ActionPlan, DetectedFinding, KpiResult } from '../types';
-import { byKeys, finiteNumber, indexFindings, kpiDetails, kpiDriver, plan, round6, successProbability, uniqueBy, type KpiDriver, type SuccessPosteriors } from './common';
+import {
+  byKeys,
+  finiteNumber,
+  indexFindings,
+  kpiDetails,
+  kpiDriver,
+  plan,
+  round6,
+  successProbability,
+  uniqueBy,
+  type KpiDriver,
+  type SuccessPosteriors,
+} from './common';
 import { dedupeMessagesByUser, excludeUsers, MESSAGE_TEMPLATES } from './messages';
 import { planRetentionCampaigns } from './retention';
 import type { AtRiskUserTarget, RecentSignupTarget, UpgradeCandidateTarget } from './targets';
@@ -47,11 +59,15 @@ function rateImpact(driver: KpiDriver, p: number): Record<string, unknown> {
 /** Newest signups first (the query's order): they can still activate within their first 7 days. */
 export function planOnboardingNudges(input: OptimizeInput): ActionPlan[] {
   const findings = indexFindings(input.findings);
-  const driver = kpiDriver(findings, input.kpis, 'activation_rate') ?? kpiDriver(findings, input.kpis, 'signup_to_activation');
+  const driver =
+    kpiDriver(findings, input.kpis, 'activation_rate') ?? kpiDriver(findings, input.kpis, 'signup_to_activation');
   if (!driver) return [];
   const p = successProbability('onboarding_nudge', input.successPosteriors);
   const rows = uniqueBy(input.targets.recentSignups ?? [], (r) => r.userId).sort(
-    byKeys((r) => -Date.parse(r.createdAt), (r) => r.userId),
+    byKeys(
+      (r) => -Date.parse(r.createdAt),
+      (r) => r.userId,
+    ),
   );
   return rows.map((r) =>
     plan({
@@ -59,7 +75,12 @@ export function planOnboardingNudges(input: OptimizeInput): ActionPlan[] {
       type: 'onboarding_nudge',
       targetType: 'user',
       targetId: r.userId,
-      params: { userId: r.userId, template: MESSAGE_TEMPLATES.onboarding_nudge, signedUpAt: r.createdAt, kpi: driver.kpi },
+      params: {
+        userId: r.userId,
+        template: MESSAGE_TEMPLATES.onboarding_nudge,
+        signedUpAt: r.createdAt,
+        kpi: driver.kpi,
+      },
       finding: driver.finding,
       detectionConfidence: driver.finding.confidence,
       expectedImpact: rateImpact(driver, p),
@@ -75,7 +96,12 @@ export function planUpgradeOffers(input: OptimizeInput): ActionPlan[] {
   const rows = uniqueBy(
     (input.targets.upgradeCandidates ?? []).filter((r) => r.offerMrrCents > r.currentMrrCents),
     (r) => r.userId,
-  ).sort(byKeys((r) => -r.events, (r) => r.userId));
+  ).sort(
+    byKeys(
+      (r) => -r.events,
+      (r) => r.userId,
+    ),
+  );
   return rows.map((r) =>
     plan({
       phase: 'optimize',
@@ -106,14 +132,21 @@ export function planUpgradeOffers(input: OptimizeInput): ActionPlan[] {
 }
 
 export const FUNNEL_ADVICE: Record<Exclude<FunnelStepName, 'signed_up'>, string> = {
-  onboarding_completed: 'Most signups never finish onboarding: shorten it and follow up with users who start it but do not complete it.',
-  activated: 'Users finish onboarding but do not reach activation: lead them to the activation event (templates, a first-project checklist).',
+  onboarding_completed:
+    'Most signups never finish onboarding: shorten it and follow up with users who start it but do not complete it.',
+  activated:
+    'Users finish onboarding but do not reach activation: lead them to the activation event (templates, a first-project checklist).',
   paid: 'Activated users do not convert to paid: review the paywall, the trial length and plan pricing.',
 };
 
 function isFunnelStep(x: unknown): x is FunnelStep {
   const s = x as FunnelStep;
-  return s != null && typeof s === 'object' && (FUNNEL_STEPS as readonly string[]).includes(s.step) && typeof s.count === 'number';
+  return (
+    s != null &&
+    typeof s === 'object' &&
+    (FUNNEL_STEPS as readonly string[]).includes(s.step) &&
+    typeof s.count === 'number'
+  );
 }
 
 /** The weakest step: details.dropOff when the KPI module named it, else recomputed from details.steps. */
@@ -178,7 +211,9 @@ export function planLtvCacRecommendation(input: OptimizeInput): ActionPlan[] {
     cacCentsTo: cac == null ? null : Math.round(cac / factor),
   };
   const parts = [
-    levers.churnTo != null ? `monthly churn ${(churn! * 100).toFixed(1)}% → ${(levers.churnTo * 100).toFixed(1)}%` : null,
+    levers.churnTo != null
+      ? `monthly churn ${(churn! * 100).toFixed(1)}% → ${(levers.churnTo * 100).toFixed(1)}%`
+      : null,
     levers.arpaCentsTo != null ? `ARPA $${(arpa! / 100).toFixed(2)} → $${(levers.arpaCentsTo / 100).toFixed(2)}` : null,
     levers.cacCentsTo != null ? `CAC $${(cac! / 100).toFixed(2)} → $${(levers.cacCentsTo / 100).toFixed(2)}` : null,
   ].filter((s): s is string => s !== null);
@@ -195,7 +230,9 @@ export function planLtvCacRecommendation(input: OptimizeInput): ActionPlan[] {
         levers,
         recommendation:
           `LTV:CAC is ${value.toFixed(2)} against a target of ${target.toFixed(2)}.` +
-          (parts.length ? ` Each of these alone reaches it: ${parts.join('; ')}.` : ' Reduce churn, raise ARPA or lower acquisition cost.'),
+          (parts.length
+            ? ` Each of these alone reaches it: ${parts.join('; ')}.`
+            : ' Reduce churn, raise ARPA or lower acquisition cost.'),
       },
       finding: driver.finding,
       detectionConfidence: driver.finding.confidence,

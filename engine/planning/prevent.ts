@@ -44,7 +44,13 @@ export function planProactiveRetention(input: PreventInput): ActionPlan[] {
   const rows = uniqueBy(
     (input.targets.churnSignals ?? []).filter((r) => r.pastDue || isDeclining(r)),
     (r) => r.userId,
-  ).sort(byKeys((r) => (r.pastDue ? 0 : 1), (r) => r.recentEvents - r.previousEvents, (r) => r.userId));
+  ).sort(
+    byKeys(
+      (r) => (r.pastDue ? 0 : 1),
+      (r) => r.recentEvents - r.previousEvents,
+      (r) => r.userId,
+    ),
+  );
   return rows.map((r) =>
     plan({
       phase: 'prevent',
@@ -89,7 +95,8 @@ export function planDriftReviews(input: Pick<PreventInput, 'findings'>): ActionP
           current: f.evidence.current,
           increase: f.evidence.increase,
           title: f.title,
-          recommendation: 'Find where the new bad records come from (a form, an import, an integration) and fix it at the source.',
+          recommendation:
+            'Find where the new bad records come from (a form, an import, an integration) and fix it at the source.',
         },
         finding: f,
         detectionConfidence: f.confidence,

@@ -2,7 +2,16 @@
 // heal phase (the lead's heal playbook) and the optimize phase (docs/architecture.md), so a cycle running either
 // subset acts on the KPI; when both run, the later phase excludes users the earlier one planned for.
 import type { ActionPlan, DetectedFinding, KpiResult, Phase } from '../types';
-import { byKeys, indexFindings, kpiDriver, plan, round6, successProbability, uniqueBy, type SuccessPosteriors } from './common';
+import {
+  byKeys,
+  indexFindings,
+  kpiDriver,
+  plan,
+  round6,
+  successProbability,
+  uniqueBy,
+  type SuccessPosteriors,
+} from './common';
 import { MESSAGE_TEMPLATES } from './messages';
 import type { AtRiskUserTarget } from './targets';
 
@@ -15,7 +24,10 @@ export interface RetentionCampaignInput {
 }
 
 /** Most to lose first (the query's order): bigger previous activity, then user id. */
-const order = byKeys<AtRiskUserTarget>((r) => -r.previousEvents, (r) => r.userId);
+const order = byKeys<AtRiskUserTarget>(
+  (r) => -r.previousEvents,
+  (r) => r.userId,
+);
 
 /**
  * Nothing unless kpi_below_target:d7_retention is reported: without a measured gap a campaign has no

@@ -33,8 +33,12 @@ const probability = z
 
 /** One schema per known threshold; a name not listed here cannot be set. */
 export const THRESHOLD_SCHEMAS = {
-  'gate.remediation': probability.describe('Confidence an action of the remediation class needs to run without approval'),
-  'gate.optimization': probability.describe('Confidence an action of the optimization class needs to run without approval'),
+  'gate.remediation': probability.describe(
+    'Confidence an action of the remediation class needs to run without approval',
+  ),
+  'gate.optimization': probability.describe(
+    'Confidence an action of the optimization class needs to run without approval',
+  ),
   'gate.healing': probability.describe('Confidence an action of the healing class needs to run without approval'),
   'kpi.min_sample': z
     .number({ error: 'must be a number' })
@@ -74,10 +78,21 @@ export function gateThresholdName(gateClass: GateClass): ThresholdName {
 // ---------------------------------------------------------------- policies
 
 const enabledFlag = z.strictObject({ enabled: z.boolean({ error: 'enabled must be true or false' }) });
-const cap = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000');
-const hour = z.number({ error: 'must be a number' }).int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23');
+const cap = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(1_000_000, 'must be at most 1000000');
+const hour = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole hour')
+  .min(0, 'must be 0–23')
+  .max(23, 'must be 0–23');
 
-const holdoutShare = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 0.5').max(0.5, 'must be between 0 and 0.5 (a control group larger than the treated one wastes the action)');
+const holdoutShare = z
+  .number({ error: 'must be a number' })
+  .min(0, 'must be between 0 and 0.5')
+  .max(0.5, 'must be between 0 and 0.5 (a control group larger than the treated one wastes the action)');
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -126,14 +141,28 @@ export const POLICY_SCHEMAS = {
     }),
   /** Halts an action type once `failures` of its effects failed with an error (declines do not count) within `windowMinutes`. */
   circuit_breaker: z.strictObject({
-    failures: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000),
-    windowMinutes: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(7 * 24 * 60, 'must be at most 10080 (7 days)'),
+    failures: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1_000_000),
+    windowMinutes: z
+      .number({ error: 'must be a number' })
+      .gt(0, 'must be greater than 0')
+      .max(7 * 24 * 60, 'must be at most 10080 (7 days)'),
   }),
   payment_retry: z.strictObject({
-    maxAttempts: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+    maxAttempts: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(20, 'must be at most 20'),
   }),
   approval: z.strictObject({
-    deadlineHours: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(24 * 30, 'must be at most 720 (30 days)'),
+    deadlineHours: z
+      .number({ error: 'must be a number' })
+      .gt(0, 'must be greater than 0')
+      .max(24 * 30, 'must be at most 720 (30 days)'),
   }),
   /** Share of eligible targets of each measured action type held out as a control group (engine/learning/holdout.ts). */
   holdout: z.strictObject({
@@ -189,12 +218,17 @@ export function isPolicyName(name: string): name is PolicyName {
 /** The validated value of a threshold; ValidationError for an unknown name or a bad value. */
 export function parseThreshold(name: string, value: unknown): number {
   if (!isThresholdName(name)) {
-    throw new ValidationError(`Unknown threshold '${name}'. Known thresholds: ${THRESHOLD_NAMES.join(', ')}.`, [{ path: 'name', message: 'unknown threshold' }]);
+    throw new ValidationError(`Unknown threshold '${name}'. Known thresholds: ${THRESHOLD_NAMES.join(', ')}.`, [
+      { path: 'name', message: 'unknown threshold' },
+    ]);
   }
   const r = THRESHOLD_SCHEMAS[name].safeParse(value);
   if (!r.success) {
     const issues = issuesOf(r.error);
-    throw new ValidationError(`Invalid value for threshold '${name}': ${describeIssues(issues)}`, issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })));
+    throw new ValidationError(
+      `Invalid value for threshold '${name}': ${describeIssues(issues)}`,
+      issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })),
+    );
   }
   return r.data;
 }
@@ -204,12 +238,17 @@ export function parsePolicy<N extends PolicyName>(name: N, value: unknown): Poli
 export function parsePolicy(name: string, value: unknown): PolicyValue<PolicyName>;
 export function parsePolicy(name: string, value: unknown): PolicyValue<PolicyName> {
   if (!isPolicyName(name)) {
-    throw new ValidationError(`Unknown policy '${name}'. Known policies: ${POLICY_NAMES.join(', ')}.`, [{ path: 'name', message: 'unknown policy' }]);
+    throw new ValidationError(`Unknown policy '${name}'. Known policies: ${POLICY_NAMES.join(', ')}.`, [
+      { path: 'name', message: 'unknown policy' },
+    ]);
   }
   const r = (POLICY_SCHEMAS[name] as z.ZodType<PolicyValue<PolicyName>>).safeParse(value);
   if (!r.success) {
     const issues = issuesOf(r.error);
-    throw new ValidationError(`Invalid value for policy '${name}': ${describeIssues(issues)}`, issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })));
+    throw new ValidationError(
+      `Invalid value for policy '${name}': ${describeIssues(issues)}`,
+      issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : 'value' })),
+    );
   }
   return r.data;
 }

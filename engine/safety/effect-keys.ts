@@ -29,7 +29,15 @@ export function isMessageAction(type: ActionType): boolean {
 export type EffectTarget =
   | { port: 'payments'; kind: 'retry_payment'; key: string; target: string; paymentId: number; attempt: number }
   | { port: 'data'; kind: 'cancel_subscription'; key: string; target: string; subscriptionId: number }
-  | { port: 'data'; kind: 'normalize_email'; key: string; target: string; userId: number; fromEmail: string; toEmail: string }
+  | {
+      port: 'data';
+      kind: 'normalize_email';
+      key: string;
+      target: string;
+      userId: number;
+      fromEmail: string;
+      toEmail: string;
+    }
   | { port: 'messenger'; kind: 'message'; key: string; target: string; userId: number; template: string };
 
 export interface ExecutableAction {
@@ -42,7 +50,10 @@ export interface ExecutableAction {
 function positiveId(value: unknown, what: string, actionId: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
-    throw new ValidationError(`Action ${actionId}: ${what} must be a positive integer id, got ${JSON.stringify(value)}`, [{ path: what, message: 'not an id' }]);
+    throw new ValidationError(
+      `Action ${actionId}: ${what} must be a positive integer id, got ${JSON.stringify(value)}`,
+      [{ path: what, message: 'not an id' }],
+    );
   }
   return n;
 }
@@ -64,34 +75,68 @@ export function effectTargetOf(action: ExecutableAction): EffectTarget | null {
       if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 2) {
         // Without the planned attempt number the key would depend on the payment's current row, which the
         // retry itself changes: a re-drive would compute a new key and could charge twice.
-        throw new ValidationError(`Action ${action.id}: retry_payment needs params.attempt (the planned attempt number, ≥ 2), got ${JSON.stringify(attempt)}`, [
-          { path: 'attempt', message: 'missing or invalid' },
-        ]);
+        throw new ValidationError(
+          `Action ${action.id}: retry_payment needs params.attempt (the planned attempt number, ≥ 2), got ${JSON.stringify(attempt)}`,
+          [{ path: 'attempt', message: 'missing or invalid' }],
+        );
       }
-      return { port: 'payments', kind: 'retry_payment', key: `retry_payment:${paymentId}:attempt:${attempt}`, target: `payment:${paymentId}`, paymentId, attempt };
+      return {
+        port: 'payments',
+        kind: 'retry_payment',
+        key: `retry_payment:${paymentId}:attempt:${attempt}`,
+        target: `payment:${paymentId}`,
+        paymentId,
+        attempt,
+      };
     }
     case 'cancel_orphaned_subscription': {
       const subscriptionId = positiveId(p.subscriptionId ?? action.targetId, 'subscriptionId', action.id);
-      return { port: 'data', kind: 'cancel_subscription', key: `cancel_subscription:${subscriptionId}`, target: `subscription:${subscriptionId}`, subscriptionId };
+      return {
+        port: 'data',
+        kind: 'cancel_subscription',
+        key: `cancel_subscription:${subscriptionId}`,
+        target: `subscription:${subscriptionId}`,
+        subscriptionId,
+      };
     }
     case 'normalize_email': {
       const userId = positiveId(p.userId ?? action.targetId, 'userId', action.id);
       if (typeof p.fromEmail !== 'string') {
-        throw new ValidationError(`Action ${action.id}: normalize_email needs params.fromEmail (the address it was planned on)`, [{ path: 'fromEmail', message: 'missing' }]);
+        throw new ValidationError(
+          `Action ${action.id}: normalize_email needs params.fromEmail (the address it was planned on)`,
+          [{ path: 'fromEmail', message: 'missing' }],
+        );
       }
       const toEmail = normalizeEmail(p.fromEmail);
       if (p.email !== undefined && p.email !== toEmail) {
-        throw new ValidationError(`Action ${action.id}: params.email ${JSON.stringify(p.email)} is not lower(btrim(fromEmail)) = ${JSON.stringify(toEmail)}`, [
-          { path: 'email', message: 'does not match the normalization' },
-        ]);
+        throw new ValidationError(
+          `Action ${action.id}: params.email ${JSON.stringify(p.email)} is not lower(btrim(fromEmail)) = ${JSON.stringify(toEmail)}`,
+          [{ path: 'email', message: 'does not match the normalization' }],
+        );
       }
-      return { port: 'data', kind: 'normalize_email', key: `normalize_email:${userId}`, target: `user:${userId}`, userId, fromEmail: p.fromEmail, toEmail };
+      return {
+        port: 'data',
+        kind: 'normalize_email',
+        key: `normalize_email:${userId}`,
+        target: `user:${userId}`,
+        userId,
+        fromEmail: p.fromEmail,
+        toEmail,
+      };
     }
     default: {
       if (!isMessageType(action.type)) return null;
       const userId = positiveId(p.userId ?? action.targetId, 'userId', action.id);
-      const template = typeof p.template === 'string' && p.template.trim() ? p.template : MESSAGE_TEMPLATES[action.type];
-      return { port: 'messenger', kind: 'message', key: `message:${template}:${userId}:${action.id}`, target: `user:${userId}`, userId, template };
+      const template =
+        typeof p.template === 'string' && p.template.trim() ? p.template : MESSAGE_TEMPLATES[action.type];
+      return {
+        port: 'messenger',
+        kind: 'message',
+        key: `message:${template}:${userId}:${action.id}`,
+        target: `user:${userId}`,
+        userId,
+        template,
+      };
     }
   }
 }

@@ -23,7 +23,17 @@ import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './co
 import { isMessageAction } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
 
-export const GATES = ['kill_switch', 'confidence', 'type_cap', 'contact_cap', 'quiet_hours', 'circuit_breaker', 'executable', 'recipient', 'idempotency'] as const;
+export const GATES = [
+  'kill_switch',
+  'confidence',
+  'type_cap',
+  'contact_cap',
+  'quiet_hours',
+  'circuit_breaker',
+  'executable',
+  'recipient',
+  'idempotency',
+] as const;
 export type GateName = (typeof GATES)[number];
 
 /** Gates an operator's approval may override (verify excuses these on approved actions). */
@@ -80,7 +90,12 @@ export function gateThreshold(thresholds: Readonly<Record<string, number>>, gate
   return typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_GATES[gateClass];
 }
 
-export function confidenceGate(confidence: number, gateClass: GateClass, thresholds: Readonly<Record<string, number>>, details: Record<string, unknown> = {}): GateOutcome {
+export function confidenceGate(
+  confidence: number,
+  gateClass: GateClass,
+  thresholds: Readonly<Record<string, number>>,
+  details: Record<string, unknown> = {},
+): GateOutcome {
   const threshold = gateThreshold(thresholds, gateClass);
   const passed = confidence >= threshold;
   const [c, t] = fmtPair(confidence, threshold);
@@ -94,10 +109,19 @@ export function confidenceGate(confidence: number, gateClass: GateClass, thresho
 
 export function killSwitchGate(policies: Pick<Policies, 'kill_switch'>): GateOutcome {
   const on = policies.kill_switch.enabled;
-  return { gate: 'kill_switch', passed: !on, reason: on ? 'kill switch is on: every effect is blocked' : 'kill switch is off', details: { enabled: on } };
+  return {
+    gate: 'kill_switch',
+    passed: !on,
+    reason: on ? 'kill switch is on: every effect is blocked' : 'kill switch is off',
+    details: { enabled: on },
+  };
 }
 
-export function typeCapGate(type: ActionType, admittedInCycle: number, policies: Pick<Policies, 'type_caps'>): GateOutcome {
+export function typeCapGate(
+  type: ActionType,
+  admittedInCycle: number,
+  policies: Pick<Policies, 'type_caps'>,
+): GateOutcome {
   const cap = typeCapOf(policies, type);
   const passed = admittedInCycle < cap;
   return {
@@ -112,7 +136,11 @@ export function typeCapGate(type: ActionType, admittedInCycle: number, policies:
   };
 }
 
-export function contactCapGate(userId: string, recentContacts: number, policies: Pick<Policies, 'contact_cap'>): GateOutcome {
+export function contactCapGate(
+  userId: string,
+  recentContacts: number,
+  policies: Pick<Policies, 'contact_cap'>,
+): GateOutcome {
   const { maxMessages, windowDays } = policies.contact_cap;
   const passed = recentContacts < maxMessages;
   return {
@@ -127,19 +155,26 @@ export function contactCapGate(userId: string, recentContacts: number, policies:
 
 export function quietHoursGate(now: Date, policies: Pick<Policies, 'quiet_hours'>): GateOutcome {
   const q = policies.quiet_hours;
-  if (!q.enabled) return { gate: 'quiet_hours', passed: true, reason: 'quiet hours are off', details: { enabled: false } };
+  if (!q.enabled)
+    return { gate: 'quiet_hours', passed: true, reason: 'quiet hours are off', details: { enabled: false } };
   const { hour, minute } = localTime(now, q.timezone);
   const local = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
   const quiet = isQuietTime(now, q);
   return {
     gate: 'quiet_hours',
     passed: !quiet,
-    reason: quiet ? `quiet hours ${describeQuietHours(q)}: local time ${local}` : `local time ${local} ${q.timezone} is outside quiet hours ${describeQuietHours(q)}`,
+    reason: quiet
+      ? `quiet hours ${describeQuietHours(q)}: local time ${local}`
+      : `local time ${local} ${q.timezone} is outside quiet hours ${describeQuietHours(q)}`,
     details: { enabled: true, localTime: local, startHour: q.startHour, endHour: q.endHour, timezone: q.timezone },
   };
 }
 
-export function circuitBreakerGate(type: ActionType, recentFailures: number, policies: Pick<Policies, 'circuit_breaker'>): GateOutcome {
+export function circuitBreakerGate(
+  type: ActionType,
+  recentFailures: number,
+  policies: Pick<Policies, 'circuit_breaker'>,
+): GateOutcome {
   const { failures, windowMinutes } = policies.circuit_breaker;
   const open = recentFailures >= failures;
   return {
@@ -157,10 +192,18 @@ export function circuitBreakerGate(type: ActionType, recentFailures: number, pol
  * executes, possibly days after it was planned): kill switch, contact cap and quiet hours for messages,
  * circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
  */
-export function executionGates(type: ActionType, targetId: string, policies: Policies, counters: Omit<GateCounters, 'typeAdmittedInCycle'>): GateOutcome[] {
+export function executionGates(
+  type: ActionType,
+  targetId: string,
+  policies: Policies,
+  counters: Omit<GateCounters, 'typeAdmittedInCycle'>,
+): GateOutcome[] {
   const out = [killSwitchGate(policies)];
   if (isMessageAction(type)) {
-    out.push(contactCapGate(targetId, counters.recentContactsForUser, policies), quietHoursGate(counters.now, policies));
+    out.push(
+      contactCapGate(targetId, counters.recentContactsForUser, policies),
+      quietHoursGate(counters.now, policies),
+    );
   }
   out.push(circuitBreakerGate(type, counters.recentFailuresForType, policies));
   return out;
@@ -180,27 +223,51 @@ export function evaluateGates(input: GateInput): GateEvaluation {
   const measured = confidenceGate(confidence, plan.gateClass, input.thresholds, {
     detectionConfidence: plan.detectionConfidence,
     posterior: { alpha: posterior.alpha, beta: posterior.beta },
-    posteriorLowerBound: Math.round(lowerBound(posterior.alpha > 0 && posterior.beta > 0 ? posterior : UNINFORMED, POSTERIOR_LEVEL) * 1e6) / 1e6,
-    ...(input.posteriorSource ? { segment: input.posteriorSource.segment, posteriorSource: input.posteriorSource.source, segmentOutcomes: input.posteriorSource.segmentOutcomes } : {}),
+    posteriorLowerBound:
+      Math.round(
+        lowerBound(posterior.alpha > 0 && posterior.beta > 0 ? posterior : UNINFORMED, POSTERIOR_LEVEL) * 1e6,
+      ) / 1e6,
+    ...(input.posteriorSource
+      ? {
+          segment: input.posteriorSource.segment,
+          posteriorSource: input.posteriorSource.source,
+          segmentOutcomes: input.posteriorSource.segmentOutcomes,
+        }
+      : {}),
   });
   // A demoted type fails the confidence gate whatever its confidence: an operator may still approve it.
   const conf: GateOutcome = input.demoted
-    ? { ...measured, passed: false, reason: `${plan.type} is demoted to approval-only: ${input.demoted.reason}`, details: { ...measured.details, demoted: true } }
+    ? {
+        ...measured,
+        passed: false,
+        reason: `${plan.type} is demoted to approval-only: ${input.demoted.reason}`,
+        details: { ...measured.details, demoted: true },
+      }
     : measured;
 
   if (!plan.executable) {
     const outcomes: GateOutcome[] = [
       conf,
-      { gate: 'executable', passed: false, reason: `recommendation for humans: the engine never executes ${plan.type}` },
+      {
+        gate: 'executable',
+        passed: false,
+        reason: `recommendation for humans: the engine never executes ${plan.type}`,
+      },
     ];
     return { confidence, mode: 'recommendation', verdict: 'recommendation', reason: outcomes[1]!.reason, outcomes };
   }
 
   const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters);
-  const outcomes: GateOutcome[] = [kill!, conf, typeCapGate(plan.type, counters.typeAdmittedInCycle, policies), ...rest];
+  const outcomes: GateOutcome[] = [
+    kill!,
+    conf,
+    typeCapGate(plan.type, counters.typeAdmittedInCycle, policies),
+    ...rest,
+  ];
   const policyFailures = outcomes.filter((o) => o.gate !== 'confidence' && !o.passed);
   const mode: ActionMode = conf.passed ? 'auto' : 'needs_approval';
-  if (policyFailures.length) return { confidence, mode, verdict: 'blocked', reason: failedReasons(policyFailures), outcomes };
+  if (policyFailures.length)
+    return { confidence, mode, verdict: 'blocked', reason: failedReasons(policyFailures), outcomes };
   if (!conf.passed) return { confidence, mode, verdict: 'needs_approval', reason: conf.reason, outcomes };
   return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
 }

@@ -5,7 +5,12 @@ export type QuietHours = Policies['quiet_hours'];
 
 /** Local wall-clock hour and minute of `now` in an IANA time zone. */
 export function localTime(now: Date, timeZone: string): { hour: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
   const num = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   return { hour: num('hour'), minute: num('minute') };
 }

@@ -15,7 +15,11 @@ export function probabilityBelow(x: number, p: BetaPosterior): number {
 }
 
 /** Posterior after `successes` of `trials` under a Beta(1,1) prior (or the given prior). */
-export function posteriorFrom(successes: number, trials: number, prior: BetaPosterior = { alpha: 1, beta: 1 }): BetaPosterior {
+export function posteriorFrom(
+  successes: number,
+  trials: number,
+  prior: BetaPosterior = { alpha: 1, beta: 1 },
+): BetaPosterior {
   return { alpha: prior.alpha + successes, beta: prior.beta + (trials - successes) };
 }
 

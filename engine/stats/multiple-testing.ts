@@ -34,7 +34,13 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
 }
 
 /** 95% interval of a relative risk (p1 / p2) by the Katz log method; null when a count is 0. */
-export function relativeRiskInterval(r1: number, n1: number, r2: number, n2: number, z = 1.959963984540054): [number, number] | null {
+export function relativeRiskInterval(
+  r1: number,
+  n1: number,
+  r2: number,
+  n2: number,
+  z = 1.959963984540054,
+): [number, number] | null {
   if (r1 <= 0 || r2 <= 0 || n1 <= 0 || n2 <= 0) return null;
   const rr = r1 / n1 / (r2 / n2);
   const se = Math.sqrt(1 / r1 - 1 / n1 + 1 / r2 - 1 / n2);

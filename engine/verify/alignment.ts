@@ -56,7 +56,8 @@ export interface AlignmentInput {
   requiredGates?: readonly string[];
 }
 
-export type ViolationKind = 'executed_in_dry_run' | 'ungated_execution' | 'gate_failed' | 'missing_gate' | 'effect_below_expectation';
+export type ViolationKind =
+  'executed_in_dry_run' | 'ungated_execution' | 'gate_failed' | 'missing_gate' | 'effect_below_expectation';
 
 export interface Violation {
   kind: ViolationKind;
@@ -74,7 +75,14 @@ export interface KpiSummary {
   insufficientData: number;
   /** Mean attainment over measured KPIs; null when none is measured. */
   attainment: number | null;
-  items: Array<{ name: KpiName; value: number | null; target: number; status: KpiResult['status']; attainment: number | null; sampleSize: number }>;
+  items: Array<{
+    name: KpiName;
+    value: number | null;
+    target: number;
+    status: KpiResult['status'];
+    attainment: number | null;
+    sampleSize: number;
+  }>;
 }
 
 export interface EffectSummary {
@@ -103,24 +111,51 @@ export interface AlignmentResult {
   summary: string;
 }
 
-function checkAction(a: ExecutedActionCheck, approvable: ReadonlySet<string>, required: readonly string[]): Violation[] {
+function checkAction(
+  a: ExecutedActionCheck,
+  approvable: ReadonlySet<string>,
+  required: readonly string[],
+): Violation[] {
   const out: Violation[] = [];
   const base = { actionId: a.id, actionType: a.type };
   if (a.cycleDryRun || a.dryRun) {
-    out.push({ kind: 'executed_in_dry_run', severity: 'critical', ...base, message: `action ${a.id} (${a.type}) executed although ${a.cycleDryRun ? 'its cycle is' : 'it is marked'} dry-run` });
+    out.push({
+      kind: 'executed_in_dry_run',
+      severity: 'critical',
+      ...base,
+      message: `action ${a.id} (${a.type}) executed although ${a.cycleDryRun ? 'its cycle is' : 'it is marked'} dry-run`,
+    });
   }
   if (!a.gates.length) {
-    out.push({ kind: 'ungated_execution', severity: 'high', ...base, message: `action ${a.id} (${a.type}) executed without any recorded gate decision` });
+    out.push({
+      kind: 'ungated_execution',
+      severity: 'high',
+      ...base,
+      message: `action ${a.id} (${a.type}) executed without any recorded gate decision`,
+    });
   }
   const approved = a.approval != null && APPROVED_STATUSES.has(a.approval.status) && a.approval.decidedBy != null;
   for (const g of a.gates) {
     if (g.passed) continue;
     if (approvable.has(g.gate) && approved) continue;
-    out.push({ kind: 'gate_failed', severity: 'high', ...base, gate: g.gate, message: `action ${a.id} (${a.type}) executed with gate '${g.gate}' failed: ${g.reason}` });
+    out.push({
+      kind: 'gate_failed',
+      severity: 'high',
+      ...base,
+      gate: g.gate,
+      message: `action ${a.id} (${a.type}) executed with gate '${g.gate}' failed: ${g.reason}`,
+    });
   }
   const present = new Set(a.gates.map((g) => g.gate));
   for (const r of required) {
-    if (!present.has(r)) out.push({ kind: 'missing_gate', severity: 'high', ...base, gate: r, message: `action ${a.id} (${a.type}) has no decision for required gate '${r}'` });
+    if (!present.has(r))
+      out.push({
+        kind: 'missing_gate',
+        severity: 'high',
+        ...base,
+        gate: r,
+        message: `action ${a.id} (${a.type}) has no decision for required gate '${r}'`,
+      });
   }
   return out;
 }
@@ -146,19 +181,30 @@ export function summarizeKpis(kpis: readonly KpiResult[]): KpiSummary {
  * Effect observations from the learn phase's measured outcomes (measureOutcomes' byType): the expected
  * rate is the mean of the posterior the type had before these outcomes were added.
  */
-export function effectsFromOutcomes(byType: Record<string, { success: number; failure: number; prior: BetaPosterior }>): EffectObservation[] {
+export function effectsFromOutcomes(
+  byType: Record<string, { success: number; failure: number; prior: BetaPosterior }>,
+): EffectObservation[] {
   return Object.entries(byType)
-    .map(([actionType, o]) => ({ actionType, expectedSuccessRate: mean(o.prior), successes: o.success, failures: o.failure }))
+    .map(([actionType, o]) => ({
+      actionType,
+      expectedSuccessRate: mean(o.prior),
+      successes: o.success,
+      failures: o.failure,
+    }))
     .sort((a, b) => (a.actionType < b.actionType ? -1 : a.actionType > b.actionType ? 1 : 0));
 }
 
-export function compareEffects(effects: readonly EffectObservation[]): { summaries: EffectSummary[]; violations: Violation[] } {
+export function compareEffects(effects: readonly EffectObservation[]): {
+  summaries: EffectSummary[];
+  violations: Violation[];
+} {
   const summaries: EffectSummary[] = [];
   const violations: Violation[] = [];
   for (const e of effects) {
     const n = e.successes + e.failures;
     if (n <= 0) continue;
-    if (!(e.expectedSuccessRate >= 0 && e.expectedSuccessRate <= 1)) throw new RangeError(`expected success rate of ${e.actionType} must be in [0, 1], got ${e.expectedSuccessRate}`);
+    if (!(e.expectedSuccessRate >= 0 && e.expectedSuccessRate <= 1))
+      throw new RangeError(`expected success rate of ${e.actionType} must be in [0, 1], got ${e.expectedSuccessRate}`);
     const observed = e.successes / n;
     const interval = wilsonInterval(e.successes, n)!;
     const inLine = observed >= e.expectedSuccessRate || e.expectedSuccessRate <= interval[1];
@@ -204,9 +250,12 @@ export function verifyAlignment(input: AlignmentInput): AlignmentResult {
     kpis: kpiSummary.attainment == null ? null : { score: kpiSummary.attainment, weight: ALIGNMENT_WEIGHTS.kpis },
     effects: effectScore == null ? null : { score: effectScore, weight: ALIGNMENT_WEIGHTS.effects },
   };
-  const present = [components.policy, components.kpis, components.effects].filter((c): c is AlignmentComponent => c != null);
+  const present = [components.policy, components.kpis, components.effects].filter(
+    (c): c is AlignmentComponent => c != null,
+  );
   const totalWeight = present.reduce((s, c) => s + c.weight, 0);
-  const alignmentScore = Math.round((present.reduce((s, c) => s + c.weight * c.score, 0) / totalWeight) * 10_000) / 10_000;
+  const alignmentScore =
+    Math.round((present.reduce((s, c) => s + c.weight * c.score, 0) / totalWeight) * 10_000) / 10_000;
 
   const policyText = executed.length
     ? `${executed.length} executed action${executed.length === 1 ? '' : 's'}, ${compliant} within policy`
@@ -223,5 +272,14 @@ export function verifyAlignment(input: AlignmentInput): AlignmentResult {
     `Alignment ${alignmentScore.toFixed(2)}: ${policyText}; ${kpiText}; ${effectText}. ` +
     `${violations.length} violation${violations.length === 1 ? '' : 's'}${critical ? ` (${critical} critical)` : ''}.`;
 
-  return { alignmentScore, components, executed: executed.length, compliant, violations, kpiSummary, effects: summaries, summary };
+  return {
+    alignmentScore,
+    components,
+    executed: executed.length,
+    compliant,
+    violations,
+    kpiSummary,
+    effects: summaries,
+    summary,
+  };
 }

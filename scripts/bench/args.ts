@@ -42,7 +42,12 @@ const schema = z.object({
   repeat: integer('--repeat', 1, MAX_REPEAT).optional(),
   only: z
     .string()
-    .transform((s) => s.split(',').map((g) => g.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean),
+    )
     .pipe(
       z
         .array(z.enum(BENCH_GROUPS, { error: `--only takes a comma-separated list of ${BENCH_GROUPS.join(', ')}` }))
@@ -66,7 +71,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     if (arg === '--help' || arg === '-h') return { ok: true, help: true };
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
     const name = m?.[1] as Flag | undefined;
-    if (!m || !name || ![...VALUE_FLAGS, ...SWITCHES].includes(name)) return { ok: false, error: `unknown argument "${arg}"` };
+    if (!m || !name || ![...VALUE_FLAGS, ...SWITCHES].includes(name))
+      return { ok: false, error: `unknown argument "${arg}"` };
     if (raw[name] !== undefined) return { ok: false, error: `--${name} given twice` };
     if ((SWITCHES as readonly string[]).includes(name)) {
       if (m[2] !== undefined) return { ok: false, error: `--${name} is a switch and takes no value` };
@@ -74,7 +80,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       continue;
     }
     const value = m[2] ?? argv[++i];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--'))) return { ok: false, error: `--${name} needs a value` };
+    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
+      return { ok: false, error: `--${name} needs a value` };
     raw[name] = value;
   }
   const parsed = schema.safeParse(raw);
@@ -82,7 +89,10 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     const issue = parsed.error.issues[0];
     const flag = issue?.path[0];
     const got = typeof flag === 'string' ? raw[flag as Flag] : undefined;
-    return { ok: false, error: `${issue?.message ?? 'invalid arguments'}${typeof got === 'string' ? ` (got "${got}")` : ''}` };
+    return {
+      ok: false,
+      error: `${issue?.message ?? 'invalid arguments'}${typeof got === 'string' ? ` (got "${got}")` : ''}`,
+    };
   }
   const v = parsed.data;
   const only = v.only ? BENCH_GROUPS.filter((g) => v.only!.includes(g)) : [...BENCH_GROUPS];

@@ -67,7 +67,11 @@ export function benchCycleRow(now: Date, cycleId = `bench-${crypto.randomUUID()}
  * audit rows, index maintenance) is really done, but nothing stays behind, so every repetition does the
  * same work and the bench database stays as seeded.
  */
-export async function inRolledBackCycle<T>(db: Knex, now: Date, fn: (trx: Knex.Transaction, cycleId: string) => Promise<T>): Promise<T> {
+export async function inRolledBackCycle<T>(
+  db: Knex,
+  now: Date,
+  fn: (trx: Knex.Transaction, cycleId: string) => Promise<T>,
+): Promise<T> {
   const trx = await db.transaction();
   try {
     const row = benchCycleRow(now);

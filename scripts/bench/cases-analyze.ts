@@ -47,8 +47,18 @@ async function recordAnalysis(db: Knex, now: Date, kpis: KpiResult[], detected: 
 export function analyzeCases(): BenchCase[] {
   const opts = (ctx: BenchContext): DetectorOptions => ({ ...DETECTOR_OPTIONS, kpis: ctx.kpis });
   return [
-    { group: 'kpis', name: 'queryActivationCounts', explain: true, run: async ({ db, now }) => JSON.stringify(await queryActivationCounts(db, now)) },
-    { group: 'kpis', name: 'queryD7RetentionCounts', explain: true, run: async ({ db, now }) => JSON.stringify(await queryD7RetentionCounts(db, now)) },
+    {
+      group: 'kpis',
+      name: 'queryActivationCounts',
+      explain: true,
+      run: async ({ db, now }) => JSON.stringify(await queryActivationCounts(db, now)),
+    },
+    {
+      group: 'kpis',
+      name: 'queryD7RetentionCounts',
+      explain: true,
+      run: async ({ db, now }) => JSON.stringify(await queryD7RetentionCounts(db, now)),
+    },
     {
       group: 'kpis',
       name: 'queryFunnelCounts',
@@ -67,14 +77,49 @@ export function analyzeCases(): BenchCase[] {
         return `${l.activeCustomers} paying, ${l.churnedCustomers} churned, ${l.newPayingCustomers} new`;
       },
     },
-    { group: 'kpis', name: 'computeKpis', explain: false, run: async ({ db, now }) => kpiNote(await computeKpis(db, now, KPI_OPTIONS)) },
+    {
+      group: 'kpis',
+      name: 'computeKpis',
+      explain: false,
+      run: async ({ db, now }) => kpiNote(await computeKpis(db, now, KPI_OPTIONS)),
+    },
 
-    { group: 'detectors', name: 'detectSystemHealth', explain: true, run: async (ctx) => findingsNote(await detectSystemHealth(ctx.db, ctx.now, DETECTOR_OPTIONS)) },
-    { group: 'detectors', name: 'detectDataQuality', explain: true, run: async (ctx) => findingsNote(await detectDataQuality(ctx.db, ctx.now, DETECTOR_OPTIONS)) },
-    { group: 'detectors', name: 'detectOrphanedRecords', explain: true, run: async (ctx) => findingsNote(await detectOrphanedRecords(ctx.db, ctx.now, DETECTOR_OPTIONS)) },
-    { group: 'detectors', name: 'detectBillingFailures', explain: true, run: async (ctx) => findingsNote(await detectBillingFailures(ctx.db, ctx.now, DETECTOR_OPTIONS)) },
-    { group: 'detectors', name: 'runHealthDetectors', explain: false, run: async (ctx) => findingsNote(await runHealthDetectors(ctx.db, ctx.now, DETECTOR_OPTIONS)) },
-    { group: 'detectors', name: 'runAllDetectors', explain: false, run: async (ctx) => findingsNote(await runAllDetectors(ctx.db, ctx.now, opts(ctx))) },
+    {
+      group: 'detectors',
+      name: 'detectSystemHealth',
+      explain: true,
+      run: async (ctx) => findingsNote(await detectSystemHealth(ctx.db, ctx.now, DETECTOR_OPTIONS)),
+    },
+    {
+      group: 'detectors',
+      name: 'detectDataQuality',
+      explain: true,
+      run: async (ctx) => findingsNote(await detectDataQuality(ctx.db, ctx.now, DETECTOR_OPTIONS)),
+    },
+    {
+      group: 'detectors',
+      name: 'detectOrphanedRecords',
+      explain: true,
+      run: async (ctx) => findingsNote(await detectOrphanedRecords(ctx.db, ctx.now, DETECTOR_OPTIONS)),
+    },
+    {
+      group: 'detectors',
+      name: 'detectBillingFailures',
+      explain: true,
+      run: async (ctx) => findingsNote(await detectBillingFailures(ctx.db, ctx.now, DETECTOR_OPTIONS)),
+    },
+    {
+      group: 'detectors',
+      name: 'runHealthDetectors',
+      explain: false,
+      run: async (ctx) => findingsNote(await runHealthDetectors(ctx.db, ctx.now, DETECTOR_OPTIONS)),
+    },
+    {
+      group: 'detectors',
+      name: 'runAllDetectors',
+      explain: false,
+      run: async (ctx) => findingsNote(await runAllDetectors(ctx.db, ctx.now, opts(ctx))),
+    },
 
     {
       group: 'findings',
@@ -104,7 +149,12 @@ export function analyzeCases(): BenchCase[] {
  * The inputs of the cases that consume KPI results (runAllDetectors) and findings (recordFindings),
  * computed once and untimed, and only when a group that needs them runs.
  */
-export async function prepareContext(db: Knex, now: Date, manifest: SeedManifest, groups: readonly BenchGroup[]): Promise<BenchContext> {
+export async function prepareContext(
+  db: Knex,
+  now: Date,
+  manifest: SeedManifest,
+  groups: readonly BenchGroup[],
+): Promise<BenchContext> {
   const needFindings = groups.includes('findings');
   const needKpis = needFindings || groups.includes('detectors');
   const kpis = needKpis ? await computeKpis(db, now, KPI_OPTIONS) : [];

@@ -6,7 +6,14 @@ import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { highPerformerBehaviours, measureOutcomes, suggestionFeedback } from '../../db/queries/learning';
 import { MEASURED_ACTION_TYPES } from '../../engine/learning/outcomes';
-import { TYPE_CAP, benchCycleRow, inRolledBackCycle, type BenchCase, type BenchContext, type NativeStatement } from './case';
+import {
+  TYPE_CAP,
+  benchCycleRow,
+  inRolledBackCycle,
+  type BenchCase,
+  type BenchContext,
+  type NativeStatement,
+} from './case';
 
 const DAY_S = 86_400;
 
@@ -57,7 +64,10 @@ function plantActionsSql(db: Knex, cycleId: string, now: Date): Knex.Raw {
 
 function measureOutcomesSetup(ctx: BenchContext): NativeStatement[] {
   const row = benchCycleRow(ctx.now);
-  return [ctx.db('engine.cycles').insert(row).toSQL().toNative(), plantActionsSql(ctx.db, row.id, ctx.now).toSQL().toNative()];
+  return [
+    ctx.db('engine.cycles').insert(row).toSQL().toNative(),
+    plantActionsSql(ctx.db, row.id, ctx.now).toSQL().toNative(),
+  ];
 }
 
 function skippedCount(r: { skipped: Record<string, Partial<Record<string, number>>> }): number {
@@ -79,7 +89,10 @@ export function learningCases(): BenchCase[] {
           const started = performance.now();
           const r = await measureOutcomes(trx, now);
           const timedMs = performance.now() - started;
-          return { note: `${r.measured} measured, ${skippedCount(r)} skipped (of ${TYPE_CAP} planted per type; planting untimed)`, timedMs };
+          return {
+            note: `${r.measured} measured, ${skippedCount(r)} skipped (of ${TYPE_CAP} planted per type; planting untimed)`,
+            timedMs,
+          };
         }),
     },
     {
@@ -111,7 +124,10 @@ export function learningCases(): BenchCase[] {
           const outcomes = await measureOutcomes(trx, now);
           await suggestionFeedback(trx, now);
           await highPerformerBehaviours(trx, now);
-          return { note: `measureOutcomes + suggestionFeedback + highPerformerBehaviours (${outcomes.measured} outcomes)`, timedMs: performance.now() - started };
+          return {
+            note: `measureOutcomes + suggestionFeedback + highPerformerBehaviours (${outcomes.measured} outcomes)`,
+            timedMs: performance.now() - started,
+          };
         }),
     },
   ];

@@ -21,10 +21,20 @@ function messageOptions(ctx: BenchContext) {
 const rows = (r: unknown[]) => `${r.length} rows`;
 
 const TARGET_QUERIES: Array<{ name: string; run: (ctx: BenchContext) => Promise<unknown[]> }> = [
-  { name: 'queryRetryablePayments', run: (ctx) => queryRetryablePayments(ctx.db, ctx.now, { limit: TYPE_CAP, maxAttempts: DETECTOR_OPTIONS.maxAttempts ?? 4 }) },
-  { name: 'queryOrphanedActiveSubscriptions', run: (ctx) => queryOrphanedActiveSubscriptions(ctx.db, { limit: TYPE_CAP }) },
+  {
+    name: 'queryRetryablePayments',
+    run: (ctx) =>
+      queryRetryablePayments(ctx.db, ctx.now, { limit: TYPE_CAP, maxAttempts: DETECTOR_OPTIONS.maxAttempts ?? 4 }),
+  },
+  {
+    name: 'queryOrphanedActiveSubscriptions',
+    run: (ctx) => queryOrphanedActiveSubscriptions(ctx.db, { limit: TYPE_CAP }),
+  },
   { name: 'queryUnnormalizedEmails', run: (ctx) => queryUnnormalizedEmails(ctx.db, { limit: TYPE_CAP }) },
-  { name: 'queryRecentNonActivatedSignups', run: (ctx) => queryRecentNonActivatedSignups(ctx.db, ctx.now, messageOptions(ctx)) },
+  {
+    name: 'queryRecentNonActivatedSignups',
+    run: (ctx) => queryRecentNonActivatedSignups(ctx.db, ctx.now, messageOptions(ctx)),
+  },
   { name: 'queryAtRiskUsers', run: (ctx) => queryAtRiskUsers(ctx.db, ctx.now, messageOptions(ctx)) },
   { name: 'queryChurnSignalUsers', run: (ctx) => queryChurnSignalUsers(ctx.db, ctx.now, messageOptions(ctx)) },
   { name: 'queryUpgradeCandidates', run: (ctx) => queryUpgradeCandidates(ctx.db, ctx.now, messageOptions(ctx)) },
@@ -34,7 +44,12 @@ export const TARGETS_TOTAL_CASE = 'all target queries';
 
 export function planningCases(): BenchCase[] {
   return [
-    ...TARGET_QUERIES.map((q): BenchCase => ({ group: 'targets', name: q.name, explain: true, run: async (ctx) => rows(await q.run(ctx)) })),
+    ...TARGET_QUERIES.map((q): BenchCase => ({
+      group: 'targets',
+      name: q.name,
+      explain: true,
+      run: async (ctx) => rows(await q.run(ctx)),
+    })),
     {
       group: 'targets',
       name: TARGETS_TOTAL_CASE,

@@ -44,8 +44,15 @@ const MANIFEST_TABLE = 'bench.seed_manifest';
 export function generatorHash(): string {
   const dir = path.join(repoRoot, 'scripts', 'seed');
   const hash = crypto.createHash('sha256');
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
-    hash.update(f).update('\0').update(fs.readFileSync(path.join(dir, f))).update('\0');
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.ts'))
+    .sort()) {
+    hash
+      .update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(dir, f)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -94,7 +101,11 @@ async function writeStored(db: Knex, s: StoredSeed): Promise<void> {
 }
 
 /** Why the stored data cannot be reused, or null when it can. */
-async function staleReason(db: Knex, stored: StoredSeed | null, want: { users: number; seed: number; reseed: boolean }): Promise<string | null> {
+async function staleReason(
+  db: Knex,
+  stored: StoredSeed | null,
+  want: { users: number; seed: number; reseed: boolean },
+): Promise<string | null> {
   if (want.reseed) return '--reseed given';
   if (!stored) return 'no data seeded yet';
   const m = stored.manifest;
@@ -136,11 +147,19 @@ export async function prepareBenchData(
       previous.generatorHash !== hash
         ? `the generator (scripts/seed/) changed since this data was seeded at ${previous.seededAt}; pass --reseed to regenerate it`
         : null;
-    return { stored: previous, seeded: false, reason: `reusing the data seeded at ${previous.seededAt} (seeding took ${formatMs(previous.seedMs)}; --reseed to regenerate)`, vacuumMs: null, warning };
+    return {
+      stored: previous,
+      seeded: false,
+      reason: `reusing the data seeded at ${previous.seededAt} (seeding took ${formatMs(previous.seedMs)}; --reseed to regenerate)`,
+      vacuumMs: null,
+      warning,
+    };
   }
 
   const reason = stale ?? 'no data seeded yet';
-  opts.log(`seeding ${opts.users.toLocaleString('en-US')} users, seed ${opts.seed}, now ${BENCH_NOW.toISOString()} (${reason})${opts.users >= 200_000 ? '; this takes minutes' : ''}`);
+  opts.log(
+    `seeding ${opts.users.toLocaleString('en-US')} users, seed ${opts.seed}, now ${BENCH_NOW.toISOString()} (${reason})${opts.users >= 200_000 ? '; this takes minutes' : ''}`,
+  );
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   let last = 'starting';
@@ -175,7 +194,14 @@ export async function prepareBenchData(
 }
 
 /** The settings that most change the plans and timings, reported with every result. */
-const SERVER_SETTINGS = ['shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_workers_per_gather', 'random_page_cost', 'jit'] as const;
+const SERVER_SETTINGS = [
+  'shared_buffers',
+  'work_mem',
+  'effective_cache_size',
+  'max_parallel_workers_per_gather',
+  'random_page_cost',
+  'jit',
+] as const;
 
 export interface ServerInfo {
   version: string | null;
@@ -186,9 +212,10 @@ export interface ServerInfo {
 }
 
 export async function serverInfo(db: Knex): Promise<ServerInfo> {
-  const { rows: settingRows } = (await db.raw(`SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY (?) ORDER BY name`, [
-    [...SERVER_SETTINGS],
-  ])) as { rows: Array<{ name: string; setting: string }> };
+  const { rows: settingRows } = (await db.raw(
+    `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY (?) ORDER BY name`,
+    [[...SERVER_SETTINGS]],
+  )) as { rows: Array<{ name: string; setting: string }> };
   const { rows } = (await db.raw(
     `SELECT version() AS version, pg_database_size(current_database()) AS db_bytes, pg_total_relation_size('app.events') AS events_bytes`,
   )) as { rows: Array<{ version: string; db_bytes: number; events_bytes: number }> };

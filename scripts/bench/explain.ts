@@ -85,7 +85,9 @@ function scanOf(n: PlanNode): ScanNode {
 }
 
 /** Reads the scans and buffer counts out of an EXPLAIN (FORMAT JSON) result. */
-export function summarizePlan(explainJson: unknown): Omit<ExplainedStatement, 'caseName' | 'label' | 'sql' | 'bindings' | 'error' | 'plan'> {
+export function summarizePlan(
+  explainJson: unknown,
+): Omit<ExplainedStatement, 'caseName' | 'label' | 'sql' | 'bindings' | 'error' | 'plan'> {
   const top = (Array.isArray(explainJson) ? explainJson[0] : explainJson) as Record<string, unknown> | undefined;
   const root = top?.Plan as PlanNode | undefined;
   const seqScans: ScanNode[] = [];
@@ -119,7 +121,12 @@ function label(sql: string): string {
  * Explains the statements of every case that asks for it; a statement already explained for an earlier
  * case (computeKpis repeats the per-KPI queries) is not explained again.
  */
-export async function explainCases(cases: BenchCase[], ctx: BenchContext, url: string, log: (m: string) => void): Promise<ExplainedStatement[]> {
+export async function explainCases(
+  cases: BenchCase[],
+  ctx: BenchContext,
+  url: string,
+  log: (m: string) => void,
+): Promise<ExplainedStatement[]> {
   const client = new pg.Client({ connectionString: url, application_name: 'floyo-bench-explain' });
   await client.connect();
   const done = new Set<string>();
@@ -141,10 +148,22 @@ export async function explainCases(cases: BenchCase[], ctx: BenchContext, url: s
           // Rolled back (EXPLAIN ANALYZE executes the statement), and read-only unless the case must first
           // recreate the rows its timed run wrote.
           await client.query(c.explainSetup ? 'BEGIN' : 'BEGIN READ ONLY');
-          for (const setup of c.explainSetup?.(ctx) ?? []) await client.query({ text: setup.sql, values: [...setup.bindings] });
-          const { rows } = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) ${s.sql}`, values: s.bindings });
+          for (const setup of c.explainSetup?.(ctx) ?? [])
+            await client.query({ text: setup.sql, values: [...setup.bindings] });
+          const { rows } = await client.query({
+            text: `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) ${s.sql}`,
+            values: s.bindings,
+          });
           const plan = (rows[0] as Record<string, unknown> | undefined)?.['QUERY PLAN'];
-          out.push({ caseName: c.name, label: label(s.sql), sql: s.sql, bindings: s.bindings, ...summarizePlan(plan), error: null, plan });
+          out.push({
+            caseName: c.name,
+            label: label(s.sql),
+            sql: s.sql,
+            bindings: s.bindings,
+            ...summarizePlan(plan),
+            error: null,
+            plan,
+          });
         } catch (err) {
           out.push({
             caseName: c.name,

@@ -18,7 +18,16 @@ export function casesTable(results: CaseResult[], repeat: number): string {
     r.error ? `ERROR: ${r.error}` : (r.note ?? ''),
   ]);
   return renderTable(
-    ['group', `case (${repeat} run${repeat === 1 ? '' : 's'})`, 'min', 'median', 'max', 'heap Δpeak', 'rss peak', 'result'],
+    [
+      'group',
+      `case (${repeat} run${repeat === 1 ? '' : 's'})`,
+      'min',
+      'median',
+      'max',
+      'heap Δpeak',
+      'rss peak',
+      'result',
+    ],
     rows,
     [false, false, true, true, true, true, true, false],
   );
@@ -56,7 +65,8 @@ export function explainReport(explained: ExplainedStatement[]): string {
       byRelation.set(s.relation, { n: r.n + 1, rows: r.rows + s.rows, parallel: r.parallel || s.parallel });
     }
     const seq = [...byRelation].map(
-      ([rel, r]) => `${r.parallel ? 'Parallel ' : ''}Seq Scan ${rel}${r.n > 1 ? ` ×${r.n}` : ''} (${r.rows.toLocaleString('en-US')} rows)`,
+      ([rel, r]) =>
+        `${r.parallel ? 'Parallel ' : ''}Seq Scan ${rel}${r.n > 1 ? ` ×${r.n}` : ''} (${r.rows.toLocaleString('en-US')} rows)`,
     );
     const idx = [...new Set(e.indexScans.map((s) => s.index ?? s.relation))];
     return [
@@ -64,13 +74,22 @@ export function explainReport(explained: ExplainedStatement[]): string {
       e.caseName,
       e.executionMs === null ? '-' : formatMs(e.executionMs),
       `${e.sharedHitBlocks}/${e.sharedReadBlocks}${e.tempWrittenBlocks ? ` temp ${e.tempWrittenBlocks}` : ''}`,
-      e.error ? e.error : [seq.join('; ') || 'no seq scan', idx.length ? `idx: ${idx.join(', ')}` : ''].filter(Boolean).join(' | '),
+      e.error
+        ? e.error
+        : [seq.join('; ') || 'no seq scan', idx.length ? `idx: ${idx.join(', ')}` : ''].filter(Boolean).join(' | '),
       e.label,
     ];
   });
   return (
     'EXPLAIN (ANALYZE, BUFFERS) of every statement reading schema app (buffers = shared hit/read blocks; temp = spilled to disk):\n' +
-    renderTable(['check', 'case', 'exec', 'buffers', 'scans', 'statement'], rows, [false, false, true, true, false, false])
+    renderTable(['check', 'case', 'exec', 'buffers', 'scans', 'statement'], rows, [
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+    ])
   );
 }
 

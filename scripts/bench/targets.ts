@@ -47,10 +47,31 @@ function medianOf(caseName: string) {
 }
 
 export const TARGETS: TargetSpec[] = [
-  { id: 'computeKpis', label: 'computeKpis median', atReference: 5_000, floor: 250, unit: 'ms', measure: medianOf('computeKpis') },
-  { id: 'runAllDetectors', label: 'runAllDetectors median', atReference: 10_000, floor: 250, unit: 'ms', measure: medianOf('runAllDetectors') },
+  {
+    id: 'computeKpis',
+    label: 'computeKpis median',
+    atReference: 5_000,
+    floor: 250,
+    unit: 'ms',
+    measure: medianOf('computeKpis'),
+  },
+  {
+    id: 'runAllDetectors',
+    label: 'runAllDetectors median',
+    atReference: 10_000,
+    floor: 250,
+    unit: 'ms',
+    measure: medianOf('runAllDetectors'),
+  },
   // The hourly monitor's detectors are meant to be cheap (docs/architecture.md): a tenth of the full set.
-  { id: 'runHealthDetectors', label: 'runHealthDetectors median (hourly monitor)', atReference: 1_000, floor: 100, unit: 'ms', measure: medianOf('runHealthDetectors') },
+  {
+    id: 'runHealthDetectors',
+    label: 'runHealthDetectors median (hourly monitor)',
+    atReference: 1_000,
+    floor: 100,
+    unit: 'ms',
+    measure: medianOf('runHealthDetectors'),
+  },
   {
     id: 'analyze',
     label: 'whole analyze (KPIs + detectors + recordFindings) median',
@@ -61,7 +82,14 @@ export const TARGETS: TargetSpec[] = [
   },
   // Not among the documented targets: the bench's own budgets for the other phases' SQL, as large as the detectors', since
   // the planners' and the learn phase's queries run in the same 4-hourly cycle.
-  { id: 'plannerTargets', label: 'all planner target queries median (bench budget)', atReference: 10_000, floor: 250, unit: 'ms', measure: medianOf(TARGETS_TOTAL_CASE) },
+  {
+    id: 'plannerTargets',
+    label: 'all planner target queries median (bench budget)',
+    atReference: 10_000,
+    floor: 250,
+    unit: 'ms',
+    measure: medianOf(TARGETS_TOTAL_CASE),
+  },
   // measureOutcomes' work is the due actions (PLANTED_ACTIONS: every measured type at its cap), whatever the
   // user count: a fixed second, generous for a few index probes per action.
   {
@@ -107,14 +135,48 @@ export function scaledLimit(spec: Pick<TargetSpec, 'atReference' | 'floor' | 'fi
  */
 export const SEQ_SCAN_CHECK_MIN_EVENTS = 1_000_000;
 
-export function evaluateTargets(results: CaseResult[], users: number, explained: ExplainedStatement[] | null, events: number): TargetResult[] {
+export function evaluateTargets(
+  results: CaseResult[],
+  users: number,
+  explained: ExplainedStatement[] | null,
+  events: number,
+): TargetResult[] {
   const out: TargetResult[] = TARGETS.map((spec) => {
     const limit = scaledLimit(spec, users);
     const scaled = spec.atReference > 0;
     const m = spec.measure(results);
-    if (m.error) return { id: spec.id, label: spec.label, unit: spec.unit, limit, scaled, actual: null, status: 'FAIL', note: m.error };
-    if (m.value === null) return { id: spec.id, label: spec.label, unit: spec.unit, limit, scaled, actual: null, status: 'SKIP', note: m.skipped ?? null };
-    return { id: spec.id, label: spec.label, unit: spec.unit, limit, scaled, actual: m.value, status: m.value < limit ? 'PASS' : 'FAIL', note: scaled ? null : 'limit not scaled' };
+    if (m.error)
+      return {
+        id: spec.id,
+        label: spec.label,
+        unit: spec.unit,
+        limit,
+        scaled,
+        actual: null,
+        status: 'FAIL',
+        note: m.error,
+      };
+    if (m.value === null)
+      return {
+        id: spec.id,
+        label: spec.label,
+        unit: spec.unit,
+        limit,
+        scaled,
+        actual: null,
+        status: 'SKIP',
+        note: m.skipped ?? null,
+      };
+    return {
+      id: spec.id,
+      label: spec.label,
+      unit: spec.unit,
+      limit,
+      scaled,
+      actual: m.value,
+      status: m.value < limit ? 'PASS' : 'FAIL',
+      note: scaled ? null : 'limit not scaled',
+    };
   });
   const failedCases = results.filter((r) => r.error);
   out.push({

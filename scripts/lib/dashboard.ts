@@ -34,7 +34,9 @@ export function dashboardIsStale(): boolean {
 }
 
 /** Builds dashboard/dist with Vite if it is missing or stale; returns whether it built. */
-export async function ensureDashboardBuilt(opts: { log?: (m: string) => void; force?: boolean } = {}): Promise<boolean> {
+export async function ensureDashboardBuilt(
+  opts: { log?: (m: string) => void; force?: boolean } = {},
+): Promise<boolean> {
   if (!opts.force && !dashboardIsStale()) return false;
   opts.log?.('Building the dashboard (dashboard/dist)…');
   const started = Date.now();
@@ -42,13 +44,31 @@ export async function ensureDashboardBuilt(opts: { log?: (m: string) => void; fo
   // half-written dist. A child process with NODE_ENV=production: in-process, the test runner's
   // NODE_ENV=test would make the React plugin emit development JSX against React's production build.
   const tmp = `${dashboardDist}.tmp-${process.pid}`;
-  const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  const viteBin = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+    'bin',
+    'vite.js',
+  );
   try {
-    await run(process.execPath, [viteBin, 'build', '--config', path.join(dashboardDir, 'vite.config.ts'), '--outDir', tmp, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await run(
+      process.execPath,
+      [
+        viteBin,
+        'build',
+        '--config',
+        path.join(dashboardDir, 'vite.config.ts'),
+        '--outDir',
+        tmp,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_ENV: 'production' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     throw new Error(`Building the dashboard failed: ${(e.stderr || e.stdout || e.message).trim()}`);

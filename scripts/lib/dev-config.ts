@@ -16,7 +16,10 @@ const DevConfigSchema = z.object({
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   }),
   taskQueue: z.string().min(1),
-  searchAttributes: z.record(z.string(), z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList'])),
+  searchAttributes: z.record(
+    z.string(),
+    z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']),
+  ),
   dynamicConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
@@ -25,7 +28,9 @@ export type DevConfig = z.infer<typeof DevConfigSchema> & { dbPath: string };
 export function loadDevConfig(file = path.join(repoRoot, 'temporal-dev.yml')): DevConfig {
   const parsed = DevConfigSchema.safeParse(parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return { ...parsed.data, dbPath: path.resolve(repoRoot, parsed.data.server.dbFile) };
 }

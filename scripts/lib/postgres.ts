@@ -81,9 +81,16 @@ export async function ensurePostgres(opts: { log: Log; database?: string }): Pro
     const url = process.env.DATABASE_URL;
     const adminUrl = withDatabase(url, 'postgres');
     if (!(await canConnect(url))) {
-      throw new Error(`Cannot connect to DATABASE_URL (${redact(url)}): check that the server runs and the credentials are right.`);
+      throw new Error(
+        `Cannot connect to DATABASE_URL (${redact(url)}): check that the server runs and the credentials are right.`,
+      );
     }
-    return { url: opts.database ? withDatabase(url, database) : url, adminUrl, embedded: false, stop: async () => undefined };
+    return {
+      url: opts.database ? withDatabase(url, database) : url,
+      adminUrl,
+      embedded: false,
+      stop: async () => undefined,
+    };
   }
 
   const port = embeddedPort();
@@ -105,7 +112,9 @@ export async function ensurePostgres(opts: { log: Log; database?: string }): Pro
       onError: (e) => opts.log(`postgres: ${String(e).trim()}`),
     });
     if (!fs.existsSync(path.join(EMBEDDED.dir, 'PG_VERSION'))) {
-      opts.log(`PostgreSQL: initialising an embedded server in ${path.relative(process.cwd(), EMBEDDED.dir) || EMBEDDED.dir}`);
+      opts.log(
+        `PostgreSQL: initialising an embedded server in ${path.relative(process.cwd(), EMBEDDED.dir) || EMBEDDED.dir}`,
+      );
       fs.mkdirSync(dataDir, { recursive: true });
       await server.initialise();
     }

@@ -26,7 +26,8 @@ const HOW_TO_INSTALL = (cfg: DevConfig) =>
 export async function resolveTemporalCli(cfg: DevConfig, log: Log): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist; point it at the temporal binary or unset it.`);
+    if (!fs.existsSync(fromEnv))
+      throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist; point it at the temporal binary or unset it.`);
     return fromEnv;
   }
   const fromPath = onPath('temporal');
@@ -44,7 +45,9 @@ async function buildWithGo(cfg: DevConfig, target: string, log: Log): Promise<vo
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
   const pkg = `${cfg.cli.module}@${cfg.cli.version}`;
-  log(`Building the Temporal CLI ${cfg.cli.version} from its Go module (one time per machine, a few minutes): go install ${pkg}`);
+  log(
+    `Building the Temporal CLI ${cfg.cli.version} from its Go module (one time per machine, a few minutes): go install ${pkg}`,
+  );
   const started = Date.now();
   let lastLine = 'resolving modules';
   let downloads = 0;
@@ -72,7 +75,9 @@ async function buildWithGo(cfg: DevConfig, target: string, log: Log): Promise<vo
   // A heartbeat every 10 s so a long build never looks hung.
   const heartbeat = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
-    log(`  ... ${secs}s: ${downloads} modules downloaded, ${compiled} packages compiled (last: ${lastLine.slice(0, 90)})`);
+    log(
+      `  ... ${secs}s: ${downloads} modules downloaded, ${compiled} packages compiled (last: ${lastLine.slice(0, 90)})`,
+    );
   }, 10_000);
   const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   clearInterval(heartbeat);

@@ -35,14 +35,24 @@ async function reachable(address: string, timeoutMs = 1500): Promise<boolean> {
   }
 }
 
-const SA_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+const SA_TYPES: Record<string, number> = {
+  Text: 1,
+  Keyword: 2,
+  Int: 3,
+  Double: 4,
+  Bool: 5,
+  Datetime: 6,
+  KeywordList: 7,
+};
 
 /** Registers the search attributes of temporal-dev.yml on a server we did not start ourselves. */
 async function ensureSearchAttributes(address: string, namespace: string, cfg: DevConfig): Promise<void> {
   const conn = await Connection.connect({ address, ...temporalConnectionOptions() });
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.entries(cfg.searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {})));
+    const missing = Object.entries(cfg.searchAttributes).filter(
+      ([name]) => !(name in (existing.customAttributes ?? {})),
+    );
     if (missing.length) {
       await conn.operatorService.addSearchAttributes({
         namespace,
@@ -61,9 +71,18 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
     const address = process.env.TEMPORAL_ADDRESS;
     const namespace = process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace;
     if (!(await reachable(address, 5000))) {
-      throw new Error(`Cannot reach Temporal at TEMPORAL_ADDRESS=${address}: check the address, or unset it to use the dev server.`);
+      throw new Error(
+        `Cannot reach Temporal at TEMPORAL_ADDRESS=${address}: check the address, or unset it to use the dev server.`,
+      );
     }
-    return { address, namespace, taskQueue, uiUrl: process.env.TEMPORAL_UI_URL ?? null, started: false, stop: async () => undefined };
+    return {
+      address,
+      namespace,
+      taskQueue,
+      uiUrl: process.env.TEMPORAL_UI_URL ?? null,
+      started: false,
+      stop: async () => undefined,
+    };
   }
 
   const address = `${cfg.server.ip}:${cfg.server.grpcPort}`;
@@ -78,13 +97,20 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
   const cli = await resolveTemporalCli(cfg, opts.log);
   fs.mkdirSync(path.dirname(cfg.dbPath), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--ip', cfg.server.ip,
-    '--port', String(cfg.server.grpcPort),
-    '--ui-port', String(cfg.server.uiPort),
-    '--namespace', namespace,
-    '--db-filename', cfg.dbPath,
-    '--log-level', cfg.server.logLevel,
+    'server',
+    'start-dev',
+    '--ip',
+    cfg.server.ip,
+    '--port',
+    String(cfg.server.grpcPort),
+    '--ui-port',
+    String(cfg.server.uiPort),
+    '--namespace',
+    namespace,
+    '--db-filename',
+    cfg.dbPath,
+    '--log-level',
+    cfg.server.logLevel,
     ...Object.entries(cfg.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...Object.entries(cfg.dynamicConfig).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
@@ -97,7 +123,8 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
 
   const deadline = Date.now() + 90_000;
   while (!(await reachable(address))) {
-    if (exited !== null) throw new Error(`The Temporal dev server exited with code ${exited} at start; see ${logFile}.`);
+    if (exited !== null)
+      throw new Error(`The Temporal dev server exited with code ${exited} at start; see ${logFile}.`);
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`The Temporal dev server did not answer on ${address} within 90 s; see ${logFile}.`);

@@ -33,7 +33,10 @@ export function setupTracing(defaultServiceName: string, env: NodeJS.ProcessEnv 
   const spanProcessor: SpanProcessor = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 1000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // W3C trace context in Temporal headers, and an active context per async call chain, link the spans.
-  provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: new AsyncLocalStorageContextManager().enable() });
+  provider.register({
+    propagator: new W3CTraceContextPropagator(),
+    contextManager: new AsyncLocalStorageContextManager().enable(),
+  });
   const plugin = new OpenTelemetryPlugin({ resource, spanProcessor });
   installed = {
     plugins: [plugin],

@@ -51,16 +51,21 @@ export function defaultNow(clock: Date = new Date()): Date {
 }
 
 /** Parses `--flag value` / `--flag=value` pairs. Never throws: a bad argument yields one explanatory line. */
-export function parseSeedArgs(argv: readonly string[], opts: { clock?: Date; defaultManifestPath: string; cwd?: string }): ParsedSeedArgs {
+export function parseSeedArgs(
+  argv: readonly string[],
+  opts: { clock?: Date; defaultManifestPath: string; cwd?: string },
+): ParsedSeedArgs {
   const raw: Partial<Record<Flag, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return { ok: true, help: true };
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
     const name = m?.[1];
-    if (!m || !name || !(FLAGS as readonly string[]).includes(name)) return { ok: false, error: `unknown argument "${arg}"` };
+    if (!m || !name || !(FLAGS as readonly string[]).includes(name))
+      return { ok: false, error: `unknown argument "${arg}"` };
     const value = m[2] ?? argv[++i];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--'))) return { ok: false, error: `--${name} needs a value` };
+    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
+      return { ok: false, error: `--${name} needs a value` };
     if (raw[name as Flag] !== undefined) return { ok: false, error: `--${name} given twice` };
     raw[name as Flag] = value;
   }
@@ -69,7 +74,10 @@ export function parseSeedArgs(argv: readonly string[], opts: { clock?: Date; def
     const issue = parsed.error.issues[0];
     const flag = issue?.path[0];
     const got = typeof flag === 'string' ? raw[flag as Flag] : undefined;
-    return { ok: false, error: `${issue?.message ?? 'invalid arguments'}${got !== undefined ? ` (got "${got}")` : ''}` };
+    return {
+      ok: false,
+      error: `${issue?.message ?? 'invalid arguments'}${got !== undefined ? ` (got "${got}")` : ''}`,
+    };
   }
   const v = parsed.data;
   return {

@@ -31,7 +31,14 @@ export function mrrCents(plan: PlanRow): number {
 }
 
 /** Soft declines (retryable): the codes planted failed payments that may be retried carry. */
-export const SOFT_DECLINE_CODES = ['insufficient_funds', 'processing_error', 'try_again_later', 'generic_decline', 'do_not_honor', 'issuer_not_available'] as const;
+export const SOFT_DECLINE_CODES = [
+  'insufficient_funds',
+  'processing_error',
+  'try_again_later',
+  'generic_decline',
+  'do_not_honor',
+  'issuer_not_available',
+] as const;
 
 for (const code of SOFT_DECLINE_CODES) {
   // The detector decides soft/hard from engine/detectors/decline-codes.ts: the two lists must agree.
@@ -173,7 +180,10 @@ export async function insertPlantedPayments(ctx: SeedContext, planted: PlantedCo
     total += n;
     return b;
   });
-  const targets = await scalar(ctx, `SELECT count(*) FROM seed_subs WHERE status = 'active' AND price > 0 AND paid_ago >= ${10 * DAY_S}`);
+  const targets = await scalar(
+    ctx,
+    `SELECT count(*) FROM seed_subs WHERE status = 'active' AND price > 0 AND paid_ago >= ${10 * DAY_S}`,
+  );
   if (targets === 0) throw new Error('no active paid subscription to attach the planted payments to: seed more users');
 
   const soft = sqlArray(SOFT_DECLINE_CODES);

@@ -26,7 +26,10 @@ export interface SeedContext {
   progress: (msg: string) => void;
 }
 
-export function createContext(trx: Knex.Transaction, opts: { users: number; seed: number; now: Date; onProgress?: (msg: string) => void }): SeedContext {
+export function createContext(
+  trx: Knex.Transaction,
+  opts: { users: number; seed: number; now: Date; onProgress?: (msg: string) => void },
+): SeedContext {
   return {
     trx,
     users: opts.users,

@@ -11,7 +11,13 @@
 // Before committing, the data is counted the way the detectors count it (verify.ts): a mismatch with
 // the planned counts is a generator bug and rolls everything back.
 import type { Knex } from 'knex';
-import { insertPayments, insertPlans, insertPlantedPayments, insertPlantedSubscriptions, insertSubscriptions } from './billing';
+import {
+  insertPayments,
+  insertPlans,
+  insertPlantedPayments,
+  insertPlantedSubscriptions,
+  insertSubscriptions,
+} from './billing';
 import { USER_BATCH, createContext, exec, fmt, type SeedContext } from './context';
 import { insertEventBatch, insertFutureEvents } from './events';
 import type { SeedManifest } from './manifest';
@@ -33,8 +39,10 @@ export interface SeedOptions {
 }
 
 function validate(opts: SeedOptions): void {
-  if (!Number.isInteger(opts.users) || opts.users < MIN_USERS) throw new RangeError(`users must be an integer >= ${MIN_USERS}, got ${opts.users}`);
-  if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED) throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${opts.seed}`);
+  if (!Number.isInteger(opts.users) || opts.users < MIN_USERS)
+    throw new RangeError(`users must be an integer >= ${MIN_USERS}, got ${opts.users}`);
+  if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED)
+    throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${opts.seed}`);
   if (!(opts.now instanceof Date) || Number.isNaN(opts.now.getTime())) throw new RangeError('now must be a valid Date');
 }
 
@@ -42,7 +50,9 @@ const qualified = (table: string) => `app."${table.replace(/"/g, '""')}"`;
 
 /** Empties every table of schema `app` (whatever the migrations put there); returns their names. */
 async function truncateApp(ctx: SeedContext): Promise<string[]> {
-  const { rows } = (await ctx.trx.raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'app' ORDER BY tablename`)) as { rows: Array<{ tablename: string }> };
+  const { rows } = (await ctx.trx.raw(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'app' ORDER BY tablename`,
+  )) as { rows: Array<{ tablename: string }> };
   const tables = rows.map((r) => r.tablename);
   if (tables.length) await exec(ctx, `TRUNCATE ${tables.map(qualified).join(', ')}`);
   return tables;
@@ -78,7 +88,10 @@ async function rebuildIndexes(ctx: SeedContext, indexes: DeferredIndex[]): Promi
 
 /** Events and suggestions, user range by user range; seed_last_seen collects each user's newest event. */
 async function insertPerUserStreams(ctx: SeedContext): Promise<{ events: number; suggestions: number }> {
-  await exec(ctx, 'CREATE TEMP TABLE seed_last_seen (user_id bigint PRIMARY KEY, last_seen_at timestamptz NOT NULL) ON COMMIT DROP');
+  await exec(
+    ctx,
+    'CREATE TEMP TABLE seed_last_seen (user_id bigint PRIMARY KEY, last_seen_at timestamptz NOT NULL) ON COMMIT DROP',
+  );
   const batches = Math.ceil(ctx.users / USER_BATCH);
   let events = 0;
   let suggestions = 0;
@@ -90,7 +103,9 @@ async function insertPerUserStreams(ctx: SeedContext): Promise<{ events: number;
     const s = await insertSuggestionBatch(ctx, lo, hi);
     events += e;
     suggestions += s;
-    ctx.progress(`events: users ${fmt(lo)}–${fmt(hi)} (batch ${b + 1}/${batches}): ${fmt(e)} events, ${fmt(s)} suggestions in ${Date.now() - started} ms`);
+    ctx.progress(
+      `events: users ${fmt(lo)}–${fmt(hi)} (batch ${b + 1}/${batches}): ${fmt(e)} events, ${fmt(s)} suggestions in ${Date.now() - started} ms`,
+    );
   }
   return { events, suggestions };
 }
@@ -129,31 +144,86 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedMan
     // orders of magnitude; JIT compiling for those phantom rows would cost more than running the query.
     await exec(ctx, `SET LOCAL jit = off`);
 
-    tables = await step('truncate', () => truncateApp(ctx), (t) => `app.${t.join(', app.')}`);
-    const indexes = await step('drop secondary indexes', () => dropSecondaryIndexes(ctx), (ix) => `${ix.length} indexes`);
-    await step('plans', () => insertPlans(ctx), (n) => `${n} rows`);
-    await step('user frame', async () => {
-      await buildUserFrame(ctx);
-      await assignPlantedRoles(ctx, planted);
-    }, () => `${fmt(opts.users)} users`);
+    tables = await step(
+      'truncate',
+      () => truncateApp(ctx),
+      (t) => `app.${t.join(', app.')}`,
+    );
+    const indexes = await step(
+      'drop secondary indexes',
+      () => dropSecondaryIndexes(ctx),
+      (ix) => `${ix.length} indexes`,
+    );
+    await step(
+      'plans',
+      () => insertPlans(ctx),
+      (n) => `${n} rows`,
+    );
+    await step(
+      'user frame',
+      async () => {
+        await buildUserFrame(ctx);
+        await assignPlantedRoles(ctx, planted);
+      },
+      () => `${fmt(opts.users)} users`,
+    );
     await insertPerUserStreams(ctx);
-    await step('future events (planted)', () => insertFutureEvents(ctx), (n) => `${n} rows`);
-    await step('users', () => insertUsers(ctx), (n) => `${fmt(n)} rows`);
-    await step('subscriptions', () => insertSubscriptions(ctx), (n) => `${fmt(n)} rows`);
-    await step('payments', () => insertPayments(ctx), (n) => `${fmt(n)} rows`);
-    await step('planted payments', () => insertPlantedPayments(ctx, planted), (n) => `${n} rows`);
-    await step('planted subscriptions', () => insertPlantedSubscriptions(ctx, planted), (n) => `${n} rows`);
-    await step('acquisition spend', () => insertAcquisitionSpend(ctx), (n) => `${n} rows`);
-    await step('rebuild indexes', () => rebuildIndexes(ctx, indexes), (n) => `${n} indexes`);
+    await step(
+      'future events (planted)',
+      () => insertFutureEvents(ctx),
+      (n) => `${n} rows`,
+    );
+    await step(
+      'users',
+      () => insertUsers(ctx),
+      (n) => `${fmt(n)} rows`,
+    );
+    await step(
+      'subscriptions',
+      () => insertSubscriptions(ctx),
+      (n) => `${fmt(n)} rows`,
+    );
+    await step(
+      'payments',
+      () => insertPayments(ctx),
+      (n) => `${fmt(n)} rows`,
+    );
+    await step(
+      'planted payments',
+      () => insertPlantedPayments(ctx, planted),
+      (n) => `${n} rows`,
+    );
+    await step(
+      'planted subscriptions',
+      () => insertPlantedSubscriptions(ctx, planted),
+      (n) => `${n} rows`,
+    );
+    await step(
+      'acquisition spend',
+      () => insertAcquisitionSpend(ctx),
+      (n) => `${n} rows`,
+    );
+    await step(
+      'rebuild indexes',
+      () => rebuildIndexes(ctx, indexes),
+      (n) => `${n} indexes`,
+    );
 
-    const found = await step('verify', () => countPlanted(trx, opts.now), () => 'planted counts checked');
+    const found = await step(
+      'verify',
+      () => countPlanted(trx, opts.now),
+      () => 'planted counts checked',
+    );
     const problems = mismatches(planted, found);
     const unplanned = await countUnplannedProblems(trx);
-    if (unplanned.unclassifiedFailedPayments) problems.push(`${unplanned.unclassifiedFailedPayments} failed payments outside every planted category`);
-    if (unplanned.paymentsWithoutSubscription) problems.push(`${unplanned.paymentsWithoutSubscription} payments without a subscription`);
+    if (unplanned.unclassifiedFailedPayments)
+      problems.push(`${unplanned.unclassifiedFailedPayments} failed payments outside every planted category`);
+    if (unplanned.paymentsWithoutSubscription)
+      problems.push(`${unplanned.paymentsWithoutSubscription} payments without a subscription`);
     const counts = await countRows(trx);
     if (counts.users !== opts.users) problems.push(`users: planned ${opts.users}, found ${counts.users}`);
-    if (problems.length) throw new Error(`seed: the generated data does not match its plan (rolled back): ${problems.join('; ')}`);
+    if (problems.length)
+      throw new Error(`seed: the generated data does not match its plan (rolled back): ${problems.join('; ')}`);
 
     const result: SeedManifest = { seed: opts.seed, users: opts.users, now: opts.now.toISOString(), counts, planted };
     return result;

@@ -18,7 +18,8 @@ export function duplicateGroupSize(group: number): number {
 }
 
 export function plantedCounts(users: number): PlantedCounts {
-  if (!Number.isInteger(users) || users < MIN_USERS) throw new RangeError(`users must be an integer >= ${MIN_USERS}, got ${users}`);
+  if (!Number.isInteger(users) || users < MIN_USERS)
+    throw new RangeError(`users must be an integer >= ${MIN_USERS}, got ${users}`);
   const duplicateEmailGroups = scaled(users, 0.002, 2);
   let duplicateEmailUsers = 0;
   for (let g = 0; g < duplicateEmailGroups; g++) duplicateEmailUsers += duplicateGroupSize(g);

@@ -24,9 +24,11 @@ export type Rnd = (key: string, salt: number) => string;
  * of (seed, u.id, 7). `key` is a SQL expression of integer type.
  */
 export function randomSql(seed: number): Rnd {
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   return (key: string, salt: number): string => {
-    if (!Number.isInteger(salt) || salt < 0 || salt >= SALT_SPACE) throw new RangeError(`salt must be an integer in [0, ${SALT_SPACE}), got ${salt}`);
+    if (!Number.isInteger(salt) || salt < 0 || salt >= SALT_SPACE)
+      throw new RangeError(`salt must be an integer in [0, ${SALT_SPACE}), got ${salt}`);
     return `((hashint8extended((${key})::bigint, ${seed * SALT_SPACE + salt}) & ${MASK_52})::float8 / ${TWO_POW_52})`;
   };
 }

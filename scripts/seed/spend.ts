@@ -23,7 +23,10 @@ export async function insertAcquisitionSpend(ctx: SeedContext): Promise<number> 
   const bounds = spendMonths(ctx.now);
   const months = bounds
     .slice(0, SPEND_MONTHS)
-    .map((start, i) => `(${i}, DATE '${start.toISOString().slice(0, 10)}', '${start.toISOString()}'::timestamptz, '${bounds[i + 1]!.toISOString()}'::timestamptz)`)
+    .map(
+      (start, i) =>
+        `(${i}, DATE '${start.toISOString().slice(0, 10)}', '${start.toISOString()}'::timestamptz, '${bounds[i + 1]!.toISOString()}'::timestamptz)`,
+    )
     .join(', ');
   const channels = CHANNELS.map((c, i) => `(${i}, '${c}', ${COST_PER_SIGNUP[i]}, ${FIXED_PER_USER[i]})`).join(', ');
   return exec(

@@ -15,7 +15,8 @@ export { VALID_EMAIL_REGEX_SOURCE as EMAIL_VALIDITY_PATTERN } from '../../engine
 export const CHANNELS = ['organic', 'paid_search', 'social', 'referral', 'partner'] as const;
 
 /** Planted user roles, each a disjoint block of live users picked by a seeded shuffle. */
-export type UserRole = 'null_email' | 'malformed' | 'unnormalized' | 'duplicate' | 'orphan_deleted' | 'missing_plan' | 'future_event';
+export type UserRole =
+  'null_email' | 'malformed' | 'unnormalized' | 'duplicate' | 'orphan_deleted' | 'missing_plan' | 'future_event';
 
 export function roleSizes(p: PlantedCounts): Array<[UserRole, number]> {
   return [
@@ -110,7 +111,9 @@ export async function assignPlantedRoles(ctx: SeedContext, planted: PlantedCount
   // The owners of orphaned-by-deletion subscriptions are deleted users (deleted_at is set in insertUsers).
   await exec(ctx, `UPDATE seed_users SET deleted = true WHERE role = 'orphan_deleted'`);
 
-  const sizes = Array.from({ length: planted.duplicateEmailGroups }, (_, g) => `(${g}, ${duplicateGroupSize(g)})`).join(', ');
+  const sizes = Array.from({ length: planted.duplicateEmailGroups }, (_, g) => `(${g}, ${duplicateGroupSize(g)})`).join(
+    ', ',
+  );
   await exec(
     ctx,
     `CREATE TEMP TABLE seed_dup_slots ON COMMIT DROP AS

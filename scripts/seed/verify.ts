@@ -8,7 +8,11 @@ import { EMAIL_VALIDITY_PATTERN } from './users';
 
 type Queryable = Knex | Knex.Transaction;
 
-async function row(db: Queryable, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<Record<string, unknown>> {
+async function row(
+  db: Queryable,
+  sql: string,
+  bindings: readonly Knex.RawBinding[] = [],
+): Promise<Record<string, unknown>> {
   const { rows } = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows: Array<Record<string, unknown>> };
   return rows[0] ?? {};
 }
@@ -95,7 +99,9 @@ export async function countPlanted(db: Queryable, now: Date): Promise<PlantedCou
  * Invariants of the healthy data that no manifest field states but the detectors rely on: every failed
  * payment falls in one planted category, and no payment points at a missing subscription.
  */
-export async function countUnplannedProblems(db: Queryable): Promise<{ unclassifiedFailedPayments: number; paymentsWithoutSubscription: number }> {
+export async function countUnplannedProblems(
+  db: Queryable,
+): Promise<{ unclassifiedFailedPayments: number; paymentsWithoutSubscription: number }> {
   const r = await row(
     db,
     `SELECT (SELECT count(*) FROM app.payments WHERE status = 'failed' AND attempt_count < 4 AND next_retry_at IS NULL

@@ -84,7 +84,9 @@ let e: E2E;
 let operations: string[];
 beforeAll(async () => {
   e = await setupE2E('matrix');
-  const doc = (await e.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await e.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   operations = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
 });
 afterAll(async () => {
@@ -96,7 +98,7 @@ describe('role matrix', () => {
     expect([...operations].sort()).toEqual(Object.keys(MATRIX).sort());
   });
 
-  it('allows exactly the callers each route\'s role admits', async () => {
+  it("allows exactly the callers each route's role admits", async () => {
     const failures: string[] = [];
     for (const op of operations) {
       const [method, template] = op.split(' ') as [string, string];
@@ -112,7 +114,10 @@ describe('role matrix', () => {
         if (res.statusCode === 202) e.track((res.json() as { cycleId: string }).cycleId);
         const allowed = ROLE_RANK[caller] >= ROLE_RANK[min];
         const refused = res.statusCode === 401 || res.statusCode === 403;
-        if (allowed === refused) failures.push(`${op} as ${caller}: ${res.statusCode} (${allowed ? 'should be allowed' : 'should be refused'})`);
+        if (allowed === refused)
+          failures.push(
+            `${op} as ${caller}: ${res.statusCode} (${allowed ? 'should be allowed' : 'should be refused'})`,
+          );
         if (!allowed) {
           const p = problemOf(res);
           expect(p.status).toBe(caller === 'none' ? 401 : 403);
@@ -124,9 +129,19 @@ describe('role matrix', () => {
   }, 120_000);
 
   it('live work needs an admin even on routes an operator may call', async () => {
-    const op = await e.app.inject({ method: 'POST', url: '/api/autonomous/run-cycle', headers: e.as('operator'), payload: { dryRun: false } });
+    const op = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/run-cycle',
+      headers: e.as('operator'),
+      payload: { dryRun: false },
+    });
     expect(problemOf(op).status).toBe(403);
-    const admin = await e.app.inject({ method: 'POST', url: '/api/autonomous/run-cycle', headers: e.as('admin'), payload: { dryRun: false } });
+    const admin = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/run-cycle',
+      headers: e.as('admin'),
+      payload: { dryRun: false },
+    });
     expect(admin.statusCode).toBe(202);
     e.track(admin.json().cycleId);
   });
@@ -135,7 +150,10 @@ describe('role matrix', () => {
 describe('OpenAPI document', () => {
   it('validates as OpenAPI 3', async () => {
     const doc = (await e.app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenAPI.Document;
-    const validated = (await SwaggerParser.validate(structuredClone(doc))) as { openapi?: string; paths?: Record<string, unknown> };
+    const validated = (await SwaggerParser.validate(structuredClone(doc))) as {
+      openapi?: string;
+      paths?: Record<string, unknown>;
+    };
     expect(validated.openapi).toMatch(/^3\./);
     expect(Object.keys(validated.paths ?? {}).length).toBeGreaterThan(30);
   });

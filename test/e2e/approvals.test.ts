@@ -10,12 +10,16 @@ let e: E2E;
 beforeAll(async () => {
   e = await setupE2E('approvals');
   await insertCycle(e.t.db, { id: 'c-ap' });
-  for (const id of ['act-a1', 'act-a2', 'act-a3', 'act-done', 'act-gone']) await insertAction(e.t.db, { id, cycleId: 'c-ap' });
+  for (const id of ['act-a1', 'act-a2', 'act-a3', 'act-done', 'act-gone'])
+    await insertAction(e.t.db, { id, cycleId: 'c-ap' });
   await insertApproval(e.t.db, 'act-a1', 'pending', minutes(600));
   await insertApproval(e.t.db, 'act-a2', 'pending', minutes(60));
   await insertApproval(e.t.db, 'act-a3', 'pending', minutes(120));
   await insertApproval(e.t.db, 'act-done', 'approved');
-  await e.t.db('engine.approvals').where({ action_id: 'act-done' }).update({ decided_by: 'alice', reason: 'looked fine' });
+  await e.t
+    .db('engine.approvals')
+    .where({ action_id: 'act-done' })
+    .update({ decided_by: 'alice', reason: 'looked fine' });
   await insertApproval(e.t.db, 'act-gone', 'pending');
 });
 afterAll(async () => {
@@ -23,8 +27,17 @@ afterAll(async () => {
 });
 
 async function startApprovalWorkflow(actionId: string): Promise<void> {
-  const input: ApprovalInput = { actionId, cycleId: 'c-ap', deadline: minutes(600).toISOString(), timeoutSeconds: 3600 };
-  await e.client.workflow.start('actionApproval', { workflowId: approvalWorkflowId(actionId), taskQueue: e.taskQueue, args: [input] });
+  const input: ApprovalInput = {
+    actionId,
+    cycleId: 'c-ap',
+    deadline: minutes(600).toISOString(),
+    timeoutSeconds: 3600,
+  };
+  await e.client.workflow.start('actionApproval', {
+    workflowId: approvalWorkflowId(actionId),
+    taskQueue: e.taskQueue,
+    args: [input],
+  });
   e.track(approvalWorkflowId(actionId));
 }
 
@@ -33,11 +46,24 @@ async function signalsOf(workflowId: string): Promise<Array<{ name: string; inpu
   return (history.events ?? [])
     .map((ev) => ev.workflowExecutionSignaledEventAttributes)
     .filter((a): a is NonNullable<typeof a> => !!a)
-    .map((a) => ({ name: a.signalName!, input: JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')) }));
+    .map((a) => ({
+      name: a.signalName!,
+      input: JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')),
+    }));
 }
 
-const decide = (actionId: string, decision: 'approve' | 'reject', payload: unknown, role: 'viewer' | 'operator' | 'admin' = 'operator') =>
-  e.app.inject({ method: 'POST', url: `/api/autonomous/approvals/${actionId}/${decision}`, headers: e.as(role), payload: payload as object });
+const decide = (
+  actionId: string,
+  decision: 'approve' | 'reject',
+  payload: unknown,
+  role: 'viewer' | 'operator' | 'admin' = 'operator',
+) =>
+  e.app.inject({
+    method: 'POST',
+    url: `/api/autonomous/approvals/${actionId}/${decision}`,
+    headers: e.as(role),
+    payload: payload as object,
+  });
 
 describe('GET /api/autonomous/approvals', () => {
   it('lists pending approvals by nearest deadline, with their actions', async () => {
@@ -52,17 +78,36 @@ describe('GET /api/autonomous/approvals', () => {
       status: 'pending',
       deadline: minutes(60).toISOString(),
       decidedBy: null,
-      action: { actionId: 'act-a2', cycleId: 'c-ap', type: 'retry_payment', mode: 'needs_approval', status: 'pending_approval' },
+      action: {
+        actionId: 'act-a2',
+        cycleId: 'c-ap',
+        type: 'retry_payment',
+        mode: 'needs_approval',
+        status: 'pending_approval',
+      },
     });
   });
 
   it('filters by status, or shows all', async () => {
-    const approved = (await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals?status=approved', headers: e.as('viewer') })).json();
+    const approved = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals?status=approved', headers: e.as('viewer') })
+    ).json();
     expect(approved.items).toHaveLength(1);
-    expect(approved.items[0]).toMatchObject({ actionId: 'act-done', status: 'approved', decidedBy: 'alice', reason: 'looked fine' });
-    const all = (await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals?status=all', headers: e.as('viewer') })).json();
+    expect(approved.items[0]).toMatchObject({
+      actionId: 'act-done',
+      status: 'approved',
+      decidedBy: 'alice',
+      reason: 'looked fine',
+    });
+    const all = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals?status=all', headers: e.as('viewer') })
+    ).json();
     expect(all.total).toBe(5);
-    const bad = await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals?status=maybe', headers: e.as('viewer') });
+    const bad = await e.app.inject({
+      method: 'GET',
+      url: '/api/autonomous/approvals?status=maybe',
+      headers: e.as('viewer'),
+    });
     expect(bad.statusCode).toBe(400);
     expect(problemOf(bad).errors![0]).toMatchObject({ location: 'querystring', path: 'status' });
   });
@@ -81,20 +126,36 @@ describe('approve / reject', () => {
       reason: 'customer confirmed by phone',
       status: 'signaled',
     });
-    expect(await signalsOf('approval-act-a1')).toEqual([{ name: 'approve', input: { operator: 'oscar-operator', reason: 'customer confirmed by phone' } }]);
+    expect(await signalsOf('approval-act-a1')).toEqual([
+      { name: 'approve', input: { operator: 'oscar-operator', reason: 'customer confirmed by phone' } },
+    ]);
     const metrics = await e.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('floyo_api_approvals_decided_total{decision="approve"} 1');
     const audit = await e.t.db('engine.audit_log').where({ target: 'action:act-a1' });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: 'oscar-operator', cycle_id: 'c-ap', event: 'approval.approve_requested', dry_run: true, before: { status: 'pending' } });
-    expect(audit[0].after).toEqual({ decision: 'approve', reason: 'customer confirmed by phone', workflowId: 'approval-act-a1', via: 'api', requestId: expect.any(String) });
+    expect(audit[0]).toMatchObject({
+      actor: 'oscar-operator',
+      cycle_id: 'c-ap',
+      event: 'approval.approve_requested',
+      dry_run: true,
+      before: { status: 'pending' },
+    });
+    expect(audit[0].after).toEqual({
+      decision: 'approve',
+      reason: 'customer confirmed by phone',
+      workflowId: 'approval-act-a1',
+      via: 'api',
+      requestId: expect.any(String),
+    });
   });
 
   it('signals reject', async () => {
     await startApprovalWorkflow('act-a2');
     const res = await decide('act-a2', 'reject', { reason: 'not this customer' }, 'admin');
     expect(res.statusCode).toBe(202);
-    expect(await signalsOf('approval-act-a2')).toEqual([{ name: 'reject', input: { operator: 'bootstrap-admin', reason: 'not this customer' } }]);
+    expect(await signalsOf('approval-act-a2')).toEqual([
+      { name: 'reject', input: { operator: 'bootstrap-admin', reason: 'not this customer' } },
+    ]);
   });
 
   it('answers 404 for an action without an approval', async () => {
@@ -102,13 +163,17 @@ describe('approve / reject', () => {
     expect(res.statusCode).toBe(404);
     const p = problemOf(res);
     expect(p.type).toBe('urn:floyo:problem:approval-not-found');
-    expect(p.detail).toBe("No approval for action 'no-such-action'. GET /api/autonomous/actions?status=awaiting_approval lists the pending ones.");
+    expect(p.detail).toBe(
+      "No approval for action 'no-such-action'. GET /api/autonomous/actions?status=awaiting_approval lists the pending ones.",
+    );
   });
 
   it('answers 409 when the approval is no longer pending', async () => {
     const res = await decide('act-done', 'reject', { reason: 'changed my mind' });
     expect(res.statusCode).toBe(409);
-    expect(problemOf(res).detail).toBe("The approval of action 'act-done' is no longer pending: it is approved (by alice).");
+    expect(problemOf(res).detail).toBe(
+      "The approval of action 'act-done' is no longer pending: it is approved (by alice).",
+    );
   });
 
   it('answers 409 when the row says pending but its workflow is gone', async () => {
@@ -134,7 +199,11 @@ describe('approve / reject', () => {
     }
     const short = problemOf(await decide('act-a3', 'reject', { reason: 'no' }));
     expect(short.detail).toBe('Invalid request body: reason: reason must say why, in at least 3 characters');
-    const missing = await e.app.inject({ method: 'POST', url: '/api/autonomous/approvals/act-a3/approve', headers: e.as('operator') });
+    const missing = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/approvals/act-a3/approve',
+      headers: e.as('operator'),
+    });
     expect(missing.statusCode).toBe(400);
     expect(problemOf(missing).detail).toBe('Invalid request body: a JSON body {"reason": "..."} is required');
   });

@@ -32,9 +32,19 @@ describe('authentication', () => {
   });
 
   it('answers 401 for an unknown key and for a revoked key', async () => {
-    expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { authorization: 'Bearer not-a-key' } })).statusCode).toBe(401);
+    expect(
+      (
+        await e.app.inject({
+          method: 'GET',
+          url: '/api/autonomous/cycles',
+          headers: { authorization: 'Bearer not-a-key' },
+        })
+      ).statusCode,
+    ).toBe(401);
     const { key, principal } = await createApiKey(e.t.db, 'soon-revoked', 'viewer');
-    expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    expect(
+      (await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } })).statusCode,
+    ).toBe(200);
     await revokeApiKey(e.t.db, principal.id);
     const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } });
     expect(res.statusCode).toBe(401);
@@ -42,7 +52,11 @@ describe('authentication', () => {
   });
 
   it('accepts the key as a bearer token (any case) or as x-api-key', async () => {
-    for (const headers of [{ authorization: `Bearer ${e.keys.viewer}` }, { authorization: `bearer ${e.keys.viewer}` }, { 'x-api-key': e.keys.viewer }]) {
+    for (const headers of [
+      { authorization: `Bearer ${e.keys.viewer}` },
+      { authorization: `bearer ${e.keys.viewer}` },
+      { 'x-api-key': e.keys.viewer },
+    ]) {
       expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers })).statusCode).toBe(200);
     }
   });
@@ -60,14 +74,23 @@ describe('authentication', () => {
   });
 
   it('re-provisions the bootstrap admin key idempotently, even after it was revoked', async () => {
-    const row = await e.t.db('engine.api_keys').where({ key_hash: hashApiKey(e.keys.admin) }).first();
+    const row = await e.t
+      .db('engine.api_keys')
+      .where({ key_hash: hashApiKey(e.keys.admin) })
+      .first();
     await revokeApiKey(e.t.db, Number(row.id));
-    const again = await buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, bootstrapAdminKey: e.keys.admin });
+    const again = await buildApp({
+      db: e.t.db,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+      bootstrapAdminKey: e.keys.admin,
+    });
     await again.ready();
     try {
       const res = await again.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as('admin') });
       expect(res.statusCode).toBe(200);
-      expect(await e.t.db('engine.api_keys').where({ name: 'bootstrap-admin' }).count({ n: '*' }).first()).toEqual({ n: 1 });
+      expect(await e.t.db('engine.api_keys').where({ name: 'bootstrap-admin' }).count({ n: '*' }).first()).toEqual({
+        n: 1,
+      });
     } finally {
       await again.close();
     }
@@ -75,7 +98,11 @@ describe('authentication', () => {
 
   it('refuses to start with a bootstrap admin key that is too short', async () => {
     await expect(
-      buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, bootstrapAdminKey: 'short' }),
+      buildApp({
+        db: e.t.db,
+        temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+        bootstrapAdminKey: 'short',
+      }),
     ).rejects.toThrow('ENGINE_BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
   });
 
@@ -91,14 +118,21 @@ describe('authentication', () => {
 
 describe('roles', () => {
   it('lets a viewer read but not run a cycle (403)', async () => {
-    expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals', headers: e.as('viewer') })).statusCode).toBe(200);
+    expect(
+      (await e.app.inject({ method: 'GET', url: '/api/autonomous/approvals', headers: e.as('viewer') })).statusCode,
+    ).toBe(200);
     const res = await run(e.as('viewer'));
     expect(res.statusCode).toBe(403);
     expect(problemOf(res).detail).toBe("This requires the operator role; the key 'vera-viewer' has the viewer role.");
   });
 
   it('forbids a viewer every operator route, before looking at the body', async () => {
-    for (const url of ['/api/autonomous/self-heal', '/api/autonomous/auto-remediate', '/api/autonomous/approvals/a-1/approve', '/api/autonomous/approvals/a-1/reject']) {
+    for (const url of [
+      '/api/autonomous/self-heal',
+      '/api/autonomous/auto-remediate',
+      '/api/autonomous/approvals/a-1/approve',
+      '/api/autonomous/approvals/a-1/reject',
+    ]) {
       const res = await e.app.inject({ method: 'POST', url, headers: e.as('viewer'), payload: { bogus: true } });
       expect(res.statusCode, url).toBe(403);
     }
@@ -108,9 +142,16 @@ describe('roles', () => {
     for (const payload of [{ dryRun: false }, { dry_run: false }]) {
       const res = await run(e.as('operator'), payload);
       expect(res.statusCode).toBe(403);
-      expect(problemOf(res).detail).toBe("A live cycle (dryRun: false) requires the admin role; the key 'oscar-operator' has the operator role.");
+      expect(problemOf(res).detail).toBe(
+        "A live cycle (dryRun: false) requires the admin role; the key 'oscar-operator' has the operator role.",
+      );
     }
-    const live = await e.app.inject({ method: 'POST', url: '/api/autonomous/self-heal', headers: e.as('operator'), payload: { dryRun: false } });
+    const live = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/self-heal',
+      headers: e.as('operator'),
+      payload: { dryRun: false },
+    });
     expect(live.statusCode).toBe(403);
   });
 

@@ -29,14 +29,22 @@ afterAll(async () => {
 });
 
 /** Runs the bin asynchronously (the worker in this process must keep running meanwhile). */
-function cli(args: string[], key: string | null = e.keys.operator): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  key: string | null = e.keys.operator,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, FLOYO_API_URL: url };
   delete env.FLOYO_API_KEY;
   if (key) env.FLOYO_API_KEY = key;
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'cli', 'floyo-engine.mjs'), ...args], { env, cwd: os.tmpdir(), timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'cli', 'floyo-engine.mjs'), ...args],
+      { env, cwd: os.tmpdir(), timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -21,7 +21,13 @@ describe('thresholds', () => {
     await e.t.db('engine.thresholds').where({ name: 'ml.suggestion_threshold' }).del();
     const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/thresholds', headers: e.as('viewer') });
     expect(res.statusCode).toBe(200);
-    const items = res.json().items as Array<{ name: string; value: unknown; version: number | null; changedBy: string | null; description: string | null }>;
+    const items = res.json().items as Array<{
+      name: string;
+      value: unknown;
+      version: number | null;
+      changedBy: string | null;
+      description: string | null;
+    }>;
     expect(items.map((i) => [i.name, i.value, i.version])).toEqual([
       ['gate.remediation', 0.8, 1],
       ['gate.optimization', 0.7, 1],
@@ -32,40 +38,62 @@ describe('thresholds', () => {
       ['ml.applied_gain', 1, 1],
       ['ml.dismiss_cost', 0.5, 1],
     ]);
-    expect(items[0]).toMatchObject({ changedBy: 'migration', description: 'Confidence an action of the remediation class needs to run without approval' });
+    expect(items[0]).toMatchObject({
+      changedBy: 'migration',
+      description: 'Confidence an action of the remediation class needs to run without approval',
+    });
   });
 
   it('lets an admin set a new version, with who and why, audited', async () => {
-    const res = await put('/api/autonomous/thresholds/gate.remediation', { value: 0.85, reason: 'two bad retries last week' });
+    const res = await put('/api/autonomous/thresholds/gate.remediation', {
+      value: 0.85,
+      reason: 'two bad retries last week',
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.entry).toMatchObject({ kind: 'threshold', name: 'gate.remediation', version: 2, value: 0.85, changedBy: 'bootstrap-admin', reason: 'two bad retries last week' });
+    expect(body.entry).toMatchObject({
+      kind: 'threshold',
+      name: 'gate.remediation',
+      version: 2,
+      value: 0.85,
+      changedBy: 'bootstrap-admin',
+      reason: 'two bad retries last week',
+    });
     expect(body.previous).toMatchObject({ version: 1, value: 0.8 });
     expect((await getThresholds(e.t.db))['gate.remediation']).toBe(0.85);
     const audit = await e.t.db('engine.audit_log').where({ target: 'threshold:gate.remediation' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'bootstrap-admin', event: 'config.threshold.changed', dry_run: false });
 
-    const history = (await e.app.inject({ method: 'GET', url: '/api/autonomous/thresholds/gate.remediation', headers: e.as('viewer') })).json();
+    const history = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/thresholds/gate.remediation', headers: e.as('viewer') })
+    ).json();
     expect(history.current).toMatchObject({ version: 2, value: 0.85 });
     expect(history.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
   });
 
   it('sets a threshold that had no version yet', async () => {
-    const res = await put('/api/autonomous/thresholds/ml.suggestion_threshold', { value: 0.6, reason: 'from the ML feedback' });
+    const res = await put('/api/autonomous/thresholds/ml.suggestion_threshold', {
+      value: 0.6,
+      reason: 'from the ML feedback',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ entry: { version: 1, value: 0.6 }, previous: null });
     // The ML threshold recommendation now evaluates it as the current threshold.
-    const ml = (await e.app.inject({ method: 'GET', url: '/api/ml/optimize-thresholds', headers: e.as('viewer') })).json();
+    const ml = (
+      await e.app.inject({ method: 'GET', url: '/api/ml/optimize-thresholds', headers: e.as('viewer') })
+    ).json();
     expect(ml.currentThreshold).toBe(0.6);
   });
 
-  it('rejects values outside the threshold\'s own range with a 400 naming the field', async () => {
+  it("rejects values outside the threshold's own range with a 400 naming the field", async () => {
     const res = await put('/api/autonomous/thresholds/gate.healing', { value: 1.5, reason: 'typo test' });
     expect(res.statusCode).toBe(400);
     const p = problemOf(res);
     expect(p.detail).toBe("Invalid value for threshold 'gate.healing': must be between 0 and 1");
-    expect(p.errors).toEqual([{ location: 'body', path: 'value', message: 'must be between 0 and 1', code: 'invalid_value' }]);
+    expect(p.errors).toEqual([
+      { location: 'body', path: 'value', message: 'must be between 0 and 1', code: 'invalid_value' },
+    ]);
     const int = problemOf(await put('/api/autonomous/thresholds/kpi.min_sample', { value: 2.5, reason: 'not whole' }));
     expect(int.detail).toBe("Invalid value for threshold 'kpi.min_sample': must be a whole number");
   });
@@ -81,18 +109,36 @@ describe('thresholds', () => {
     for (const [payload, paths] of cases) {
       const res = await put('/api/autonomous/thresholds/gate.healing', payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(problemOf(res).errors!.map((x) => x.path).sort()).toEqual(paths);
+      expect(
+        problemOf(res)
+          .errors!.map((x) => x.path)
+          .sort(),
+      ).toEqual(paths);
     }
-    const none = await e.app.inject({ method: 'PUT', url: '/api/autonomous/thresholds/gate.healing', headers: e.as('admin') });
-    expect(problemOf(none).detail).toBe('Invalid request body: a JSON body {"value": ..., "reason": "..."} is required');
+    const none = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/thresholds/gate.healing',
+      headers: e.as('admin'),
+    });
+    expect(problemOf(none).detail).toBe(
+      'Invalid request body: a JSON body {"value": ..., "reason": "..."} is required',
+    );
   });
 
   it('answers 404 for unknown thresholds and 403 for non-admins', async () => {
     const res = await put('/api/autonomous/thresholds/gate.everything', { value: 0.5, reason: 'does not exist' });
     expect(res.statusCode).toBe(404);
-    expect(problemOf(res).detail).toMatch(/^Unknown threshold 'gate.everything'\. Known thresholds: gate\.remediation, /);
-    expect((await put('/api/autonomous/thresholds/gate.healing', { value: 0.5, reason: 'operator try' }, 'operator')).statusCode).toBe(403);
-    expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/thresholds/nope', headers: e.as('viewer') })).statusCode).toBe(404);
+    expect(problemOf(res).detail).toMatch(
+      /^Unknown threshold 'gate.everything'\. Known thresholds: gate\.remediation, /,
+    );
+    expect(
+      (await put('/api/autonomous/thresholds/gate.healing', { value: 0.5, reason: 'operator try' }, 'operator'))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await e.app.inject({ method: 'GET', url: '/api/autonomous/thresholds/nope', headers: e.as('viewer') }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 
@@ -102,30 +148,55 @@ describe('policies', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ liveMode: false, killSwitch: false });
-    expect(body.items.find((i: { name: string }) => i.name === 'quiet_hours')).toMatchObject({ version: 1, value: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' } });
+    expect(body.items.find((i: { name: string }) => i.name === 'quiet_hours')).toMatchObject({
+      version: 1,
+      value: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
+    });
   });
 
   it('turns live mode on through the live_mode policy', async () => {
-    const res = await put('/api/autonomous/policies/live_mode', { value: { enabled: true }, reason: 'go-live after the dry-run review' });
+    const res = await put('/api/autonomous/policies/live_mode', {
+      value: { enabled: true },
+      reason: 'go-live after the dry-run review',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().entry).toMatchObject({ name: 'live_mode', version: 2, value: { enabled: true } });
     expect((await getPolicies(e.t.db)).live_mode.enabled).toBe(true);
-    expect((await e.app.inject({ method: 'GET', url: '/api/autonomous/policies', headers: e.as('viewer') })).json().liveMode).toBe(true);
+    expect(
+      (await e.app.inject({ method: 'GET', url: '/api/autonomous/policies', headers: e.as('viewer') })).json().liveMode,
+    ).toBe(true);
   });
 
   it('rejects a policy value that does not fit its schema', async () => {
-    const res = await put('/api/autonomous/policies/quiet_hours', { value: { enabled: true, startHour: 25, endHour: 7, timezone: 'Mars/Olympus' }, reason: 'bad' });
+    const res = await put('/api/autonomous/policies/quiet_hours', {
+      value: { enabled: true, startHour: 25, endHour: 7, timezone: 'Mars/Olympus' },
+      reason: 'bad',
+    });
     expect(res.statusCode).toBe(400);
     const p = problemOf(res);
     expect(p.errors!.map((x) => x.path).sort()).toEqual(['value.startHour', 'value.timezone']);
-    const extra = await put('/api/autonomous/policies/live_mode', { value: { enabled: true, force: 1 }, reason: 'extra key' });
+    const extra = await put('/api/autonomous/policies/live_mode', {
+      value: { enabled: true, force: 1 },
+      reason: 'extra key',
+    });
     expect(extra.statusCode).toBe(400);
     const notObject = await put('/api/autonomous/policies/live_mode', { value: true, reason: 'not an object' });
     expect(problemOf(notObject).errors).toEqual([expect.objectContaining({ location: 'body', path: 'value' })]);
   });
 
   it('answers 404 for unknown policies and 403 for operators', async () => {
-    expect((await put('/api/autonomous/policies/self_destruct', { value: { enabled: true }, reason: 'no such policy' })).statusCode).toBe(404);
-    expect((await put('/api/autonomous/policies/kill_switch', { value: { enabled: true }, reason: 'stop everything' }, 'operator')).statusCode).toBe(403);
+    expect(
+      (await put('/api/autonomous/policies/self_destruct', { value: { enabled: true }, reason: 'no such policy' }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (
+        await put(
+          '/api/autonomous/policies/kill_switch',
+          { value: { enabled: true }, reason: 'stop everything' },
+          'operator',
+        )
+      ).statusCode,
+    ).toBe(403);
   });
 });

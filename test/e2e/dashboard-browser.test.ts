@@ -48,7 +48,10 @@ afterAll(async () => {
   await e?.close(); // also drops the database
 });
 
-async function signIn(key: string, size: { width: number; height: number } = SIZES[0]): Promise<{ ctx: BrowserContext; page: Page }> {
+async function signIn(
+  key: string,
+  size: { width: number; height: number } = SIZES[0],
+): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await browser.newContext({ viewport: size });
   const page = await ctx.newPage();
   await page.goto(base);
@@ -62,11 +65,14 @@ async function signIn(key: string, size: { width: number; height: number } = SIZ
 async function shoot(page: Page, name: string): Promise<void> {
   const vp = page.viewportSize()!;
   const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
-  expect(overflow, `${name} at ${vp.width}×${vp.height} overflows horizontally by ${overflow}px`).toBeLessThanOrEqual(0);
+  expect(overflow, `${name} at ${vp.width}×${vp.height} overflows horizontally by ${overflow}px`).toBeLessThanOrEqual(
+    0,
+  );
   await page.screenshot({ path: path.join(SHOTS, `${name}-${vp.width}x${vp.height}.png`), fullPage: true });
 }
 
-const nav = (page: Page, label: string) => page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label, exact: false }).click();
+const nav = (page: Page, label: string) =>
+  page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label, exact: false }).click();
 
 describe('the operator dashboard in Chromium', () => {
   it('says explicitly when a key is rejected', async () => {
@@ -91,14 +97,18 @@ describe('the operator dashboard in Chromium', () => {
     await expect.poll(() => run.getAttribute('data-status'), { timeout: 170_000, interval: 1000 }).toBe('completed');
     // Every phase shows as completed in the stepper, as the api says.
     await expect.poll(() => run.locator('.step-completed').count(), { timeout: 10_000 }).toBe(7);
-    const api = (await e.app.inject({ method: 'GET', url: `/api/autonomous/cycles/${cycleId}`, headers: e.as('viewer') })).json();
+    const api = (
+      await e.app.inject({ method: 'GET', url: `/api/autonomous/cycles/${cycleId}`, headers: e.as('viewer') })
+    ).json();
     expect(api).toMatchObject({ status: 'completed', dryRun: true, requestedBy: 'oscar-operator' });
     await shoot(page, 'controls-operator');
     await ctx.close();
   }, 200_000);
 
   it('shows on the overview the KPI values the api serves, and every page lays out at both sizes', async () => {
-    const state = (await e.app.inject({ method: 'GET', url: '/api/autonomous/system-state', headers: e.as('viewer') })).json();
+    const state = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/system-state', headers: e.as('viewer') })
+    ).json();
     expect(state.cycleId).toBe(cycleId);
     expect(state.kpis).toHaveLength(4);
     for (const size of SIZES) {
@@ -117,7 +127,10 @@ describe('the operator dashboard in Chromium', () => {
       await page.getByRole('table', { name: 'Open issues' }).waitFor();
       await shoot(page, 'insights');
       await nav(page, 'Approvals');
-      await page.getByText(/Nothing awaits approval|Awaiting approval/).first().waitFor();
+      await page
+        .getByText(/Nothing awaits approval|Awaiting approval/)
+        .first()
+        .waitFor();
       await shoot(page, 'approvals');
       await nav(page, 'Controls');
       await page.getByRole('table', { name: 'Schedules' }).or(page.getByText('No schedules')).first().waitFor();
@@ -142,18 +155,37 @@ describe('the operator dashboard in Chromium', () => {
     await insertCycle(t.db, { id: 'c-dash-live', dryRun: false });
     await insertAction(t.db, { id: 'act-dash-1', cycleId: 'c-dash-live', type: 'retry_payment' });
     // Its target: a soft-declined failed payment of the seed, so the approved retry really executes.
-    const failed = await t.db('app.payments').where({ status: 'failed' }).orderBy('id').select('id', 'failure_code', 'attempt_count', 'amount_cents');
+    const failed = await t
+      .db('app.payments')
+      .where({ status: 'failed' })
+      .orderBy('id')
+      .select('id', 'failure_code', 'attempt_count', 'amount_cents');
     const payment = failed.find((p) => classifyDecline(p.failure_code) === 'soft' && Number(p.attempt_count) < 3)!;
     expect(payment, 'the seed has a soft-declined failed payment').toBeDefined();
-    await t.db('engine.actions').where({ id: 'act-dash-1' }).update({
-      dry_run: false,
-      target_id: String(payment.id),
-      params: JSON.stringify({ attempt: Number(payment.attempt_count) + 1, amountCents: Number(payment.amount_cents) }),
-      status_reason: 'confidence 0.60 is below the healing gate 0.75',
-    });
+    await t
+      .db('engine.actions')
+      .where({ id: 'act-dash-1' })
+      .update({
+        dry_run: false,
+        target_id: String(payment.id),
+        params: JSON.stringify({
+          attempt: Number(payment.attempt_count) + 1,
+          amountCents: Number(payment.amount_cents),
+        }),
+        status_reason: 'confidence 0.60 is below the healing gate 0.75',
+      });
     const workflowId = approvalWorkflowId('act-dash-1');
-    const input: ApprovalInput = { actionId: 'act-dash-1', cycleId: 'c-dash-live', deadline: new Date(Date.now() + 3_600_000).toISOString(), timeoutSeconds: 3600 };
-    const handle = await w.client.workflow.start('actionApproval', { workflowId, taskQueue: w.taskQueue, args: [input] });
+    const input: ApprovalInput = {
+      actionId: 'act-dash-1',
+      cycleId: 'c-dash-live',
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      timeoutSeconds: 3600,
+    };
+    const handle = await w.client.workflow.start('actionApproval', {
+      workflowId,
+      taskQueue: w.taskQueue,
+      args: [input],
+    });
     e.track(workflowId);
 
     const { ctx, page } = await signIn(e.keys.operator);
@@ -170,7 +202,11 @@ describe('the operator dashboard in Chromium', () => {
     expect(result).toMatchObject({ status: 'executed', decidedBy: 'oscar-operator' });
     // Without a reload, the item leaves the queue and shows among the decided with the workflow's outcome.
     await expect.poll(() => page.getByTestId('approval-act-dash-1').count(), { timeout: 15_000 }).toBe(0);
-    await expect.poll(() => page.getByTestId('decided-act-dash-1').locator('[data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('executed');
+    await expect
+      .poll(() => page.getByTestId('decided-act-dash-1').locator('[data-status]').getAttribute('data-status'), {
+        timeout: 15_000,
+      })
+      .toBe('executed');
     await shoot(page, 'approvals-decided');
     await ctx.close();
   }, 90_000);
@@ -196,7 +232,9 @@ describe('the operator dashboard in Chromium', () => {
     await page.getByTestId('kpi-activation_rate').waitFor();
     await page.route('**/api/**', (route) => route.abort('connectionrefused'));
     await nav(page, 'History');
-    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 }).toMatch(/Api unreachable/);
+    await expect
+      .poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 })
+      .toMatch(/Api unreachable/);
     await shoot(page, 'api-down');
     await ctx.close();
   });

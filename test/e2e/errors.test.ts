@@ -16,7 +16,12 @@ describe('problem responses', () => {
     const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/nope?x=1', headers: e.as('viewer') });
     expect(res.statusCode).toBe(404);
     const p = problemOf(res);
-    expect(p).toMatchObject({ status: 404, title: 'Not Found', type: 'urn:floyo:problem:route-not-found', instance: '/api/autonomous/nope?x=1' });
+    expect(p).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      type: 'urn:floyo:problem:route-not-found',
+      instance: '/api/autonomous/nope?x=1',
+    });
     expect(p.detail).toBe('No route GET /api/autonomous/nope. See /docs for the API.');
   });
 
@@ -73,16 +78,28 @@ describe('problem responses', () => {
   });
 
   it('answers a malformed query string with a 400 problem listing each field', async () => {
-    const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles?limit=abc&offset=-1&status=nope', headers: e.as('viewer') });
+    const res = await e.app.inject({
+      method: 'GET',
+      url: '/api/autonomous/cycles?limit=abc&offset=-1&status=nope',
+      headers: e.as('viewer'),
+    });
     expect(res.statusCode).toBe(400);
     const p = problemOf(res);
     expect(p.type).toBe('urn:floyo:problem:validation-error');
     expect(p.detail).toMatch(/^Invalid query string: /);
-    expect(p.errors!.map((x) => `${x.location}:${x.path}`).sort()).toEqual(['querystring:limit', 'querystring:offset', 'querystring:status']);
+    expect(p.errors!.map((x) => `${x.location}:${x.path}`).sort()).toEqual([
+      'querystring:limit',
+      'querystring:offset',
+      'querystring:status',
+    ]);
   });
 
   it('rejects unknown query parameters', async () => {
-    const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles?stauts=running', headers: e.as('viewer') });
+    const res = await e.app.inject({
+      method: 'GET',
+      url: '/api/autonomous/cycles?stauts=running',
+      headers: e.as('viewer'),
+    });
     expect(res.statusCode).toBe(400);
     expect(problemOf(res).detail).toContain('Unrecognized key: "stauts"');
   });
@@ -91,14 +108,25 @@ describe('problem responses', () => {
     const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles/a%20b', headers: e.as('viewer') });
     expect(res.statusCode).toBe(400);
     const p = problemOf(res);
-    expect(p.errors).toEqual([{ location: 'params', path: 'cycleId', message: 'a workflow id: letters, digits and . _ : -', code: 'invalid_format' }]);
+    expect(p.errors).toEqual([
+      {
+        location: 'params',
+        path: 'cycleId',
+        message: 'a workflow id: letters, digits and . _ : -',
+        code: 'invalid_format',
+      },
+    ]);
   });
 
   it('answers malformed percent-encoding and over-long ids with problems, not plain JSON', async () => {
     const bad = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles/%E0%A4%A', headers: e.as('viewer') });
     expect(bad.statusCode).toBe(400);
     problemOf(bad);
-    const long = await e.app.inject({ method: 'GET', url: `/api/autonomous/cycles/${'x'.repeat(300)}`, headers: e.as('viewer') });
+    const long = await e.app.inject({
+      method: 'GET',
+      url: `/api/autonomous/cycles/${'x'.repeat(300)}`,
+      headers: e.as('viewer'),
+    });
     expect(long.statusCode).toBe(414);
     problemOf(long);
   });
@@ -121,7 +149,18 @@ describe('problem responses', () => {
       ['GET', '/api/autonomous/cycles?limit=10&limit=20'],
     ];
     // (`null` and `{}` are valid: they start a dry-run cycle.)
-    const payloads = ['[]', '"x"', '123', '{"dryRun":null}', '{"phases":"analyze"}', '{"phases":[1,2]}', '{"reason":{}}', '{"value":"NaN"}', '{"__proto__":{"x":1}}', '{"a":' + '['.repeat(200) + ']'.repeat(200) + '}'];
+    const payloads = [
+      '[]',
+      '"x"',
+      '123',
+      '{"dryRun":null}',
+      '{"phases":"analyze"}',
+      '{"phases":[1,2]}',
+      '{"reason":{}}',
+      '{"value":"NaN"}',
+      '{"__proto__":{"x":1}}',
+      '{"a":' + '['.repeat(200) + ']'.repeat(200) + '}',
+    ];
     for (const [method, url] of routes) {
       for (const payload of method === 'GET' ? [undefined] : payloads) {
         const res = await e.app.inject({

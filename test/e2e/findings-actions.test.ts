@@ -11,12 +11,38 @@ let highId: number;
 beforeAll(async () => {
   e = await setupE2E('findings-actions');
   for (let i = 0; i < 7; i++) {
-    await insertCycle(e.t.db, { id: `c-fa-${i}`, startedAt: minutes(i * 10), dryRun: i % 2 === 0, trigger: i < 3 ? 'schedule' : 'api' });
+    await insertCycle(e.t.db, {
+      id: `c-fa-${i}`,
+      startedAt: minutes(i * 10),
+      dryRun: i % 2 === 0,
+      trigger: i < 3 ? 'schedule' : 'api',
+    });
   }
-  highId = await insertFinding(e.t.db, { fingerprint: 'data_quality:dup_email', category: 'issue', severity: 'high', cycleId: 'c-fa-1' });
-  await insertFinding(e.t.db, { fingerprint: 'data_quality:critical_one', category: 'issue', severity: 'critical', cycleId: 'c-fa-1' });
-  await insertFinding(e.t.db, { fingerprint: 'kpi:activation', category: 'opportunity', severity: 'medium', cycleId: 'c-fa-1' });
-  await insertFinding(e.t.db, { fingerprint: 'data_quality:old', category: 'issue', severity: 'low', cycleId: 'c-fa-0', status: 'resolved' });
+  highId = await insertFinding(e.t.db, {
+    fingerprint: 'data_quality:dup_email',
+    category: 'issue',
+    severity: 'high',
+    cycleId: 'c-fa-1',
+  });
+  await insertFinding(e.t.db, {
+    fingerprint: 'data_quality:critical_one',
+    category: 'issue',
+    severity: 'critical',
+    cycleId: 'c-fa-1',
+  });
+  await insertFinding(e.t.db, {
+    fingerprint: 'kpi:activation',
+    category: 'opportunity',
+    severity: 'medium',
+    cycleId: 'c-fa-1',
+  });
+  await insertFinding(e.t.db, {
+    fingerprint: 'data_quality:old',
+    category: 'issue',
+    severity: 'low',
+    cycleId: 'c-fa-0',
+    status: 'resolved',
+  });
 
   await insertAction(e.t.db, { id: 'act-w1', cycleId: 'c-fa-1' });
   await insertAction(e.t.db, { id: 'act-w2', cycleId: 'c-fa-1', type: 'onboarding_nudge', phase: 'optimize' });
@@ -43,7 +69,8 @@ afterAll(async () => {
   await e?.close();
 });
 
-const get = (url: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') => e.app.inject({ method: 'GET', url, headers: e.as(role) });
+const get = (url: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') =>
+  e.app.inject({ method: 'GET', url, headers: e.as(role) });
 
 describe('GET /api/autonomous/findings', () => {
   it('lists open findings, most severe first, with filters', async () => {
@@ -80,7 +107,9 @@ describe('GET /api/autonomous/actions', () => {
   it('one action carries its gates, approval and effects', async () => {
     const x1 = (await get('/api/autonomous/actions/act-x1')).json();
     expect(x1.gates.map((g: { gate: string }) => g.gate)).toEqual(['kill_switch', 'confidence']);
-    expect(x1.effects).toEqual([expect.objectContaining({ idempotencyKey: 'act-x1:payment:1', status: 'succeeded', port: 'payments' })]);
+    expect(x1.effects).toEqual([
+      expect.objectContaining({ idempotencyKey: 'act-x1:payment:1', status: 'succeeded', port: 'payments' }),
+    ]);
     expect(x1.approval).toBeNull();
     const w1 = (await get('/api/autonomous/actions/act-w1')).json();
     expect(w1.approval).toMatchObject({ status: 'pending', workflowId: 'approval-act-w1' });
@@ -94,20 +123,54 @@ describe('GET /api/autonomous/actions', () => {
   });
 
   it('approve through /actions signals the approval workflow and is audited with the key name', async () => {
-    const input: ApprovalInput = { actionId: 'act-w1', cycleId: 'c-fa-1', deadline: minutes(600).toISOString(), timeoutSeconds: 3600 };
-    await e.client.workflow.start('actionApproval', { workflowId: approvalWorkflowId('act-w1'), taskQueue: e.taskQueue, args: [input] });
+    const input: ApprovalInput = {
+      actionId: 'act-w1',
+      cycleId: 'c-fa-1',
+      deadline: minutes(600).toISOString(),
+      timeoutSeconds: 3600,
+    };
+    await e.client.workflow.start('actionApproval', {
+      workflowId: approvalWorkflowId('act-w1'),
+      taskQueue: e.taskQueue,
+      args: [input],
+    });
     e.track(approvalWorkflowId('act-w1'));
-    const viewer = await e.app.inject({ method: 'POST', url: '/api/autonomous/actions/act-w1/approve', headers: e.as('viewer'), payload: { reason: 'looks right' } });
+    const viewer = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/actions/act-w1/approve',
+      headers: e.as('viewer'),
+      payload: { reason: 'looks right' },
+    });
     expect(problemOf(viewer).status).toBe(403);
-    const res = await e.app.inject({ method: 'POST', url: '/api/autonomous/actions/act-w1/approve', headers: e.as('operator'), payload: { reason: 'looks right' } });
+    const res = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/actions/act-w1/approve',
+      headers: e.as('operator'),
+      payload: { reason: 'looks right' },
+    });
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ actionId: 'act-w1', decision: 'approve', operator: 'oscar-operator', status: 'signaled' });
+    expect(res.json()).toMatchObject({
+      actionId: 'act-w1',
+      decision: 'approve',
+      operator: 'oscar-operator',
+      status: 'signaled',
+    });
     const history = await e.client.workflow.getHandle(approvalWorkflowId('act-w1')).fetchHistory();
-    const signal = history.events?.find((ev) => ev.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
+    const signal = history.events?.find(
+      (ev) => ev.workflowExecutionSignaledEventAttributes,
+    )?.workflowExecutionSignaledEventAttributes;
     expect(signal?.signalName).toBe('approve');
-    const audit = await e.t.db('engine.audit_log').where({ event: 'approval.approve_requested', target: 'action:act-w1' }).first();
+    const audit = await e.t
+      .db('engine.audit_log')
+      .where({ event: 'approval.approve_requested', target: 'action:act-w1' })
+      .first();
     expect(audit.actor).toBe('oscar-operator');
-    const missingReason = await e.app.inject({ method: 'POST', url: '/api/autonomous/actions/act-w2/reject', headers: e.as('operator'), payload: {} });
+    const missingReason = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/actions/act-w2/reject',
+      headers: e.as('operator'),
+      payload: {},
+    });
     expect(problemOf(missingReason).errors?.[0]?.path).toBe('reason');
   });
 });
@@ -133,7 +196,9 @@ describe('GET /api/autonomous/cycles pagination and filters', () => {
   it('filters by trigger, dry-run and start time; a forged cursor is a 400', async () => {
     const sched = (await get('/api/autonomous/cycles?trigger=schedule&dryRun=true')).json();
     expect(sched.items.map((c: { cycleId: string }) => c.cycleId)).toEqual(['c-fa-2', 'c-fa-0']);
-    const window = (await get(`/api/autonomous/cycles?since=${minutes(20).toISOString()}&until=${minutes(40).toISOString()}`)).json();
+    const window = (
+      await get(`/api/autonomous/cycles?since=${minutes(20).toISOString()}&until=${minutes(40).toISOString()}`)
+    ).json();
     expect(window.items.map((c: { cycleId: string }) => c.cycleId)).toEqual(['c-fa-3', 'c-fa-2']);
     const forged = problemOf(await get('/api/autonomous/cycles?cursor=bm90LW91cnM'));
     expect(forged.status).toBe(400);
@@ -145,11 +210,25 @@ describe('live mode of the schedules', () => {
   it('is off by default; only an admin turns it on, with a reason, versioned', async () => {
     const before = (await get('/api/autonomous/schedules/live-mode')).json();
     expect(before.enabled).toBe(false);
-    const op = await e.app.inject({ method: 'PUT', url: '/api/autonomous/schedules/live-mode', headers: e.as('operator'), payload: { enabled: true, reason: 'go live' } });
+    const op = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/schedules/live-mode',
+      headers: e.as('operator'),
+      payload: { enabled: true, reason: 'go live' },
+    });
     expect(problemOf(op).status).toBe(403);
-    const res = await e.app.inject({ method: 'PUT', url: '/api/autonomous/schedules/live-mode', headers: e.as('admin'), payload: { enabled: true, reason: 'go live after review' } });
+    const res = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/schedules/live-mode',
+      headers: e.as('admin'),
+      payload: { enabled: true, reason: 'go live after review' },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ enabled: true, reason: 'go live after review', version: (before.version ?? 0) + 1 });
+    expect(res.json()).toMatchObject({
+      enabled: true,
+      reason: 'go live after review',
+      version: (before.version ?? 0) + 1,
+    });
     const policies = (await get('/api/autonomous/policies')).json();
     expect(policies.items.find((p: { name: string }) => p.name === 'live_mode').value).toEqual({ enabled: true });
   });

@@ -7,7 +7,18 @@ export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 export async function insertCycle(
   db: Knex,
-  c: { id: string; kind?: string; status?: string; dryRun?: boolean; phases?: string[]; startedAt?: Date; finishedAt?: Date | null; health?: number | null; alignment?: number | null; trigger?: string },
+  c: {
+    id: string;
+    kind?: string;
+    status?: string;
+    dryRun?: boolean;
+    phases?: string[];
+    startedAt?: Date;
+    finishedAt?: Date | null;
+    health?: number | null;
+    alignment?: number | null;
+    trigger?: string;
+  },
 ): Promise<void> {
   await db('engine.cycles').insert({
     id: c.id,
@@ -26,22 +37,88 @@ export async function insertCycle(
   });
 }
 
-export async function insertPhase(db: Knex, cycleId: string, name: string, status: string, startedAt: Date, finishedAt: Date | null, counts: Record<string, number> = {}) {
-  await db('engine.cycle_phases').insert({ cycle_id: cycleId, name, status, started_at: startedAt, finished_at: finishedAt, counts: JSON.stringify(counts) });
+export async function insertPhase(
+  db: Knex,
+  cycleId: string,
+  name: string,
+  status: string,
+  startedAt: Date,
+  finishedAt: Date | null,
+  counts: Record<string, number> = {},
+) {
+  await db('engine.cycle_phases').insert({
+    cycle_id: cycleId,
+    name,
+    status,
+    started_at: startedAt,
+    finished_at: finishedAt,
+    counts: JSON.stringify(counts),
+  });
 }
 
 export async function insertKpis(db: Knex, cycleId: string, computedAt: Date) {
   await db('engine.kpi_snapshots').insert([
-    { cycle_id: cycleId, name: 'activation_rate', value: 0.31, target: 0.4, sample_size: 1200, interval_low: 0.284, interval_high: 0.337, status: 'below_target', details: JSON.stringify({ numerator: 372, denominator: 1200 }), computed_at: computedAt },
-    { cycle_id: cycleId, name: 'd7_retention', value: 0.27, target: 0.25, sample_size: 1200, interval_low: 0.245, interval_high: 0.296, status: 'ok', details: '{}', computed_at: computedAt },
-    { cycle_id: cycleId, name: 'signup_to_activation', value: null, target: 0.4, sample_size: 12, interval_low: null, interval_high: null, status: 'insufficient_data', details: '{}', computed_at: computedAt },
-    { cycle_id: cycleId, name: 'ltv_cac', value: 3.2, target: 4, sample_size: 300, interval_low: null, interval_high: null, status: 'below_target', details: '{}', computed_at: computedAt },
+    {
+      cycle_id: cycleId,
+      name: 'activation_rate',
+      value: 0.31,
+      target: 0.4,
+      sample_size: 1200,
+      interval_low: 0.284,
+      interval_high: 0.337,
+      status: 'below_target',
+      details: JSON.stringify({ numerator: 372, denominator: 1200 }),
+      computed_at: computedAt,
+    },
+    {
+      cycle_id: cycleId,
+      name: 'd7_retention',
+      value: 0.27,
+      target: 0.25,
+      sample_size: 1200,
+      interval_low: 0.245,
+      interval_high: 0.296,
+      status: 'ok',
+      details: '{}',
+      computed_at: computedAt,
+    },
+    {
+      cycle_id: cycleId,
+      name: 'signup_to_activation',
+      value: null,
+      target: 0.4,
+      sample_size: 12,
+      interval_low: null,
+      interval_high: null,
+      status: 'insufficient_data',
+      details: '{}',
+      computed_at: computedAt,
+    },
+    {
+      cycle_id: cycleId,
+      name: 'ltv_cac',
+      value: 3.2,
+      target: 4,
+      sample_size: 300,
+      interval_low: null,
+      interval_high: null,
+      status: 'below_target',
+      details: '{}',
+      computed_at: computedAt,
+    },
   ]);
 }
 
 export async function insertFinding(
   db: Knex,
-  f: { fingerprint: string; category: 'issue' | 'opportunity'; severity?: string; cycleId: string; status?: 'open' | 'resolved'; title?: string },
+  f: {
+    fingerprint: string;
+    category: 'issue' | 'opportunity';
+    severity?: string;
+    cycleId: string;
+    status?: 'open' | 'resolved';
+    title?: string;
+  },
 ): Promise<number> {
   const [row] = await db('engine.findings')
     .insert({
@@ -65,7 +142,16 @@ export async function insertFinding(
 
 export async function insertAction(
   db: Knex,
-  a: { id: string; cycleId: string; phase?: string; type?: string; mode?: 'auto' | 'needs_approval' | 'recommendation'; status?: string; confidence?: number; findingId?: number | null },
+  a: {
+    id: string;
+    cycleId: string;
+    phase?: string;
+    type?: string;
+    mode?: 'auto' | 'needs_approval' | 'recommendation';
+    status?: string;
+    confidence?: number;
+    findingId?: number | null;
+  },
 ): Promise<void> {
   await db('engine.actions').insert({
     id: a.id,
@@ -86,6 +172,17 @@ export async function insertAction(
   });
 }
 
-export async function insertApproval(db: Knex, actionId: string, status = 'pending', deadline = minutes(72 * 60)): Promise<void> {
-  await db('engine.approvals').insert({ action_id: actionId, workflow_id: `approval-${actionId}`, status, deadline, created_at: T0 });
+export async function insertApproval(
+  db: Knex,
+  actionId: string,
+  status = 'pending',
+  deadline = minutes(72 * 60),
+): Promise<void> {
+  await db('engine.approvals').insert({
+    action_id: actionId,
+    workflow_id: `approval-${actionId}`,
+    status,
+    deadline,
+    created_at: T0,
+  });
 }

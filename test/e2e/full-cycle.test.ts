@@ -43,7 +43,12 @@ describe('a dry-run cycle over HTTP', () => {
   let cycleId: string;
 
   it('starts, runs every phase and completes', async () => {
-    const started = await e.app.inject({ method: 'POST', url: '/api/autonomous/run-cycle', headers: e.as('operator'), payload: {} });
+    const started = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/run-cycle',
+      headers: e.as('operator'),
+      payload: {},
+    });
     expect(started.statusCode).toBe(202);
     cycleId = started.json().cycleId;
     e.track(cycleId);
@@ -51,7 +56,15 @@ describe('a dry-run cycle over HTTP', () => {
       const c = await get(`/api/autonomous/cycles/${cycleId}`);
       return c.status === 'running' ? null : c;
     });
-    expect(done).toMatchObject({ cycleId, status: 'completed', statusSource: 'temporal', dryRun: true, kind: 'cycle', trigger: 'api', requestedBy: 'oscar-operator' });
+    expect(done).toMatchObject({
+      cycleId,
+      status: 'completed',
+      statusSource: 'temporal',
+      dryRun: true,
+      kind: 'cycle',
+      trigger: 'api',
+      requestedBy: 'oscar-operator',
+    });
     expect(done.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)).toEqual(
       ['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'].map((n) => `${n}:completed`),
     );
@@ -69,14 +82,20 @@ describe('a dry-run cycle over HTTP', () => {
   it('serves system-state from that cycle', async () => {
     const s = await get('/api/autonomous/system-state');
     expect(s.cycleId).toBe(cycleId);
-    expect(s.kpis.map((k: { name: string }) => k.name).sort()).toEqual(['activation_rate', 'd7_retention', 'ltv_cac', 'signup_to_activation']);
+    expect(s.kpis.map((k: { name: string }) => k.name).sort()).toEqual([
+      'activation_rate',
+      'd7_retention',
+      'ltv_cac',
+      'signup_to_activation',
+    ]);
     const cycle = await t.db('engine.cycles').where({ id: cycleId }).first();
     expect(s.computedAt).toBe(new Date(cycle.logical_now).toISOString());
     expect(s.healthScore).toBe(cycle.health_score);
     // The seed plants data-quality problems, orphans and billing failures: the analysis finds issues.
     expect(s.issues.length).toBeGreaterThan(0);
     for (const f of s.issues) expect(f).toMatchObject({ category: 'issue', status: 'open' });
-    for (const a of s.recommendations) expect(a.mode === 'recommendation' || a.status === 'pending_approval').toBe(true);
+    for (const a of s.recommendations)
+      expect(a.mode === 'recommendation' || a.status === 'pending_approval').toBe(true);
   });
 
   it('lists its actions and audit trail, starting with the api request', async () => {
@@ -106,9 +125,19 @@ describe('a live remediation over HTTP, with approvals', () => {
 
   it('runs live for an admin, within the caps the admin set', async () => {
     // Keep the blast radius tiny: at most 2 actions of each type.
-    const caps = await e.app.inject({ method: 'PUT', url: '/api/autonomous/policies/type_caps', headers: e.as('admin'), payload: { value: { default: 2 }, reason: 'e2e: small blast radius' } });
+    const caps = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/policies/type_caps',
+      headers: e.as('admin'),
+      payload: { value: { default: 2 }, reason: 'e2e: small blast radius' },
+    });
     expect(caps.statusCode).toBe(200);
-    const started = await e.app.inject({ method: 'POST', url: '/api/autonomous/auto-remediate', headers: e.as('admin'), payload: { dryRun: false } });
+    const started = await e.app.inject({
+      method: 'POST',
+      url: '/api/autonomous/auto-remediate',
+      headers: e.as('admin'),
+      payload: { dryRun: false },
+    });
     expect(started.statusCode).toBe(202);
     cycleId = started.json().cycleId;
     e.track(cycleId);
@@ -118,19 +147,32 @@ describe('a live remediation over HTTP, with approvals', () => {
     });
     expect(done).toMatchObject({ status: 'completed', dryRun: false, kind: 'auto_remediate' });
     // Actions beyond the cap are recorded as blocked; at most 2 per type were admitted.
-    const perType = await t.db('engine.actions').where({ cycle_id: cycleId }).whereIn('status', [...ADMITTED_STATUSES]).select('type').count({ n: '*' }).groupBy('type');
+    const perType = await t
+      .db('engine.actions')
+      .where({ cycle_id: cycleId })
+      .whereIn('status', [...ADMITTED_STATUSES])
+      .select('type')
+      .count({ n: '*' })
+      .groupBy('type');
     expect(perType.length).toBeGreaterThan(0);
     for (const r of perType) expect(Number(r.n)).toBeLessThanOrEqual(2);
   }, 180_000);
 
-  it('routes an operator\'s rejection to the action\'s approval workflow, which records it', async () => {
-    const list = await until('approvals to be opened', async () => {
-      const l = await get('/api/autonomous/approvals');
-      return l.items.some((a: { action: { cycleId: string } }) => a.action.cycleId === cycleId) ? l : null;
-    }, 30_000);
+  it("routes an operator's rejection to the action's approval workflow, which records it", async () => {
+    const list = await until(
+      'approvals to be opened',
+      async () => {
+        const l = await get('/api/autonomous/approvals');
+        return l.items.some((a: { action: { cycleId: string } }) => a.action.cycleId === cycleId) ? l : null;
+      },
+      30_000,
+    );
     for (const a of list.items) e.track(a.workflowId);
     const pending = list.items.find((a: { action: { cycleId: string } }) => a.action.cycleId === cycleId);
-    expect(pending).toMatchObject({ status: 'pending', action: { mode: 'needs_approval', status: 'pending_approval', dryRun: false } });
+    expect(pending).toMatchObject({
+      status: 'pending',
+      action: { mode: 'needs_approval', status: 'pending_approval', dryRun: false },
+    });
     const res = await e.app.inject({
       method: 'POST',
       url: `/api/autonomous/approvals/${pending.actionId}/reject`,
@@ -138,13 +180,26 @@ describe('a live remediation over HTTP, with approvals', () => {
       payload: { reason: 'not during the e2e test' },
     });
     expect(res.statusCode).toBe(202);
-    const decided = await until('the approval workflow to record the rejection', async () => {
-      const all = await get('/api/autonomous/approvals?status=rejected');
-      return all.items.find((a: { actionId: string }) => a.actionId === pending.actionId) ?? null;
-    }, 30_000);
-    expect(decided).toMatchObject({ status: 'rejected', decidedBy: 'oscar-operator', reason: 'not during the e2e test' });
+    const decided = await until(
+      'the approval workflow to record the rejection',
+      async () => {
+        const all = await get('/api/autonomous/approvals?status=rejected');
+        return all.items.find((a: { actionId: string }) => a.actionId === pending.actionId) ?? null;
+      },
+      30_000,
+    );
+    expect(decided).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'oscar-operator',
+      reason: 'not during the e2e test',
+    });
     // A second decision on the same approval is refused.
-    const again = await e.app.inject({ method: 'POST', url: `/api/autonomous/approvals/${pending.actionId}/approve`, headers: e.as('operator'), payload: { reason: 'too late now' } });
+    const again = await e.app.inject({
+      method: 'POST',
+      url: `/api/autonomous/approvals/${pending.actionId}/approve`,
+      headers: e.as('operator'),
+      payload: { reason: 'too late now' },
+    });
     expect(again.statusCode).toBe(409);
   }, 60_000);
 });

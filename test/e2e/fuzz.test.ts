@@ -21,7 +21,16 @@ let operations: Operation[];
 beforeAll(async () => {
   e = await setupE2E('fuzz');
   const doc = (await e.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
-    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: Array<{ in: string; name: string }>;
+          requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+        }
+      >
+    >;
   };
   operations = Object.entries(doc.paths).flatMap(([template, ops]) =>
     Object.entries(ops).map(([method, op]) => ({
@@ -39,7 +48,25 @@ afterAll(async () => {
 const weirdText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('', ' ', '..', '-1', '0', '1e309', 'NaN', 'null', 'true', '[]', '{}', '%', '%00', "' or 1=1 --", 'a'.repeat(300), '🙂', '2026-13-45T99:99:99Z'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '-1',
+    '0',
+    '1e309',
+    'NaN',
+    'null',
+    'true',
+    '[]',
+    '{}',
+    '%',
+    '%00',
+    "' or 1=1 --",
+    'a'.repeat(300),
+    '🙂',
+    '2026-13-45T99:99:99Z',
+  ),
   fc.integer().map(String),
   fc.double().map(String),
 );
@@ -55,7 +82,9 @@ function pathParam(): fc.Arbitrary<string> {
 }
 
 function queryFor(op: Operation): fc.Arbitrary<string> {
-  const name = op.queryNames.length ? fc.oneof(fc.constantFrom(...op.queryNames), fc.string({ maxLength: 10 })) : fc.string({ maxLength: 10 });
+  const name = op.queryNames.length
+    ? fc.oneof(fc.constantFrom(...op.queryNames), fc.string({ maxLength: 10 }))
+    : fc.string({ maxLength: 10 });
   return fc.array(fc.tuple(name, weirdText), { maxLength: 4 }).map((pairs) => {
     const q = new URLSearchParams();
     for (const [k, v] of pairs) q.append(k, v);
@@ -68,7 +97,9 @@ type Payload = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'ra
 
 function bodyFor(op: Operation): fc.Arbitrary<Payload> {
   const known = op.bodyNames.length
-    ? fc.dictionary(fc.constantFrom(...op.bodyNames), anyValue, { maxKeys: op.bodyNames.length }).map((value) => ({ kind: 'json' as const, value }))
+    ? fc
+        .dictionary(fc.constantFrom(...op.bodyNames), anyValue, { maxKeys: op.bodyNames.length })
+        .map((value) => ({ kind: 'json' as const, value }))
     : fc.constant({ kind: 'none' as const });
   return fc.oneof(
     fc.constant({ kind: 'none' as const }),
@@ -77,7 +108,12 @@ function bodyFor(op: Operation): fc.Arbitrary<Payload> {
     fc.record({
       kind: fc.constant('raw' as const),
       text: fc.oneof(fc.string({ maxLength: 50 }), fc.constantFrom('{', '{"a":', 'null', '[1,', '\u0000')),
-      contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
+      contentType: fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+      ),
     }),
   );
 }
@@ -89,34 +125,46 @@ describe('fuzzing every route', () => {
     const statuses = new Set<number>();
     for (const op of operations) {
       const params = (op.template.match(/\{\w+\}/g) ?? []).map(() => pathParam());
-      const property = fc.asyncProperty(fc.tuple(...params, fc.constant(null)), queryFor(op), bodyFor(op), async (values, query, body) => {
-        let i = 0;
-        const url = op.template.replace(/\{\w+\}/g, () => String(values[i++])) + query;
-        const res = await e.app.inject({
-          method: op.method as 'GET',
-          url,
-          headers: {
-            ...e.as('admin'),
-            ...(body.kind === 'raw' ? { 'content-type': body.contentType } : {}),
-          },
-          ...(body.kind === 'json' ? { payload: JSON.stringify(body.value) ?? 'null', headers: { ...e.as('admin'), 'content-type': 'application/json' } } : {}),
-          ...(body.kind === 'raw' ? { payload: body.text } : {}),
-        });
-        statuses.add(res.statusCode);
-        if (res.statusCode === 202) {
-          const id = (res.json() as { cycleId?: string }).cycleId;
-          if (id) e.track(id);
-        }
-        if (res.statusCode >= 500) {
-          failures.push(`${op.method} ${url} ${JSON.stringify(body).slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`);
-          return false;
-        }
-        if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) {
-          failures.push(`${op.method} ${url} → ${res.statusCode} with content-type ${res.headers['content-type']}`);
-          return false;
-        }
-        return true;
-      });
+      const property = fc.asyncProperty(
+        fc.tuple(...params, fc.constant(null)),
+        queryFor(op),
+        bodyFor(op),
+        async (values, query, body) => {
+          let i = 0;
+          const url = op.template.replace(/\{\w+\}/g, () => String(values[i++])) + query;
+          const res = await e.app.inject({
+            method: op.method as 'GET',
+            url,
+            headers: {
+              ...e.as('admin'),
+              ...(body.kind === 'raw' ? { 'content-type': body.contentType } : {}),
+            },
+            ...(body.kind === 'json'
+              ? {
+                  payload: JSON.stringify(body.value) ?? 'null',
+                  headers: { ...e.as('admin'), 'content-type': 'application/json' },
+                }
+              : {}),
+            ...(body.kind === 'raw' ? { payload: body.text } : {}),
+          });
+          statuses.add(res.statusCode);
+          if (res.statusCode === 202) {
+            const id = (res.json() as { cycleId?: string }).cycleId;
+            if (id) e.track(id);
+          }
+          if (res.statusCode >= 500) {
+            failures.push(
+              `${op.method} ${url} ${JSON.stringify(body).slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`,
+            );
+            return false;
+          }
+          if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) {
+            failures.push(`${op.method} ${url} → ${res.statusCode} with content-type ${res.headers['content-type']}`);
+            return false;
+          }
+          return true;
+        },
+      );
       await fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: true }).catch(() => undefined);
     }
     expect(failures).toEqual([]);

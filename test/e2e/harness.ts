@@ -21,7 +21,10 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function setupE2E(label: string, opts: { namespace?: string; taskQueue?: string; db?: TestDb } = {}): Promise<E2E> {
+export async function setupE2E(
+  label: string,
+  opts: { namespace?: string; taskQueue?: string; db?: TestDb } = {},
+): Promise<E2E> {
   const t = opts.db ?? (await createTestDb(`e2e-${label}`));
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const namespace = opts.namespace ?? inject('temporalNamespace');

@@ -18,20 +18,42 @@ beforeAll(async () => {
   await insertKpis(e.t.db, 'c-h2', minutes(240));
   await e.t.db('engine.kpi_snapshots').where({ cycle_id: 'c-h2', name: 'activation_rate' }).update({ value: 0.35 });
   await insertCycle(e.t.db, { id: 'c-h3', startedAt: minutes(480), kind: 'monitor', health: null }); // measured nothing
-  findingId = await insertFinding(e.t.db, { fingerprint: 'dq:emails', category: 'issue', severity: 'medium', cycleId: 'c-h2' });
-  const critical = await insertFinding(e.t.db, { fingerprint: 'billing:failed', category: 'issue', severity: 'critical', cycleId: 'c-h2' });
+  findingId = await insertFinding(e.t.db, {
+    fingerprint: 'dq:emails',
+    category: 'issue',
+    severity: 'medium',
+    cycleId: 'c-h2',
+  });
+  const critical = await insertFinding(e.t.db, {
+    fingerprint: 'billing:failed',
+    category: 'issue',
+    severity: 'critical',
+    cycleId: 'c-h2',
+  });
   await e.t.db('engine.cycle_findings').insert([
     { cycle_id: 'c-h2', finding_id: findingId, evidence: JSON.stringify({ count: 7 }) },
     { cycle_id: 'c-h2', finding_id: critical, evidence: JSON.stringify({ count: 2 }) },
   ]);
   await insertAction(e.t.db, { id: 'act-h1', cycleId: 'c-h2', mode: 'auto', status: 'executed' });
-  await e.t.db('engine.effects').insert({ idempotency_key: 'k-h1', action_id: 'act-h1', action_type: 'retry_payment', port: 'payments', target: 'payment:1', status: 'succeeded', request: JSON.stringify({ amountCents: 2900 }), response: JSON.stringify({ ok: true }), created_at: minutes(241), completed_at: minutes(242) });
+  await e.t.db('engine.effects').insert({
+    idempotency_key: 'k-h1',
+    action_id: 'act-h1',
+    action_type: 'retry_payment',
+    port: 'payments',
+    target: 'payment:1',
+    status: 'succeeded',
+    request: JSON.stringify({ amountCents: 2900 }),
+    response: JSON.stringify({ ok: true }),
+    created_at: minutes(241),
+    completed_at: minutes(242),
+  });
 });
 afterAll(async () => {
   await e?.close();
 });
 
-const get = (url: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') => e.app.inject({ method: 'GET', url, headers: e.as(role) });
+const get = (url: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') =>
+  e.app.inject({ method: 'GET', url, headers: e.as(role) });
 
 describe('GET /api/autonomous/history/trend', () => {
   it('returns the cycles that measured something, oldest first, with their scores and KPI values', async () => {
@@ -39,9 +61,23 @@ describe('GET /api/autonomous/history/trend', () => {
     expect(res.statusCode).toBe(200);
     const { items } = res.json();
     expect(items.map((p: { cycleId: string }) => p.cycleId)).toEqual(['c-h1', 'c-h2']);
-    expect(items[1]).toMatchObject({ cycleId: 'c-h2', kind: 'cycle', healthScore: 72, alignmentScore: 0.9, startedAt: minutes(240).toISOString() });
-    expect(items[1].kpis.find((k: { name: string }) => k.name === 'activation_rate')).toEqual({ name: 'activation_rate', value: 0.35, target: 0.4, status: 'below_target' });
-    expect(items[0].kpis.find((k: { name: string }) => k.name === 'signup_to_activation')).toMatchObject({ value: null, status: 'insufficient_data' });
+    expect(items[1]).toMatchObject({
+      cycleId: 'c-h2',
+      kind: 'cycle',
+      healthScore: 72,
+      alignmentScore: 0.9,
+      startedAt: minutes(240).toISOString(),
+    });
+    expect(items[1].kpis.find((k: { name: string }) => k.name === 'activation_rate')).toEqual({
+      name: 'activation_rate',
+      value: 0.35,
+      target: 0.4,
+      status: 'below_target',
+    });
+    expect(items[0].kpis.find((k: { name: string }) => k.name === 'signup_to_activation')).toMatchObject({
+      value: null,
+      status: 'insufficient_data',
+    });
   });
 
   it('keeps the newest `limit` cycles', async () => {
@@ -57,19 +93,36 @@ describe('GET /api/autonomous/history/trend', () => {
 });
 
 describe('GET /api/autonomous/history/cycles/:cycleId', () => {
-  it('returns the cycle\'s findings, most severe first with the evidence that cycle saw, and its effects', async () => {
+  it("returns the cycle's findings, most severe first with the evidence that cycle saw, and its effects", async () => {
     const res = await get('/api/autonomous/history/cycles/c-h2');
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.findings.map((f: { fingerprint: string }) => f.fingerprint)).toEqual(['billing:failed', 'dq:emails']);
-    expect(body.findings[1]).toMatchObject({ id: findingId, severity: 'medium', cycleEvidence: { count: 7 }, evidence: { count: 3 } });
+    expect(body.findings[1]).toMatchObject({
+      id: findingId,
+      severity: 'medium',
+      cycleEvidence: { count: 7 },
+      evidence: { count: 3 },
+    });
     expect(body.effects).toEqual([
-      expect.objectContaining({ actionId: 'act-h1', actionType: 'retry_payment', port: 'payments', status: 'succeeded', idempotencyKey: 'k-h1', request: { amountCents: 2900 }, completedAt: minutes(242).toISOString() }),
+      expect.objectContaining({
+        actionId: 'act-h1',
+        actionType: 'retry_payment',
+        port: 'payments',
+        status: 'succeeded',
+        idempotencyKey: 'k-h1',
+        request: { amountCents: 2900 },
+        completedAt: minutes(242).toISOString(),
+      }),
     ]);
   });
 
   it('returns empty lists for a cycle that found and did nothing', async () => {
-    expect((await get('/api/autonomous/history/cycles/c-h3')).json()).toEqual({ cycleId: 'c-h3', findings: [], effects: [] });
+    expect((await get('/api/autonomous/history/cycles/c-h3')).json()).toEqual({
+      cycleId: 'c-h3',
+      findings: [],
+      effects: [],
+    });
   });
 
   it('answers 404 for an unknown cycle and 400 for a malformed id', async () => {
@@ -82,7 +135,10 @@ describe('GET /api/session', () => {
   it('names the key and its role, for any valid key', async () => {
     expect((await get('/api/session', 'viewer')).json()).toEqual({ name: 'vera-viewer', role: 'viewer' });
     expect((await get('/api/session', 'admin')).json()).toMatchObject({ role: 'admin' });
-    expect(problemOf(await e.app.inject({ method: 'GET', url: '/api/session', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect(
+      problemOf(await e.app.inject({ method: 'GET', url: '/api/session', headers: { authorization: 'Bearer nope' } }))
+        .status,
+    ).toBe(401);
   });
 });
 
@@ -95,7 +151,11 @@ describe('the dashboard at /', () => {
     fs.mkdirSync(path.join(dir, 'assets'));
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>dash</title><div id="root"></div>');
     fs.writeFileSync(path.join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
-    app = await buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, dashboardDir: dir });
+    app = await buildApp({
+      db: e.t.db,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+      dashboardDir: dir,
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -113,13 +173,17 @@ describe('the dashboard at /', () => {
     expect(asset.headers['cache-control']).toContain('immutable');
   });
 
-  it('falls back to index.html for the app\'s own paths when the browser asks for HTML', async () => {
-    const res = await app.inject({ method: 'GET', url: '/history?cycle=c-h2', headers: { accept: 'text/html,application/xhtml+xml' } });
+  it("falls back to index.html for the app's own paths when the browser asks for HTML", async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/history?cycle=c-h2',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<div id="root">');
   });
 
-  it('leaves the api\'s routes and problems alone', async () => {
+  it("leaves the api's routes and problems alone", async () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).headers['content-type']).toMatch(/json/);
     expect((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
@@ -127,14 +191,30 @@ describe('the dashboard at /', () => {
     // Unknown api paths stay problem+json 404s, even for a browser.
     const unknownApi = await app.inject({ method: 'GET', url: '/api/nope', headers: { accept: 'text/html' } });
     expect(problemOf(unknownApi).status).toBe(404);
-    expect(problemOf(await app.inject({ method: 'GET', url: '/api/nope', headers: { accept: 'text/html', authorization: `Bearer ${e.keys.viewer}` } })).status).toBe(404);
+    expect(
+      problemOf(
+        await app.inject({
+          method: 'GET',
+          url: '/api/nope',
+          headers: { accept: 'text/html', authorization: `Bearer ${e.keys.viewer}` },
+        }),
+      ).status,
+    ).toBe(404);
     // Non-HTML requests for unknown paths are not answered with the app.
-    expect(problemOf(await app.inject({ method: 'GET', url: '/nope.json', headers: { accept: 'application/json' } })).status).toBe(404);
-    expect(problemOf(await app.inject({ method: 'POST', url: '/history', headers: { accept: 'text/html' } })).status).toBe(404);
+    expect(
+      problemOf(await app.inject({ method: 'GET', url: '/nope.json', headers: { accept: 'application/json' } })).status,
+    ).toBe(404);
+    expect(
+      problemOf(await app.inject({ method: 'POST', url: '/history', headers: { accept: 'text/html' } })).status,
+    ).toBe(404);
   });
 
   it('says how to build the dashboard when it is not built', async () => {
-    const bare = await buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, dashboardDir: path.join(dir, 'missing') });
+    const bare = await buildApp({
+      db: e.t.db,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+      dashboardDir: path.join(dir, 'missing'),
+    });
     try {
       const res = await bare.inject({ method: 'GET', url: '/' });
       expect(res.statusCode).toBe(503);

@@ -22,7 +22,12 @@ describe('before any cycle', () => {
     // The migrations' priors, one posterior per action type, before any outcome was measured.
     const priors = await e.t.db('engine.action_stats').orderBy('action_type').pluck('action_type');
     expect(learning.actionStats.map((s: { actionType: string }) => s.actionType)).toEqual(priors);
-    expect((await get('/api/autonomous/optimization-opportunities')).json()).toEqual({ opportunities: [], cycleId: null, plannedActions: [], plannedActionsTotal: 0 });
+    expect((await get('/api/autonomous/optimization-opportunities')).json()).toEqual({
+      opportunities: [],
+      cycleId: null,
+      plannedActions: [],
+      plannedActionsTotal: 0,
+    });
   });
 });
 
@@ -32,25 +37,93 @@ describe('with recorded results', () => {
     await insertCycle(e.t.db, { id: 'c2' });
     await insertPhase(e.t.db, 'c1', 'optimize', 'completed', minutes(-238), minutes(-237));
     await insertPhase(e.t.db, 'c2', 'optimize', 'completed', minutes(2), minutes(3));
-    await insertAction(e.t.db, { id: 'o1-old', cycleId: 'c1', phase: 'optimize', type: 'onboarding_nudge', mode: 'auto', status: 'dry_run' });
-    await insertAction(e.t.db, { id: 'o2-a', cycleId: 'c2', phase: 'optimize', type: 'onboarding_nudge', mode: 'auto', status: 'dry_run', confidence: 0.75 });
-    await insertAction(e.t.db, { id: 'o2-b', cycleId: 'c2', phase: 'optimize', type: 'upgrade_offer', mode: 'needs_approval', status: 'pending_approval', confidence: 0.9 });
+    await insertAction(e.t.db, {
+      id: 'o1-old',
+      cycleId: 'c1',
+      phase: 'optimize',
+      type: 'onboarding_nudge',
+      mode: 'auto',
+      status: 'dry_run',
+    });
+    await insertAction(e.t.db, {
+      id: 'o2-a',
+      cycleId: 'c2',
+      phase: 'optimize',
+      type: 'onboarding_nudge',
+      mode: 'auto',
+      status: 'dry_run',
+      confidence: 0.75,
+    });
+    await insertAction(e.t.db, {
+      id: 'o2-b',
+      cycleId: 'c2',
+      phase: 'optimize',
+      type: 'upgrade_offer',
+      mode: 'needs_approval',
+      status: 'pending_approval',
+      confidence: 0.9,
+    });
     await insertAction(e.t.db, { id: 'h2', cycleId: 'c2', phase: 'heal', mode: 'auto', status: 'dry_run' });
-    await insertFinding(e.t.db, { fingerprint: 'kpi:activation_rate', category: 'opportunity', cycleId: 'c2', severity: 'medium' });
-    await insertFinding(e.t.db, { fingerprint: 'kpi:ltv_cac', category: 'opportunity', cycleId: 'c2', severity: 'high' });
+    await insertFinding(e.t.db, {
+      fingerprint: 'kpi:activation_rate',
+      category: 'opportunity',
+      cycleId: 'c2',
+      severity: 'medium',
+    });
+    await insertFinding(e.t.db, {
+      fingerprint: 'kpi:ltv_cac',
+      category: 'opportunity',
+      cycleId: 'c2',
+      severity: 'high',
+    });
     await insertFinding(e.t.db, { fingerprint: 'billing:x', category: 'issue', cycleId: 'c2' });
 
     await e.t.db('engine.decisions').insert([
-      { cycle_id: 'c1', kind: 'pricing', title: 'Keep prices', rationale: 'LTV:CAC 3.2 near target', confidence: 0.6, payload: '{}', created_at: minutes(-230) },
-      { cycle_id: 'c2', kind: 'pricing', title: 'Raise Pro by 5%', rationale: 'LTV:CAC 2.1 below target 4.0', confidence: 0.7, payload: JSON.stringify({ plan: 'pro' }), created_at: T0 },
-      { cycle_id: 'c2', kind: 'resource_allocation', title: 'Focus on activation', rationale: 'largest gap × impact', confidence: 0.8, payload: '{}', created_at: minutes(1) },
+      {
+        cycle_id: 'c1',
+        kind: 'pricing',
+        title: 'Keep prices',
+        rationale: 'LTV:CAC 3.2 near target',
+        confidence: 0.6,
+        payload: '{}',
+        created_at: minutes(-230),
+      },
+      {
+        cycle_id: 'c2',
+        kind: 'pricing',
+        title: 'Raise Pro by 5%',
+        rationale: 'LTV:CAC 2.1 below target 4.0',
+        confidence: 0.7,
+        payload: JSON.stringify({ plan: 'pro' }),
+        created_at: T0,
+      },
+      {
+        cycle_id: 'c2',
+        kind: 'resource_allocation',
+        title: 'Focus on activation',
+        rationale: 'largest gap × impact',
+        confidence: 0.8,
+        payload: '{}',
+        created_at: minutes(1),
+      },
     ]);
     await e.t.db('engine.learnings').insert([
-      { cycle_id: 'c1', kind: 'suggestion_feedback', payload: JSON.stringify({ resolved: 10 }), created_at: minutes(-230) },
+      {
+        cycle_id: 'c1',
+        kind: 'suggestion_feedback',
+        payload: JSON.stringify({ resolved: 10 }),
+        created_at: minutes(-230),
+      },
       { cycle_id: 'c2', kind: 'suggestion_feedback', payload: JSON.stringify({ resolved: 20 }), created_at: T0 },
-      { cycle_id: 'c1', kind: 'high_performers', payload: JSON.stringify({ top: ['invite_sent'] }), created_at: minutes(-230) },
+      {
+        cycle_id: 'c1',
+        kind: 'high_performers',
+        payload: JSON.stringify({ top: ['invite_sent'] }),
+        created_at: minutes(-230),
+      },
     ]);
-    await e.t.db('engine.action_stats')
+    await e.t
+      .db('engine.action_stats')
       .insert([
         { action_type: 'retry_payment', alpha: 9, beta: 3, successes: 8, failures: 2 },
         { action_type: 'onboarding_nudge', alpha: 1, beta: 1, successes: 0, failures: 0 },
@@ -61,17 +134,32 @@ describe('with recorded results', () => {
 
   it('lists decisions newest first, by kind, with a limit', async () => {
     const all = (await get('/api/autonomous/decisions')).json().items;
-    expect(all.map((d: { title: string }) => d.title)).toEqual(['Focus on activation', 'Raise Pro by 5%', 'Keep prices']);
-    expect(all[1]).toMatchObject({ cycleId: 'c2', kind: 'pricing', rationale: 'LTV:CAC 2.1 below target 4.0', confidence: 0.7, payload: { plan: 'pro' }, createdAt: T0.toISOString() });
-    expect((await get('/api/autonomous/decisions?kind=pricing&limit=1')).json().items.map((d: { title: string }) => d.title)).toEqual(['Raise Pro by 5%']);
+    expect(all.map((d: { title: string }) => d.title)).toEqual([
+      'Focus on activation',
+      'Raise Pro by 5%',
+      'Keep prices',
+    ]);
+    expect(all[1]).toMatchObject({
+      cycleId: 'c2',
+      kind: 'pricing',
+      rationale: 'LTV:CAC 2.1 below target 4.0',
+      confidence: 0.7,
+      payload: { plan: 'pro' },
+      createdAt: T0.toISOString(),
+    });
+    expect(
+      (await get('/api/autonomous/decisions?kind=pricing&limit=1')).json().items.map((d: { title: string }) => d.title),
+    ).toEqual(['Raise Pro by 5%']);
     const bad = await get('/api/autonomous/decisions?limit=0');
     expect(bad.statusCode).toBe(400);
     problemOf(bad);
   });
 
-  it('gives the newest learning of each kind and each action type\'s posterior', async () => {
+  it("gives the newest learning of each kind and each action type's posterior", async () => {
     const l = (await get('/api/autonomous/learning')).json();
-    expect(l.learnings.map((x: { kind: string; cycleId: string; payload: unknown }) => [x.kind, x.cycleId, x.payload])).toEqual([
+    expect(
+      l.learnings.map((x: { kind: string; cycleId: string; payload: unknown }) => [x.kind, x.cycleId, x.payload]),
+    ).toEqual([
       ['high_performers', 'c1', { top: ['invite_sent'] }],
       ['suggestion_feedback', 'c2', { resolved: 20 }],
     ]);
@@ -86,9 +174,12 @@ describe('with recorded results', () => {
     expect(flat.lowerBound).toBeCloseTo(0.05, 10);
   });
 
-  it('gives open opportunities and the latest optimize phase\'s planned actions', async () => {
+  it("gives open opportunities and the latest optimize phase's planned actions", async () => {
     const o = (await get('/api/autonomous/optimization-opportunities')).json();
-    expect(o.opportunities.map((f: { fingerprint: string }) => f.fingerprint)).toEqual(['kpi:ltv_cac', 'kpi:activation_rate']);
+    expect(o.opportunities.map((f: { fingerprint: string }) => f.fingerprint)).toEqual([
+      'kpi:ltv_cac',
+      'kpi:activation_rate',
+    ]);
     expect(o.cycleId).toBe('c2');
     expect(o.plannedActions.map((a: { actionId: string }) => a.actionId)).toEqual(['o2-b', 'o2-a']);
     expect(o.plannedActionsTotal).toBe(2);

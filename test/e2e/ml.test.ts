@@ -13,7 +13,16 @@ beforeAll(async () => {
   let id = 0;
   const add = (confidence: number, status: string, n: number, model = 'm2') => {
     for (let i = 0; i < n; i++) {
-      rows.push({ id: ++id, user_id: id, kind: 'next_step', confidence, status, shown_at: SHOWN, resolved_at: status === 'shown' ? null : RESOLVED, model_version: model });
+      rows.push({
+        id: ++id,
+        user_id: id,
+        kind: 'next_step',
+        confidence,
+        status,
+        shown_at: SHOWN,
+        resolved_at: status === 'shown' ? null : RESOLVED,
+        model_version: model,
+      });
     }
   };
   add(0.92, 'applied', 80);
@@ -76,9 +85,21 @@ describe('GET /api/ml/optimize-thresholds', () => {
     const t = await get('/api/ml/optimize-thresholds?modelVersion=m2');
     // U(t ≤ 0.30) = 100 − 0.5·100 = 50; U(0.35 … 0.90) = 80 − 0.5·20 = 70; U(0.95) = 0; ties go up.
     expect(t).toMatchObject({ recommended: 0.9, dismissCost: 0.5, sampleSize: 200, currentThreshold: null });
-    expect(t.recommendedCandidate).toMatchObject({ threshold: 0.9, shown: 100, applied: 80, dismissed: 20, utility: 70 });
-    expect(t.candidates.find((c: { threshold: number }) => c.threshold === 0.3)).toMatchObject({ shown: 200, utility: 50 });
-    expect(t.proposal).toMatchObject({ kind: 'ml_threshold', payload: { applied: false, requiresApproval: true, proposedThreshold: 0.9 } });
+    expect(t.recommendedCandidate).toMatchObject({
+      threshold: 0.9,
+      shown: 100,
+      applied: 80,
+      dismissed: 20,
+      utility: 70,
+    });
+    expect(t.candidates.find((c: { threshold: number }) => c.threshold === 0.3)).toMatchObject({
+      shown: 200,
+      utility: 50,
+    });
+    expect(t.proposal).toMatchObject({
+      kind: 'ml_threshold',
+      payload: { applied: false, requiresApproval: true, proposedThreshold: 0.9 },
+    });
     expect(await e.t.db('engine.thresholds').where({ name: 'ml.suggestion_threshold' })).toEqual([]);
   });
 
@@ -93,8 +114,19 @@ describe('GET /api/ml/optimize-thresholds', () => {
   });
 
   it('rejects bad parameters with 400 problems', async () => {
-    for (const qs of ['dismissCost=-1', 'dismissCost=abc', 'currentThreshold=2', 'minResolved=1.5', 'since=yesterday', 'bogus=1']) {
-      const res = await e.app.inject({ method: 'GET', url: `/api/ml/optimize-thresholds?${qs}`, headers: e.as('viewer') });
+    for (const qs of [
+      'dismissCost=-1',
+      'dismissCost=abc',
+      'currentThreshold=2',
+      'minResolved=1.5',
+      'since=yesterday',
+      'bogus=1',
+    ]) {
+      const res = await e.app.inject({
+        method: 'GET',
+        url: `/api/ml/optimize-thresholds?${qs}`,
+        headers: e.as('viewer'),
+      });
       expect(res.statusCode, qs).toBe(400);
       expect(problemOf(res).detail, qs).toMatch(/^Invalid query string: /);
     }

@@ -4,7 +4,15 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { loadDevConfig } from '../../scripts/lib/dev-config';
 
-const SA_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+const SA_TYPES: Record<string, number> = {
+  Text: 1,
+  Keyword: 2,
+  Int: 3,
+  Double: 4,
+  Bool: 5,
+  Datetime: 6,
+  KeywordList: 7,
+};
 const ALREADY_EXISTS = 6;
 
 export async function ensureTestNamespace(address: string, namespace: string): Promise<void> {
@@ -22,7 +30,10 @@ export async function ensureTestNamespace(address: string, namespace: string): P
         const existing = await conn.operatorService.listSearchAttributes({ namespace });
         const missing = Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {})));
         if (missing.length) {
-          await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map(([n, t]) => [n, SA_TYPES[t]!])) });
+          await conn.operatorService.addSearchAttributes({
+            namespace,
+            searchAttributes: Object.fromEntries(missing.map(([n, t]) => [n, SA_TYPES[t]!])),
+          });
         }
         return;
       } catch (err) {

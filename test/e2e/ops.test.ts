@@ -14,24 +14,47 @@ afterAll(async () => {
   await e?.close();
 });
 
-type Operation = { tags?: string[]; summary?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }>; parameters?: Array<{ in: string; name: string }> };
+type Operation = {
+  tags?: string[];
+  summary?: string;
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  parameters?: Array<{ in: string; name: string }>;
+};
 
 describe('GET /health', () => {
   it('reports both dependencies reachable', async () => {
     const res = await e.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     const h = res.json();
-    expect(h).toMatchObject({ status: 'ok', namespace: e.namespace, taskQueue: e.taskQueue, checks: { database: { ok: true }, temporal: { ok: true } } });
+    expect(h).toMatchObject({
+      status: 'ok',
+      namespace: e.namespace,
+      taskQueue: e.taskQueue,
+      checks: { database: { ok: true }, temporal: { ok: true } },
+    });
   });
 
   it('reports 503 degraded, and routes answer 503 problems, when Temporal is unreachable', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
-    const app = await buildApp({ db: e.t.db, temporal: { client: new Client({ connection, namespace: 'default' }), namespace: 'default', taskQueue: 'none' }, bootstrapAdminKey: e.keys.admin });
+    const app = await buildApp({
+      db: e.t.db,
+      temporal: { client: new Client({ connection, namespace: 'default' }), namespace: 'default', taskQueue: 'none' },
+      bootstrapAdminKey: e.keys.admin,
+    });
     try {
       const health = await app.inject({ method: 'GET', url: '/health' });
       expect(health.statusCode).toBe(503);
-      expect(health.json()).toMatchObject({ status: 'degraded', checks: { database: { ok: true }, temporal: { ok: false } } });
-      const run = await app.inject({ method: 'POST', url: '/api/autonomous/run-cycle', headers: e.as('admin'), payload: {} });
+      expect(health.json()).toMatchObject({
+        status: 'degraded',
+        checks: { database: { ok: true }, temporal: { ok: false } },
+      });
+      const run = await app.inject({
+        method: 'POST',
+        url: '/api/autonomous/run-cycle',
+        headers: e.as('admin'),
+        payload: {},
+      });
       expect(run.statusCode).toBe(503);
       const p = problemOf(run);
       expect(p.type).toBe('urn:floyo:problem:dependency-unavailable');
@@ -45,12 +68,23 @@ describe('GET /health', () => {
 
   it('reports 503 degraded, and routes answer 503 problems, when PostgreSQL is unreachable', async () => {
     const quiet = () => undefined; // knex would print every failed connection attempt
-    const deadDb = knexFactory({ client: 'pg', connection: 'postgres://postgres:postgres@127.0.0.1:1/none', pool: { min: 0, max: 2 }, log: { error: quiet, warn: quiet, debug: quiet, deprecate: quiet } });
-    const app = await buildApp({ db: deadDb, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue } });
+    const deadDb = knexFactory({
+      client: 'pg',
+      connection: 'postgres://postgres:postgres@127.0.0.1:1/none',
+      pool: { min: 0, max: 2 },
+      log: { error: quiet, warn: quiet, debug: quiet, deprecate: quiet },
+    });
+    const app = await buildApp({
+      db: deadDb,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+    });
     try {
       const health = await app.inject({ method: 'GET', url: '/health' });
       expect(health.statusCode).toBe(503);
-      expect(health.json()).toMatchObject({ status: 'degraded', checks: { database: { ok: false }, temporal: { ok: true } } });
+      expect(health.json()).toMatchObject({
+        status: 'degraded',
+        checks: { database: { ok: false }, temporal: { ok: true } },
+      });
       const res = await app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as('viewer') });
       expect(res.statusCode).toBe(503);
       expect(problemOf(res).detail).toBe('PostgreSQL is unreachable; try again shortly.');
@@ -77,7 +111,9 @@ describe('GET /metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('# TYPE floyo_api_process_cpu_user_seconds_total counter');
     expect(res.body).toContain('# TYPE floyo_api_http_request_duration_seconds histogram');
-    expect(res.body).toMatch(/floyo_api_http_request_duration_seconds_count\{method="GET",route="\/api\/autonomous\/cycles",status_code="200"\} 1/);
+    expect(res.body).toMatch(
+      /floyo_api_http_request_duration_seconds_count\{method="GET",route="\/api\/autonomous\/cycles",status_code="200"\} 1/,
+    );
     expect(res.body).toContain('# TYPE floyo_api_cycles_started_total counter');
     expect(res.body).toContain('# TYPE floyo_api_approvals_decided_total counter');
     expect(res.body).toContain('floyo_engine_state_up 1');
@@ -102,23 +138,54 @@ describe('GET /docs/json', () => {
     expect(doc.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
 
     const expected = [
-      'post /api/autonomous/run-cycle', 'post /api/autonomous/auto-remediate', 'post /api/autonomous/self-optimize',
-      'post /api/autonomous/self-heal', 'post /api/autonomous/monitor-and-respond', 'get /api/autonomous/system-state',
-      'get /api/autonomous/cycles', 'get /api/autonomous/cycles/{cycleId}', 'get /api/autonomous/cycles/{cycleId}/progress',
-      'get /api/autonomous/cycles/{cycleId}/actions', 'get /api/autonomous/cycles/{cycleId}/audit', 'get /api/autonomous/decisions',
-      'get /api/autonomous/learning', 'get /api/autonomous/optimization-opportunities', 'get /api/autonomous/approvals',
-      'post /api/autonomous/approvals/{actionId}/approve', 'post /api/autonomous/approvals/{actionId}/reject',
-      'get /api/autonomous/schedules', 'post /api/autonomous/schedules/{scheduleId}/pause',
-      'post /api/autonomous/schedules/{scheduleId}/unpause', 'post /api/autonomous/schedules/{scheduleId}/trigger',
-      'get /api/autonomous/thresholds', 'get /api/autonomous/thresholds/{name}', 'put /api/autonomous/thresholds/{name}',
-      'get /api/autonomous/policies', 'get /api/autonomous/policies/{name}', 'put /api/autonomous/policies/{name}', 'get /api/ml/feedback', 'get /api/ml/optimize-thresholds',
-      'get /api/ml/suggestion-quality', 'get /health', 'get /metrics',
-      'get /api/autonomous/findings', 'get /api/autonomous/findings/{findingId}', 'get /api/autonomous/actions',
-      'get /api/autonomous/actions/{actionId}', 'post /api/autonomous/actions/{actionId}/approve',
-      'post /api/autonomous/actions/{actionId}/reject', 'get /api/autonomous/schedules/live-mode',
-      'put /api/autonomous/schedules/live-mode', 'get /api/keys', 'post /api/keys', 'delete /api/keys/{keyId}',
-      'get /healthz', 'get /readyz',
-      'get /api/autonomous/history/trend', 'get /api/autonomous/history/cycles/{cycleId}', 'get /api/session',
+      'post /api/autonomous/run-cycle',
+      'post /api/autonomous/auto-remediate',
+      'post /api/autonomous/self-optimize',
+      'post /api/autonomous/self-heal',
+      'post /api/autonomous/monitor-and-respond',
+      'get /api/autonomous/system-state',
+      'get /api/autonomous/cycles',
+      'get /api/autonomous/cycles/{cycleId}',
+      'get /api/autonomous/cycles/{cycleId}/progress',
+      'get /api/autonomous/cycles/{cycleId}/actions',
+      'get /api/autonomous/cycles/{cycleId}/audit',
+      'get /api/autonomous/decisions',
+      'get /api/autonomous/learning',
+      'get /api/autonomous/optimization-opportunities',
+      'get /api/autonomous/approvals',
+      'post /api/autonomous/approvals/{actionId}/approve',
+      'post /api/autonomous/approvals/{actionId}/reject',
+      'get /api/autonomous/schedules',
+      'post /api/autonomous/schedules/{scheduleId}/pause',
+      'post /api/autonomous/schedules/{scheduleId}/unpause',
+      'post /api/autonomous/schedules/{scheduleId}/trigger',
+      'get /api/autonomous/thresholds',
+      'get /api/autonomous/thresholds/{name}',
+      'put /api/autonomous/thresholds/{name}',
+      'get /api/autonomous/policies',
+      'get /api/autonomous/policies/{name}',
+      'put /api/autonomous/policies/{name}',
+      'get /api/ml/feedback',
+      'get /api/ml/optimize-thresholds',
+      'get /api/ml/suggestion-quality',
+      'get /health',
+      'get /metrics',
+      'get /api/autonomous/findings',
+      'get /api/autonomous/findings/{findingId}',
+      'get /api/autonomous/actions',
+      'get /api/autonomous/actions/{actionId}',
+      'post /api/autonomous/actions/{actionId}/approve',
+      'post /api/autonomous/actions/{actionId}/reject',
+      'get /api/autonomous/schedules/live-mode',
+      'put /api/autonomous/schedules/live-mode',
+      'get /api/keys',
+      'post /api/keys',
+      'delete /api/keys/{keyId}',
+      'get /healthz',
+      'get /readyz',
+      'get /api/autonomous/history/trend',
+      'get /api/autonomous/history/cycles/{cycleId}',
+      'get /api/session',
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed.sort()).toEqual([...expected].sort());
@@ -139,16 +206,24 @@ describe('GET /docs/json', () => {
         expect(op.tags?.length, where).toBeGreaterThan(0);
         expect(op.summary, where).toBeTruthy();
         const codes = Object.keys(op.responses);
-        expect(codes.some((c) => c.startsWith('2')), where).toBe(true);
+        expect(
+          codes.some((c) => c.startsWith('2')),
+          where,
+        ).toBe(true);
         if (path.startsWith('/api/')) {
           expect(codes, where).toEqual(expect.arrayContaining(['400', '401', '403', '500']));
-          expect(op.responses['401']!.content!['application/problem+json']!.schema).toEqual({ $ref: '#/components/schemas/Problem' });
+          expect(op.responses['401']!.content!['application/problem+json']!.schema).toEqual({
+            $ref: '#/components/schemas/Problem',
+          });
           expect(op.security, where).toBeUndefined(); // inherits the document's API-key security
         } else {
           expect(op.security, where).toEqual([]);
         }
         for (const name of path.match(/\{(\w+)\}/g) ?? []) {
-          expect(op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name), `${where} declares ${name}`).toBe(true);
+          expect(
+            op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name),
+            `${where} declares ${name}`,
+          ).toBe(true);
         }
         collect(op);
       }
@@ -158,10 +233,22 @@ describe('GET /docs/json', () => {
       expect(doc.components.schemas[ref.split('/').at(-1)!], ref).toBeDefined();
     }
     // The run-cycle body is the zod schema: phases are the seven phases, unknown fields are refused.
-    const body = (doc.paths['/api/autonomous/run-cycle']!.post as unknown as { requestBody: { content: Record<string, { schema: { anyOf: Array<Record<string, any>> } }> } }).requestBody;
+    const body = (
+      doc.paths['/api/autonomous/run-cycle']!.post as unknown as {
+        requestBody: { content: Record<string, { schema: { anyOf: Array<Record<string, any>> } }> };
+      }
+    ).requestBody;
     const object = body.content['application/json']!.schema.anyOf[0]!;
     expect(object.additionalProperties).toBe(false);
-    expect(object.properties.phases.items.enum).toEqual(['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify']);
+    expect(object.properties.phases.items.enum).toEqual([
+      'analyze',
+      'heal',
+      'optimize',
+      'prevent',
+      'learn',
+      'decide',
+      'verify',
+    ]);
   });
 
   it('serves the Swagger UI at /docs', async () => {
@@ -185,9 +272,17 @@ describe('GET /healthz and /readyz', () => {
 
 describe('request ids, security headers and mutating-request audit', () => {
   it('echoes a sane caller request id, generates one otherwise, and sets security headers', async () => {
-    const given = await e.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-abc-12345' } });
+    const given = await e.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'trace-abc-12345' },
+    });
     expect(given.headers['x-request-id']).toBe('trace-abc-12345');
-    const junk = await e.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'no spaces allowed <>' } });
+    const junk = await e.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'no spaces allowed <>' },
+    });
     expect(junk.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(given.headers['x-content-type-options']).toBe('nosniff');
     expect(given.headers['content-security-policy']).toContain("default-src 'self'");
@@ -203,19 +298,35 @@ describe('request ids, security headers and mutating-request audit', () => {
       payload: { value: { enabled: true }, reason: 'viewer tries' },
     });
     expect(refused.statusCode).toBe(403);
-    const rows = await e.t.db('engine.audit_log').where({ event: 'api.request' }).whereRaw("after->>'requestId' = ?", [requestId]);
+    const rows = await e.t
+      .db('engine.audit_log')
+      .where({ event: 'api.request' })
+      .whereRaw("after->>'requestId' = ?", [requestId]);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actor: 'vera-viewer', target: 'PUT /api/autonomous/policies/:name', dry_run: false });
+    expect(rows[0]).toMatchObject({
+      actor: 'vera-viewer',
+      target: 'PUT /api/autonomous/policies/:name',
+      dry_run: false,
+    });
     expect(rows[0].after).toMatchObject({ status: 403, role: 'viewer', params: { name: 'kill_switch' } });
     // Reads are not audited.
-    await e.app.inject({ method: 'GET', url: '/api/autonomous/policies', headers: { ...e.as('viewer'), 'x-request-id': `${requestId}-read` } });
+    await e.app.inject({
+      method: 'GET',
+      url: '/api/autonomous/policies',
+      headers: { ...e.as('viewer'), 'x-request-id': `${requestId}-read` },
+    });
     expect(await e.t.db('engine.audit_log').whereRaw("after->>'requestId' = ?", [`${requestId}-read`])).toHaveLength(0);
   });
 
   it('rate-limits per key with a 429 problem and Retry-After; other keys and probes are unaffected', async () => {
-    const app = await buildApp({ db: e.t.db, temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue }, rateLimit: { max: 3, windowMs: 60_000 } });
+    const app = await buildApp({
+      db: e.t.db,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+      rateLimit: { max: 3, windowMs: 60_000 },
+    });
     try {
-      const call = (role: 'viewer' | 'operator') => app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as(role) });
+      const call = (role: 'viewer' | 'operator') =>
+        app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: e.as(role) });
       for (let i = 0; i < 3; i++) expect((await call('viewer')).statusCode).toBe(200);
       const limited = await call('viewer');
       expect(limited.statusCode).toBe(429);

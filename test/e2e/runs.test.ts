@@ -52,14 +52,33 @@ describe('POST /api/autonomous/run-cycle', () => {
     // The request itself is audited, whether or not a worker ever runs the workflow.
     const audit = await e.t.db('engine.audit_log').where({ cycle_id: body.cycleId });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: 'oscar-operator', event: 'cycle.requested', target: body.cycleId, dry_run: true, dedupe_key: `cycle.requested:${body.cycleId}` });
-    expect(audit[0].after).toEqual({ workflowType: 'autonomousCycle', kind: 'cycle', dryRun: true, phases: null, via: 'api', role: 'operator', requestId: expect.any(String) });
+    expect(audit[0]).toMatchObject({
+      actor: 'oscar-operator',
+      event: 'cycle.requested',
+      target: body.cycleId,
+      dry_run: true,
+      dedupe_key: `cycle.requested:${body.cycleId}`,
+    });
+    expect(audit[0].after).toEqual({
+      workflowType: 'autonomousCycle',
+      kind: 'cycle',
+      dryRun: true,
+      phases: null,
+      via: 'api',
+      role: 'operator',
+      requestId: expect.any(String),
+    });
   });
 
-  it('passes the requested phases, and accepts the seed\'s dry_run spelling', async () => {
+  it("passes the requested phases, and accepts the seed's dry_run spelling", async () => {
     const res = await post('/api/autonomous/run-cycle', { dry_run: true, phases: ['learn', 'analyze'] });
     expect(res.statusCode).toBe(202);
-    expect(await inputOf(res.json().cycleId)).toEqual({ dryRun: true, trigger: 'api', requestedBy: 'oscar-operator', phases: ['learn', 'analyze'] });
+    expect(await inputOf(res.json().cycleId)).toEqual({
+      dryRun: true,
+      trigger: 'api',
+      requestedBy: 'oscar-operator',
+      phases: ['learn', 'analyze'],
+    });
   });
 
   it('starts a live cycle for an admin, with FloyoDryRun false', async () => {
@@ -71,27 +90,44 @@ describe('POST /api/autonomous/run-cycle', () => {
   });
 
   it('gives every start its own id', async () => {
-    const ids = await Promise.all([1, 2, 3, 4].map(async () => (await post('/api/autonomous/run-cycle', {})).json().cycleId as string));
+    const ids = await Promise.all(
+      [1, 2, 3, 4].map(async () => (await post('/api/autonomous/run-cycle', {})).json().cycleId as string),
+    );
     expect(new Set(ids).size).toBe(4);
   });
 
   const invalid: Array<[string, unknown, string, string]> = [
     ['dryRun of the wrong type', { dryRun: 'yes' }, 'dryRun', 'Invalid input: expected boolean, received string'],
     ['dry_run of the wrong type', { dry_run: 0 }, 'dry_run', 'Invalid input: expected boolean, received number'],
-    ['an unknown phase', { phases: ['analyze', 'dance'] }, 'phases.1', 'Invalid option: expected one of "analyze"|"heal"|"optimize"|"prevent"|"learn"|"decide"|"verify"'],
+    [
+      'an unknown phase',
+      { phases: ['analyze', 'dance'] },
+      'phases.1',
+      'Invalid option: expected one of "analyze"|"heal"|"optimize"|"prevent"|"learn"|"decide"|"verify"',
+    ],
     ['duplicate phases', { phases: ['heal', 'heal'] }, 'phases', 'phases must not repeat'],
     ['empty phases', { phases: [] }, 'phases', 'phases must not be empty: omit it to run every phase'],
     ['phases not an array', { phases: 'analyze' }, 'phases', 'Invalid input: expected array, received string'],
     ['an extra field', { dryRun: true, force: true }, '', 'Unrecognized key: "force"'],
     ['a body that is not an object', [true], '', 'Invalid input: expected object, received array'],
-    ['dryRun and dry_run that disagree', { dryRun: true, dry_run: false }, 'dry_run', 'dryRun and dry_run disagree: send one of them'],
+    [
+      'dryRun and dry_run that disagree',
+      { dryRun: true, dry_run: false },
+      'dry_run',
+      'dryRun and dry_run disagree: send one of them',
+    ],
   ];
   for (const [what, payload, path, message] of invalid) {
     it(`answers 400 for ${what}`, async () => {
       const res = await post('/api/autonomous/run-cycle', payload, 'admin');
       expect(res.statusCode).toBe(400);
       const p = problemOf(res);
-      expect(p).toMatchObject({ status: 400, title: 'Validation failed', type: 'urn:floyo:problem:validation-error', instance: '/api/autonomous/run-cycle' });
+      expect(p).toMatchObject({
+        status: 400,
+        title: 'Validation failed',
+        type: 'urn:floyo:problem:validation-error',
+        instance: '/api/autonomous/run-cycle',
+      });
       expect(p.errors).toContainEqual(expect.objectContaining({ location: 'body', path, message }));
       expect(p.detail).toBe(`Invalid request body: ${path ? `${path}: ` : ''}${message}`);
     });
@@ -128,7 +164,7 @@ describe('the single-purpose runs', () => {
     });
   }
 
-  it('accepts the seed\'s curl call: form content type with a JSON body', async () => {
+  it("accepts the seed's curl call: form content type with a JSON body", async () => {
     const res = await e.app.inject({
       method: 'POST',
       url: '/api/autonomous/self-heal',
@@ -153,6 +189,8 @@ describe('metrics of starts', () => {
     await post('/api/autonomous/self-optimize', {});
     const after = await e.app.inject({ method: 'GET', url: '/metrics' });
     expect(count(after.body, 'kind="self_optimize",dry_run="true"')).toBe(n0 + 2);
-    expect(after.body).toMatch(/floyo_api_http_request_duration_seconds_count\{method="POST",route="\/api\/autonomous\/self-optimize",status_code="202"\} \d+/);
+    expect(after.body).toMatch(
+      /floyo_api_http_request_duration_seconds_count\{method="POST",route="\/api\/autonomous\/self-optimize",status_code="202"\} \d+/,
+    );
   });
 });

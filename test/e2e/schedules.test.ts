@@ -29,14 +29,22 @@ beforeAll(async () => {
 afterAll(async () => {
   if (e) {
     // Whatever the trigger started in this namespace.
-    for await (const wf of e.client.workflow.list({ query: `TaskQueue = '${e.taskQueue}' AND ExecutionStatus = 'Running'` })) e.track(wf.workflowId);
+    for await (const wf of e.client.workflow.list({
+      query: `TaskQueue = '${e.taskQueue}' AND ExecutionStatus = 'Running'`,
+    }))
+      e.track(wf.workflowId);
     await deleteSchedules();
     await e.close();
   }
 });
 
 const op = (id: string, operation: string, payload: unknown = {}, role: 'viewer' | 'operator' | 'admin' = 'admin') =>
-  e.app.inject({ method: 'POST', url: `/api/autonomous/schedules/${id}/${operation}`, headers: e.as(role), payload: payload as object });
+  e.app.inject({
+    method: 'POST',
+    url: `/api/autonomous/schedules/${id}/${operation}`,
+    headers: e.as(role),
+    payload: payload as object,
+  });
 
 describe('before the worker created the schedules', () => {
   it('lists both as not existing', async () => {
@@ -51,7 +59,9 @@ describe('before the worker created the schedules', () => {
   it('answers 404 to operations on them', async () => {
     const res = await op('floyo-monitor', 'pause');
     expect(res.statusCode).toBe(404);
-    expect(problemOf(res).detail).toBe("The schedule 'floyo-monitor' does not exist in Temporal yet: the worker creates it when it starts.");
+    expect(problemOf(res).detail).toBe(
+      "The schedule 'floyo-monitor' does not exist in Temporal yet: the worker creates it when it starts.",
+    );
   });
 });
 
@@ -61,10 +71,22 @@ describe('with the schedules created', () => {
   });
 
   it('lists them with their next runs', async () => {
-    const items = (await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })).json().items;
+    const items = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })
+    ).json().items;
     expect(items).toHaveLength(2);
-    expect(items[0]).toMatchObject({ scheduleId: 'floyo-autonomous-cycle', exists: true, paused: false, workflowType: 'autonomousCycle' });
-    expect(items[1]).toMatchObject({ scheduleId: 'floyo-monitor', exists: true, paused: false, workflowType: 'monitorAndRespond' });
+    expect(items[0]).toMatchObject({
+      scheduleId: 'floyo-autonomous-cycle',
+      exists: true,
+      paused: false,
+      workflowType: 'autonomousCycle',
+    });
+    expect(items[1]).toMatchObject({
+      scheduleId: 'floyo-monitor',
+      exists: true,
+      paused: false,
+      workflowType: 'monitorAndRespond',
+    });
     // Every 4 hours at :00 and every hour at :30.
     for (const t of items[0].nextActionTimes) expect(t).toMatch(/T(00|04|08|12|16|20):00:00\.000Z$/);
     for (const t of items[1].nextActionTimes) expect(t).toMatch(/T\d\d:30:00\.000Z$/);
@@ -73,7 +95,11 @@ describe('with the schedules created', () => {
   it('pauses and unpauses, with the note and an audit entry by the admin', async () => {
     const paused = await op('floyo-autonomous-cycle', 'pause', { note: 'maintenance window' });
     expect(paused.statusCode).toBe(200);
-    expect(paused.json()).toMatchObject({ scheduleId: 'floyo-autonomous-cycle', operation: 'pause', schedule: { paused: true, note: 'maintenance window' } });
+    expect(paused.json()).toMatchObject({
+      scheduleId: 'floyo-autonomous-cycle',
+      operation: 'pause',
+      schedule: { paused: true, note: 'maintenance window' },
+    });
     expect((await e.client.schedule.getHandle('floyo-autonomous-cycle').describe()).state.paused).toBe(true);
 
     const resumed = await op('floyo-autonomous-cycle', 'unpause', undefined);
@@ -93,7 +119,8 @@ describe('with the schedules created', () => {
     const deadline = Date.now() + 10_000;
     let recent: Array<{ workflowId: string }> = [];
     while (Date.now() < deadline && recent.length === 0) {
-      recent = (await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })).json().items[1].recentActions;
+      recent = (await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })).json()
+        .items[1].recentActions;
       if (!recent.length) await new Promise((r) => setTimeout(r, 200));
     }
     expect(recent).toHaveLength(1);
@@ -102,16 +129,22 @@ describe('with the schedules created', () => {
     expect(recent[0]!.workflowId.startsWith(`${monitor.action.workflowId}-`)).toBe(true);
   });
 
-  it('answers 404 for ids that are not the engine\'s schedules', async () => {
+  it("answers 404 for ids that are not the engine's schedules", async () => {
     const res = await op('someone-elses-schedule', 'pause');
     expect(res.statusCode).toBe(404);
-    expect(problemOf(res).detail).toBe("Unknown schedule 'someone-elses-schedule': the engine's schedules are floyo-autonomous-cycle, floyo-monitor.");
+    expect(problemOf(res).detail).toBe(
+      "Unknown schedule 'someone-elses-schedule': the engine's schedules are floyo-autonomous-cycle, floyo-monitor.",
+    );
   });
 
   it('forbids operators and validates the body', async () => {
     expect((await op('floyo-monitor', 'pause', {}, 'operator')).statusCode).toBe(403);
     const bad = await op('floyo-monitor', 'pause', { note: '', paused: true });
     expect(bad.statusCode).toBe(400);
-    expect(problemOf(bad).errors!.map((x) => x.path).sort()).toEqual(['', 'note']);
+    expect(
+      problemOf(bad)
+        .errors!.map((x) => x.path)
+        .sort(),
+    ).toEqual(['', 'note']);
   });
 });

@@ -23,7 +23,10 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 export async function createTestDb(label: string): Promise<TestDb> {
-  const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   const name = `floyo_t_${safe}_${process.pid}_${++counter}`;
   const template = inject('pgTemplateDb');
   await admin(async (c) => {

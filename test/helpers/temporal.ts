@@ -21,7 +21,10 @@ export interface TestWorker {
 
 let runtimeQuiet = false;
 
-export async function startTestWorker(db: Db, opts: { label: string; deps?: Partial<ActivityDeps> }): Promise<TestWorker> {
+export async function startTestWorker(
+  db: Db,
+  opts: { label: string; deps?: Partial<ActivityDeps> },
+): Promise<TestWorker> {
   if (!runtimeQuiet) {
     // Keep test output readable: the SDK's info logs (bundles, pollers) are noise here.
     Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });

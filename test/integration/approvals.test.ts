@@ -25,7 +25,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   const pending: string[] = await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
-  await Promise.all(pending.map((id) => w.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+  await Promise.all(
+    pending.map((id) =>
+      w.client.workflow
+        .getHandle(id)
+        .terminate('test finished')
+        .catch(() => undefined),
+    ),
+  );
   await w?.shutdown();
   await t?.drop();
 });
@@ -42,7 +49,8 @@ async function liveHeal(): Promise<string> {
 
 /** The data-fix reviews of a cycle that were sent for approval (whatever happened to them since). */
 async function reviewActions(cycleId: string): Promise<string[]> {
-  return t.db('engine.approvals as ap')
+  return t
+    .db('engine.approvals as ap')
     .join('engine.actions as a', 'a.id', 'ap.action_id')
     .where({ 'a.cycle_id': cycleId, 'a.type': 'data_fix_review' })
     .orderBy('a.id')
@@ -57,7 +65,10 @@ describe('actionApproval', () => {
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const state = await w.client.workflow.getHandle<typeof actionApproval>(approvalWorkflowId(ids[0]!)).result();
     expect(state).toMatchObject({ actionId: ids[0], status: 'expired' });
-    expect(await t.db('engine.approvals').where({ action_id: ids[0] }).first()).toMatchObject({ status: 'expired', decided_by: null });
+    expect(await t.db('engine.approvals').where({ action_id: ids[0] }).first()).toMatchObject({
+      status: 'expired',
+      decided_by: null,
+    });
     expect(await t.db('engine.actions').where({ id: ids[0] }).first()).toMatchObject({ status: 'expired' });
     expect(await t.db('engine.audit_log').where({ target: ids[0], event: 'approval.expired' }).first()).toBeTruthy();
     // Let the rest of that batch expire too before the next test queues new ones.
@@ -82,16 +93,25 @@ describe('actionApproval', () => {
       const cli = await resolveTemporalCli(loadDevConfig(), () => undefined);
       const workflowId = approvalWorkflowId(ids[0]!);
       await promisify(execFile)(cli, [
-        'workflow', 'signal',
-        '--address', inject('temporalAddress'),
-        '--namespace', inject('temporalNamespace'),
-        '--workflow-id', workflowId,
-        '--name', 'approve',
-        '--input', JSON.stringify({ operator: 'alice', reason: 'checked the records' }),
+        'workflow',
+        'signal',
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        inject('temporalNamespace'),
+        '--workflow-id',
+        workflowId,
+        '--name',
+        'approve',
+        '--input',
+        JSON.stringify({ operator: 'alice', reason: 'checked the records' }),
       ]);
       const state = await w.client.workflow.getHandle<typeof actionApproval>(workflowId).result();
       expect(state).toMatchObject({ status: 'executed', decidedBy: 'alice', reason: 'checked the records' });
-      expect(await t.db('engine.approvals').where({ action_id: ids[0] }).first()).toMatchObject({ status: 'executed', decided_by: 'alice' });
+      expect(await t.db('engine.approvals').where({ action_id: ids[0] }).first()).toMatchObject({
+        status: 'executed',
+        decided_by: 'alice',
+      });
       expect(await t.db('engine.actions').where({ id: ids[0] }).first()).toMatchObject({ status: 'executed' });
       const events: string[] = await t.db('engine.audit_log').where({ target: ids[0] }).orderBy('id').pluck('event');
       expect(events).toEqual(expect.arrayContaining(['approval.approved', 'action.executed']));
@@ -103,14 +123,22 @@ describe('actionApproval', () => {
       // A second, contradicting decision is ignored: the first one wins.
       await handle.signal('approve', { operator: 'mallory', reason: 'too late' }).catch(() => undefined);
       expect(await handle.result()).toMatchObject({ status: 'rejected', decidedBy: 'bob' });
-      expect(await t.db('engine.approvals').where({ action_id: ids[1] }).first()).toMatchObject({ status: 'rejected', decided_by: 'bob', reason: 'the records are right as they are' });
+      expect(await t.db('engine.approvals').where({ action_id: ids[1] }).first()).toMatchObject({
+        status: 'rejected',
+        decided_by: 'bob',
+        reason: 'the records are right as they are',
+      });
       expect(await t.db('engine.actions').where({ id: ids[1] }).first()).toMatchObject({ status: 'rejected' });
       expect(await t.db('engine.effects').where({ action_id: ids[1] })).toEqual([]);
     });
 
     it('fails a malformed approval start fast and non-retryably', async () => {
       await expect(
-        w.client.workflow.execute('actionApproval', { workflowId: `bad-approval-${process.pid}`, taskQueue: w.taskQueue, args: [{ actionId: '' }] }),
+        w.client.workflow.execute('actionApproval', {
+          workflowId: `bad-approval-${process.pid}`,
+          taskQueue: w.taskQueue,
+          args: [{ actionId: '' }],
+        }),
       ).rejects.toThrow(/Workflow execution failed/);
     });
   });

@@ -28,7 +28,8 @@ afterAll(async () => {
 
 /** Independent formulations of docs/kpis.md (joins and intervals rather than the engine's EXISTS probes). */
 async function independentRates() {
-  const q = async (sql: string, b: unknown[]) => ((await t.db.raw(sql, b as never[])) as { rows: Array<{ n: number; k: number }> }).rows[0]!;
+  const q = async (sql: string, b: unknown[]) =>
+    ((await t.db.raw(sql, b as never[])) as { rows: Array<{ n: number; k: number }> }).rows[0]!;
   const activation = await q(
     `select count(*)::int as n,
             count(*) filter (where activated_at is not null and activated_at <= created_at + interval '7 days')::int as k
@@ -79,7 +80,10 @@ describe('autonomousCycle analyze phase (dry run)', () => {
   });
 
   it('computes every KPI exactly as an independent SQL computation does', async () => {
-    const snaps: Array<Record<string, any>> = await t.db('engine.kpi_snapshots').where({ cycle_id: cycleId }).orderBy('name');
+    const snaps: Array<Record<string, any>> = await t
+      .db('engine.kpi_snapshots')
+      .where({ cycle_id: cycleId })
+      .orderBy('name');
     expect(snaps.map((s) => s.name)).toEqual(['activation_rate', 'd7_retention', 'ltv_cac', 'signup_to_activation']);
     const by: Record<string, any> = Object.fromEntries(snaps.map((s) => [s.name, s]));
     const ind = await independentRates();
@@ -102,7 +106,8 @@ describe('autonomousCycle analyze phase (dry run)', () => {
   });
 
   it('computes LTV:CAC from independently computed ARPA, churn and CAC', async () => {
-    const q = async (sql: string, b: unknown[]) => ((await t.db.raw(sql, b as never[])) as { rows: Array<Record<string, any>> }).rows[0]!;
+    const q = async (sql: string, b: unknown[]) =>
+      ((await t.db.raw(sql, b as never[])) as { rows: Array<Record<string, any>> }).rows[0]!;
     const arpa = await q(
       `select sum(mrr_cents)::float8 as mrr, count(distinct user_id)::int as customers from app.subscriptions
         where mrr_cents > 0 and status in ('active','past_due') and started_at < ?`,
@@ -143,7 +148,8 @@ describe('autonomousCycle analyze phase (dry run)', () => {
   });
 
   it('records a finding with the exact count of every problem the generator planted', async () => {
-    const rows: Array<{ fingerprint: string; evidence: { count: number } }> = await t.db('engine.cycle_findings as cf')
+    const rows: Array<{ fingerprint: string; evidence: { count: number } }> = await t
+      .db('engine.cycle_findings as cf')
       .join('engine.findings as f', 'f.id', 'cf.finding_id')
       .where('cf.cycle_id', cycleId)
       .select('f.fingerprint', 'cf.evidence');
@@ -176,7 +182,10 @@ describe('autonomousCycle analyze phase (dry run)', () => {
     });
     const open = await t.db('engine.findings').where({ status: 'open' }).select('severity');
     const weights: Record<string, number> = { critical: 25, high: 10, medium: 4, low: 1, info: 0 };
-    const expectedHealth = Math.max(0, 100 - open.reduce((s: number, f: { severity: string }) => s + weights[f.severity]!, 0));
+    const expectedHealth = Math.max(
+      0,
+      100 - open.reduce((s: number, f: { severity: string }) => s + weights[f.severity]!, 0),
+    );
     expect(result.healthScore).toBe(expectedHealth);
   });
 
@@ -201,6 +210,11 @@ describe('autonomousCycle analyze phase (dry run)', () => {
     ).rejects.toThrow(/Workflow execution failed/);
     const desc = await w.client.workflow.getHandle(`${cycleId}-bad`).describe();
     expect(desc.status.name).toBe('FAILED');
-    expect(await t.db('engine.cycles').where({ id: `${cycleId}-bad` }).first()).toBeUndefined();
+    expect(
+      await t
+        .db('engine.cycles')
+        .where({ id: `${cycleId}-bad` })
+        .first(),
+    ).toBeUndefined();
   });
 });

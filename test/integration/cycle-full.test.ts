@@ -27,7 +27,14 @@ beforeAll(async () => {
 afterAll(async () => {
   // Approval workflows started by live cycles would wait for days: end them with the test.
   const pending: string[] = await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
-  await Promise.all(pending.map((id) => w.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+  await Promise.all(
+    pending.map((id) =>
+      w.client.workflow
+        .getHandle(id)
+        .terminate('test finished')
+        .catch(() => undefined),
+    ),
+  );
   await w?.shutdown();
   await t?.drop();
 });
@@ -68,18 +75,27 @@ describe('a dry-run cycle', () => {
   });
 
   it('still plans, gates and audits what it would do', async () => {
-    const actions: Array<{ id: string; type: string; status: string; target_id: string }> = await t.db('engine.actions').where({ cycle_id: cycleId });
+    const actions: Array<{ id: string; type: string; status: string; target_id: string }> = await t
+      .db('engine.actions')
+      .where({ cycle_id: cycleId });
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => a.status === 'executed')).toEqual([]);
     expect(new Set(actions.map((a) => a.status))).not.toContain('pending_approval');
     const retries = actions.filter((a) => a.type === 'retry_payment');
     expect(retries).toHaveLength(manifest.planted.retryableFailedPayments);
-    const hardIds: number[] = await t.db('app.payments').where({ status: 'failed' }).whereIn('failure_code', [...HARD_DECLINE_CODES]).pluck('id');
+    const hardIds: number[] = await t
+      .db('app.payments')
+      .where({ status: 'failed' })
+      .whereIn('failure_code', [...HARD_DECLINE_CODES])
+      .pluck('id');
     expect(hardIds.length).toBe(manifest.planted.hardDeclines);
     expect(retries.filter((a) => hardIds.includes(Number(a.target_id)))).toEqual([]);
-    expect(actions.filter((a) => a.type === 'cancel_orphaned_subscription')).toHaveLength(manifest.planted.orphanedActiveSubscriptions);
+    expect(actions.filter((a) => a.type === 'cancel_orphaned_subscription')).toHaveLength(
+      manifest.planted.orphanedActiveSubscriptions,
+    );
     expect(actions.filter((a) => a.type === 'normalize_email')).toHaveLength(manifest.planted.unnormalizedEmails);
-    const ungated = await t.db('engine.actions as a')
+    const ungated = await t
+      .db('engine.actions as a')
       .where('a.cycle_id', cycleId)
       .whereNotExists(t.db('engine.gate_decisions as g').whereRaw('g.action_id = a.id'))
       .count({ n: '*' })
@@ -93,7 +109,9 @@ describe('a dry-run cycle', () => {
     const kinds: string[] = await t.db('engine.learnings').where({ cycle_id: cycleId }).pluck('kind');
     expect(kinds.sort()).toEqual(['action_outcomes', 'action_uplift', 'high_performers', 'suggestion_feedback']);
     const decisions: string[] = await t.db('engine.decisions').where({ cycle_id: cycleId }).pluck('kind');
-    expect(decisions).toEqual(expect.arrayContaining(['resource_allocation', 'feature_prioritization', 'pricing', 'ml_threshold']));
+    expect(decisions).toEqual(
+      expect.arrayContaining(['resource_allocation', 'feature_prioritization', 'pricing', 'ml_threshold']),
+    );
     const cycle = await t.db('engine.cycles').where({ id: cycleId }).first();
     expect(cycle.status).toBe('completed');
     expect(cycle.alignment_score).toBe(result.alignmentScore);
@@ -106,12 +124,17 @@ describe('live cycles', () => {
   let paymentsBefore: Array<{ id: number; attempt_count: number; failure_code: string | null }>;
 
   beforeAll(async () => {
-    paymentsBefore = await t.db('app.payments').where({ status: 'failed' }).select('id', 'attempt_count', 'failure_code');
+    paymentsBefore = await t
+      .db('app.payments')
+      .where({ status: 'failed' })
+      .select('id', 'attempt_count', 'failure_code');
     first = await runCycle(false);
   });
 
   it('executes each planned effect exactly once', async () => {
-    const executed: Array<{ id: string; type: string; target_id: string }> = await t.db('engine.actions').where({ cycle_id: first.cycleId, status: 'executed' });
+    const executed: Array<{ id: string; type: string; target_id: string }> = await t
+      .db('engine.actions')
+      .where({ cycle_id: first.cycleId, status: 'executed' });
     expect(executed.length).toBeGreaterThan(0);
     const effects: Array<{ action_id: string; status: string; target: string }> = await t.db('engine.effects');
     // Data fixes, payment retries and messages: one effect per executed action, no more.
@@ -121,19 +144,33 @@ describe('live cycles', () => {
 
     const retried = executed.filter((a) => a.type === 'retry_payment').map((a) => Number(a.target_id));
     expect(retried).toHaveLength(manifest.planted.retryableFailedPayments);
-    const after = new Map<number, { attempt_count: number }>((await t.db('app.payments').whereIn('id', paymentsBefore.map((p) => p.id)).select('id', 'attempt_count')).map((p: { id: number; attempt_count: number }) => [p.id, p]));
+    const after = new Map<number, { attempt_count: number }>(
+      (
+        await t
+          .db('app.payments')
+          .whereIn(
+            'id',
+            paymentsBefore.map((p) => p.id),
+          )
+          .select('id', 'attempt_count')
+      ).map((p: { id: number; attempt_count: number }) => [p.id, p]),
+    );
     for (const p of paymentsBefore) {
-      expect(after.get(p.id)!.attempt_count, `payment ${p.id} (${p.failure_code})`).toBe(p.attempt_count + (retried.includes(p.id) ? 1 : 0));
+      expect(after.get(p.id)!.attempt_count, `payment ${p.id} (${p.failure_code})`).toBe(
+        p.attempt_count + (retried.includes(p.id) ? 1 : 0),
+      );
       if (HARD_DECLINE_CODES.includes(p.failure_code as never)) expect(retried).not.toContain(p.id);
     }
-    const orphansLeft = await t.db('app.subscriptions as s')
+    const orphansLeft = await t
+      .db('app.subscriptions as s')
       .leftJoin('app.users as u', 'u.id', 's.user_id')
       .where('s.status', 'active')
       .andWhere((q) => q.whereNull('u.id').orWhereNotNull('u.deleted_at'))
       .count({ n: '*' })
       .first();
     expect(Number(orphansLeft!.n)).toBe(0);
-    const unnormalized = await t.db.raw(`select count(*)::int as n from app.users where email is not null and email <> lower(btrim(email))
+    const unnormalized = await t.db
+      .raw(`select count(*)::int as n from app.users where email is not null and email <> lower(btrim(email))
       and lower(btrim(email)) ~ '^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$'
       and not exists (select 1 from app.users o where o.id <> users.id and lower(btrim(o.email)) = lower(btrim(users.email)))`);
     expect(unnormalized.rows[0].n).toBe(0);
@@ -159,18 +196,37 @@ describe('live cycles', () => {
     const effectsBefore = await countBy('engine.effects');
     const pendingBefore = await countBy('engine.approvals', { status: 'pending' });
     const second = await runCycle(false);
-    const newEffects: Array<{ action_type: string; target: string }> = await t.db('engine.effects as e').join('engine.actions as a', 'a.id', 'e.action_id').where('a.cycle_id', second.cycleId).select('e.action_type', 'e.target');
-    expect(newEffects.filter((e) => ['retry_payment', 'cancel_orphaned_subscription', 'normalize_email'].includes(e.action_type))).toEqual([]);
+    const newEffects: Array<{ action_type: string; target: string }> = await t
+      .db('engine.effects as e')
+      .join('engine.actions as a', 'a.id', 'e.action_id')
+      .where('a.cycle_id', second.cycleId)
+      .select('e.action_type', 'e.target');
+    expect(
+      newEffects.filter((e) =>
+        ['retry_payment', 'cancel_orphaned_subscription', 'normalize_email'].includes(e.action_type),
+      ),
+    ).toEqual([]);
     expect(await countBy('engine.effects')).toBe(effectsBefore + newEffects.length);
     // Nobody is messaged twice within the contact window, and no target got the same effect twice.
     const twice = await t.db('engine.outbox').groupBy('user_id').havingRaw('count(*) > 1').select('user_id');
     expect(twice).toEqual([]);
-    const dupTargets = await t.db('engine.effects').groupBy('action_type', 'target').havingRaw('count(*) > 1').select('action_type', 'target');
+    const dupTargets = await t
+      .db('engine.effects')
+      .groupBy('action_type', 'target')
+      .havingRaw('count(*) > 1')
+      .select('action_type', 'target');
     expect(dupTargets).toEqual([]);
     // What still waits for an operator is not queued again (new targets may be).
-    const requeued = await t.db('engine.actions as a')
+    const requeued = await t
+      .db('engine.actions as a')
       .where('a.cycle_id', second.cycleId)
-      .whereExists(t.db('engine.actions as b').whereRaw('b.type = a.type and b.target_id = a.target_id').where('b.cycle_id', first.cycleId).where('b.status', 'pending_approval'))
+      .whereExists(
+        t
+          .db('engine.actions as b')
+          .whereRaw('b.type = a.type and b.target_id = a.target_id')
+          .where('b.cycle_id', first.cycleId)
+          .where('b.status', 'pending_approval'),
+      )
       .count({ n: '*' })
       .first();
     expect(Number(requeued!.n)).toBe(0);
@@ -187,7 +243,10 @@ describe('live cycles', () => {
       const run = await runCycle(false);
       expect(await countBy('engine.effects')).toBe(effectsBefore);
       expect(await countBy('engine.actions', { cycle_id: run.cycleId, status: 'executed' })).toBe(0);
-      const normalize = await t.db('engine.actions').where({ cycle_id: run.cycleId, type: 'normalize_email', target_id: '1' }).first();
+      const normalize = await t
+        .db('engine.actions')
+        .where({ cycle_id: run.cycleId, type: 'normalize_email', target_id: '1' })
+        .first();
       expect(normalize.status).toBe('blocked');
       const gate = await t.db('engine.gate_decisions').where({ action_id: normalize.id, gate: 'kill_switch' }).first();
       expect(gate).toMatchObject({ passed: false });

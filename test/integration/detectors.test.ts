@@ -78,7 +78,13 @@ async function seedFixture(db: Db): Promise<void> {
     sub(14, 11, 77, 'active'), // plan missing (active)
     sub(15, 12, null, 'canceled'), // plan missing (null)
   ]);
-  const pay = (id: number, subscriptionId: number, amount: number, status: string, extra: Record<string, unknown> = {}) => ({
+  const pay = (
+    id: number,
+    subscriptionId: number,
+    amount: number,
+    status: string,
+    extra: Record<string, unknown> = {},
+  ) => ({
     id,
     subscription_id: subscriptionId,
     amount_cents: amount,
@@ -148,7 +154,10 @@ describe('detectors on a fixture with known problems', () => {
       count: 5,
       groups: 2,
       sampleIds: [1, 28, 29, 30, 31],
-      sampleGroups: [[1, 28], [29, 30, 31]],
+      sampleGroups: [
+        [1, 28],
+        [29, 30, 31],
+      ],
     });
     expect(f.get('data_quality:future_event_timestamps')!.evidence).toMatchObject({
       count: 2,
@@ -159,7 +168,11 @@ describe('detectors on a fixture with known problems', () => {
       severity: 'high',
       evidence: { count: 2, sampleIds: [14, 15], active: 1, activeMrrCents: 2900 },
     });
-    expect(f.get('data_quality:negative_payment_amounts')!.evidence).toMatchObject({ count: 1, sampleIds: [11], totalAmountCents: -500 });
+    expect(f.get('data_quality:negative_payment_amounts')!.evidence).toMatchObject({
+      count: 1,
+      sampleIds: [11],
+      totalAmountCents: -500,
+    });
     for (const finding of f.values()) {
       expect(finding).toMatchObject({ detector: 'data_quality', category: 'issue', confidence: 1 });
     }
@@ -172,7 +185,11 @@ describe('detectors on a fixture with known problems', () => {
       confidence: 1,
       evidence: { count: 2, sampleIds: [11, 12], missingUser: 1, deletedUser: 1, mrrCents: 5800 },
     });
-    expect(f.get('orphaned_records:payment_without_subscription')!.evidence).toMatchObject({ count: 1, sampleIds: [12], amountCents: 2900 });
+    expect(f.get('orphaned_records:payment_without_subscription')!.evidence).toMatchObject({
+      count: 1,
+      sampleIds: [12],
+      amountCents: 2900,
+    });
     expect(f.size).toBe(2);
   });
 
@@ -189,18 +206,28 @@ describe('detectors on a fixture with known problems', () => {
         maxAttempts: 4,
       },
     });
-    expect(f.get('billing:hard_declines')!.evidence).toMatchObject({ count: 2, sampleIds: [26, 27], byCode: { expired_card: 1, stolen_card: 1 } });
+    expect(f.get('billing:hard_declines')!.evidence).toMatchObject({
+      count: 2,
+      sampleIds: [26, 27],
+      byCode: { expired_card: 1, stolen_card: 1 },
+    });
     expect(f.get('billing:soft_declines_exhausted')!.evidence).toMatchObject({ count: 2, sampleIds: [24, 25] });
     // maxAttempts is the policy's: with 6 allowed, payment 24 (4 attempts, due) becomes retryable.
     const relaxed = byFp(await detectBillingFailures(t.db, NOW, { maxAttempts: 6 }));
-    expect(relaxed.get('billing:retryable_failed_payments')!.evidence).toMatchObject({ count: 4, sampleIds: [20, 21, 22, 24] });
+    expect(relaxed.get('billing:retryable_failed_payments')!.evidence).toMatchObject({
+      count: 4,
+      sampleIds: [20, 21, 22, 24],
+    });
     expect(relaxed.has('billing:soft_declines_exhausted')).toBe(false);
   });
 
   it('system health: stuck payments; freshness only when no event in the window', async () => {
     const f = byFp(await detectSystemHealth(t.db, NOW));
     expect([...f.keys()]).toEqual(['system_health:stuck_payments']);
-    expect(f.get('system_health:stuck_payments')).toMatchObject({ severity: 'high', evidence: { count: 1, sampleIds: [30], amountCents: 2900 } });
+    expect(f.get('system_health:stuck_payments')).toMatchObject({
+      severity: 'high',
+      evidence: { count: 1, sampleIds: [30], amountCents: 2900 },
+    });
 
     // Ten hours later the last real event (1h before NOW) is 11h old; future-dated events do not count.
     const later = byFp(await runHealthDetectors(t.db, at(10)));
@@ -210,7 +237,9 @@ describe('detectors on a fixture with known problems', () => {
       evidence: { lastEventAt: at(-1).toISOString(), hoursSinceLastEvent: 11, windowHours: 6 },
     });
     // A wider window sees that event again.
-    expect(byFp(await runHealthDetectors(t.db, at(10), { freshnessHours: 12 })).has('system_health:event_freshness')).toBe(false);
+    expect(
+      byFp(await runHealthDetectors(t.db, at(10), { freshnessHours: 12 })).has('system_health:event_freshness'),
+    ).toBe(false);
   });
 
   it('runAllDetectors: every group in one snapshot, KPI findings only when KPIs are given', async () => {
@@ -221,9 +250,33 @@ describe('detectors on a fixture with known problems', () => {
     expect(detectorScope()).toEqual(['system_health', 'data_quality', 'orphaned_records', 'billing']);
 
     const kpis: KpiResult[] = [
-      { name: 'activation_rate', value: 0.3, target: 0.4, sampleSize: 100, interval: [0.22, 0.4], status: 'below_target', details: { numerator: 30 } },
-      { name: 'd7_retention', value: 0.3, target: 0.25, sampleSize: 100, interval: [0.22, 0.4], status: 'ok', details: {} },
-      { name: 'signup_to_activation', value: null, target: 0.4, sampleSize: 5, interval: null, status: 'insufficient_data', details: {} },
+      {
+        name: 'activation_rate',
+        value: 0.3,
+        target: 0.4,
+        sampleSize: 100,
+        interval: [0.22, 0.4],
+        status: 'below_target',
+        details: { numerator: 30 },
+      },
+      {
+        name: 'd7_retention',
+        value: 0.3,
+        target: 0.25,
+        sampleSize: 100,
+        interval: [0.22, 0.4],
+        status: 'ok',
+        details: {},
+      },
+      {
+        name: 'signup_to_activation',
+        value: null,
+        target: 0.4,
+        sampleSize: 5,
+        interval: null,
+        status: 'insufficient_data',
+        details: {},
+      },
     ];
     const withKpis = await runAllDetectors(t.db, NOW, { kpis });
     const kpiFindings = withKpis.filter((f) => f.detector === 'kpi');
@@ -243,7 +296,9 @@ describe('recordFindings: one finding per problem across cycles', () => {
   const snapshot = async (db: Db) => ({
     findings: await db('engine.findings').orderBy('id'),
     cycleFindings: await db('engine.cycle_findings').orderBy(['cycle_id', 'finding_id']),
-    audit: await db('engine.audit_log').select('cycle_id', 'event', 'target', 'dedupe_key', 'before', 'after').orderBy('id'),
+    audit: await db('engine.audit_log')
+      .select('cycle_id', 'event', 'target', 'dedupe_key', 'before', 'after')
+      .orderBy('id'),
   });
 
   it('merges sightings, resolves what disappeared, reopens what came back, and is idempotent per cycle', async () => {
@@ -256,9 +311,13 @@ describe('recordFindings: one finding per problem across cycles', () => {
     const a = await recordFindings(db, 'cycle-a', NOW, detectedA, { scope });
     expect(a).toMatchObject({ opened: 13, updated: 0, resolved: 0 });
     expect(a.findings).toHaveLength(13);
-    expect(a.findings.every((f) => f.occurrences === 1 && f.status === 'open' && f.firstSeenAt === NOW.toISOString())).toBe(true);
+    expect(
+      a.findings.every((f) => f.occurrences === 1 && f.status === 'open' && f.firstSeenAt === NOW.toISOString()),
+    ).toBe(true);
     expect(await db('engine.cycle_findings').where({ cycle_id: 'cycle-a' }).count({ n: '*' })).toEqual([{ n: 13 }]);
-    expect(await db('engine.audit_log').where({ cycle_id: 'cycle-a', event: 'finding.opened' }).count({ n: '*' })).toEqual([{ n: 13 }]);
+    expect(
+      await db('engine.audit_log').where({ cycle_id: 'cycle-a', event: 'finding.opened' }).count({ n: '*' }),
+    ).toEqual([{ n: 13 }]);
 
     // The stuck payment settles between the cycles.
     await db('app.payments').where({ id: 30 }).update({ status: 'succeeded' });
@@ -289,7 +348,9 @@ describe('recordFindings: one finding per problem across cycles', () => {
       lastSeenAt: NOW.toISOString(),
     });
     expect(b.resolvedFindings.map((f) => f.fingerprint)).toEqual(['system_health:stuck_payments']);
-    expect((await listCycleFindings(db, 'cycle-b')).map((f) => f.fingerprint)).not.toContain('system_health:stuck_payments');
+    expect((await listCycleFindings(db, 'cycle-b')).map((f) => f.fingerprint)).not.toContain(
+      'system_health:stuck_payments',
+    );
 
     // Recording cycle B again (a retried activity) changes nothing and reports the same counts.
     const before = await snapshot(db);
@@ -314,7 +375,13 @@ describe('recordFindings: one finding per problem across cycles', () => {
     expect(c).toMatchObject({ opened: 1, updated: 12, resolved: 0 });
     expect(c.changes).toEqual([{ fingerprint: 'system_health:stuck_payments', change: 'reopened' }]);
     const [reopened] = await getFindingsByFingerprint(db, ['system_health:stuck_payments']);
-    expect(reopened).toMatchObject({ status: 'open', occurrences: 2, resolvedAt: null, resolvedCycleId: null, lastCycleId: 'cycle-c' });
+    expect(reopened).toMatchObject({
+      status: 'open',
+      occurrences: 2,
+      resolvedAt: null,
+      resolvedCycleId: null,
+      lastCycleId: 'cycle-c',
+    });
     expect(reopened!.firstSeenAt).toBe(NOW.toISOString());
   });
 
@@ -325,9 +392,11 @@ describe('recordFindings: one finding per problem across cycles', () => {
     expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
     expect(open[0]!.severity).toBe('high');
     expect(await listOpenFindings(t.db, { category: 'opportunity' })).toEqual([]);
-    expect((await listOpenFindings(t.db, { detector: 'billing' })).map((f) => f.kind).sort()).toEqual(
-      ['hard_declines', 'retryable_failed_payments', 'soft_declines_exhausted'],
-    );
+    expect((await listOpenFindings(t.db, { detector: 'billing' })).map((f) => f.kind).sort()).toEqual([
+      'hard_declines',
+      'retryable_failed_payments',
+      'soft_declines_exhausted',
+    ]);
   });
 
   it('rejects findings outside the scope, duplicate fingerprints and unknown cycles', async () => {
@@ -341,9 +410,15 @@ describe('recordFindings: one finding per problem across cycles', () => {
       title: 't',
       evidence: { count: 1, sampleIds: [] },
     };
-    await expect(recordFindings(t.db, 'cycle-a', NOW, [f], { scope: HEALTH_SCOPE })).rejects.toThrow(/outside the run's scope/);
-    await expect(recordFindings(t.db, 'cycle-a', NOW, [f, f], { scope: ['billing'] })).rejects.toThrow(/duplicate fingerprint/);
-    await expect(recordFindings(t.db, 'no-such-cycle', NOW, [f], { scope: ['billing'] })).rejects.toThrow(/does not exist/);
+    await expect(recordFindings(t.db, 'cycle-a', NOW, [f], { scope: HEALTH_SCOPE })).rejects.toThrow(
+      /outside the run's scope/,
+    );
+    await expect(recordFindings(t.db, 'cycle-a', NOW, [f, f], { scope: ['billing'] })).rejects.toThrow(
+      /duplicate fingerprint/,
+    );
+    await expect(recordFindings(t.db, 'no-such-cycle', NOW, [f], { scope: ['billing'] })).rejects.toThrow(
+      /does not exist/,
+    );
   });
 });
 
@@ -376,7 +451,9 @@ describe('detectors on the demo data: every planted count found exactly', () => 
   });
 
   it('orphaned records', () => {
-    expect(count('orphaned_records:active_subscription_without_user')).toBe(manifest.planted.orphanedActiveSubscriptions);
+    expect(count('orphaned_records:active_subscription_without_user')).toBe(
+      manifest.planted.orphanedActiveSubscriptions,
+    );
     // The generator plants no payment without a subscription.
     expect(found.has('orphaned_records:payment_without_subscription')).toBe(false);
   });

@@ -33,15 +33,38 @@ const nudge = (userId: number): ActionPlan => ({
 });
 
 async function cycle(id: string, dryRun: boolean, now = NOW) {
-  await t.db('engine.cycles').insert({ id, kind: 'cycle', trigger: 'api', requested_by: 'test', dry_run: dryRun, phases: ['optimize', 'learn'], logical_now: now });
+  await t.db('engine.cycles').insert({
+    id,
+    kind: 'cycle',
+    trigger: 'api',
+    requested_by: 'test',
+    dry_run: dryRun,
+    phases: ['optimize', 'learn'],
+    logical_now: now,
+  });
 }
 
 beforeAll(async () => {
   t = await createTestDb('holdout');
   const clock = () => NOW;
-  deps = { db: t.db, payments: createSandboxPaymentGateway(t.db, clock), messenger: createOutboxMessenger(t.db, clock), now: clock };
-  await t.db('engine.action_stats').insert({ action_type: 'onboarding_nudge', alpha: 60, beta: 1, successes: 59, failures: 0 }).onConflict('action_type').merge();
-  await t.db('app.users').insert(Array.from({ length: 60 }, (_, i) => ({ id: 100 + i, email: `u${100 + i}@example.com`, created_at: new Date(NOW.getTime() - 3 * DAY) })));
+  deps = {
+    db: t.db,
+    payments: createSandboxPaymentGateway(t.db, clock),
+    messenger: createOutboxMessenger(t.db, clock),
+    now: clock,
+  };
+  await t
+    .db('engine.action_stats')
+    .insert({ action_type: 'onboarding_nudge', alpha: 60, beta: 1, successes: 59, failures: 0 })
+    .onConflict('action_type')
+    .merge();
+  await t.db('app.users').insert(
+    Array.from({ length: 60 }, (_, i) => ({
+      id: 100 + i,
+      email: `u${100 + i}@example.com`,
+      created_at: new Date(NOW.getTime() - 3 * DAY),
+    })),
+  );
   await setPolicy(t.db, 'holdout', { default: 0.5 }, 'test', 'a large control group for the test');
 });
 afterAll(() => t?.drop());
@@ -52,7 +75,13 @@ describe('holdout in a live cycle', () => {
 
   it('holds out about the share of eligible targets: no message, outcome window recorded', async () => {
     await cycle('ho-1', false);
-    const r = await processPlans(deps, { cycleId: 'ho-1', phase: 'optimize', dryRun: false, now: NOW, plans: Array.from({ length: 60 }, (_, i) => nudge(100 + i)) });
+    const r = await processPlans(deps, {
+      cycleId: 'ho-1',
+      phase: 'optimize',
+      dryRun: false,
+      now: NOW,
+      plans: Array.from({ length: 60 }, (_, i) => nudge(100 + i)),
+    });
     heldOut = r.heldOut;
     executed = r.executed;
     expect(heldOut.length + executed.length).toBe(60);
@@ -74,7 +103,13 @@ describe('holdout in a live cycle', () => {
   it('measures control outcomes once, into the control counts only', async () => {
     // Half of every group activates within the window.
     const all = [...heldOut, ...executed].map((id) => Number(id.split(':').at(-1)));
-    await t.db('app.users').whereIn('id', all.filter((u) => u % 2 === 0)).update({ activated_at: new Date(NOW.getTime() + 2 * DAY) });
+    await t
+      .db('app.users')
+      .whereIn(
+        'id',
+        all.filter((u) => u % 2 === 0),
+      )
+      .update({ activated_at: new Date(NOW.getTime() + 2 * DAY) });
     const later = new Date(NOW.getTime() + 8 * DAY);
     const r = await measureOutcomes(t.db, later);
     const h = r.byType.onboarding_nudge!;
@@ -90,13 +125,16 @@ describe('holdout in a live cycle', () => {
     expect(same).toEqual(stats);
     // Every nudged user signed up 3 days before: treated outcomes land in the 'new' segment, once.
     const seg = await t.db('engine.action_segment_stats').where({ action_type: 'onboarding_nudge' });
-    expect(seg.map((r: { segment: string; successes: number; failures: number }) => [r.segment, r.successes + r.failures])).toEqual([['new', executed.length]]);
+    expect(
+      seg.map((r: { segment: string; successes: number; failures: number }) => [r.segment, r.successes + r.failures]),
+    ).toEqual([['new', executed.length]]);
   });
 });
 
 describe('demotion by the learn phase', () => {
   it('demotes a credibly harmful type once, with a decision and an audit entry, and the gates then ask for approval', async () => {
-    await t.db('engine.action_stats')
+    await t
+      .db('engine.action_stats')
       .where({ action_type: 'onboarding_nudge' })
       .update({ successes: 100, failures: 400, holdout_successes: 60, holdout_failures: 90 });
     const at = new Date(NOW.getTime() + 9 * DAY);
@@ -107,9 +145,14 @@ describe('demotion by the learn phase', () => {
     const stats = (await listActionStats(t.db)).find((s) => s.actionType === 'onboarding_nudge')!;
     expect(stats.demoted).toBe(true);
     expect(stats.demotedReason).toMatch(/onboarding_nudge is demoted to approval-only/);
-    const decision = await t.db('engine.decisions').where({ cycle_id: 'ho-learn', kind: 'action_type_demotion' }).first();
+    const decision = await t
+      .db('engine.decisions')
+      .where({ cycle_id: 'ho-learn', kind: 'action_type_demotion' })
+      .first();
     expect(decision.payload.changes[0]).toMatchObject({ type: 'onboarding_nudge', change: 'demote' });
-    expect(await t.db('engine.audit_log').where({ event: 'action_type.demotion', cycle_id: 'ho-learn' })).toHaveLength(1);
+    expect(await t.db('engine.audit_log').where({ event: 'action_type.demotion', cycle_id: 'ho-learn' })).toHaveLength(
+      1,
+    );
 
     // A second learn of the same cycle (a retried activity) changes nothing twice.
     await learn({ db: t.db }, ctx);
@@ -117,34 +160,72 @@ describe('demotion by the learn phase', () => {
 
     await setPolicy(t.db, 'holdout', { default: 0 }, 'test', 'treat everyone');
     await cycle('ho-2', false, at);
-    const r = await processPlans(deps, { cycleId: 'ho-2', phase: 'optimize', dryRun: false, now: at, plans: [nudge(100), nudge(101)] });
+    const r = await processPlans(deps, {
+      cycleId: 'ho-2',
+      phase: 'optimize',
+      dryRun: false,
+      now: at,
+      plans: [nudge(100), nudge(101)],
+    });
     expect(r.executed).toEqual([]);
     expect(r.needsApproval).toHaveLength(2);
-    const gate = await t.db('engine.gate_decisions').where({ action_id: r.needsApproval[0], gate: 'confidence' }).first();
+    const gate = await t
+      .db('engine.gate_decisions')
+      .where({ action_id: r.needsApproval[0], gate: 'confidence' })
+      .first();
     expect(gate).toMatchObject({ passed: false });
     expect(gate.reason).toMatch(/^onboarding_nudge is demoted to approval-only/);
   });
 });
 
 describe('segment posteriors', () => {
-  it('the gates use a segment\'s own posterior once it has 30 outcomes, else the type\'s', async () => {
+  it("the gates use a segment's own posterior once it has 30 outcomes, else the type's", async () => {
     await setPolicy(t.db, 'holdout', { default: 0 }, 'test', 'treat everyone');
-    await t.db('engine.action_stats').insert({ action_type: 'retention_campaign', alpha: 60, beta: 1, successes: 59, failures: 0 }).onConflict('action_type').merge();
+    await t
+      .db('engine.action_stats')
+      .insert({ action_type: 'retention_campaign', alpha: 60, beta: 1, successes: 59, failures: 0 })
+      .onConflict('action_type')
+      .merge();
     await t.db('app.users').insert([
       { id: 900, email: 'new@example.com', created_at: new Date(NOW.getTime() - 5 * DAY) },
       { id: 901, email: 'old@example.com', created_at: new Date(NOW.getTime() - 200 * DAY) },
     ]);
     // New users hardly ever come back after a campaign: 2 of 42.
-    await t.db('engine.action_segment_stats').insert({ action_type: 'retention_campaign', segment: 'new', successes: 2, failures: 40 });
-    await t.db('engine.action_segment_stats').insert({ action_type: 'retention_campaign', segment: 'established', successes: 3, failures: 3 });
-    const plan = (userId: number): ActionPlan => ({ ...nudge(userId), type: 'retention_campaign', gateClass: gateClassOf('retention_campaign') });
+    await t
+      .db('engine.action_segment_stats')
+      .insert({ action_type: 'retention_campaign', segment: 'new', successes: 2, failures: 40 });
+    await t
+      .db('engine.action_segment_stats')
+      .insert({ action_type: 'retention_campaign', segment: 'established', successes: 3, failures: 3 });
+    const plan = (userId: number): ActionPlan => ({
+      ...nudge(userId),
+      type: 'retention_campaign',
+      gateClass: gateClassOf('retention_campaign'),
+    });
     await cycle('seg-1', false);
-    const r = await processPlans(deps, { cycleId: 'seg-1', phase: 'optimize', dryRun: false, now: NOW, plans: [plan(900), plan(901)] });
+    const r = await processPlans(deps, {
+      cycleId: 'seg-1',
+      phase: 'optimize',
+      dryRun: false,
+      now: NOW,
+      plans: [plan(900), plan(901)],
+    });
     expect(r.needsApproval).toEqual(['seg-1:retention_campaign:900']);
     expect(r.executed).toEqual(['seg-1:retention_campaign:901']);
-    const gNew = await t.db('engine.gate_decisions').where({ action_id: 'seg-1:retention_campaign:900', gate: 'confidence' }).first();
-    expect(gNew.details).toMatchObject({ segment: 'new', posteriorSource: 'segment', segmentOutcomes: 42, posterior: { alpha: 3, beta: 41 } });
-    const gOld = await t.db('engine.gate_decisions').where({ action_id: 'seg-1:retention_campaign:901', gate: 'confidence' }).first();
+    const gNew = await t
+      .db('engine.gate_decisions')
+      .where({ action_id: 'seg-1:retention_campaign:900', gate: 'confidence' })
+      .first();
+    expect(gNew.details).toMatchObject({
+      segment: 'new',
+      posteriorSource: 'segment',
+      segmentOutcomes: 42,
+      posterior: { alpha: 3, beta: 41 },
+    });
+    const gOld = await t
+      .db('engine.gate_decisions')
+      .where({ action_id: 'seg-1:retention_campaign:901', gate: 'confidence' })
+      .first();
     expect(gOld.details).toMatchObject({ segment: 'established', posteriorSource: 'type', segmentOutcomes: 6 });
     expect((await t.db('engine.actions').where({ id: 'seg-1:retention_campaign:900' }).first()).segment).toBe('new');
   });

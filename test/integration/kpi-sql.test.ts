@@ -30,7 +30,10 @@ function byName(kpis: KpiResult[]): Record<KpiName, KpiResult> {
   return Object.fromEntries(kpis.map((k) => [k.name, k])) as Record<KpiName, KpiResult>;
 }
 
-async function insertAll(t: TestDb, rows: { users?: UserRow[]; events?: EventRow[]; subs?: SubRow[]; spend?: SpendRow[] }) {
+async function insertAll(
+  t: TestDb,
+  rows: { users?: UserRow[]; events?: EventRow[]; subs?: SubRow[]; spend?: SpendRow[] },
+) {
   if (rows.users?.length) await t.db.batchInsert('app.users', rows.users, 1000);
   if (rows.events?.length) await t.db.batchInsert('app.events', rows.events, 1000);
   if (rows.subs?.length) await t.db.batchInsert('app.subscriptions', rows.subs, 1000);
@@ -43,10 +46,25 @@ describe('cohort KPIs on hand-built boundary rows', () => {
   const events: EventRow[] = [];
   const subs: SubRow[] = [];
   const user = (id: number, created: number, activated: number | null = null, deleted: number | null = null) =>
-    users.push({ id, email: `u${id}@example.com`, created_at: d(created), activated_at: activated == null ? null : d(activated), deleted_at: deleted == null ? null : d(deleted) });
-  const event = (userId: number, at: number, name = 'login') => events.push({ id: events.length + 1, user_id: userId, name, occurred_at: d(at) });
+    users.push({
+      id,
+      email: `u${id}@example.com`,
+      created_at: d(created),
+      activated_at: activated == null ? null : d(activated),
+      deleted_at: deleted == null ? null : d(deleted),
+    });
+  const event = (userId: number, at: number, name = 'login') =>
+    events.push({ id: events.length + 1, user_id: userId, name, occurred_at: d(at) });
   const sub = (userId: number, status: string, mrr: number, started: number, canceled: number | null = null) =>
-    subs.push({ id: subs.length + 1, user_id: userId, plan_id: 1, status, mrr_cents: mrr, started_at: d(started), canceled_at: canceled == null ? null : d(canceled) });
+    subs.push({
+      id: subs.length + 1,
+      user_id: userId,
+      plan_id: 1,
+      status,
+      mrr_cents: mrr,
+      started_at: d(started),
+      canceled_at: canceled == null ? null : d(canceled),
+    });
 
   // Cohort C = [N − 37d, N − 7d).
   let c = N - 37 * DAY; // u1: exactly at the start → IN; activated and seen exactly at +7d → both count.
@@ -131,7 +149,14 @@ describe('cohort KPIs on hand-built boundary rows', () => {
     expect(counts.d7Retention).toEqual({ cohort: 9, successes: 3 });
     // F = {1, 4, 10, 13, 14, 15, 17, 18, 19}; onboarded {10, 14, 15, 18}; activated ≤ 30d {1, 10, 14, 15, 17};
     // paid {10, 15, 17}; onboarded ∧ activated {10, 14, 15}; all three {10, 15}.
-    expect(counts.funnel).toEqual({ cohort: 9, onboarded: 4, activated: 5, paid: 3, onboardedActivated: 3, onboardedActivatedPaid: 2 });
+    expect(counts.funnel).toEqual({
+      cohort: 9,
+      onboarded: 4,
+      activated: 5,
+      paid: 3,
+      onboardedActivated: 3,
+      onboardedActivatedPaid: 2,
+    });
     // Paying now: 10 (started exactly at now − 30d), 11, 17 → MRR 8700; u13 starts exactly at now → not yet.
     // Paying at now − 30d: 11, 15 (canceled exactly then, so still live), 17; u10 starts exactly then → not.
     // Churned: 15. New paying (Aug–Oct): 10, 11, 15, 17. No spend rows.
@@ -147,11 +172,23 @@ describe('cohort KPIs on hand-built boundary rows', () => {
 
   it('measures the KPIs exactly at the minimum sample', async () => {
     const k = byName(await computeKpis(t.db, NOW, { minSample: 9, grossMargin: 0.8 }));
-    expect(k.activation_rate).toMatchObject({ value: 3 / 9, sampleSize: 9, status: 'below_target', interval: wilsonInterval(3, 9) });
+    expect(k.activation_rate).toMatchObject({
+      value: 3 / 9,
+      sampleSize: 9,
+      status: 'below_target',
+      interval: wilsonInterval(3, 9),
+    });
     expect(k.d7_retention).toMatchObject({ value: 3 / 9, sampleSize: 9, status: 'ok', interval: wilsonInterval(3, 9) });
-    expect(k.signup_to_activation).toMatchObject({ value: 5 / 9, sampleSize: 9, status: 'ok', interval: wilsonInterval(5, 9) });
+    expect(k.signup_to_activation).toMatchObject({
+      value: 5 / 9,
+      sampleSize: 9,
+      status: 'ok',
+      interval: wilsonInterval(5, 9),
+    });
     expect(k.signup_to_activation.details.dropOff).toEqual({ step: 'onboarding_completed', conversion: 4 / 9 });
-    expect((k.signup_to_activation.details.steps as Array<{ count: number }>).map((s) => s.count)).toEqual([9, 4, 3, 2]);
+    expect((k.signup_to_activation.details.steps as Array<{ count: number }>).map((s) => s.count)).toEqual([
+      9, 4, 3, 2,
+    ]);
     expect(k.activation_rate.details).toMatchObject({
       numerator: 3,
       denominator: 9,
@@ -201,7 +238,15 @@ describe('LTV:CAC on hand-built subscriptions and spend', () => {
   const t0 = N - 30 * DAY; // 2026-10-26T06:00Z; CAC window [2026-08-01, 2026-11-01).
   const subs: SubRow[] = [];
   const sub = (userId: number, status: string, mrr: number, started: number, canceled: number | null = null) =>
-    subs.push({ id: subs.length + 1, user_id: userId, plan_id: 1, status, mrr_cents: mrr, started_at: d(started), canceled_at: canceled == null ? null : d(canceled) });
+    subs.push({
+      id: subs.length + 1,
+      user_id: userId,
+      plan_id: 1,
+      status,
+      mrr_cents: mrr,
+      started_at: d(started),
+      canceled_at: canceled == null ? null : d(canceled),
+    });
   sub(101, 'active', 5000, iso('2026-01-10T00:00:00Z')); // paying now and at t0; old customer
   sub(102, 'past_due', 3000, iso('2026-08-01T00:00:00Z')); // paying (past_due counts); new: first instant of the window
   sub(103, 'canceled', 2000, iso('2026-05-01T00:00:00Z'), t0); // live at t0 (canceled exactly then), churned
@@ -302,14 +347,27 @@ function generate(seed: number) {
   const subs: SubRow[] = [];
   for (let id = 1; id <= 3000; id++) {
     const r = rnd();
-    const created = r < 0.1 ? pick(boundaryCreated) : r < 0.65 ? uniform(N - 65 * DAY, N) : uniform(N - 300 * DAY, N - 65 * DAY);
+    const created =
+      r < 0.1 ? pick(boundaryCreated) : r < 0.65 ? uniform(N - 65 * DAY, N) : uniform(N - 300 * DAY, N - 65 * DAY);
     const activated =
-      rnd() < 0.55 ? created + (rnd() < 0.3 ? pick([0, 7 * DAY, 7 * DAY + 1, 30 * DAY, 30 * DAY + 1, -HOUR]) : uniform(0, 40 * DAY)) : null;
+      rnd() < 0.55
+        ? created +
+          (rnd() < 0.3 ? pick([0, 7 * DAY, 7 * DAY + 1, 30 * DAY, 30 * DAY + 1, -HOUR]) : uniform(0, 40 * DAY))
+        : null;
     const deleted = rnd() < 0.05 ? created + DAY : null;
-    users.push({ id, email: `g${id}@example.com`, created_at: d(created), activated_at: activated == null ? null : d(activated), deleted_at: deleted == null ? null : d(deleted) });
+    users.push({
+      id,
+      email: `g${id}@example.com`,
+      created_at: d(created),
+      activated_at: activated == null ? null : d(activated),
+      deleted_at: deleted == null ? null : d(deleted),
+    });
     const nEvents = Math.floor(rnd() * 10);
     for (let i = 0; i < nEvents; i++) {
-      const offset = rnd() < 0.4 ? pick([7 * DAY, 8 * DAY, 8 * DAY - 1, 7 * DAY - 1, 30 * DAY, 30 * DAY + 1]) : uniform(-DAY, 45 * DAY);
+      const offset =
+        rnd() < 0.4
+          ? pick([7 * DAY, 8 * DAY, 8 * DAY - 1, 7 * DAY - 1, 30 * DAY, 30 * DAY + 1])
+          : uniform(-DAY, 45 * DAY);
       const name = rnd() < 0.2 ? 'onboarding_completed' : pick(['login', 'view', 'click']);
       events.push({ id: events.length + 1, user_id: id, name, occurred_at: d(created + offset) });
     }
@@ -332,14 +390,24 @@ function generate(seed: number) {
           ? pick([t0, t0 - 1, cacS, cacS - 1, cacE, cacE - 1, N, N - 1])
           : created + uniform(-2 * DAY, 120 * DAY);
     let canceled: number | null = null;
-    if (status === 'canceled' && rnd() < 0.8) canceled = rnd() < 0.3 ? pick([t0, t0 - 1, N, N - 1]) : started + uniform(DAY, 150 * DAY);
+    if (status === 'canceled' && rnd() < 0.8)
+      canceled = rnd() < 0.3 ? pick([t0, t0 - 1, N, N - 1]) : started + uniform(DAY, 150 * DAY);
     if (status === 'active' && rnd() < 0.05) canceled = started + uniform(DAY, 100 * DAY);
-    return { id, user_id: userId, plan_id: 1, status, mrr_cents: mrr, started_at: d(started), canceled_at: canceled == null ? null : d(canceled) };
+    return {
+      id,
+      user_id: userId,
+      plan_id: 1,
+      status,
+      mrr_cents: mrr,
+      started_at: d(started),
+      canceled_at: canceled == null ? null : d(canceled),
+    };
   }
 
   const spend: SpendRow[] = [];
   for (const channel of ['ads', 'organic', 'referral']) {
-    for (let m = 1; m <= 12; m++) spend.push({ channel, month: `2026-${String(m).padStart(2, '0')}-01`, spend_cents: uniform(0, 500_000) });
+    for (let m = 1; m <= 12; m++)
+      spend.push({ channel, month: `2026-${String(m).padStart(2, '0')}-01`, spend_cents: uniform(0, 500_000) });
   }
   spend.push(
     { channel: 'partner', month: '2026-07-31', spend_cents: 11_111 },
@@ -359,20 +427,27 @@ function independentKpis(data: ReturnType<typeof generate>, grossMargin: number)
   const live = data.users.filter((u) => u.deleted_at == null);
 
   const cohortC = live.filter((u) => ms(u.created_at)! >= N - 37 * DAY && ms(u.created_at)! < N - 7 * DAY);
-  const activated = cohortC.filter((u) => u.activated_at != null && ms(u.activated_at)! - ms(u.created_at)! <= 7 * DAY).length;
+  const activated = cohortC.filter(
+    (u) => u.activated_at != null && ms(u.activated_at)! - ms(u.created_at)! <= 7 * DAY,
+  ).length;
   const retained = cohortC.filter((u) => {
     const c = ms(u.created_at)!;
-    return (eventsOf.get(u.id) ?? []).some((e) => ms(e.occurred_at)! >= c + 7 * DAY && ms(e.occurred_at)! < c + 8 * DAY && ms(e.occurred_at)! < N);
+    return (eventsOf.get(u.id) ?? []).some(
+      (e) => ms(e.occurred_at)! >= c + 7 * DAY && ms(e.occurred_at)! < c + 8 * DAY && ms(e.occurred_at)! < N,
+    );
   }).length;
 
   const cohortF = live.filter((u) => ms(u.created_at)! >= N - 60 * DAY && ms(u.created_at)! < N - 30 * DAY);
   const flags = cohortF.map((u) => {
     const c = ms(u.created_at)!;
     return {
-      onboarded: (eventsOf.get(u.id) ?? []).some((e) => e.name === 'onboarding_completed' && ms(e.occurred_at)! - c <= 30 * DAY),
+      onboarded: (eventsOf.get(u.id) ?? []).some(
+        (e) => e.name === 'onboarding_completed' && ms(e.occurred_at)! - c <= 30 * DAY,
+      ),
       activated: u.activated_at != null && ms(u.activated_at)! - c <= 30 * DAY,
       paid: (subsOf.get(u.id) ?? []).some(
-        (s) => s.mrr_cents > 0 && ['active', 'past_due', 'canceled'].includes(s.status) && ms(s.started_at)! - c <= 30 * DAY,
+        (s) =>
+          s.mrr_cents > 0 && ['active', 'past_due', 'canceled'].includes(s.status) && ms(s.started_at)! - c <= 30 * DAY,
       ),
     };
   });
@@ -398,7 +473,9 @@ function independentKpis(data: ReturnType<typeof generate>, grossMargin: number)
     if (paid.length === 0) continue;
     const payingNow = paid.filter((s) => (s.status === 'active' || s.status === 'past_due') && ms(s.started_at)! < N);
     const atT0 = paid.some((s) => ms(s.started_at)! < t0 && (s.canceled_at == null || ms(s.canceled_at)! >= t0));
-    const canceledInWindow = paid.some((s) => s.canceled_at != null && ms(s.canceled_at)! >= t0 && ms(s.canceled_at)! < N);
+    const canceledInWindow = paid.some(
+      (s) => s.canceled_at != null && ms(s.canceled_at)! >= t0 && ms(s.canceled_at)! < N,
+    );
     const firstPaid = Math.min(...paid.map((s) => ms(s.started_at)!));
     activeMrrCents += payingNow.reduce((a, s) => a + s.mrr_cents, 0);
     if (payingNow.length > 0) activeCustomers++;
@@ -406,7 +483,9 @@ function independentKpis(data: ReturnType<typeof generate>, grossMargin: number)
     if (atT0 && canceledInWindow && payingNow.length === 0) churnedCustomers++;
     if (firstPaid >= cacS && firstPaid < cacE) newPayingCustomers++;
   }
-  const acquisitionSpendCents = data.spend.filter((s) => s.month >= '2026-08-01' && s.month < '2026-11-01').reduce((a, s) => a + s.spend_cents, 0);
+  const acquisitionSpendCents = data.spend
+    .filter((s) => s.month >= '2026-08-01' && s.month < '2026-11-01')
+    .reduce((a, s) => a + s.spend_cents, 0);
   const arpa = activeMrrCents / activeCustomers;
   const churn = churnedCustomers / customersAtChurnStart;
   const ltv = (arpa * grossMargin) / churn;
@@ -415,7 +494,14 @@ function independentKpis(data: ReturnType<typeof generate>, grossMargin: number)
     activation: { cohort: cohortC.length, successes: activated },
     d7Retention: { cohort: cohortC.length, successes: retained },
     funnel,
-    ltvCac: { activeMrrCents, activeCustomers, customersAtChurnStart, churnedCustomers, acquisitionSpendCents, newPayingCustomers },
+    ltvCac: {
+      activeMrrCents,
+      activeCustomers,
+      customersAtChurnStart,
+      churnedCustomers,
+      acquisitionSpendCents,
+      newPayingCustomers,
+    },
     ltvCacValue: ltv / cac,
   };
 }
@@ -456,7 +542,9 @@ describe('generated dataset (3,000 users) against an independent computation', (
     const k = byName(await computeKpis(t.db, NOW, { minSample: 30, grossMargin: 0.8 }));
     expect(k.activation_rate.sampleSize).toBe(expected.activation.cohort);
     expect(k.activation_rate.value).toBe(expected.activation.successes / expected.activation.cohort);
-    expect(k.activation_rate.interval).toEqual(wilsonInterval(expected.activation.successes, expected.activation.cohort));
+    expect(k.activation_rate.interval).toEqual(
+      wilsonInterval(expected.activation.successes, expected.activation.cohort),
+    );
     expect(k.d7_retention.sampleSize).toBe(expected.d7Retention.cohort);
     expect(k.d7_retention.value).toBe(expected.d7Retention.successes / expected.d7Retention.cohort);
     expect(k.signup_to_activation.sampleSize).toBe(expected.funnel.cohort);

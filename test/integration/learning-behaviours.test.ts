@@ -20,7 +20,8 @@ const user = (id: number, createdAt: number, deleted = false) => {
   users.push({ id, email: `u${id}@example.com`, created_at: d(createdAt), deleted_at: deleted ? d(N - DAY) : null });
 };
 /** An event `offset` ms after the user's signup. */
-const ev = (userId: number, name: string, offset: number) => events.push({ id: events.length + 1, user_id: userId, name, occurred_at: d(created.get(userId)! + offset) });
+const ev = (userId: number, name: string, offset: number) =>
+  events.push({ id: events.length + 1, user_id: userId, name, occurred_at: d(created.get(userId)! + offset) });
 
 // Judged cohort (cohortDays 90): signups in [N − 125d, N − 35d).
 const base = N - 60 * DAY;
@@ -80,7 +81,10 @@ describe('high-performing users', () => {
     expect(tour).toMatchObject({ didN: 3, didRetained: 2, didntN: 8, didntRetained: 3 });
     expect(tour!.lift).toBeCloseTo(16 / 9, 12);
     expect(a.insufficientCount).toBe(1);
-    expect(a.cohort).toEqual({ start: new Date(N - 125 * DAY).toISOString(), end: new Date(N - 35 * DAY).toISOString() });
+    expect(a.cohort).toEqual({
+      start: new Date(N - 125 * DAY).toISOString(),
+      end: new Date(N - 35 * DAY).toISOString(),
+    });
   });
 
   it('with the default minimum sample (30) nothing this small is ranked', async () => {

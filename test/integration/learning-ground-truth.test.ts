@@ -68,7 +68,12 @@ describe('suggestion feedback recovers planted calibration', () => {
 
   it('the threshold that maximizes utility is the calibrated break-even c / (g + c), with precision and coverage', async () => {
     // g = 1, c = 0.5 → show when p > 1/3: the optimum on the 0.05 grid is 0.30 or 0.35.
-    const a = await suggestionFeedback(t.db, NOW, { modelVersion: 'v1', appliedGain: 1, dismissCost: 0.5, currentThreshold: 0.7 });
+    const a = await suggestionFeedback(t.db, NOW, {
+      modelVersion: 'v1',
+      appliedGain: 1,
+      dismissCost: 0.5,
+      currentThreshold: 0.7,
+    });
     expect(a.threshold.breakEvenConfidence).toBeCloseTo(1 / 3, 12);
     expect([0.3, 0.35]).toContain(a.threshold.recommended);
     const rec = a.threshold.recommendedCandidate!;

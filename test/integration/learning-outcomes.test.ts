@@ -28,8 +28,24 @@ type ActionRow = {
 };
 
 const actions: ActionRow[] = [];
-const act = (id: string, type: string, targetType: string, targetId: string | number, executedAt: number, dueAt: number, over: Partial<ActionRow> = {}) =>
-  actions.push({ id, type, target_type: targetType, target_id: String(targetId), executed_at: d(executedAt), outcome_due_at: d(dueAt), ...over });
+const act = (
+  id: string,
+  type: string,
+  targetType: string,
+  targetId: string | number,
+  executedAt: number,
+  dueAt: number,
+  over: Partial<ActionRow> = {},
+) =>
+  actions.push({
+    id,
+    type,
+    target_type: targetType,
+    target_id: String(targetId),
+    executed_at: d(executedAt),
+    outcome_due_at: d(dueAt),
+    ...over,
+  });
 
 // retry_payment: judged on the payment's status at measurement.
 act('r1', 'retry_payment', 'payment', 1, T, T + DAY); // succeeded → success
@@ -63,7 +79,14 @@ act('s1', 'retry_payment', 'payment', 1, T, T + DAY, { status: 'dry_run', execut
 beforeAll(async () => {
   t = await createTestDb('learning-outcomes');
   const db = t.db;
-  await db('engine.cycles').insert({ id: 'cycle-1', kind: 'cycle', trigger: 'api', dry_run: false, phases: ['learn'], logical_now: NOW });
+  await db('engine.cycles').insert({
+    id: 'cycle-1',
+    kind: 'cycle',
+    trigger: 'api',
+    dry_run: false,
+    phases: ['learn'],
+    logical_now: NOW,
+  });
   await db('engine.actions').insert(
     actions.map((a) => ({
       id: a.id,
@@ -85,12 +108,30 @@ beforeAll(async () => {
   );
   // Start from known posteriors only, not the migration's priors.
   await db('engine.action_stats').del();
-  await db('engine.action_stats').insert({ action_type: 'retry_payment', alpha: 5, beta: 3, successes: 4, failures: 2 });
+  await db('engine.action_stats').insert({
+    action_type: 'retry_payment',
+    alpha: 5,
+    beta: 3,
+    successes: 4,
+    failures: 2,
+  });
 
-  const pay = (id: number, status: string) => ({ id, subscription_id: 1, amount_cents: 2900, status, attempted_at: d(T), attempt_count: 2 });
+  const pay = (id: number, status: string) => ({
+    id,
+    subscription_id: 1,
+    amount_cents: 2900,
+    status,
+    attempted_at: d(T),
+    attempt_count: 2,
+  });
   await db('app.payments').insert([pay(1, 'succeeded'), pay(2, 'failed'), pay(3, 'pending'), pay(4, 'pending')]);
 
-  const user = (id: number, activated: number | null) => ({ id, email: `u${id}@example.com`, created_at: d(T - 3 * DAY), activated_at: activated == null ? null : d(activated) });
+  const user = (id: number, activated: number | null) => ({
+    id,
+    email: `u${id}@example.com`,
+    created_at: d(T - 3 * DAY),
+    activated_at: activated == null ? null : d(activated),
+  });
   await db('app.users').insert([
     user(1, T + 3 * DAY),
     user(2, T + 7 * DAY),
@@ -102,8 +143,20 @@ beforeAll(async () => {
     ...[10, 11, 12, 20, 21, 22, 23].map((id) => user(id, null)),
   ]);
   const ev = (id: number, userId: number, at: number) => ({ id, user_id: userId, name: 'session', occurred_at: d(at) });
-  await db('app.events').insert([ev(1, 10, T + 2 * DAY), ev(2, 11, T - HOUR), ev(3, 11, T + 8 * DAY), ev(4, 12, T + 7 * DAY)]);
-  const sub = (id: number, userId: number, status: string, mrr: number, started: number, canceled: number | null = null) => ({
+  await db('app.events').insert([
+    ev(1, 10, T + 2 * DAY),
+    ev(2, 11, T - HOUR),
+    ev(3, 11, T + 8 * DAY),
+    ev(4, 12, T + 7 * DAY),
+  ]);
+  const sub = (
+    id: number,
+    userId: number,
+    status: string,
+    mrr: number,
+    started: number,
+    canceled: number | null = null,
+  ) => ({
     id,
     user_id: userId,
     plan_id: 1,
@@ -130,7 +183,12 @@ async function outcomes(): Promise<Record<string, string | null>> {
 }
 
 async function stats() {
-  return Object.fromEntries((await listActionStats(t.db)).map((s) => [s.actionType, { alpha: s.alpha, beta: s.beta, successes: s.successes, failures: s.failures }]));
+  return Object.fromEntries(
+    (await listActionStats(t.db)).map((s) => [
+      s.actionType,
+      { alpha: s.alpha, beta: s.beta, successes: s.successes, failures: s.failures },
+    ]),
+  );
 }
 
 describe('measureOutcomes', () => {
@@ -138,11 +196,41 @@ describe('measureOutcomes', () => {
     const r = await measureOutcomes(t.db, NOW);
     expect(r.measured).toBe(16);
     expect(r.byType).toEqual({
-      retry_payment: { success: 1, failure: 3, prior: { alpha: 5, beta: 3 }, posterior: { alpha: 6, beta: 6 }, holdout: { success: 0, failure: 0 } },
-      onboarding_nudge: { success: 2, failure: 3, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 4 }, holdout: { success: 0, failure: 0 } },
-      retention_campaign: { success: 1, failure: 1, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 2 }, holdout: { success: 0, failure: 0 } },
-      proactive_retention: { success: 1, failure: 0, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 2, beta: 1 }, holdout: { success: 0, failure: 0 } },
-      upgrade_offer: { success: 2, failure: 2, prior: { alpha: 1, beta: 1 }, posterior: { alpha: 3, beta: 3 }, holdout: { success: 0, failure: 0 } },
+      retry_payment: {
+        success: 1,
+        failure: 3,
+        prior: { alpha: 5, beta: 3 },
+        posterior: { alpha: 6, beta: 6 },
+        holdout: { success: 0, failure: 0 },
+      },
+      onboarding_nudge: {
+        success: 2,
+        failure: 3,
+        prior: { alpha: 1, beta: 1 },
+        posterior: { alpha: 3, beta: 4 },
+        holdout: { success: 0, failure: 0 },
+      },
+      retention_campaign: {
+        success: 1,
+        failure: 1,
+        prior: { alpha: 1, beta: 1 },
+        posterior: { alpha: 2, beta: 2 },
+        holdout: { success: 0, failure: 0 },
+      },
+      proactive_retention: {
+        success: 1,
+        failure: 0,
+        prior: { alpha: 1, beta: 1 },
+        posterior: { alpha: 2, beta: 1 },
+        holdout: { success: 0, failure: 0 },
+      },
+      upgrade_offer: {
+        success: 2,
+        failure: 2,
+        prior: { alpha: 1, beta: 1 },
+        posterior: { alpha: 3, beta: 3 },
+        holdout: { success: 0, failure: 0 },
+      },
     });
     expect(r.skipped).toEqual({
       retry_payment: { payment_pending: 1 },
@@ -150,12 +238,28 @@ describe('measureOutcomes', () => {
       data_fix_review: { not_measurable: 1 },
     });
     expect(await outcomes()).toEqual({
-      c1: 'success', c2: 'failure', f1: null, m1: null,
-      n1: 'success', n2: 'success', n3: 'failure', n4: 'failure', n5: 'failure', n6: null,
-      o1: 'success', p1: 'success',
-      r1: 'success', r2: 'failure', r3: null, r4: 'failure', r5: 'failure',
+      c1: 'success',
+      c2: 'failure',
+      f1: null,
+      m1: null,
+      n1: 'success',
+      n2: 'success',
+      n3: 'failure',
+      n4: 'failure',
+      n5: 'failure',
+      n6: null,
+      o1: 'success',
+      p1: 'success',
+      r1: 'success',
+      r2: 'failure',
+      r3: null,
+      r4: 'failure',
+      r5: 'failure',
       s1: null,
-      u1: 'success', u2: 'failure', u3: 'failure', u4: 'success',
+      u1: 'success',
+      u2: 'failure',
+      u3: 'failure',
+      u4: 'success',
       x1: null,
     });
     expect(await stats()).toEqual({
@@ -165,8 +269,14 @@ describe('measureOutcomes', () => {
       proactive_retention: { alpha: 2, beta: 1, successes: 1, failures: 0 },
       upgrade_offer: { alpha: 3, beta: 3, successes: 2, failures: 2 },
     });
-    const measuredAt = await t.db('engine.actions').whereNotNull('outcome').whereNot({ id: 'o1' }).distinct('outcome_measured_at');
-    expect(measuredAt.map((m: { outcome_measured_at: Date }) => m.outcome_measured_at.toISOString())).toEqual([NOW.toISOString()]);
+    const measuredAt = await t
+      .db('engine.actions')
+      .whereNotNull('outcome')
+      .whereNot({ id: 'o1' })
+      .distinct('outcome_measured_at');
+    expect(measuredAt.map((m: { outcome_measured_at: Date }) => m.outcome_measured_at.toISOString())).toEqual([
+      NOW.toISOString(),
+    ]);
   });
 
   it('a second call (a retried activity) measures nothing and leaves the posteriors as they are', async () => {

@@ -10,8 +10,21 @@ import { createTestDb, type TestDb } from '../helpers/db';
 const NOW = new Date('2026-11-25T06:00:00.000Z');
 let t: TestDb;
 
-const cycle = (id: string, dryRun: boolean) => ({ id, kind: 'cycle', trigger: 'api', dry_run: dryRun, phases: ['heal', 'learn'], logical_now: NOW });
-const decision = (kind: Decision['kind'], confidence: number, title = `${kind} title`): Decision => ({ kind, title, rationale: `because ${kind}`, confidence, payload: { n: confidence } });
+const cycle = (id: string, dryRun: boolean) => ({
+  id,
+  kind: 'cycle',
+  trigger: 'api',
+  dry_run: dryRun,
+  phases: ['heal', 'learn'],
+  logical_now: NOW,
+});
+const decision = (kind: Decision['kind'], confidence: number, title = `${kind} title`): Decision => ({
+  kind,
+  title,
+  rationale: `because ${kind}`,
+  confidence,
+  payload: { n: confidence },
+});
 
 beforeAll(async () => {
   t = await createTestDb('learning-repo');
@@ -39,7 +52,10 @@ describe('learnings', () => {
 describe('decisions', () => {
   it('upserts per (cycle, kind); lists newest first, by kind and limit', async () => {
     await saveDecisions(t.db, 'c1', [decision('pricing', 0.6), decision('resource_allocation', 0.9)]);
-    const replaced = await saveDecisions(t.db, 'c1', [decision('pricing', 0.7, 'raise prices'), decision('resource_allocation', 0.9)]);
+    const replaced = await saveDecisions(t.db, 'c1', [
+      decision('pricing', 0.7, 'raise prices'),
+      decision('resource_allocation', 0.9),
+    ]);
     expect(replaced.map((d) => [d.kind, d.title, d.confidence])).toEqual([
       ['pricing', 'raise prices', 0.7],
       ['resource_allocation', 'resource_allocation title', 0.9],
@@ -59,7 +75,9 @@ describe('decisions', () => {
   });
 
   it('rejects two decisions of one kind and confidences outside [0, 1]', async () => {
-    await expect(saveDecisions(t.db, 'c1', [decision('pricing', 0.5), decision('pricing', 0.6)])).rejects.toThrow(/two decisions/);
+    await expect(saveDecisions(t.db, 'c1', [decision('pricing', 0.5), decision('pricing', 0.6)])).rejects.toThrow(
+      /two decisions/,
+    );
     await expect(saveDecisions(t.db, 'c1', [decision('pricing', 1.5)])).rejects.toThrow(/outside/);
   });
 });
@@ -80,24 +98,40 @@ describe('queryCycleExecutions → verifyAlignment', () => {
       dry_run: dryRun,
       executed_at: status === 'executed' ? NOW : null,
     });
-    await t.db('engine.actions').insert([
-      a('ok', 'c1', 'executed', false),
-      a('approved', 'c1', 'executed', false, 'needs_approval'),
-      a('capped', 'c1', 'executed', false),
-      a('planned', 'c1', 'dry_run', false),
-      a('sneaky', 'c-dry', 'executed', false),
-    ]);
-    const g = (actionId: string, gate: string, passed: boolean) => ({ action_id: actionId, gate, passed, reason: passed ? 'ok' : `${gate} failed` });
-    await t.db('engine.gate_decisions').insert([
-      g('ok', 'kill_switch', true),
-      g('ok', 'confidence', true),
-      g('approved', 'kill_switch', true),
-      g('approved', 'confidence', false),
-      g('capped', 'confidence', true),
-      g('capped', 'type_cap', false),
-      g('sneaky', 'confidence', true),
-    ]);
-    await t.db('engine.approvals').insert({ action_id: 'approved', workflow_id: 'approval-approved', status: 'executed', deadline: NOW, decided_by: 'alice', decided_at: NOW });
+    await t
+      .db('engine.actions')
+      .insert([
+        a('ok', 'c1', 'executed', false),
+        a('approved', 'c1', 'executed', false, 'needs_approval'),
+        a('capped', 'c1', 'executed', false),
+        a('planned', 'c1', 'dry_run', false),
+        a('sneaky', 'c-dry', 'executed', false),
+      ]);
+    const g = (actionId: string, gate: string, passed: boolean) => ({
+      action_id: actionId,
+      gate,
+      passed,
+      reason: passed ? 'ok' : `${gate} failed`,
+    });
+    await t
+      .db('engine.gate_decisions')
+      .insert([
+        g('ok', 'kill_switch', true),
+        g('ok', 'confidence', true),
+        g('approved', 'kill_switch', true),
+        g('approved', 'confidence', false),
+        g('capped', 'confidence', true),
+        g('capped', 'type_cap', false),
+        g('sneaky', 'confidence', true),
+      ]);
+    await t.db('engine.approvals').insert({
+      action_id: 'approved',
+      workflow_id: 'approval-approved',
+      status: 'executed',
+      deadline: NOW,
+      decided_by: 'alice',
+      decided_at: NOW,
+    });
 
     const c1 = await queryCycleExecutions(t.db, 'c1');
     expect(c1.map((x) => x.id)).toEqual(['approved', 'capped', 'ok']);

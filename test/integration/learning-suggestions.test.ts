@@ -10,7 +10,16 @@ const DAY = 86_400_000;
 const N = Date.parse('2026-11-25T06:00:00.000Z');
 const NOW = new Date(N);
 
-type Row = { id: number; user_id: number; kind: string; confidence: number; status: string; shown_at: Date; resolved_at: Date | null; model_version: string };
+type Row = {
+  id: number;
+  user_id: number;
+  kind: string;
+  confidence: number;
+  status: string;
+  shown_at: Date;
+  resolved_at: Date | null;
+  model_version: string;
+};
 
 // Deterministic LCG so the data set is the same on every run.
 function lcg(seed: number) {
@@ -30,20 +39,78 @@ for (let i = 1; i <= 1200; i++) {
   const u = rnd();
   const status = u < 0.1 ? 'shown' : rnd() < 0.1 + 0.8 * confidence ? 'applied' : 'dismissed';
   // Some resolutions fall after now: a recomputation at `now` must not see them.
-  const resolvedAt = status === 'shown' ? null : rnd() < 0.03 ? new Date(N + DAY) : rnd() < 0.02 ? null : new Date(Math.min(shown + DAY, N - 1));
-  rows.push({ id: i, user_id: i % 97, kind: 'next_step', confidence, status, shown_at: new Date(shown), resolved_at: resolvedAt, model_version: i % 3 === 0 ? 'v2' : 'v1' });
+  const resolvedAt =
+    status === 'shown'
+      ? null
+      : rnd() < 0.03
+        ? new Date(N + DAY)
+        : rnd() < 0.02
+          ? null
+          : new Date(Math.min(shown + DAY, N - 1));
+  rows.push({
+    id: i,
+    user_id: i % 97,
+    kind: 'next_step',
+    confidence,
+    status,
+    shown_at: new Date(shown),
+    resolved_at: resolvedAt,
+    model_version: i % 3 === 0 ? 'v2' : 'v1',
+  });
 }
 // Invalid confidences are reported, never binned.
-rows.push({ id: 5001, user_id: 1, kind: 'x', confidence: 1.2, status: 'applied', shown_at: new Date(N - DAY), resolved_at: new Date(N - 1000), model_version: 'v1' });
-rows.push({ id: 5002, user_id: 1, kind: 'x', confidence: -0.1, status: 'dismissed', shown_at: new Date(N - DAY), resolved_at: new Date(N - 1000), model_version: 'v1' });
-rows.push({ id: 5003, user_id: 1, kind: 'x', confidence: NaN, status: 'dismissed', shown_at: new Date(N - DAY), resolved_at: new Date(N - 1000), model_version: 'v1' });
+rows.push({
+  id: 5001,
+  user_id: 1,
+  kind: 'x',
+  confidence: 1.2,
+  status: 'applied',
+  shown_at: new Date(N - DAY),
+  resolved_at: new Date(N - 1000),
+  model_version: 'v1',
+});
+rows.push({
+  id: 5002,
+  user_id: 1,
+  kind: 'x',
+  confidence: -0.1,
+  status: 'dismissed',
+  shown_at: new Date(N - DAY),
+  resolved_at: new Date(N - 1000),
+  model_version: 'v1',
+});
+rows.push({
+  id: 5003,
+  user_id: 1,
+  kind: 'x',
+  confidence: NaN,
+  status: 'dismissed',
+  shown_at: new Date(N - DAY),
+  resolved_at: new Date(N - 1000),
+  model_version: 'v1',
+});
 // Shown after now: not part of this cycle's data.
-rows.push({ id: 5004, user_id: 1, kind: 'x', confidence: 0.5, status: 'applied', shown_at: new Date(N + 1000), resolved_at: new Date(N + 2000), model_version: 'v1' });
+rows.push({
+  id: 5004,
+  user_id: 1,
+  kind: 'x',
+  confidence: 0.5,
+  status: 'applied',
+  shown_at: new Date(N + 1000),
+  resolved_at: new Date(N + 2000),
+  model_version: 'v1',
+});
 
 /** The JS reference of the SQL filter (valid confidences only). */
 function resolvedAtNow(filter: (r: Row) => boolean = () => true): ResolvedSuggestion[] {
   return rows
-    .filter((r) => (r.status === 'applied' || r.status === 'dismissed') && r.shown_at.getTime() < N && (r.resolved_at == null || r.resolved_at.getTime() < N) && filter(r))
+    .filter(
+      (r) =>
+        (r.status === 'applied' || r.status === 'dismissed') &&
+        r.shown_at.getTime() < N &&
+        (r.resolved_at == null || r.resolved_at.getTime() < N) &&
+        filter(r),
+    )
     .filter((r) => r.confidence >= 0 && r.confidence <= 1)
     .map((r) => ({ confidence: r.confidence, applied: r.status === 'applied' }));
 }
@@ -81,12 +148,16 @@ describe('suggestion feedback SQL', () => {
     expect(fromSql.resolved).toBe(fromJs.resolved);
     expect(fromSql.resolved).toBeGreaterThan(900);
     expect(fromSql.applied).toBe(fromJs.applied);
-    expect(fromSql.buckets.map((b) => [b.label, b.n, b.applied])).toEqual(fromJs.buckets.map((b) => [b.label, b.n, b.applied]));
+    expect(fromSql.buckets.map((b) => [b.label, b.n, b.applied])).toEqual(
+      fromJs.buckets.map((b) => [b.label, b.n, b.applied]),
+    );
     expect(fromSql.calibration.ece!).toBeCloseTo(fromJs.calibration.ece!, 12);
     expect(fromSql.calibration.brier!).toBeCloseTo(fromJs.calibration.brier!, 12);
     expect(fromSql.quality.score!).toBeCloseTo(fromJs.quality.score!, 12);
     expect(fromSql.threshold.recommended).toBe(fromJs.threshold.recommended);
-    expect(fromSql.threshold.candidates.map((c) => c.utility)).toEqual(fromJs.threshold.candidates.map((c) => c.utility));
+    expect(fromSql.threshold.candidates.map((c) => c.utility)).toEqual(
+      fromJs.threshold.candidates.map((c) => c.utility),
+    );
     expect(fromSql.threshold.recommended).not.toBeNull();
     expect(fromSql.invalidConfidence).toBe(3);
     expect(fromSql.scope).toEqual({ shownSince: null, modelVersion: null, until: NOW.toISOString() });
@@ -118,7 +189,9 @@ describe('suggestion feedback SQL', () => {
   it('scopes by model version and rollout time', async () => {
     const since = new Date(N - 30 * DAY);
     const { bins } = await querySuggestionBins(t.db, NOW, { modelVersion: 'v2', shownSince: since });
-    const expected = binSuggestions(resolvedAtNow((r) => r.model_version === 'v2' && r.shown_at.getTime() >= since.getTime()));
+    const expected = binSuggestions(
+      resolvedAtNow((r) => r.model_version === 'v2' && r.shown_at.getTime() >= since.getTime()),
+    );
     expect(bins.map((b) => [b.bin, b.n, b.applied])).toEqual(expected.map((b) => [b.bin, b.n, b.applied]));
     expect(bins.reduce((s, b) => s + b.n, 0)).toBeLessThan(resolvedAtNow().length / 2);
   });

@@ -46,14 +46,32 @@ describe('monitorAndRespond', () => {
       args: [{ dryRun: true, trigger: 'api', now: LATER.toISOString() }],
     });
     expect(result.alerts).toBe(1);
-    const alert = await t.db('engine.alerts as a').join('engine.findings as f', 'f.id', 'a.finding_id').where('a.cycle_id', monitorId).first('a.severity', 'f.fingerprint');
+    const alert = await t
+      .db('engine.alerts as a')
+      .join('engine.findings as f', 'f.id', 'a.finding_id')
+      .where('a.cycle_id', monitorId)
+      .first('a.severity', 'f.fingerprint');
     expect(alert).toEqual({ severity: 'critical', fingerprint: 'system_health:event_freshness' });
     expect(result.selfHealWorkflowId).toBe(`self-heal-from-${monitorId}`);
     const heal = await w.client.workflow.getHandle<typeof selfHeal>(result.selfHealWorkflowId!).result();
     expect(heal).toMatchObject({ kind: 'self_heal', dryRun: true });
     expect(heal.phases).toEqual([expect.objectContaining({ name: 'heal', status: 'completed' })]);
     const row = await t.db('engine.cycles').where({ id: result.selfHealWorkflowId }).first();
-    expect(row).toMatchObject({ kind: 'self_heal', trigger: 'monitor', requested_by: monitorId, dry_run: true, status: 'completed' });
-    expect(Number((await t.db('engine.actions').where({ cycle_id: result.selfHealWorkflowId, type: 'retry_payment' }).count({ n: '*' }).first())!.n)).toBeGreaterThan(0);
+    expect(row).toMatchObject({
+      kind: 'self_heal',
+      trigger: 'monitor',
+      requested_by: monitorId,
+      dry_run: true,
+      status: 'completed',
+    });
+    expect(
+      Number(
+        (await t
+          .db('engine.actions')
+          .where({ cycle_id: result.selfHealWorkflowId, type: 'retry_payment' })
+          .count({ n: '*' })
+          .first())!.n,
+      ),
+    ).toBeGreaterThan(0);
   });
 });

@@ -26,12 +26,25 @@ let deps: EffectDeps;
 beforeAll(async () => {
   t = await createTestDb('pipeline');
   db = t.db;
-  deps = { db, payments: createSandboxPaymentGateway(db, clock), messenger: createOutboxMessenger(db, clock), now: clock };
+  deps = {
+    db,
+    payments: createSandboxPaymentGateway(db, clock),
+    messenger: createOutboxMessenger(db, clock),
+    now: clock,
+  };
   // These tests are about the gates: no control group (test/integration/holdout.test.ts covers holdouts).
   await setPolicy(db, 'holdout', { default: 0 }, 'test', 'no holdout in gate tests');
   // Learned posteriors Beta(60, 1): lower bound 0.951, so a detection confidence of 1 passes every gate.
   // data_fix_review has no row: Beta(1,1), lower bound 0.05, so it always waits for an operator.
-  const learned: ActionType[] = ['retry_payment', 'cancel_orphaned_subscription', 'normalize_email', 'onboarding_nudge', 'retention_campaign', 'upgrade_offer', 'proactive_retention'];
+  const learned: ActionType[] = [
+    'retry_payment',
+    'cancel_orphaned_subscription',
+    'normalize_email',
+    'onboarding_nudge',
+    'retention_campaign',
+    'upgrade_offer',
+    'proactive_retention',
+  ];
   await db('engine.action_stats')
     .insert(learned.map((action_type) => ({ action_type, alpha: 60, beta: 1, successes: 59, failures: 0 })))
     .onConflict('action_type')
@@ -55,13 +68,34 @@ beforeAll(async () => {
 afterAll(() => t?.drop());
 
 async function cycle(id: string, dryRun: boolean): Promise<string> {
-  await db('engine.cycles').insert({ id, kind: 'cycle', trigger: 'api', requested_by: 'test', dry_run: dryRun, phases: ['heal', 'optimize', 'prevent'], logical_now: NOW });
+  await db('engine.cycles').insert({
+    id,
+    kind: 'cycle',
+    trigger: 'api',
+    requested_by: 'test',
+    dry_run: dryRun,
+    phases: ['heal', 'optimize', 'prevent'],
+    logical_now: NOW,
+  });
   return id;
 }
 
-function mk(type: ActionType, targetId: number | string, params: Record<string, unknown> = {}, o: Partial<ActionPlan> = {}): ActionPlan {
+function mk(
+  type: ActionType,
+  targetId: number | string,
+  params: Record<string, unknown> = {},
+  o: Partial<ActionPlan> = {},
+): ActionPlan {
   const targetType: ActionPlan['targetType'] =
-    type === 'retry_payment' ? 'payment' : type === 'cancel_orphaned_subscription' ? 'subscription' : type === 'funnel_recommendation' ? 'funnel' : type === 'data_fix_review' ? 'finding' : 'user';
+    type === 'retry_payment'
+      ? 'payment'
+      : type === 'cancel_orphaned_subscription'
+        ? 'subscription'
+        : type === 'funnel_recommendation'
+          ? 'funnel'
+          : type === 'data_fix_review'
+            ? 'finding'
+            : 'user';
   return {
     phase: 'heal',
     type,
@@ -94,35 +128,58 @@ async function failedPayment(id: number, failureCode: string) {
   });
 }
 
-const retry = (id: number) => mk('retry_payment', id, { paymentId: id, amountCents: 1000 + id, attempt: 2 }, { findingFingerprint: RETRYABLE });
+const retry = (id: number) =>
+  mk('retry_payment', id, { paymentId: id, amountCents: 1000 + id, attempt: 2 }, { findingFingerprint: RETRYABLE });
 
 /** One of everything; ids offset by `base` so every test has its own rows. */
 async function world(base: number): Promise<ActionPlan[]> {
   await user(base + 1, '  Dana@Example.COM');
   await user(base + 2);
   await user(base + 3);
-  await db('app.subscriptions').insert({ id: base + 1, user_id: base + 99, plan_id: 1, status: 'active', mrr_cents: 2900, started_at: new Date(NOW.getTime() - 60 * DAY) });
+  await db('app.subscriptions').insert({
+    id: base + 1,
+    user_id: base + 99,
+    plan_id: 1,
+    status: 'active',
+    mrr_cents: 2900,
+    started_at: new Date(NOW.getTime() - 60 * DAY),
+  });
   await failedPayment(base + 1, 'processing_error');
   await failedPayment(base + 2, 'insufficient_funds');
   return [
     retry(base + 1),
     retry(base + 2),
-    mk('cancel_orphaned_subscription', base + 1, { subscriptionId: base + 1, userId: base + 99, reason: 'missing_user' }),
+    mk('cancel_orphaned_subscription', base + 1, {
+      subscriptionId: base + 1,
+      userId: base + 99,
+      reason: 'missing_user',
+    }),
     mk('normalize_email', base + 1, { fromEmail: '  Dana@Example.COM', email: 'dana@example.com' }),
     mk('onboarding_nudge', base + 2, { template: 'onboarding_nudge_v1' }, { phase: 'optimize' }),
     mk('retention_campaign', base + 3, { template: 'retention_campaign_v1' }, { phase: 'optimize' }),
     mk('funnel_recommendation', 'activated', {}, { phase: 'optimize', executable: false, detectionConfidence: 0.9 }),
-    mk('data_fix_review', `data_quality:duplicate_email:${base}`, { requiresApproval: true }, { detectionConfidence: 0.5 }),
+    mk(
+      'data_fix_review',
+      `data_quality:duplicate_email:${base}`,
+      { requiresApproval: true },
+      { detectionConfidence: 0.5 },
+    ),
   ];
 }
 
 /** count + md5 of every table of schema app, and of engine.outbox. */
 async function checksums(): Promise<Record<string, string>> {
-  const { rows } = await db.raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'app' ORDER BY 1`);
+  const { rows } = await db.raw(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'app' ORDER BY 1`,
+  );
   const tables = [...rows.map((r: { table_name: string }) => `app.${r.table_name}`), 'engine.outbox'];
   const out: Record<string, string> = {};
   for (const name of tables) {
-    const { rows: [r] } = await db.raw(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${name} t`);
+    const {
+      rows: [r],
+    } = await db.raw(
+      `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${name} t`,
+    );
     out[name] = `${r.n}:${r.h}`;
   }
   return out;
@@ -130,14 +187,26 @@ async function checksums(): Promise<Record<string, string>> {
 
 const actionsOf = (cycleId: string) => db('engine.actions').where({ cycle_id: cycleId }).orderBy('id');
 const paymentRow = (id: number) => db('app.payments').where({ id }).first();
-const countOf = async (table: string, where: Record<string, unknown> = {}) => Number((await db(table).where(where).count({ n: '*' }).first())!.n);
+const countOf = async (table: string, where: Record<string, unknown> = {}) =>
+  Number((await db(table).where(where).count({ n: '*' }).first())!.n);
 
 describe('dry run', () => {
   it('changes nothing in schema app or the outbox, and records actions, gate decisions and audit', async () => {
     const plans = await world(1000);
     const cycleId = await cycle('dry-a', true);
     const before = await checksums();
-    expect(Object.keys(before)).toEqual(expect.arrayContaining(['app.users', 'app.events', 'app.payments', 'app.subscriptions', 'app.plans', 'app.suggestions', 'app.acquisition_spend', 'engine.outbox']));
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining([
+        'app.users',
+        'app.events',
+        'app.payments',
+        'app.subscriptions',
+        'app.plans',
+        'app.suggestions',
+        'app.acquisition_spend',
+        'engine.outbox',
+      ]),
+    );
 
     const r = await processPlans(deps, { cycleId, phase: 'heal', dryRun: true, now: NOW, plans });
 
@@ -145,12 +214,23 @@ describe('dry run', () => {
     expect(await countOf('engine.effects')).toBe(0);
     expect(r.actionIds).toHaveLength(8);
     expect(r.actionIds[0]).toBe('dry-a:retry_payment:1001');
-    expect(r).toMatchObject({ executed: [], needsApproval: [], blocked: [], failed: [], recommended: ['dry-a:funnel_recommendation:activated'] });
+    expect(r).toMatchObject({
+      executed: [],
+      needsApproval: [],
+      blocked: [],
+      failed: [],
+      recommended: ['dry-a:funnel_recommendation:activated'],
+    });
     expect(r.dryRun).toHaveLength(7);
     const rows = await actionsOf(cycleId);
     expect(rows.every((a: { dry_run: boolean }) => a.dry_run)).toBe(true);
     const byId = new Map<string, Record<string, any>>(rows.map((a: Record<string, any>) => [a.id, a]));
-    expect(byId.get('dry-a:retry_payment:1001')).toMatchObject({ status: 'dry_run', mode: 'auto', status_reason: 'dry run: would execute (all gates passed)', executed_at: null });
+    expect(byId.get('dry-a:retry_payment:1001')).toMatchObject({
+      status: 'dry_run',
+      mode: 'auto',
+      status_reason: 'dry run: would execute (all gates passed)',
+      executed_at: null,
+    });
     expect(byId.get('dry-a:retry_payment:1001')!.finding_id).toBeGreaterThan(0);
     expect(byId.get('dry-a:retry_payment:1001')!.confidence).toBeCloseTo(0.05 ** (1 / 60), 6);
     expect(byId.get('dry-a:data_fix_review:data_quality:duplicate_email:1000')).toMatchObject({
@@ -161,12 +241,16 @@ describe('dry run', () => {
     });
     expect(await countOf('engine.approvals')).toBe(0);
     // Executable actions: kill switch, confidence, type cap, circuit breaker, + contact cap and quiet hours for the 2 messages.
-    expect(await db('engine.gate_decisions').whereIn('action_id', r.actionIds).count({ n: '*' }).first()).toEqual({ n: 7 * 4 + 2 * 2 + 2 });
+    expect(await db('engine.gate_decisions').whereIn('action_id', r.actionIds).count({ n: '*' }).first()).toEqual({
+      n: 7 * 4 + 2 * 2 + 2,
+    });
     const audit = await listAudit(db, { cycleId, limit: 1000 });
     expect(audit.filter((e) => e.event === 'action.planned')).toHaveLength(8);
     expect(audit.filter((e) => e.event === 'gate.decision')).toHaveLength(8);
     expect(audit.every((e) => e.dryRun)).toBe(true);
-    expect(audit.find((e) => e.event === 'gate.decision' && e.target === 'dry-a:retry_payment:1001')!.after).toMatchObject({
+    expect(
+      audit.find((e) => e.event === 'gate.decision' && e.target === 'dry-a:retry_payment:1001')!.after,
+    ).toMatchObject({
       verdict: 'execute',
       status: 'dry_run',
       gates: expect.arrayContaining([expect.objectContaining({ gate: 'confidence', passed: true })]),
@@ -203,7 +287,12 @@ describe('live run', () => {
       ].sort(),
     );
     expect(r.needsApproval).toEqual(['live-a:data_fix_review:data_quality:duplicate_email:2000']);
-    expect(r).toMatchObject({ recommended: ['live-a:funnel_recommendation:activated'], blocked: [], failed: [], dryRun: [] });
+    expect(r).toMatchObject({
+      recommended: ['live-a:funnel_recommendation:activated'],
+      blocked: [],
+      failed: [],
+      dryRun: [],
+    });
     expect(await db('engine.actions').where({ id: r.needsApproval[0] }).first()).toMatchObject({
       status: 'pending_approval',
       mode: 'needs_approval',
@@ -227,7 +316,12 @@ describe('live run', () => {
     expect(await countOf('engine.outbox', { user_id: 2002 })).toBe(1);
     expect(await countOf('engine.outbox', { user_id: 2003 })).toBe(1);
     const audit = await listAudit(db, { cycleId, limit: 1000 });
-    expect(audit.filter((e) => e.event === 'action.executed').map((e) => e.target).sort()).toEqual([...r.executed].sort());
+    expect(
+      audit
+        .filter((e) => e.event === 'action.executed')
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual([...r.executed].sort());
     expect(audit.every((e) => !e.dryRun)).toBe(true);
 
     const state = await checksums();
@@ -257,12 +351,27 @@ describe('live run', () => {
         return res;
       },
     };
-    await expect(processPlans({ ...deps, messenger: flaky }, { cycleId, phase: 'optimize', dryRun: false, now: NOW, plans })).rejects.toThrow('connection reset by peer');
-    expect(await db('engine.effects').where({ idempotency_key: 'message:onboarding_nudge_v1:3001:live-crash:onboarding_nudge:3001' }).first()).toMatchObject({ status: 'pending' });
-    expect(await db('engine.actions').where({ id: 'live-crash:onboarding_nudge:3002' }).first()).toMatchObject({ status: 'planned' });
+    await expect(
+      processPlans({ ...deps, messenger: flaky }, { cycleId, phase: 'optimize', dryRun: false, now: NOW, plans }),
+    ).rejects.toThrow('connection reset by peer');
+    expect(
+      await db('engine.effects')
+        .where({ idempotency_key: 'message:onboarding_nudge_v1:3001:live-crash:onboarding_nudge:3001' })
+        .first(),
+    ).toMatchObject({ status: 'pending' });
+    expect(await db('engine.actions').where({ id: 'live-crash:onboarding_nudge:3002' }).first()).toMatchObject({
+      status: 'planned',
+    });
 
-    const r = await processPlans({ ...deps, messenger: flaky }, { cycleId, phase: 'optimize', dryRun: false, now: NOW, plans });
-    expect(r.executed).toEqual(['live-crash:retry_payment:3001', 'live-crash:onboarding_nudge:3001', 'live-crash:onboarding_nudge:3002']);
+    const r = await processPlans(
+      { ...deps, messenger: flaky },
+      { cycleId, phase: 'optimize', dryRun: false, now: NOW, plans },
+    );
+    expect(r.executed).toEqual([
+      'live-crash:retry_payment:3001',
+      'live-crash:onboarding_nudge:3001',
+      'live-crash:onboarding_nudge:3002',
+    ]);
     expect(await countOf('engine.outbox', { user_id: 3001 })).toBe(1);
     expect(await countOf('engine.outbox', { user_id: 3002 })).toBe(1);
     expect(await paymentRow(3001)).toMatchObject({ attempt_count: 2 });
@@ -279,14 +388,24 @@ describe('policy gates in the pipeline', () => {
     try {
       const r = await processPlans(deps, { cycleId, phase: 'heal', dryRun: false, now: NOW, plans });
       expect(r.blocked).toHaveLength(7);
-      expect(r).toMatchObject({ executed: [], needsApproval: [], recommended: ['live-kill:funnel_recommendation:activated'] });
+      expect(r).toMatchObject({
+        executed: [],
+        needsApproval: [],
+        recommended: ['live-kill:funnel_recommendation:activated'],
+      });
     } finally {
       await setPolicy(db, 'kill_switch', { enabled: false }, 'ops', 'resolved');
     }
     expect(await checksums()).toEqual(before);
     const blocked = await db('engine.actions').where({ cycle_id: cycleId, status: 'blocked' });
-    expect(new Set(blocked.map((a: { status_reason: string }) => a.status_reason))).toEqual(new Set(['kill switch is on: every effect is blocked']));
-    expect(await db('engine.gate_decisions').where({ action_id: 'live-kill:retry_payment:4001', gate: 'kill_switch' }).first()).toMatchObject({ passed: false });
+    expect(new Set(blocked.map((a: { status_reason: string }) => a.status_reason))).toEqual(
+      new Set(['kill switch is on: every effect is blocked']),
+    );
+    expect(
+      await db('engine.gate_decisions')
+        .where({ action_id: 'live-kill:retry_payment:4001', gate: 'kill_switch' })
+        .first(),
+    ).toMatchObject({ passed: false });
   });
 
   it('type cap: the (N+1)-th action of a type in a cycle is blocked, across calls', async () => {
@@ -294,14 +413,26 @@ describe('policy gates in the pipeline', () => {
     const cycleId = await cycle('live-cap', false);
     await setPolicy(db, 'type_caps', { default: 500, retry_payment: 2 }, 'ops', 'test');
     try {
-      const r = await processPlans(deps, { cycleId, phase: 'heal', dryRun: false, now: NOW, plans: [retry(5001), retry(5002), retry(5003)] });
+      const r = await processPlans(deps, {
+        cycleId,
+        phase: 'heal',
+        dryRun: false,
+        now: NOW,
+        plans: [retry(5001), retry(5002), retry(5003)],
+      });
       expect(r.executed).toEqual(['live-cap:retry_payment:5001', 'live-cap:retry_payment:5002']);
       expect(r.blocked).toEqual(['live-cap:retry_payment:5003']);
       expect(await db('engine.actions').where({ id: 'live-cap:retry_payment:5003' }).first()).toMatchObject({
         status: 'blocked',
         status_reason: 'type cap reached: 2 retry_payment actions already admitted this cycle (cap 2)',
       });
-      const later = await processPlans(deps, { cycleId, phase: 'prevent', dryRun: false, now: NOW, plans: [retry(5004)] });
+      const later = await processPlans(deps, {
+        cycleId,
+        phase: 'prevent',
+        dryRun: false,
+        now: NOW,
+        plans: [retry(5004)],
+      });
       expect(later.blocked).toEqual(['live-cap:retry_payment:5004']);
     } finally {
       await setPolicy(db, 'type_caps', { default: 500 }, 'ops', 'reset');
@@ -322,7 +453,12 @@ describe('policy gates in the pipeline', () => {
       phase: 'optimize',
       dryRun: false,
       now: NOW,
-      plans: [mk('onboarding_nudge', 6001), mk('onboarding_nudge', 6002), mk('onboarding_nudge', 6003), mk('upgrade_offer', 6003)],
+      plans: [
+        mk('onboarding_nudge', 6001),
+        mk('onboarding_nudge', 6002),
+        mk('onboarding_nudge', 6003),
+        mk('upgrade_offer', 6003),
+      ],
     });
     expect(r.executed).toEqual(['live-contact:onboarding_nudge:6002', 'live-contact:onboarding_nudge:6003']);
     expect(r.blocked).toEqual(['live-contact:onboarding_nudge:6001', 'live-contact:upgrade_offer:6003']);
@@ -330,13 +466,28 @@ describe('policy gates in the pipeline', () => {
       status_reason: 'contact cap: user 6001 already has 1 message(s) in the last 7 days (cap 1)',
     });
     // A later phase of the same cycle: the outbox now holds the message sent above.
-    const prevent = await processPlans(deps, { cycleId, phase: 'prevent', dryRun: false, now: NOW, plans: [mk('proactive_retention', 6002, {}, { phase: 'prevent' })] });
+    const prevent = await processPlans(deps, {
+      cycleId,
+      phase: 'prevent',
+      dryRun: false,
+      now: NOW,
+      plans: [mk('proactive_retention', 6002, {}, { phase: 'prevent' })],
+    });
     expect(prevent.blocked).toEqual(['live-contact:proactive_retention:6002']);
     expect(await countOf('engine.outbox', { user_id: 6002 })).toBe(2); // the 8-day-old one and today's
     expect(await countOf('engine.outbox', { user_id: 6001 })).toBe(1);
     // In a dry run the messages the run itself would send count too.
-    const dry = await processPlans(deps, { cycleId: await cycle('dry-contact', true), phase: 'optimize', dryRun: true, now: NOW, plans: [mk('onboarding_nudge', 6004), mk('upgrade_offer', 6004)] });
-    expect(dry).toMatchObject({ dryRun: ['dry-contact:onboarding_nudge:6004'], blocked: ['dry-contact:upgrade_offer:6004'] });
+    const dry = await processPlans(deps, {
+      cycleId: await cycle('dry-contact', true),
+      phase: 'optimize',
+      dryRun: true,
+      now: NOW,
+      plans: [mk('onboarding_nudge', 6004), mk('upgrade_offer', 6004)],
+    });
+    expect(dry).toMatchObject({
+      dryRun: ['dry-contact:onboarding_nudge:6004'],
+      blocked: ['dry-contact:upgrade_offer:6004'],
+    });
   });
 
   it('quiet hours: messages wait, other effects go ahead', async () => {
@@ -346,33 +497,61 @@ describe('policy gates in the pipeline', () => {
     const cycleId = await cycle('live-quiet', false);
     await setPolicy(db, 'quiet_hours', { enabled: true, startHour: 22, endHour: 7, timezone: 'UTC' }, 'ops', 'test');
     try {
-      const r = await processPlans({ ...deps, now: () => late }, { cycleId, phase: 'optimize', dryRun: false, now: late, plans: [mk('onboarding_nudge', 7001), retry(7001)] });
-      expect(r).toMatchObject({ blocked: ['live-quiet:onboarding_nudge:7001'], executed: ['live-quiet:retry_payment:7001'] });
+      const r = await processPlans(
+        { ...deps, now: () => late },
+        { cycleId, phase: 'optimize', dryRun: false, now: late, plans: [mk('onboarding_nudge', 7001), retry(7001)] },
+      );
+      expect(r).toMatchObject({
+        blocked: ['live-quiet:onboarding_nudge:7001'],
+        executed: ['live-quiet:retry_payment:7001'],
+      });
       expect(await db('engine.actions').where({ id: 'live-quiet:onboarding_nudge:7001' }).first()).toMatchObject({
         status_reason: 'quiet hours 22:00–07:00 UTC: local time 23:00',
       });
     } finally {
-      await setPolicy(db, 'quiet_hours', { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' }, 'ops', 'reset');
+      await setPolicy(
+        db,
+        'quiet_hours',
+        { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
+        'ops',
+        'reset',
+      );
     }
     expect(await countOf('engine.outbox', { user_id: 7001 })).toBe(0);
   });
 
   it('circuit breaker: halts a type after N failed effects, within the run and in later cycles', async () => {
     for (const id of [8001, 8002, 8003, 8004, 8005]) await failedPayment(id, 'processing_error');
-    await db('app.subscriptions').insert({ id: 8001, user_id: 8999, plan_id: 1, status: 'active', mrr_cents: 900, started_at: new Date(NOW.getTime() - 60 * DAY) });
+    await db('app.subscriptions').insert({
+      id: 8001,
+      user_id: 8999,
+      plan_id: 1,
+      status: 'active',
+      mrr_cents: 900,
+      started_at: new Date(NOW.getTime() - 60 * DAY),
+    });
     // A day later, so the effects of the tests above are outside the window; the provider rejects every
     // request (say the merchant account was suspended): an error, not a decline.
     const later = new Date(NOW.getTime() + DAY);
     const rejecting: PaymentGateway = {
       async retryPayment(req) {
-        throw new NonRetryableError(`provider rejected ${req.idempotencyKey}: merchant account suspended`, 'provider_rejected');
+        throw new NonRetryableError(
+          `provider rejected ${req.idempotencyKey}: merchant account suspended`,
+          'provider_rejected',
+        );
       },
     };
     const laterDeps = { ...deps, payments: rejecting, now: () => later };
     await setPolicy(db, 'circuit_breaker', { failures: 2, windowMinutes: 60 }, 'ops', 'test');
     try {
       const cycleId = await cycle('live-breaker', false);
-      const r = await processPlans(laterDeps, { cycleId, phase: 'heal', dryRun: false, now: later, plans: [retry(8001), retry(8002), retry(8003), retry(8004)] });
+      const r = await processPlans(laterDeps, {
+        cycleId,
+        phase: 'heal',
+        dryRun: false,
+        now: later,
+        plans: [retry(8001), retry(8002), retry(8003), retry(8004)],
+      });
       expect(r.failed).toEqual(['live-breaker:retry_payment:8001', 'live-breaker:retry_payment:8002']);
       expect(r.blocked).toEqual(['live-breaker:retry_payment:8003', 'live-breaker:retry_payment:8004']);
       expect(await db('engine.actions').where({ id: 'live-breaker:retry_payment:8001' }).first()).toMatchObject({
@@ -383,7 +562,11 @@ describe('policy gates in the pipeline', () => {
         status: 'blocked',
         status_reason: 'circuit breaker open: 2 retry_payment effects failed in the last 60 min (limit 2)',
       });
-      expect(await db('engine.effects').whereIn('action_id', [...r.failed, ...r.blocked]).pluck('status')).toEqual(['failed', 'failed']);
+      expect(
+        await db('engine.effects')
+          .whereIn('action_id', [...r.failed, ...r.blocked])
+          .pluck('status'),
+      ).toEqual(['failed', 'failed']);
 
       // The next cycle: blocked at admission; other types are not affected.
       const next = await processPlans(laterDeps, {
@@ -393,9 +576,17 @@ describe('policy gates in the pipeline', () => {
         now: later,
         plans: [retry(8005), mk('cancel_orphaned_subscription', 8001, { subscriptionId: 8001 })],
       });
-      expect(next).toMatchObject({ blocked: ['live-breaker-2:retry_payment:8005'], executed: ['live-breaker-2:cancel_orphaned_subscription:8001'] });
-      expect(await db('engine.gate_decisions').where({ action_id: 'live-breaker-2:retry_payment:8005', gate: 'circuit_breaker' }).first()).toMatchObject({ passed: false });
-      for (const id of [8001, 8002, 8003, 8004, 8005]) expect(await paymentRow(id)).toMatchObject({ attempt_count: 1, status: 'failed' });
+      expect(next).toMatchObject({
+        blocked: ['live-breaker-2:retry_payment:8005'],
+        executed: ['live-breaker-2:cancel_orphaned_subscription:8001'],
+      });
+      expect(
+        await db('engine.gate_decisions')
+          .where({ action_id: 'live-breaker-2:retry_payment:8005', gate: 'circuit_breaker' })
+          .first(),
+      ).toMatchObject({ passed: false });
+      for (const id of [8001, 8002, 8003, 8004, 8005])
+        expect(await paymentRow(id)).toMatchObject({ attempt_count: 1, status: 'failed' });
     } finally {
       await setPolicy(db, 'circuit_breaker', { failures: 5, windowMinutes: 60 }, 'ops', 'reset');
     }
@@ -408,11 +599,22 @@ describe('policy gates in the pipeline', () => {
     try {
       const r = await processPlans(
         { ...deps, payments: createSandboxPaymentGateway(db, () => later), now: () => later },
-        { cycleId: await cycle('live-declines', false), phase: 'heal', dryRun: false, now: later, plans: [8101, 8102, 8103, 8104].map(retry) },
+        {
+          cycleId: await cycle('live-declines', false),
+          phase: 'heal',
+          dryRun: false,
+          now: later,
+          plans: [8101, 8102, 8103, 8104].map(retry),
+        },
       );
       expect(r.executed).toHaveLength(4);
       expect(r.blocked).toEqual([]);
-      expect(await db('engine.effects').whereIn('action_id', r.executed).pluck('status')).toEqual(['failed', 'failed', 'failed', 'failed']);
+      expect(await db('engine.effects').whereIn('action_id', r.executed).pluck('status')).toEqual([
+        'failed',
+        'failed',
+        'failed',
+        'failed',
+      ]);
     } finally {
       await setPolicy(db, 'circuit_breaker', { failures: 5, windowMinutes: 60 }, 'ops', 'reset');
     }

@@ -18,7 +18,11 @@ beforeAll(async () => {
   w = await startTestWorker(t.db, { label: 'schedules' });
 });
 afterAll(async () => {
-  for (const id of Object.values(ids)) await w.client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of Object.values(ids))
+    await w.client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
   await w?.shutdown();
   await t?.drop();
 });
@@ -30,11 +34,20 @@ describe('schedules', () => {
       { scheduleId: ids.monitor, created: true },
     ]);
     const cycle = await w.client.schedule.getHandle(ids.cycle).describe();
-    expect(cycle.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 0, end: 0, step: 1 }], hour: [{ start: 0, end: 23, step: 4 }] });
+    expect(cycle.spec.calendars?.[0]).toMatchObject({
+      minute: [{ start: 0, end: 0, step: 1 }],
+      hour: [{ start: 0, end: 23, step: 4 }],
+    });
     expect(cycle.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(cycle.action).toMatchObject({ type: 'startWorkflow', workflowType: 'autonomousCycle', taskQueue: w.taskQueue });
+    expect(cycle.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'autonomousCycle',
+      taskQueue: w.taskQueue,
+    });
     // No dryRun in the input: the run follows the live_mode policy, which is off by default.
-    expect(cycle.action.type === 'startWorkflow' && cycle.action.args).toEqual([{ trigger: 'schedule', requestedBy: 'schedule' }]);
+    expect(cycle.action.type === 'startWorkflow' && cycle.action.args).toEqual([
+      { trigger: 'schedule', requestedBy: 'schedule' },
+    ]);
     const monitor = await w.client.schedule.getHandle(ids.monitor).describe();
     expect(monitor.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 30, end: 30, step: 1 }] });
     expect(monitor.action).toMatchObject({ workflowType: 'monitorAndRespond' });
@@ -79,6 +92,8 @@ describe('schedules', () => {
     const result = await w.client.workflow.getHandle(workflowId!).result();
     expect(result).toMatchObject({ kind: 'monitor', dryRun: true });
     expect(typeof result.healthScore).toBe('number');
-    expect(await t.db('engine.cycle_phases').where({ cycle_id: workflowId, name: 'monitor', status: 'completed' }).first()).toBeTruthy();
+    expect(
+      await t.db('engine.cycle_phases').where({ cycle_id: workflowId, name: 'monitor', status: 'completed' }).first(),
+    ).toBeTruthy();
   });
 });

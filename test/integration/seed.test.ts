@@ -14,9 +14,20 @@ const SEED = 7;
 const DAY = 86_400_000;
 const EMAIL_OK = '^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$';
 const HARD = [
-  'stolen_card', 'lost_card', 'fraudulent', 'pickup_card', 'restricted_card', 'security_violation', 'invalid_account',
-  'expired_card', 'incorrect_number', 'card_not_supported', 'do_not_try_again', 'revocation_of_authorization',
-  'revocation_of_all_authorizations', 'stop_payment_order',
+  'stolen_card',
+  'lost_card',
+  'fraudulent',
+  'pickup_card',
+  'restricted_card',
+  'security_violation',
+  'invalid_account',
+  'expired_card',
+  'incorrect_number',
+  'card_not_supported',
+  'do_not_try_again',
+  'revocation_of_authorization',
+  'revocation_of_all_authorizations',
+  'stop_payment_order',
 ];
 const TABLES = ['users', 'events', 'plans', 'subscriptions', 'payments', 'suggestions', 'acquisition_spend'] as const;
 
@@ -38,7 +49,9 @@ async function checksums(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of TABLES) {
     const order = table === 'acquisition_spend' ? 'x.channel, x.month' : 'x.id';
-    const [r] = await rows<{ h: string }>(`SELECT md5(string_agg(x::text, ',' ORDER BY ${order})) AS h FROM app.${table} x`);
+    const [r] = await rows<{ h: string }>(
+      `SELECT md5(string_agg(x::text, ',' ORDER BY ${order})) AS h FROM app.${table} x`,
+    );
     out[table] = r!.h;
   }
   return out;
@@ -101,11 +114,21 @@ describe('seedDemoData', () => {
                     AND NOT EXISTS (SELECT 1 FROM app.users u WHERE u.id = s.user_id AND u.deleted_at IS NULL)`),
     ).toBe(p.orphanedActiveSubscriptions);
     // Both kinds of orphan are present.
-    expect(await num(`SELECT count(*) FROM app.subscriptions s WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM app.users u WHERE u.id = s.user_id)`)).toBeGreaterThan(0);
-    expect(await num(`SELECT count(*) FROM app.subscriptions s JOIN app.users u ON u.id = s.user_id WHERE s.status = 'active' AND u.deleted_at IS NOT NULL`)).toBeGreaterThan(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.subscriptions s WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM app.users u WHERE u.id = s.user_id)`,
+      ),
+    ).toBeGreaterThan(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.subscriptions s JOIN app.users u ON u.id = s.user_id WHERE s.status = 'active' AND u.deleted_at IS NOT NULL`,
+      ),
+    ).toBeGreaterThan(0);
 
     expect(await num('SELECT count(*) FROM app.users WHERE email IS NULL')).toBe(p.nullEmails);
-    expect(await num(`SELECT count(*) FROM app.users WHERE email IS NOT NULL AND lower(btrim(email)) !~ ?`, [EMAIL_OK])).toBe(p.malformedEmails);
+    expect(
+      await num(`SELECT count(*) FROM app.users WHERE email IS NOT NULL AND lower(btrim(email)) !~ ?`, [EMAIL_OK]),
+    ).toBe(p.malformedEmails);
     expect(
       await num(
         `SELECT count(*) FROM app.users u
@@ -124,16 +147,32 @@ describe('seedDemoData', () => {
     expect(Number(dup!.users)).toBe(p.duplicateEmailUsers);
 
     expect(await num('SELECT count(*) FROM app.events WHERE occurred_at > ?', [NOW])).toBe(p.futureEvents);
-    expect(await num('SELECT count(*) FROM app.subscriptions s LEFT JOIN app.plans p ON p.id = s.plan_id WHERE p.id IS NULL')).toBe(p.subscriptionsMissingPlan);
+    expect(
+      await num(
+        'SELECT count(*) FROM app.subscriptions s LEFT JOIN app.plans p ON p.id = s.plan_id WHERE p.id IS NULL',
+      ),
+    ).toBe(p.subscriptionsMissingPlan);
     expect(await num('SELECT count(*) FROM app.payments WHERE amount_cents < 0')).toBe(p.negativeAmounts);
 
     const failed = `FROM app.payments WHERE status = 'failed'`;
     const soft = `NOT (lower(btrim(coalesce(failure_code, ''))) = ANY (?::text[]))`;
-    expect(await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count < 4 AND next_retry_at <= ?`, [HARD, NOW])).toBe(p.retryableFailedPayments);
-    expect(await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count < 4 AND next_retry_at > ?`, [HARD, NOW])).toBe(p.softDeclinesNotDue);
-    expect(await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count >= 4`, [HARD])).toBe(p.softDeclinesExhausted);
-    expect(await num(`SELECT count(*) ${failed} AND lower(btrim(failure_code)) = ANY (?::text[])`, [HARD])).toBe(p.hardDeclines);
-    expect(await num(`SELECT count(*) FROM app.payments WHERE status = 'pending' AND attempted_at < ?`, [new Date(NOW.getTime() - DAY)])).toBe(p.stuckPayments);
+    expect(
+      await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count < 4 AND next_retry_at <= ?`, [HARD, NOW]),
+    ).toBe(p.retryableFailedPayments);
+    expect(
+      await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count < 4 AND next_retry_at > ?`, [HARD, NOW]),
+    ).toBe(p.softDeclinesNotDue);
+    expect(await num(`SELECT count(*) ${failed} AND ${soft} AND attempt_count >= 4`, [HARD])).toBe(
+      p.softDeclinesExhausted,
+    );
+    expect(await num(`SELECT count(*) ${failed} AND lower(btrim(failure_code)) = ANY (?::text[])`, [HARD])).toBe(
+      p.hardDeclines,
+    );
+    expect(
+      await num(`SELECT count(*) FROM app.payments WHERE status = 'pending' AND attempted_at < ?`, [
+        new Date(NOW.getTime() - DAY),
+      ]),
+    ).toBe(p.stuckPayments);
   });
 
   it('keeps the healthy data free of every planted kind of problem', async () => {
@@ -142,10 +181,23 @@ describe('seedDemoData', () => {
     expect(await num(`SELECT count(*) FROM app.payments WHERE status = 'failed'`)).toBe(
       p.retryableFailedPayments + p.softDeclinesNotDue + p.softDeclinesExhausted + p.hardDeclines,
     );
-    expect(await num(`SELECT count(*) FROM app.payments WHERE status = 'failed' AND (failure_code IS NULL OR btrim(failure_code) = '')`)).toBe(0);
-    expect(await num(`SELECT count(*) FROM app.payments WHERE status = 'failed' AND attempt_count < 4 AND next_retry_at IS NULL
-                        AND NOT lower(btrim(failure_code)) = ANY (?::text[])`, [HARD])).toBe(0);
-    expect(await num('SELECT count(*) FROM app.payments p WHERE NOT EXISTS (SELECT 1 FROM app.subscriptions s WHERE s.id = p.subscription_id)')).toBe(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.payments WHERE status = 'failed' AND (failure_code IS NULL OR btrim(failure_code) = '')`,
+      ),
+    ).toBe(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.payments WHERE status = 'failed' AND attempt_count < 4 AND next_retry_at IS NULL
+                        AND NOT lower(btrim(failure_code)) = ANY (?::text[])`,
+        [HARD],
+      ),
+    ).toBe(0);
+    expect(
+      await num(
+        'SELECT count(*) FROM app.payments p WHERE NOT EXISTS (SELECT 1 FROM app.subscriptions s WHERE s.id = p.subscription_id)',
+      ),
+    ).toBe(0);
     // Emails outside the planted ones are the canonical user{id}@domain, unique and normalized.
     expect(
       await num(
@@ -155,13 +207,29 @@ describe('seedDemoData', () => {
       ),
     ).toBe(0);
     // Normal failure rate does not spike in the last 24h (the planted failures are older).
-    expect(await num(`SELECT count(*) FROM app.payments WHERE status = 'failed' AND attempted_at > ?`, [new Date(NOW.getTime() - DAY)])).toBe(0);
+    expect(
+      await num(`SELECT count(*) FROM app.payments WHERE status = 'failed' AND attempted_at > ?`, [
+        new Date(NOW.getTime() - DAY),
+      ]),
+    ).toBe(0);
     // Fresh events exist in the last 6h, none dated after now except the planted ones.
-    expect(await num('SELECT count(*) FROM app.events WHERE occurred_at > ? AND occurred_at <= ?', [new Date(NOW.getTime() - DAY / 4), NOW])).toBeGreaterThan(100);
+    expect(
+      await num('SELECT count(*) FROM app.events WHERE occurred_at > ? AND occurred_at <= ?', [
+        new Date(NOW.getTime() - DAY / 4),
+        NOW,
+      ]),
+    ).toBeGreaterThan(100);
   });
 
   it('has realistic user shapes: 90 days of signups, ~30% activated, D7 retention near 0.25', async () => {
-    const [u] = await rows<{ first: Date; last: Date; channels: string[]; activated: number; within7: number; late: number }>(
+    const [u] = await rows<{
+      first: Date;
+      last: Date;
+      channels: string[];
+      activated: number;
+      within7: number;
+      late: number;
+    }>(
       `SELECT min(created_at) AS first, max(created_at) AS last, array_agg(DISTINCT acquisition_channel ORDER BY acquisition_channel) AS channels,
               avg((activated_at IS NOT NULL)::int) AS activated,
               avg((activated_at <= created_at + interval '7 days')::int) FILTER (WHERE activated_at IS NOT NULL) AS within7,
@@ -176,8 +244,12 @@ describe('seedDemoData', () => {
     expect(Number(u!.within7)).toBeGreaterThan(0.75);
     expect(Number(u!.late)).toBeGreaterThan(0);
     // Growth: the last 30 days hold more signups than the 30 days before 60 days ago.
-    const recent = await num(`SELECT count(*) FROM app.users WHERE created_at >= ?::timestamptz - interval '30 days'`, [NOW]);
-    const early = await num(`SELECT count(*) FROM app.users WHERE created_at < ?::timestamptz - interval '60 days'`, [NOW]);
+    const recent = await num(`SELECT count(*) FROM app.users WHERE created_at >= ?::timestamptz - interval '30 days'`, [
+      NOW,
+    ]);
+    const early = await num(`SELECT count(*) FROM app.users WHERE created_at < ?::timestamptz - interval '60 days'`, [
+      NOW,
+    ]);
     expect(recent).toBeGreaterThan(early * 1.2);
 
     // The KPI cohort C: signups in [now − 37d, now − 7d), live.
@@ -206,10 +278,24 @@ describe('seedDemoData', () => {
         [NOW],
       ),
     ).toBe(0);
-    const names = (await rows<{ name: string }>('SELECT DISTINCT name FROM app.events ORDER BY name')).map((r) => r.name);
-    expect(names).toEqual(['feature_used', 'invite_sent', 'login', 'onboarding_completed', 'onboarding_started', 'project_created', 'signup']);
+    const names = (await rows<{ name: string }>('SELECT DISTINCT name FROM app.events ORDER BY name')).map(
+      (r) => r.name,
+    );
+    expect(names).toEqual([
+      'feature_used',
+      'invite_sent',
+      'login',
+      'onboarding_completed',
+      'onboarding_started',
+      'project_created',
+      'signup',
+    ]);
     // Every user has exactly one signup event, at created_at.
-    expect(await num(`SELECT count(*) FROM app.users u WHERE (SELECT count(*) FROM app.events e WHERE e.user_id = u.id AND e.name = 'signup' AND e.occurred_at = u.created_at) <> 1`)).toBe(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.users u WHERE (SELECT count(*) FROM app.events e WHERE e.user_id = u.id AND e.name = 'signup' AND e.occurred_at = u.created_at) <> 1`,
+      ),
+    ).toBe(0);
 
     // Among users at least 21 days old: more events in their first week than in their third.
     const [w] = await rows<{ week1: number; week3: number }>(
@@ -236,7 +322,9 @@ describe('seedDemoData', () => {
   });
 
   it('has consistent billing: plan prices, MRR, monthly payments, churn, trials', async () => {
-    const plans = await rows<{ name: string; price_cents: number; interval: string }>('SELECT name, price_cents, interval FROM app.plans ORDER BY id');
+    const plans = await rows<{ name: string; price_cents: number; interval: string }>(
+      'SELECT name, price_cents, interval FROM app.plans ORDER BY id',
+    );
     expect(plans.filter((p) => p.interval === 'month').map((p) => [p.name, p.price_cents])).toEqual([
       ['free', 0],
       ['starter', 1900],
@@ -249,7 +337,9 @@ describe('seedDemoData', () => {
       await num(`SELECT count(*) FROM app.subscriptions s JOIN app.plans p ON p.id = s.plan_id
                   WHERE s.mrr_cents <> CASE p.interval WHEN 'year' THEN round(p.price_cents / 12.0) ELSE p.price_cents END`),
     ).toBe(0);
-    const statuses = (await rows<{ status: string }>('SELECT DISTINCT status FROM app.subscriptions ORDER BY 1')).map((r) => r.status);
+    const statuses = (await rows<{ status: string }>('SELECT DISTINCT status FROM app.subscriptions ORDER BY 1')).map(
+      (r) => r.status,
+    );
     expect(statuses).toEqual(['active', 'canceled', 'past_due', 'trialing']);
     // Subscribers are mostly activated users.
     const activatedShare = await num(
@@ -257,11 +347,19 @@ describe('seedDemoData', () => {
     );
     expect(activatedShare).toBeGreaterThan(0.7);
     // Cancellations over the last months, so monthly churn is measurable.
-    const canceled30 = await num(`SELECT count(*) FROM app.subscriptions WHERE canceled_at >= ?::timestamptz - interval '30 days' AND canceled_at < ?`, [NOW, NOW]);
-    const canceledBefore = await num(`SELECT count(*) FROM app.subscriptions WHERE canceled_at < ?::timestamptz - interval '30 days'`, [NOW]);
+    const canceled30 = await num(
+      `SELECT count(*) FROM app.subscriptions WHERE canceled_at >= ?::timestamptz - interval '30 days' AND canceled_at < ?`,
+      [NOW, NOW],
+    );
+    const canceledBefore = await num(
+      `SELECT count(*) FROM app.subscriptions WHERE canceled_at < ?::timestamptz - interval '30 days'`,
+      [NOW],
+    );
     expect(canceled30).toBeGreaterThan(5);
     expect(canceledBefore).toBeGreaterThan(0);
-    expect(await num(`SELECT count(*) FROM app.subscriptions WHERE status = 'canceled' AND canceled_at IS NULL`)).toBe(0);
+    expect(await num(`SELECT count(*) FROM app.subscriptions WHERE status = 'canceled' AND canceled_at IS NULL`)).toBe(
+      0,
+    );
     // Normal payments: the plan price, mostly succeeded, at 30-day intervals from the paid start.
     const [pay] = await rows<{ succeeded: number; wrong_amount: number; multi: number }>(
       `SELECT avg((p.status = 'succeeded')::int) AS succeeded,
@@ -278,7 +376,12 @@ describe('seedDemoData', () => {
 
   it('has suggestions whose adoption rises with confidence, and 4 months of spend per channel', async () => {
     expect(await num('SELECT count(*) FROM app.suggestions WHERE confidence < 0 OR confidence > 1')).toBe(0);
-    expect(await num(`SELECT count(*) FROM app.suggestions WHERE (status = 'shown') <> (resolved_at IS NULL) OR resolved_at > ? OR shown_at > ?`, [NOW, NOW])).toBe(0);
+    expect(
+      await num(
+        `SELECT count(*) FROM app.suggestions WHERE (status = 'shown') <> (resolved_at IS NULL) OR resolved_at > ? OR shown_at > ?`,
+        [NOW, NOW],
+      ),
+    ).toBe(0);
     const [s] = await rows<{ low: number; high: number; versions: string[] }>(
       `SELECT avg((status = 'applied')::int) FILTER (WHERE status <> 'shown' AND confidence < 0.4) AS low,
               avg((status = 'applied')::int) FILTER (WHERE status <> 'shown' AND confidence >= 0.6) AS high,
@@ -316,27 +419,53 @@ describe('seedDemoData', () => {
 });
 
 describe('seed CLI arguments', () => {
-  const base = { defaultManifestPath: '/repo/.data/seed-manifest.json', clock: new Date('2026-11-20T12:34:56.789Z'), cwd: '/work' };
+  const base = {
+    defaultManifestPath: '/repo/.data/seed-manifest.json',
+    clock: new Date('2026-11-20T12:34:56.789Z'),
+    cwd: '/work',
+  };
 
   it('defaults to 10,000 users, seed 42, the current hour and .data/seed-manifest.json', () => {
     expect(parseSeedArgs([], base)).toEqual({
       ok: true,
-      args: { users: 10_000, seed: 42, now: new Date('2026-11-20T12:00:00.000Z'), manifestPath: '/repo/.data/seed-manifest.json' },
+      args: {
+        users: 10_000,
+        seed: 42,
+        now: new Date('2026-11-20T12:00:00.000Z'),
+        manifestPath: '/repo/.data/seed-manifest.json',
+      },
     });
   });
 
   it('accepts --flag value and --flag=value', () => {
-    expect(parseSeedArgs(['--users', '2500', '--seed=9', '--now', '2026-01-02T03:04:05+01:00', '--manifest=out/m.json'], base)).toEqual({
+    expect(
+      parseSeedArgs(
+        ['--users', '2500', '--seed=9', '--now', '2026-01-02T03:04:05+01:00', '--manifest=out/m.json'],
+        base,
+      ),
+    ).toEqual({
       ok: true,
       args: { users: 2500, seed: 9, now: new Date('2026-01-02T02:04:05.000Z'), manifestPath: '/work/out/m.json' },
     });
   });
 
   it('explains a bad value in one line', () => {
-    expect(parseSeedArgs(['--users', 'lots'], base)).toEqual({ ok: false, error: '--users must be a whole number between 100 and 10000000 (got "lots")' });
-    expect(parseSeedArgs(['--users', '10'], base)).toEqual({ ok: false, error: '--users must be at least 100 (got "10")' });
-    expect(parseSeedArgs(['--seed', '-1'], base)).toMatchObject({ ok: false, error: expect.stringContaining('--seed must be a whole number') });
-    expect(parseSeedArgs(['--now', '2026-11-20T12:00'], base)).toMatchObject({ ok: false, error: expect.stringContaining('with a zone') });
+    expect(parseSeedArgs(['--users', 'lots'], base)).toEqual({
+      ok: false,
+      error: '--users must be a whole number between 100 and 10000000 (got "lots")',
+    });
+    expect(parseSeedArgs(['--users', '10'], base)).toEqual({
+      ok: false,
+      error: '--users must be at least 100 (got "10")',
+    });
+    expect(parseSeedArgs(['--seed', '-1'], base)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('--seed must be a whole number'),
+    });
+    expect(parseSeedArgs(['--now', '2026-11-20T12:00'], base)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('with a zone'),
+    });
     expect(parseSeedArgs(['--seed'], base)).toEqual({ ok: false, error: '--seed needs a value' });
     expect(parseSeedArgs(['--size', '3'], base)).toEqual({ ok: false, error: 'unknown argument "--size"' });
   });

@@ -33,7 +33,15 @@ async function seedFixture(db: Db): Promise<void> {
     { id: 4, name: 'pro', price_cents: 4900, interval: 'month' },
   ]);
 
-  type U = { id: number; email?: string | null; created?: number; activated?: number | null; lastSeen?: number | null; deleted?: boolean; optOut?: boolean };
+  type U = {
+    id: number;
+    email?: string | null;
+    created?: number;
+    activated?: number | null;
+    lastSeen?: number | null;
+    deleted?: boolean;
+    optOut?: boolean;
+  };
   const user = (u: U) => ({
     id: u.id,
     email: u.email === undefined ? `user${u.id}@example.com` : u.email,
@@ -85,7 +93,12 @@ async function seedFixture(db: Db): Promise<void> {
 
   let eventId = 0;
   const events = (userId: number, n: number, fromMs: number, toMs: number) =>
-    Array.from({ length: n }, (_, i) => ({ id: ++eventId, user_id: userId, name: 'feature_used', occurred_at: ago(fromMs - ((fromMs - toMs) * i) / Math.max(n, 1)) }));
+    Array.from({ length: n }, (_, i) => ({
+      id: ++eventId,
+      user_id: userId,
+      name: 'feature_used',
+      occurred_at: ago(fromMs - ((fromMs - toMs) * i) / Math.max(n, 1)),
+    }));
   const recent = (u: number, n: number) => events(u, n, 7 * D, H); // [now − 7d, now)
   const previous = (u: number, n: number) => events(u, n, 14 * D, 7 * D + H); // [now − 14d, now − 7d)
   await db('app.events').insert([
@@ -198,19 +211,32 @@ describe('target queries on a hand-built fixture', () => {
     });
 
     it('respects maxAttempts, next_retry_at against the given now, and LIMIT', async () => {
-      expect((await queryRetryablePayments(t.db, NOW, { maxAttempts: 3, limit: 100 })).map((r) => r.paymentId)).toEqual([12, 1, 7, 13]);
-      expect((await queryRetryablePayments(t.db, ago(H / 2), { maxAttempts: 4, limit: 100 })).map((r) => r.paymentId)).toEqual([12, 2, 1, 13]);
-      expect((await queryRetryablePayments(t.db, new Date(NOW.getTime() + 2 * H), { maxAttempts: 4, limit: 100 })).map((r) => r.paymentId)).toEqual([
-        12, 2, 1, 6, 7, 13,
+      expect((await queryRetryablePayments(t.db, NOW, { maxAttempts: 3, limit: 100 })).map((r) => r.paymentId)).toEqual(
+        [12, 1, 7, 13],
+      );
+      expect(
+        (await queryRetryablePayments(t.db, ago(H / 2), { maxAttempts: 4, limit: 100 })).map((r) => r.paymentId),
+      ).toEqual([12, 2, 1, 13]);
+      expect(
+        (await queryRetryablePayments(t.db, new Date(NOW.getTime() + 2 * H), { maxAttempts: 4, limit: 100 })).map(
+          (r) => r.paymentId,
+        ),
+      ).toEqual([12, 2, 1, 6, 7, 13]);
+      expect((await queryRetryablePayments(t.db, NOW, { maxAttempts: 4, limit: 2 })).map((r) => r.paymentId)).toEqual([
+        12, 2,
       ]);
-      expect((await queryRetryablePayments(t.db, NOW, { maxAttempts: 4, limit: 2 })).map((r) => r.paymentId)).toEqual([12, 2]);
       expect(await queryRetryablePayments(t.db, NOW, { maxAttempts: 4, limit: 0 })).toEqual([]);
       await expect(queryRetryablePayments(t.db, NOW, { maxAttempts: 4, limit: -1 })).rejects.toThrow(RangeError);
     });
 
     it('feeds the heal planner: one retry per row, none of them a hard decline', async () => {
       const rows = await queryRetryablePayments(t.db, NOW, { maxAttempts: 4, limit: 100 });
-      const plans = planHeal({ now: NOW, findings: [], targets: { retryablePayments: rows }, policy: { maxAttempts: 4 } });
+      const plans = planHeal({
+        now: NOW,
+        findings: [],
+        targets: { retryablePayments: rows },
+        policy: { maxAttempts: 4 },
+      });
       expect(plans.map((p) => p.targetId)).toEqual(['12', '2', '1', '7', '13']);
       expect(plans.map((p) => p.params.attempt)).toEqual([2, 4, 2, 2, 2]);
     });
@@ -242,27 +268,75 @@ describe('target queries on a hand-built fixture', () => {
   it('at-risk users: activated, reachable, declining (≥ 3 before) or lapsing; most previous activity first', async () => {
     const rows = await queryAtRiskUsers(t.db, NOW, { limit: 100 });
     expect(rows).toEqual([
-      { userId: 40, lastSeenAt: ago(2 * H).toISOString(), recentEvents: 1, previousEvents: 8, signal: 'declining_activity' },
-      { userId: 49, lastSeenAt: ago(8 * D).toISOString(), recentEvents: 0, previousEvents: 3, signal: 'declining_activity' },
+      {
+        userId: 40,
+        lastSeenAt: ago(2 * H).toISOString(),
+        recentEvents: 1,
+        previousEvents: 8,
+        signal: 'declining_activity',
+      },
+      {
+        userId: 49,
+        lastSeenAt: ago(8 * D).toISOString(),
+        recentEvents: 0,
+        previousEvents: 3,
+        signal: 'declining_activity',
+      },
       { userId: 43, lastSeenAt: ago(10 * D).toISOString(), recentEvents: 0, previousEvents: 0, signal: 'lapsing' },
     ]);
     // A stricter minimum leaves user 49 at risk only as lapsing (seen 8 days ago); a looser one adds 42 (0 vs 2).
-    expect((await queryAtRiskUsers(t.db, NOW, { limit: 100, minPreviousEvents: 4 })).map((r) => [r.userId, r.signal])).toEqual([
+    expect(
+      (await queryAtRiskUsers(t.db, NOW, { limit: 100, minPreviousEvents: 4 })).map((r) => [r.userId, r.signal]),
+    ).toEqual([
       [40, 'declining_activity'],
       [49, 'lapsing'],
       [43, 'lapsing'],
     ]);
-    expect((await queryAtRiskUsers(t.db, NOW, { limit: 100, minPreviousEvents: 2 })).map((r) => r.userId)).toEqual([40, 49, 42, 43]);
+    expect((await queryAtRiskUsers(t.db, NOW, { limit: 100, minPreviousEvents: 2 })).map((r) => r.userId)).toEqual([
+      40, 49, 42, 43,
+    ]);
     expect((await queryAtRiskUsers(t.db, NOW, { limit: 1 })).map((r) => r.userId)).toEqual([40]);
   });
 
   it('churn signals: past_due (any reachable user) or declining (activated users); past-due first', async () => {
     // Not: 5 (past_due, opted out), 997 (past_due, no user row), 46 (declining but never activated), 47, 48.
     expect(await queryChurnSignalUsers(t.db, NOW, { limit: 100 })).toEqual([
-      { userId: 2, pastDue: true, pastDueSubscriptionId: 2, decliningActivity: false, recentEvents: 0, previousEvents: 0, mrrCents: 4900 },
-      { userId: 70, pastDue: true, pastDueSubscriptionId: 22, decliningActivity: false, recentEvents: 0, previousEvents: 0, mrrCents: 1900 },
-      { userId: 40, pastDue: false, pastDueSubscriptionId: null, decliningActivity: true, recentEvents: 1, previousEvents: 8, mrrCents: 1900 },
-      { userId: 49, pastDue: false, pastDueSubscriptionId: null, decliningActivity: true, recentEvents: 0, previousEvents: 3, mrrCents: 0 },
+      {
+        userId: 2,
+        pastDue: true,
+        pastDueSubscriptionId: 2,
+        decliningActivity: false,
+        recentEvents: 0,
+        previousEvents: 0,
+        mrrCents: 4900,
+      },
+      {
+        userId: 70,
+        pastDue: true,
+        pastDueSubscriptionId: 22,
+        decliningActivity: false,
+        recentEvents: 0,
+        previousEvents: 0,
+        mrrCents: 1900,
+      },
+      {
+        userId: 40,
+        pastDue: false,
+        pastDueSubscriptionId: null,
+        decliningActivity: true,
+        recentEvents: 1,
+        previousEvents: 8,
+        mrrCents: 1900,
+      },
+      {
+        userId: 49,
+        pastDue: false,
+        pastDueSubscriptionId: null,
+        decliningActivity: true,
+        recentEvents: 0,
+        previousEvents: 3,
+        mrrCents: 0,
+      },
     ]);
     expect((await queryChurnSignalUsers(t.db, NOW, { limit: 3 })).map((r) => r.userId)).toEqual([2, 70, 40]);
   });
@@ -281,7 +355,14 @@ describe('target queries on a hand-built fixture', () => {
   });
 
   it('skips users who received an executed message since contactedSince, and only those', async () => {
-    await t.db('engine.cycles').insert({ id: 'cycle-old', kind: 'cycle', trigger: 'api', dry_run: false, phases: ['optimize'], logical_now: ago(10 * D) });
+    await t.db('engine.cycles').insert({
+      id: 'cycle-old',
+      kind: 'cycle',
+      trigger: 'api',
+      dry_run: false,
+      phases: ['optimize'],
+      logical_now: ago(10 * D),
+    });
     const action = (id: string, type: string, userId: number, status: string, executedAt: Date | null) => ({
       id,
       cycle_id: 'cycle-old',
@@ -305,10 +386,20 @@ describe('target queries on a hand-built fixture', () => {
       action('a6', 'proactive_retention', 61, 'executed', ago(D)),
     ]);
     const since = ago(7 * D);
-    expect((await queryAtRiskUsers(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId)).toEqual([49, 43]);
-    expect((await queryRecentNonActivatedSignups(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId)).toEqual([30, 31]);
-    expect((await queryChurnSignalUsers(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId)).toEqual([2, 70, 49]);
-    expect((await queryUpgradeCandidates(t.db, NOW, { limit: 100, minEvents: 5, contactedSince: since })).map((r) => r.userId)).toEqual([60, 68]);
+    expect((await queryAtRiskUsers(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId)).toEqual([
+      49, 43,
+    ]);
+    expect(
+      (await queryRecentNonActivatedSignups(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId),
+    ).toEqual([30, 31]);
+    expect(
+      (await queryChurnSignalUsers(t.db, NOW, { limit: 100, contactedSince: since })).map((r) => r.userId),
+    ).toEqual([2, 70, 49]);
+    expect(
+      (await queryUpgradeCandidates(t.db, NOW, { limit: 100, minEvents: 5, contactedSince: since })).map(
+        (r) => r.userId,
+      ),
+    ).toEqual([60, 68]);
   });
 });
 
@@ -332,8 +423,11 @@ describe('target queries on the demo data agree with the detectors', () => {
 
     // The same records the detectors sampled.
     const findings = await runAllDetectors(t.db, seedNow, { maxAttempts: 4, sampleSize: 10_000 });
-    const sample = (fp: string) => [...(findings.find((f) => f.fingerprint === fp)?.evidence.sampleIds ?? [])].map(Number).sort((a, b) => a - b);
-    expect(retryable.map((r) => r.paymentId).sort((a, b) => a - b)).toEqual(sample('billing:retryable_failed_payments'));
+    const sample = (fp: string) =>
+      [...(findings.find((f) => f.fingerprint === fp)?.evidence.sampleIds ?? [])].map(Number).sort((a, b) => a - b);
+    expect(retryable.map((r) => r.paymentId).sort((a, b) => a - b)).toEqual(
+      sample('billing:retryable_failed_payments'),
+    );
   });
 
   it('every message query returns bounded, distinct, deterministic rows', async () => {

@@ -33,11 +33,15 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.url === '/v1/traces') {
         const doc = JSON.parse(body) as {
-          resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ name: string; traceId: string }> }> }>;
+          resourceSpans: Array<{
+            resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+            scopeSpans: Array<{ spans: Array<{ name: string; traceId: string }> }>;
+          }>;
         };
         for (const rs of doc.resourceSpans) {
           const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) received.push({ name: s.name, traceId: s.traceId, service });
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) received.push({ name: s.name, traceId: s.traceId, service });
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -78,7 +82,8 @@ describe('tracing', () => {
     await client.workflow.execute('autonomousCycle', { workflowId, taskQueue, args: [input] });
     await connection.close();
     // The worker exports the workflow's spans when its last activation completes, in 1 s batches.
-    for (let i = 0; i < 100 && !received.some((s) => s.name === 'RunWorkflow:autonomousCycle'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !received.some((s) => s.name === 'RunWorkflow:autonomousCycle'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     await tracing.shutdown(); // flushes the rest
 
     const start = received.find((s) => s.name === 'StartWorkflow:autonomousCycle');

@@ -8,13 +8,19 @@ import { scaledLimit } from '../../scripts/bench/targets';
 describe('parseBenchArgs', () => {
   it('defaults to 1M users, seed 42, 3 repeats, every group', () => {
     const r = parseBenchArgs([]);
-    expect(r).toMatchObject({ ok: true, args: { users: 1_000_000, seed: 42, repeat: 3, reseed: false, explain: false, strict: false } });
+    expect(r).toMatchObject({
+      ok: true,
+      args: { users: 1_000_000, seed: 42, repeat: 3, reseed: false, explain: false, strict: false },
+    });
     expect(r.ok && 'args' in r && r.args.only.length).toBe(6);
   });
 
   it('reads values, underscores and switches', () => {
     const r = parseBenchArgs(['--users', '200_000', '--only=kpis,detectors', '--explain', '--repeat', '5']);
-    expect(r).toMatchObject({ ok: true, args: { users: 200_000, repeat: 5, only: ['kpis', 'detectors'], explain: true } });
+    expect(r).toMatchObject({
+      ok: true,
+      args: { users: 200_000, repeat: 5, only: ['kpis', 'detectors'], explain: true },
+    });
   });
 
   it.each([
@@ -55,7 +61,12 @@ describe('summarizePlan', () => {
           'Shared Hit Blocks': 12,
           Plans: [
             { 'Node Type': 'Seq Scan', 'Relation Name': 'events', Schema: 'app', Alias: 'e' },
-            { 'Node Type': 'Index Only Scan', 'Relation Name': 'users', Schema: 'app', 'Index Name': 'users_created_live_idx' },
+            {
+              'Node Type': 'Index Only Scan',
+              'Relation Name': 'users',
+              Schema: 'app',
+              'Index Name': 'users_created_live_idx',
+            },
           ],
         },
         'Execution Time': 12.5,

@@ -4,7 +4,13 @@ import { normalizeCycleInput } from '../../workflows/input';
 
 describe('normalizeCycleInput', () => {
   it('defaults an api/cli start to dry-run with every allowed phase', () => {
-    expect(normalizeCycleInput({}, PHASES)).toEqual({ dryRun: true, trigger: 'cli', requestedBy: 'cli', phases: [...PHASES], now: null });
+    expect(normalizeCycleInput({}, PHASES)).toEqual({
+      dryRun: true,
+      trigger: 'cli',
+      requestedBy: 'cli',
+      phases: [...PHASES],
+      now: null,
+    });
     expect(normalizeCycleInput(undefined, PHASES).dryRun).toBe(true);
   });
 
@@ -15,7 +21,10 @@ describe('normalizeCycleInput', () => {
   });
 
   it('keeps an explicit live request', () => {
-    expect(normalizeCycleInput({ dryRun: false, trigger: 'api', requestedBy: 'alice' }, PHASES)).toMatchObject({ dryRun: false, requestedBy: 'alice' });
+    expect(normalizeCycleInput({ dryRun: false, trigger: 'api', requestedBy: 'alice' }, PHASES)).toMatchObject({
+      dryRun: false,
+      requestedBy: 'alice',
+    });
   });
 
   it('runs a phase subset in canonical order', () => {

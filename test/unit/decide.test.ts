@@ -28,7 +28,11 @@ const insufficient = (name: KpiResult['name'], target: number): KpiResult => ({
   status: 'insufficient_data',
   details: { reason: 'below_min_sample' },
 });
-const ltvCac = (value: number | null, over: Partial<KpiResult> = {}, details: Record<string, unknown> = {}): KpiResult => ({
+const ltvCac = (
+  value: number | null,
+  over: Partial<KpiResult> = {},
+  details: Record<string, unknown> = {},
+): KpiResult => ({
   name: 'ltv_cac',
   value,
   target: 4,
@@ -114,7 +118,10 @@ describe('feature prioritization', () => {
   });
 
   it('takes MRR from the LTV:CAC details; without it revenue is reported unscored', () => {
-    const withKpi = scoreFeatures(actions, { kpis: [ltvCac(2, {}, { activeMrrCents: 1_000_000 })], successRates: opts.successRates });
+    const withKpi = scoreFeatures(actions, {
+      kpis: [ltvCac(2, {}, { activeMrrCents: 1_000_000 })],
+      successRates: opts.successRates,
+    });
     expect(withKpi[1]!.score).toBeCloseTo(0.00348, 12);
     const without = decideFeaturePrioritization(actions.slice(2, 5));
     expect(without.confidence).toBe(0);
@@ -141,7 +148,9 @@ describe('pricing', () => {
     expect(d.payload.targetCacCents).toBe(40_000);
     expect(d.payload.arpaIncreaseToHealthy).toBeCloseTo(0.5, 12);
     expect(d.rationale).toContain('LTV:CAC is 2.00 (95% interval 1.50–2.50)');
-    expect(d.rationale).toContain('LTV $1,200.00, CAC $600.00, ARPA $30.00/month, monthly churn 2.00%, gross margin 80%');
+    expect(d.rationale).toContain(
+      'LTV $1,200.00, CAC $600.00, ARPA $30.00/month, monthly churn 2.00%, gross margin 80%',
+    );
     expect(d.rationale).toContain('raising ARPA by 50.0%');
     expect(d.rationale).toContain('lowering CAC to $400.00');
     // P(ratio < 3) with σ = 1/3.92: Φ((3 − 2) · 3.92).
@@ -210,7 +219,12 @@ describe('ML threshold proposal', () => {
 
   it('raising from showing everything to 0.90 at c = 2 hides 4, 1 applied: P(p < 2/3 | Beta(2,4)) = 232/243', () => {
     const d = decideMlThreshold(analyzeSuggestions(bins, { minResolved: 1, dismissCost: 2 }));
-    expect(d.payload).toMatchObject({ status: 'proposed', proposedThreshold: 0.9, currentThreshold: null, direction: 'raise' });
+    expect(d.payload).toMatchObject({
+      status: 'proposed',
+      proposedThreshold: 0.9,
+      currentThreshold: null,
+      direction: 'raise',
+    });
     expect(d.payload.affected).toEqual({ suggestions: 4, applied: 1, adoptionRate: 0.25 });
     expect(d.payload.utilityFrom).toBe(4 - 2 * 4);
     expect(d.confidence).toBeCloseTo(232 / 243, 9);
@@ -232,9 +246,18 @@ describe('ML threshold proposal', () => {
 describe('makeDecisions', () => {
   it('one decision per kind; the ML threshold only with a suggestion analysis', () => {
     const kpis = [rate('activation_rate', 30, 100, 0.4), ltvCac(2)];
-    expect(makeDecisions({ kpis, plannedActions: [] }).map((d) => d.kind)).toEqual(['resource_allocation', 'feature_prioritization', 'pricing']);
+    expect(makeDecisions({ kpis, plannedActions: [] }).map((d) => d.kind)).toEqual([
+      'resource_allocation',
+      'feature_prioritization',
+      'pricing',
+    ]);
     const all = makeDecisions({ kpis, plannedActions: [], suggestions: analyzeSuggestions([]) });
-    expect(all.map((d) => d.kind)).toEqual(['resource_allocation', 'feature_prioritization', 'pricing', 'ml_threshold']);
+    expect(all.map((d) => d.kind)).toEqual([
+      'resource_allocation',
+      'feature_prioritization',
+      'pricing',
+      'ml_threshold',
+    ]);
     for (const d of all) expect(d.confidence).toBeGreaterThanOrEqual(0);
   });
 });

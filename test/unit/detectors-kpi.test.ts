@@ -1,7 +1,14 @@
 // KPI-below-target findings: confidence is the Beta(1,1) posterior P(rate < target), checked against
 // closed forms; LTV:CAC uses the documented heuristic.
 import { describe, expect, it } from 'vitest';
-import { kpiBelowTargetFinding, kpiBelowTargetFindings, kpiConfidence, kpiSeverity, normalCdf, successesOf } from '../../engine/detectors/kpi-below-target';
+import {
+  kpiBelowTargetFinding,
+  kpiBelowTargetFindings,
+  kpiConfidence,
+  kpiSeverity,
+  normalCdf,
+  successesOf,
+} from '../../engine/detectors/kpi-below-target';
 import type { KpiResult } from '../../engine/types';
 
 const rateKpi = (over: Partial<KpiResult>): KpiResult => ({
@@ -25,9 +32,17 @@ describe('rate KPI confidence = P(rate < target) under Beta(1,1)', () => {
   });
 
   it('k = n = 2 gives 0.4^3; k = 1 of 2 gives Beta(2,2) at 0.4; no data gives the prior 0.4', () => {
-    expect(kpiConfidence(rateKpi({ value: 1, sampleSize: 2, details: { numerator: 2 } }) as KpiResult & { value: number }).confidence).toBeCloseTo(0.064, 10);
-    expect(kpiConfidence(rateKpi({ value: 0.5, sampleSize: 2 }) as KpiResult & { value: number }).confidence).toBeCloseTo(3 * 0.16 - 2 * 0.064, 10);
-    expect(kpiConfidence(rateKpi({ value: 0, sampleSize: 0 }) as KpiResult & { value: number }).confidence).toBeCloseTo(0.4, 10);
+    expect(
+      kpiConfidence(rateKpi({ value: 1, sampleSize: 2, details: { numerator: 2 } }) as KpiResult & { value: number })
+        .confidence,
+    ).toBeCloseTo(0.064, 10);
+    expect(
+      kpiConfidence(rateKpi({ value: 0.5, sampleSize: 2 }) as KpiResult & { value: number }).confidence,
+    ).toBeCloseTo(3 * 0.16 - 2 * 0.064, 10);
+    expect(kpiConfidence(rateKpi({ value: 0, sampleSize: 0 }) as KpiResult & { value: number }).confidence).toBeCloseTo(
+      0.4,
+      10,
+    );
   });
 
   it('a big cohort clearly under target is near-certain; one just under target is near a coin flip', () => {
@@ -53,9 +68,16 @@ describe('which KPIs produce findings', () => {
       rateKpi({ name: 'd7_retention', value: 0.4, target: 0.25, status: 'ok' }),
     ]);
     expect(f.map((x) => x.fingerprint)).toEqual(['kpi_below_target:activation_rate']);
-    expect(f[0]).toMatchObject({ detector: 'kpi', kind: 'kpi_below_target', category: 'opportunity', evidence: { kpi: 'activation_rate', sampleIds: [] } });
+    expect(f[0]).toMatchObject({
+      detector: 'kpi',
+      kind: 'kpi_below_target',
+      category: 'opportunity',
+      evidence: { kpi: 'activation_rate', sampleIds: [] },
+    });
     // Same KPI, other numbers, next cycle: same fingerprint.
-    expect(kpiBelowTargetFinding(rateKpi({ value: 0.1, sampleSize: 5000 }))!.fingerprint).toBe('kpi_below_target:activation_rate');
+    expect(kpiBelowTargetFinding(rateKpi({ value: 0.1, sampleSize: 5000 }))!.fingerprint).toBe(
+      'kpi_below_target:activation_rate',
+    );
   });
 
   it('severity follows the relative gap; ltv_cac under 1 is a high issue', () => {

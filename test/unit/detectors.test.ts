@@ -1,9 +1,19 @@
 // Pure detector assembly: decline-code classification, stable fingerprints, severity rules, zero-count silence.
 import { describe, expect, it } from 'vitest';
-import { HARD_DECLINE_CODES, classifyDecline, isRetryableDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
+import {
+  HARD_DECLINE_CODES,
+  classifyDecline,
+  isRetryableDecline,
+  normalizeDeclineCode,
+} from '../../engine/detectors/decline-codes';
 import { dataQualityFindings, emailSeverity, type DataQualityEvidence } from '../../engine/detectors/data-quality';
 import { orphanedRecordsFindings } from '../../engine/detectors/orphaned-records';
-import { billingFindings, retryableSeverity, summarizeFailedPayments, type FailedPaymentGroup } from '../../engine/detectors/billing';
+import {
+  billingFindings,
+  retryableSeverity,
+  summarizeFailedPayments,
+  type FailedPaymentGroup,
+} from '../../engine/detectors/billing';
 import {
   freshnessFinding,
   paymentFailureSpikeFinding,
@@ -31,7 +41,14 @@ const DESIGN_HARD = [
   'revocation_of_all_authorizations',
   'stop_payment_order',
 ];
-const DESIGN_SOFT = ['insufficient_funds', 'processing_error', 'try_again_later', 'generic_decline', 'do_not_honor', 'issuer_not_available'];
+const DESIGN_SOFT = [
+  'insufficient_funds',
+  'processing_error',
+  'try_again_later',
+  'generic_decline',
+  'do_not_honor',
+  'issuer_not_available',
+];
 
 describe('decline codes', () => {
   it('lists exactly the hard codes of docs/detectors.md', () => {
@@ -67,7 +84,14 @@ function dqEvidence(scale: number): DataQualityEvidence {
     nullEmails: sample(2 * scale, [5]),
     malformedEmails: sample(20 * scale, [7, 8]),
     unnormalizedEmails: sample(3 * scale, [9]),
-    duplicateEmails: { ...sample(4 * scale, [1, 2, 3, 4]), groups: 2 * scale, sampleGroups: [[1, 2], [3, 4]] },
+    duplicateEmails: {
+      ...sample(4 * scale, [1, 2, 3, 4]),
+      groups: 2 * scale,
+      sampleGroups: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
     futureEvents: { ...sample(scale, [100]), latestOccurredAt: '2030-01-01T00:00:00.000Z' },
     subscriptionsMissingPlan: { ...sample(scale, [11]), active: 0, activeMrrCents: 0 },
     negativeAmounts: { ...sample(scale, [12]), totalAmountCents: -100 * scale },
@@ -107,7 +131,12 @@ describe('data-quality findings', () => {
 
   it('carries the evidence, confidence 1, and the documented severities', () => {
     const f = new Map(dataQualityFindings(dqEvidence(1)).map((x) => [x.kind, x]));
-    expect(f.get('null_email')).toMatchObject({ severity: 'low', confidence: 1, category: 'issue', evidence: { count: 2, sampleIds: [5], share: 0.002 } });
+    expect(f.get('null_email')).toMatchObject({
+      severity: 'low',
+      confidence: 1,
+      category: 'issue',
+      evidence: { count: 2, sampleIds: [5], share: 0.002 },
+    });
     expect(f.get('malformed_email')).toMatchObject({ severity: 'medium', evidence: { count: 20, share: 0.02 } });
     expect(f.get('unnormalized_email')!.severity).toBe('low');
     expect(f.get('duplicate_email')).toMatchObject({ severity: 'medium', evidence: { count: 4, groups: 2 } });
@@ -115,7 +144,10 @@ describe('data-quality findings', () => {
     expect(f.get('subscription_missing_plan')!.severity).toBe('medium');
     expect(f.get('negative_payment_amounts')).toMatchObject({ severity: 'high', evidence: { totalAmountCents: -100 } });
 
-    const active = dataQualityFindings({ ...EMPTY_DQ, subscriptionsMissingPlan: { ...sample(3, [1]), active: 1, activeMrrCents: 2900 } });
+    const active = dataQualityFindings({
+      ...EMPTY_DQ,
+      subscriptionsMissingPlan: { ...sample(3, [1]), active: 1, activeMrrCents: 2900 },
+    });
     expect(active[0]).toMatchObject({ severity: 'high', evidence: { count: 3, active: 1 } });
   });
 
@@ -158,8 +190,18 @@ describe('billing findings', () => {
 
   it('puts hard codes in hard whatever their retry state, soft ones by state; samples stay the smallest ids', () => {
     const s = summarizeFailedPayments(groups, 4);
-    expect(s.retryable).toEqual({ count: 5, amountCents: 110_000, sampleIds: [5, 30, 31, 32], byCode: { insufficient_funds: 3, generic: 2 } });
-    expect(s.hard).toEqual({ count: 2, amountCents: 1800, sampleIds: [3, 7], byCode: { expired_card: 1, stolen_card: 1 } });
+    expect(s.retryable).toEqual({
+      count: 5,
+      amountCents: 110_000,
+      sampleIds: [5, 30, 31, 32],
+      byCode: { insufficient_funds: 3, generic: 2 },
+    });
+    expect(s.hard).toEqual({
+      count: 2,
+      amountCents: 1800,
+      sampleIds: [3, 7],
+      byCode: { expired_card: 1, stolen_card: 1 },
+    });
     expect(s.exhausted.count).toBe(4);
     expect(s.notDue.count).toBe(6);
     expect(s.unscheduled.count).toBe(0);
@@ -187,23 +229,44 @@ describe('system-health findings', () => {
   const now = new Date('2026-11-20T12:00:00Z');
 
   it('a freshness outage is critical; any event in the window silences it', () => {
-    expect(freshnessFinding({ lastEventAt: '2026-11-20T03:00:00.000Z', eventsInWindow: 0, windowHours: 6 }, now)).toMatchObject({
+    expect(
+      freshnessFinding({ lastEventAt: '2026-11-20T03:00:00.000Z', eventsInWindow: 0, windowHours: 6 }, now),
+    ).toMatchObject({
       fingerprint: 'system_health:event_freshness',
       severity: 'critical',
       confidence: 1,
       evidence: { count: 1, hoursSinceLastEvent: 9 },
     });
-    expect(freshnessFinding({ lastEventAt: null, eventsInWindow: 0, windowHours: 6 }, now)!.title).toMatch(/No events have ever/);
-    expect(freshnessFinding({ lastEventAt: '2026-11-20T11:00:00.000Z', eventsInWindow: 12, windowHours: 6 }, now)).toBeNull();
+    expect(freshnessFinding({ lastEventAt: null, eventsInWindow: 0, windowHours: 6 }, now)!.title).toMatch(
+      /No events have ever/,
+    );
+    expect(
+      freshnessFinding({ lastEventAt: '2026-11-20T11:00:00.000Z', eventsInWindow: 12, windowHours: 6 }, now),
+    ).toBeNull();
   });
 
   it('stuck payments are high; none, no finding', () => {
-    const e = { count: 2, sampleIds: [1, 2], amountCents: 5800, oldestAttemptedAt: '2026-11-18T00:00:00.000Z', olderThanHours: 24 };
-    expect(stuckPaymentsFinding(e)).toMatchObject({ fingerprint: 'system_health:stuck_payments', severity: 'high', evidence: { count: 2, amountCents: 5800 } });
+    const e = {
+      count: 2,
+      sampleIds: [1, 2],
+      amountCents: 5800,
+      oldestAttemptedAt: '2026-11-18T00:00:00.000Z',
+      olderThanHours: 24,
+    };
+    expect(stuckPaymentsFinding(e)).toMatchObject({
+      fingerprint: 'system_health:stuck_payments',
+      severity: 'high',
+      evidence: { count: 2, amountCents: 5800 },
+    });
     expect(stuckPaymentsFinding({ ...e, count: 0, sampleIds: [] })).toBeNull();
   });
 
-  const rate = (recentFailed: number, recentAttempts: number, baselineFailed: number, baselineAttempts: number): PaymentFailureRateEvidence => ({
+  const rate = (
+    recentFailed: number,
+    recentAttempts: number,
+    baselineFailed: number,
+    baselineAttempts: number,
+  ): PaymentFailureRateEvidence => ({
     recentHours: 24,
     baselineDays: 7,
     recentAttempts,

@@ -22,7 +22,11 @@ describe('healthScore', () => {
   });
 
   it('ignores resolved findings and reports the breakdown', () => {
-    const b = healthBreakdown([{ severity: 'critical', status: 'resolved' }, { severity: 'high', status: 'open' }, { severity: 'low' }]);
+    const b = healthBreakdown([
+      { severity: 'critical', status: 'resolved' },
+      { severity: 'high', status: 'open' },
+      { severity: 'low' },
+    ]);
     expect(b).toEqual({ score: 89, penalty: 11, bySeverity: { critical: 0, high: 1, medium: 0, low: 1, info: 0 } });
   });
 });

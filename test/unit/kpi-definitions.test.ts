@@ -1,7 +1,13 @@
 // KPI definitions and builders: targets, minimum-sample handling, funnel steps and drop-off,
 // LTV:CAC arithmetic and its undefined cases (never Infinity or NaN).
 import { describe, expect, it } from 'vitest';
-import { buildFunnelKpi, buildLtvCacKpi, buildRateKpi, KPI_DEFINITIONS, KPI_TARGETS } from '../../engine/kpi/definitions';
+import {
+  buildFunnelKpi,
+  buildLtvCacKpi,
+  buildRateKpi,
+  KPI_DEFINITIONS,
+  KPI_TARGETS,
+} from '../../engine/kpi/definitions';
 import { dropOffStep, funnelSteps, type FunnelCounts } from '../../engine/kpi/funnel';
 import { ltvCacBreakdown, type LtvCacInputs } from '../../engine/kpi/ltv-cac';
 import { wilsonInterval } from '../../engine/kpi/wilson';
@@ -18,7 +24,9 @@ describe('KPI definitions', () => {
   it('derives each KPI window from now', () => {
     expect(KPI_DEFINITIONS.activation_rate.windows(NOW).cohort!.start.toISOString()).toBe('2026-10-19T06:00:00.000Z');
     expect(KPI_DEFINITIONS.d7_retention.windows(NOW).cohort!.end.toISOString()).toBe('2026-11-18T06:00:00.000Z');
-    expect(KPI_DEFINITIONS.signup_to_activation.windows(NOW).cohort!.start.toISOString()).toBe('2026-09-26T06:00:00.000Z');
+    expect(KPI_DEFINITIONS.signup_to_activation.windows(NOW).cohort!.start.toISOString()).toBe(
+      '2026-09-26T06:00:00.000Z',
+    );
     const ltv = KPI_DEFINITIONS.ltv_cac.windows(NOW);
     expect(ltv.churn!.start.toISOString()).toBe('2026-10-26T06:00:00.000Z');
     expect(ltv.cac!.start.toISOString()).toBe('2026-08-01T00:00:00.000Z');
@@ -72,7 +80,14 @@ describe('buildRateKpi', () => {
 });
 
 describe('funnel', () => {
-  const counts: FunnelCounts = { cohort: 100, onboarded: 80, activated: 50, paid: 20, onboardedActivated: 40, onboardedActivatedPaid: 10 };
+  const counts: FunnelCounts = {
+    cohort: 100,
+    onboarded: 80,
+    activated: 50,
+    paid: 20,
+    onboardedActivated: 40,
+    onboardedActivatedPaid: 10,
+  };
 
   it('reports each step count (strict), reached count and conversion', () => {
     expect(funnelSteps(counts)).toEqual([
@@ -91,7 +106,14 @@ describe('funnel', () => {
   });
 
   it('a tie goes to the earlier step', () => {
-    const tie = { cohort: 100, onboarded: 50, activated: 25, paid: 10, onboardedActivated: 25, onboardedActivatedPaid: 20 };
+    const tie = {
+      cohort: 100,
+      onboarded: 50,
+      activated: 25,
+      paid: 10,
+      onboardedActivated: 25,
+      onboardedActivatedPaid: 20,
+    };
     // 0.5, 0.5, 0.8
     expect(dropOffStep(funnelSteps(tie))!.step).toBe('onboarding_completed');
   });
@@ -145,7 +167,12 @@ describe('LTV:CAC', () => {
     expect(k.details.churn).toBe(0.05);
     expect(k.details.ltvCents).toBeCloseTo(48000, 8);
     expect(k.details.cacCents).toBe(15000);
-    expect(k.details).toMatchObject({ numerator: k.details.ltvCents, denominator: 15000, grossMargin: 0.8, churnedCustomers: 5 });
+    expect(k.details).toMatchObject({
+      numerator: k.details.ltvCents,
+      denominator: 15000,
+      grossMargin: 0.8,
+      churnedCustomers: 5,
+    });
   });
 
   it('propagates the churn Wilson interval: [ARPA·gm/(cHi·CAC), ARPA·gm/(cLo·CAC)]', () => {
@@ -174,7 +201,7 @@ describe('LTV:CAC', () => {
     expect(k.status).toBe('insufficient_data');
     expect(k.details.reason).toBe('zero_churn');
     // Wilson(0, 100) upper = 0.0369934982 → 0.16 / 0.0369934982.
-    expect(k.details.ltvCacLowerBound as number).toBeCloseTo(4.3250843460, 9);
+    expect(k.details.ltvCacLowerBound as number).toBeCloseTo(4.325084346, 9);
   });
 
   it('no new paying customers or no spend: no value, with the reason', () => {
@@ -212,13 +239,21 @@ describe('LTV:CAC', () => {
             for (const acquisitionSpendCents of [0, 5000]) {
               if (churnedCustomers > customersAtChurnStart) continue;
               const k = buildLtvCacKpi(
-                { activeMrrCents: activeCustomers * 2900, activeCustomers, customersAtChurnStart, churnedCustomers, newPayingCustomers, acquisitionSpendCents },
+                {
+                  activeMrrCents: activeCustomers * 2900,
+                  activeCustomers,
+                  customersAtChurnStart,
+                  churnedCustomers,
+                  newPayingCustomers,
+                  acquisitionSpendCents,
+                },
                 0.8,
                 0,
               );
               expect(k.value === null || Number.isFinite(k.value)).toBe(true);
               for (const x of k.interval ?? []) expect(Number.isFinite(x)).toBe(true);
-              for (const v of Object.values(k.details)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+              for (const v of Object.values(k.details))
+                if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
               expect(JSON.stringify(k)).not.toMatch(/Infinity|NaN/);
               if (k.value === null) expect(k.status).toBe('insufficient_data');
             }

@@ -80,13 +80,19 @@ describe('funnel cohort F = [now − 60d, now − 30d), steps within 30 days', (
 
 describe('churn window = [now − 30d, now)', () => {
   it('starts 30 days before now and ends at now', () => {
-    expect(windowToJson(churnWindow(NOW))).toEqual({ start: '2026-10-26T06:00:00.000Z', end: '2026-11-25T06:00:00.000Z' });
+    expect(windowToJson(churnWindow(NOW))).toEqual({
+      start: '2026-10-26T06:00:00.000Z',
+      end: '2026-11-25T06:00:00.000Z',
+    });
   });
 });
 
 describe('CAC window = the last 3 full UTC calendar months', () => {
   it('excludes the month holding now', () => {
-    expect(windowToJson(cacWindow(NOW))).toEqual({ start: '2026-08-01T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z' });
+    expect(windowToJson(cacWindow(NOW))).toEqual({
+      start: '2026-08-01T00:00:00.000Z',
+      end: '2026-11-01T00:00:00.000Z',
+    });
   });
 
   it('at the very first instant of a month, that month is still excluded', () => {

@@ -7,7 +7,10 @@ import { analyzeBehaviours, type BehaviourCounts } from '../../engine/learning/b
 import { mulberry32 } from '../helpers/random';
 
 /** Users with independent behaviours; `planted` multiplies retention of those who did it by its lift. */
-function cohort(seed: number, opts: { users: number; behaviours: number; base: number; planted?: { index: number; lift: number } }): BehaviourCounts {
+function cohort(
+  seed: number,
+  opts: { users: number; behaviours: number; base: number; planted?: { index: number; lift: number } },
+): BehaviourCounts {
   const rnd = mulberry32(seed);
   const doRates = Array.from({ length: opts.behaviours }, () => 0.1 + 0.5 * rnd());
   const did = new Array<number>(opts.behaviours).fill(0);
@@ -25,12 +28,18 @@ function cohort(seed: number, opts: { users: number; behaviours: number; base: n
       }
     });
   }
-  return { users: opts.users, retained, events: did.map((d, i) => ({ name: `event_${i}`, did: d, didRetained: didRetained[i]! })) };
+  return {
+    users: opts.users,
+    retained,
+    events: did.map((d, i) => ({ name: `event_${i}`, did: d, didRetained: didRetained[i]! })),
+  };
 }
 
 describe('high-performer behaviours against ground truth', () => {
   it('ranks a planted behaviour (true lift 2) first, with an interval covering 2', () => {
-    const a = analyzeBehaviours(cohort(7, { users: 4000, behaviours: 30, base: 0.15, planted: { index: 12, lift: 2 } }));
+    const a = analyzeBehaviours(
+      cohort(7, { users: 4000, behaviours: 30, base: 0.15, planted: { index: 12, lift: 2 } }),
+    );
     expect(a.patterns[0]?.name).toBe('event_12');
     expect(a.patterns[0]!.significant).toBe(true);
     const [lo, hi] = a.patterns[0]!.liftInterval!;
@@ -40,11 +49,13 @@ describe('high-performer behaviours against ground truth', () => {
     expect(a.correction).toEqual({ method: 'benjamini-hochberg', fdr: 0.05, tested: 30 });
   });
 
-  it('the planted behaviour\'s interval covers its true lift in most of many runs', () => {
+  it("the planted behaviour's interval covers its true lift in most of many runs", () => {
     let covered = 0;
     const runs = 40;
     for (let seed = 100; seed < 100 + runs; seed++) {
-      const a = analyzeBehaviours(cohort(seed, { users: 3000, behaviours: 10, base: 0.2, planted: { index: 3, lift: 1.5 } }));
+      const a = analyzeBehaviours(
+        cohort(seed, { users: 3000, behaviours: 10, base: 0.2, planted: { index: 3, lift: 1.5 } }),
+      );
       const planted = a.ranked.find((l) => l.name === 'event_3')!;
       // The lift measured is vs. users who didn't do it, whose retention is exactly the base: truth 1.5.
       if (planted.liftInterval && planted.liftInterval[0] <= 1.5 && planted.liftInterval[1] >= 1.5) covered++;

@@ -31,7 +31,9 @@ describe('behaviourLift', () => {
     const few = behaviourLift('rare', { users: 100, retained: 30, did: 29, didRetained: 29 }, 30);
     expect(few.sufficient).toBe(false);
     expect(few.separates).toBe(false);
-    expect(behaviourLift('everyone', { users: 100, retained: 30, did: 71, didRetained: 30 }, 30).sufficient).toBe(false);
+    expect(behaviourLift('everyone', { users: 100, retained: 30, did: 71, didRetained: 30 }, 30).sufficient).toBe(
+      false,
+    );
     expect(behaviourLift('edge', { users: 100, retained: 30, did: 30, didRetained: 15 }, 30).sufficient).toBe(true);
   });
 

@@ -20,7 +20,8 @@ describe('holdout assignment', () => {
 
   it('draws independently per type, so one user is not the control of every type', () => {
     let both = 0;
-    for (let i = 0; i < 20_000; i++) if (isHeldOut('onboarding_nudge', String(i), 0.5) && isHeldOut('retention_campaign', String(i), 0.5)) both++;
+    for (let i = 0; i < 20_000; i++)
+      if (isHeldOut('onboarding_nudge', String(i), 0.5) && isHeldOut('retention_campaign', String(i), 0.5)) both++;
     expect(both / 20_000).toBeGreaterThan(0.23);
     expect(both / 20_000).toBeLessThan(0.27);
   });
@@ -73,11 +74,22 @@ describe('uplift', () => {
 describe('gates for a demoted type', () => {
   it('send it to approval whatever its confidence', () => {
     const input = {
-      plan: { type: 'onboarding_nudge' as const, gateClass: 'optimization' as const, executable: true, detectionConfidence: 1, targetId: '7' },
+      plan: {
+        type: 'onboarding_nudge' as const,
+        gateClass: 'optimization' as const,
+        executable: true,
+        detectionConfidence: 1,
+        targetId: '7',
+      },
       posterior: { alpha: 200, beta: 1 },
       thresholds: {},
       policies: DEFAULT_POLICIES,
-      counters: { typeAdmittedInCycle: 0, recentContactsForUser: 0, recentFailuresForType: 0, now: new Date('2026-11-25T12:00:00Z') },
+      counters: {
+        typeAdmittedInCycle: 0,
+        recentContactsForUser: 0,
+        recentFailuresForType: 0,
+        now: new Date('2026-11-25T12:00:00Z'),
+      },
     };
     expect(evaluateGates(input).verdict).toBe('execute');
     const demoted = evaluateGates({ ...input, demoted: { reason: 'uplift −8% [−12%, −3%]' } });

@@ -1,6 +1,12 @@
 // Outcome rules: due times per action type and the Beta posterior arithmetic of measured outcomes.
 import { describe, expect, it } from 'vitest';
-import { expectedSuccessRate, isMeasuredActionType, outcomeDueAt, priorOf, updatePosterior } from '../../engine/learning/outcomes';
+import {
+  expectedSuccessRate,
+  isMeasuredActionType,
+  outcomeDueAt,
+  priorOf,
+  updatePosterior,
+} from '../../engine/learning/outcomes';
 
 const t = new Date('2026-11-01T12:00:00Z');
 

@@ -58,12 +58,24 @@ describe('bucket edges', () => {
     expect(last.meanConfidence).toBeCloseTo(3.85 / 4, 12);
     expect(a.buckets[0]!.label).toBe('[0.0, 0.1)');
     expect(a.buckets[0]).toMatchObject({ n: 2, applied: 0, adoptionRate: 0 });
-    expect(a.buckets[1]).toMatchObject({ n: 0, adoptionRate: null, meanConfidence: null, calibrationGap: null, adoptionInterval: null });
+    expect(a.buckets[1]).toMatchObject({
+      n: 0,
+      adoptionRate: null,
+      meanConfidence: null,
+      calibrationGap: null,
+      adoptionInterval: null,
+    });
     expect(a.buckets.map((b) => b.n)).toEqual([2, 0, 1, 1, 0, 0, 0, 0, 0, 4]);
   });
 
   it('skips confidences outside [0, 1] and NaN in the JS reference', () => {
-    expect(binSuggestions([{ confidence: -0.1, applied: true }, { confidence: 1.2, applied: true }, { confidence: NaN, applied: false }])).toEqual([]);
+    expect(
+      binSuggestions([
+        { confidence: -0.1, applied: true },
+        { confidence: 1.2, applied: true },
+        { confidence: NaN, applied: false },
+      ]),
+    ).toEqual([]);
   });
 });
 
@@ -111,7 +123,13 @@ describe('threshold utility argmax', () => {
     expect(u['0.90']).toBe(2.5);
     expect(u['0.95']).toBe(1.5);
     expect(r.recommended).toBe(0.25);
-    expect(r.recommendedCandidate).toMatchObject({ shown: 6, applied: 4, dismissed: 2, utility: 3, adoptionRate: 4 / 6 });
+    expect(r.recommendedCandidate).toMatchObject({
+      shown: 6,
+      applied: 4,
+      dismissed: 2,
+      utility: 3,
+      adoptionRate: 4 / 6,
+    });
     expect(r.recommendedCandidate!.utilityPerSuggestion).toBeCloseTo(3 / 8, 12);
     expect(r.breakEvenConfidence).toBeCloseTo(1 / 3, 12);
     expect(r.sampleSize).toBe(8);

@@ -27,7 +27,9 @@ export function payment(over: Partial<RetryablePaymentTarget> & { paymentId: num
 }
 
 export function billingFinding(): DetectedFinding {
-  const s = summarizeFailedPayments([{ code: 'insufficient_funds', state: 'due', count: 3, amountCents: 8700, sampleIds: [1, 2, 3] }]);
+  const s = summarizeFailedPayments([
+    { code: 'insufficient_funds', state: 'due', count: 3, amountCents: 8700, sampleIds: [1, 2, 3] },
+  ]);
   return billingFindings(s, { maxAttempts: 4 })[0]!;
 }
 
@@ -69,7 +71,13 @@ export function orphanFindings(): DetectedFinding[] {
 }
 
 export function stuckFinding(): DetectedFinding {
-  return stuckPaymentsFinding({ count: 2, sampleIds: [5, 6], amountCents: 5800, oldestAttemptedAt: hoursFromNow(-48), olderThanHours: 24 })!;
+  return stuckPaymentsFinding({
+    count: 2,
+    sampleIds: [5, 6],
+    amountCents: 5800,
+    oldestAttemptedAt: hoursFromNow(-48),
+    olderThanHours: 24,
+  })!;
 }
 
 /** 100-user cohorts: activation 20/100 (target 0.40), D7 retention 10/100 (0.25): both clearly below. */
@@ -83,7 +91,14 @@ export const funnelKpi: KpiResult = buildFunnelKpi(
 );
 /** ARPA $50, churn 10/100, margin 0.8 → LTV $400; CAC $125 → LTV:CAC 3.2 (target 4). */
 export const ltvCacKpi: KpiResult = buildLtvCacKpi(
-  { activeMrrCents: 500_000, activeCustomers: 100, customersAtChurnStart: 100, churnedCustomers: 10, acquisitionSpendCents: 1_250_000, newPayingCustomers: 100 },
+  {
+    activeMrrCents: 500_000,
+    activeCustomers: 100,
+    customersAtChurnStart: 100,
+    churnedCustomers: 10,
+    acquisitionSpendCents: 1_250_000,
+    newPayingCustomers: 100,
+  },
   0.8,
   30,
 );

@@ -26,14 +26,25 @@ import {
   stuckFinding,
 } from './planning-fixtures';
 
-const base = (over: Partial<HealInput> = {}): HealInput => ({ now: NOW, findings: [], targets: {}, policy: { maxAttempts: 4 }, ...over });
+const base = (over: Partial<HealInput> = {}): HealInput => ({
+  now: NOW,
+  findings: [],
+  targets: {},
+  policy: { maxAttempts: 4 },
+  ...over,
+});
 
 describe('retry_payment', () => {
   it('plans one retry per due soft decline with attempt = attempt_count + 1 and revenue × P(success)', () => {
     const plans = planPaymentRetries(
       base({
         findings: [billingFinding()],
-        targets: { retryablePayments: [payment({ paymentId: 1, attemptCount: 2, failureCode: ' Insufficient_Funds ' }), payment({ paymentId: 2, failureCode: null, nextRetryAt: null })] },
+        targets: {
+          retryablePayments: [
+            payment({ paymentId: 1, attemptCount: 2, failureCode: ' Insufficient_Funds ' }),
+            payment({ paymentId: 2, failureCode: null, nextRetryAt: null }),
+          ],
+        },
         successPosteriors: { retry_payment: { alpha: 3, beta: 7 } },
       }),
     );
@@ -44,13 +55,24 @@ describe('retry_payment', () => {
         gateClass: 'healing',
         targetType: 'payment',
         targetId: '1',
-        params: { paymentId: 1, subscriptionId: 101, userId: 1001, amountCents: 2900, failureCode: 'insufficient_funds', attempt: 3, maxAttempts: 4 },
+        params: {
+          paymentId: 1,
+          subscriptionId: 101,
+          userId: 1001,
+          amountCents: 2900,
+          failureCode: 'insufficient_funds',
+          attempt: 3,
+          maxAttempts: 4,
+        },
         findingFingerprint: 'billing:retryable_failed_payments',
         detectionConfidence: 1,
         expectedImpact: { revenueCents: 870, successProbability: 0.3 },
         executable: true,
       },
-      expect.objectContaining({ targetId: '2', params: expect.objectContaining({ failureCode: 'generic', attempt: 2 }) }),
+      expect.objectContaining({
+        targetId: '2',
+        params: expect.objectContaining({ failureCode: 'generic', attempt: 2 }),
+      }),
     ]);
   });
 
@@ -61,7 +83,10 @@ describe('retry_payment', () => {
     ]);
     expect(rows).toHaveLength(28);
     expect(planPaymentRetries(base({ targets: { retryablePayments: rows } }))).toEqual([]);
-    expect(retryVerdict(payment({ paymentId: 1, failureCode: 'Expired_Card' }), 4, NOW)).toEqual({ retry: false, reason: 'hard_decline' });
+    expect(retryVerdict(payment({ paymentId: 1, failureCode: 'Expired_Card' }), 4, NOW)).toEqual({
+      retry: false,
+      reason: 'hard_decline',
+    });
   });
 
   it('drops exhausted, not-yet-due, non-failed and non-positive payments; null next_retry_at is due', () => {
@@ -77,7 +102,11 @@ describe('retry_payment', () => {
       payment({ paymentId: 9, amountCents: 0 }),
       payment({ paymentId: 10, nextRetryAt: 'not a date' }),
     ];
-    expect(planPaymentRetries(base({ targets: { retryablePayments: rows } })).map((p) => p.targetId)).toEqual(['1', '5', '6']);
+    expect(planPaymentRetries(base({ targets: { retryablePayments: rows } })).map((p) => p.targetId)).toEqual([
+      '1',
+      '5',
+      '6',
+    ]);
     expect(rows.map((r) => retryVerdict(r, 4, NOW)).map((v) => (v.retry ? 'retry' : v.reason))).toEqual([
       'retry',
       'attempts_exhausted',
@@ -91,7 +120,11 @@ describe('retry_payment', () => {
       'not_due',
     ]);
     // A stricter policy retries less.
-    expect(planPaymentRetries(base({ policy: { maxAttempts: 3 }, targets: { retryablePayments: rows } })).map((p) => p.targetId)).toEqual(['5', '6']);
+    expect(
+      planPaymentRetries(base({ policy: { maxAttempts: 3 }, targets: { retryablePayments: rows } })).map(
+        (p) => p.targetId,
+      ),
+    ).toEqual(['5', '6']);
   });
 
   it('orders by amount desc then id, whatever the input order, and plans a payment listed twice once', () => {
@@ -109,13 +142,21 @@ describe('retry_payment', () => {
 
   it('without the finding: no fingerprint, detection confidence 1 (the rows are the detection)', () => {
     const [p] = planPaymentRetries(base({ targets: { retryablePayments: [payment({ paymentId: 1 })] } }));
-    expect(p).toMatchObject({ findingFingerprint: null, detectionConfidence: 1, expectedImpact: { revenueCents: 1450, successProbability: 0.5 } });
+    expect(p).toMatchObject({
+      findingFingerprint: null,
+      detectionConfidence: 1,
+      expectedImpact: { revenueCents: 1450, successProbability: 0.5 },
+    });
   });
 
   it('takes now as an ISO string too (as it crosses Temporal), and rejects a nonsensical policy or time', () => {
     const rows = [payment({ paymentId: 1, nextRetryAt: hoursFromNow(1) }), payment({ paymentId: 2 })];
-    expect(planPaymentRetries(base({ now: NOW.toISOString(), targets: { retryablePayments: rows } })).map((p) => p.targetId)).toEqual(['2']);
-    expect(planPaymentRetries(base({ now: hoursFromNow(2), targets: { retryablePayments: rows } })).map((p) => p.targetId)).toEqual(['1', '2']);
+    expect(
+      planPaymentRetries(base({ now: NOW.toISOString(), targets: { retryablePayments: rows } })).map((p) => p.targetId),
+    ).toEqual(['2']);
+    expect(
+      planPaymentRetries(base({ now: hoursFromNow(2), targets: { retryablePayments: rows } })).map((p) => p.targetId),
+    ).toEqual(['1', '2']);
     expect(() => planPaymentRetries(base({ policy: { maxAttempts: 0 } }))).toThrow(RangeError);
     expect(() => planPaymentRetries(base({ policy: { maxAttempts: 2.5 } }))).toThrow(RangeError);
     expect(() => planPaymentRetries(base({ now: 'yesterday' }))).toThrow(RangeError);
@@ -164,7 +205,9 @@ describe('cancel_orphaned_subscription and normalize_email', () => {
       { userId: 44, email: 'Same@x.com', normalizedEmail: 'same@x.com' }, // collide with each other
       { userId: 45, email: ' same@X.com', normalizedEmail: 'same@x.com' },
     ];
-    const plans = planEmailNormalization(base({ findings: allDataQualityFindings(), targets: { unnormalizedEmails: shuffled(rows) } }));
+    const plans = planEmailNormalization(
+      base({ findings: allDataQualityFindings(), targets: { unnormalizedEmails: shuffled(rows) } }),
+    );
     expect(plans).toEqual([
       {
         phase: 'heal',
@@ -178,7 +221,10 @@ describe('cancel_orphaned_subscription and normalize_email', () => {
         expectedImpact: { recordsFixed: 1 },
         executable: true,
       },
-      expect.objectContaining({ targetId: '27', params: { userId: 27, fromEmail: 'BOB@EXAMPLE.ORG', email: 'bob@example.org' } }),
+      expect.objectContaining({
+        targetId: '27',
+        params: { userId: 27, fromEmail: 'BOB@EXAMPLE.ORG', email: 'bob@example.org' },
+      }),
     ]);
   });
 });
@@ -220,11 +266,20 @@ describe('data_fix_review and investigate_system_health', () => {
       executable: true,
     });
     // Below the lowest gate (optimization 0.70) whatever the success posterior: always an approval.
-    expect(reviews.every((p) => p.detectionConfidence < 0.7 && p.executable && p.params.requiresApproval === true)).toBe(true);
+    expect(
+      reviews.every((p) => p.detectionConfidence < 0.7 && p.executable && p.params.requiresApproval === true),
+    ).toBe(true);
   });
 
   it('a resolved finding read back from the store plans nothing', () => {
-    const resolved = { ...allDataQualityFindings()[1]!, id: 1, status: 'resolved' as const, firstSeenAt: '', lastSeenAt: '', occurrences: 2 };
+    const resolved = {
+      ...allDataQualityFindings()[1]!,
+      id: 1,
+      status: 'resolved' as const,
+      firstSeenAt: '',
+      lastSeenAt: '',
+      occurrences: 2,
+    };
     expect(planDataFixReviews({ findings: [resolved] })).toEqual([]);
   });
 
@@ -298,13 +353,25 @@ describe('retention_campaign in heal', () => {
 describe('planHeal', () => {
   it('is deterministic: the same plans, in the same order, whatever order findings and rows come in', () => {
     const input = base({
-      findings: [...allDataQualityFindings(), ...orphanFindings(), billingFinding(), stuckFinding(), kpiFinding(retentionKpi)],
+      findings: [
+        ...allDataQualityFindings(),
+        ...orphanFindings(),
+        billingFinding(),
+        stuckFinding(),
+        kpiFinding(retentionKpi),
+      ],
       kpis: [retentionKpi],
       targets: {
-        retryablePayments: [payment({ paymentId: 1 }), payment({ paymentId: 2, amountCents: 9900 }), payment({ paymentId: 3, failureCode: 'fraudulent' })],
+        retryablePayments: [
+          payment({ paymentId: 1 }),
+          payment({ paymentId: 2, amountCents: 9900 }),
+          payment({ paymentId: 3, failureCode: 'fraudulent' }),
+        ],
         orphanedSubscriptions: [{ subscriptionId: 11, userId: 999, mrrCents: 4900, reason: 'missing_user' }],
         unnormalizedEmails: [{ userId: 26, email: 'A@b.co', normalizedEmail: 'a@b.co' }],
-        atRiskUsers: [{ userId: 5, recentEvents: 0, previousEvents: 6, lastSeenAt: null, signal: 'declining_activity' }],
+        atRiskUsers: [
+          { userId: 5, recentEvents: 0, previousEvents: 6, lastSeenAt: null, signal: 'declining_activity' },
+        ],
       },
     });
     const plans = planHeal(input);

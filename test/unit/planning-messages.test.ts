@@ -82,6 +82,12 @@ describe('email rule', () => {
     expect(normalizeEmail('  Alice@Example.COM ')).toBe('alice@example.com');
     expect(normalizeEmail('\tBob@x.com')).toBe('\tbob@x.com');
     expect(['a.b+c@mail.example.co', 'x@y.io'].map(isValidNormalizedEmail)).toEqual([true, true]);
-    expect(['foo@bar', '@x.com', 'a@b.c', 'A@b.com', 'a b@c.com'].map(isValidNormalizedEmail)).toEqual([false, false, false, false, false]);
+    expect(['foo@bar', '@x.com', 'a@b.c', 'A@b.com', 'a b@c.com'].map(isValidNormalizedEmail)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -12,11 +12,32 @@ import {
   type OptimizeInput,
 } from '../../engine/planning/optimize';
 import type { AtRiskUserTarget, RecentSignupTarget, UpgradeCandidateTarget } from '../../engine/planning/targets';
-import { activationKpi, funnelKpi, hoursFromNow, kpiFinding, ltvCacKpi, retentionKpi, shuffled } from './planning-fixtures';
+import {
+  activationKpi,
+  funnelKpi,
+  hoursFromNow,
+  kpiFinding,
+  ltvCacKpi,
+  retentionKpi,
+  shuffled,
+} from './planning-fixtures';
 
-const signup = (userId: number, hoursAgo: number): RecentSignupTarget => ({ userId, createdAt: hoursFromNow(-hoursAgo) });
-const atRisk = (userId: number): AtRiskUserTarget => ({ userId, recentEvents: 0, previousEvents: 5, lastSeenAt: null, signal: 'declining_activity' });
-const upgrade = (userId: number, events: number, over: Partial<UpgradeCandidateTarget> = {}): UpgradeCandidateTarget => ({
+const signup = (userId: number, hoursAgo: number): RecentSignupTarget => ({
+  userId,
+  createdAt: hoursFromNow(-hoursAgo),
+});
+const atRisk = (userId: number): AtRiskUserTarget => ({
+  userId,
+  recentEvents: 0,
+  previousEvents: 5,
+  lastSeenAt: null,
+  signal: 'declining_activity',
+});
+const upgrade = (
+  userId: number,
+  events: number,
+  over: Partial<UpgradeCandidateTarget> = {},
+): UpgradeCandidateTarget => ({
   userId,
   events,
   currentMrrCents: 0,
@@ -33,7 +54,12 @@ const targets = {
   atRiskUsers: [atRisk(20), atRisk(21)],
   upgradeCandidates: [upgrade(30, 25), upgrade(31, 60), upgrade(21, 40), upgrade(12, 22)],
 };
-const input = (over: Partial<OptimizeInput> = {}): OptimizeInput => ({ findings: allFindings, kpis: allKpis, targets, ...over });
+const input = (over: Partial<OptimizeInput> = {}): OptimizeInput => ({
+  findings: allFindings,
+  kpis: allKpis,
+  targets,
+  ...over,
+});
 
 describe('KPI gating', () => {
   it('plans nothing while every KPI is at target (no standing opportunities)', () => {
@@ -76,7 +102,9 @@ describe('KPI gating', () => {
 describe('onboarding_nudge', () => {
   it('newest signup first; confidence = P(activation < target); impact on the activation rate', () => {
     const finding = kpiFinding(activationKpi);
-    const plans = planOnboardingNudges(input({ findings: [finding], successPosteriors: { onboarding_nudge: { alpha: 2, beta: 8 } } }));
+    const plans = planOnboardingNudges(
+      input({ findings: [finding], successPosteriors: { onboarding_nudge: { alpha: 2, beta: 8 } } }),
+    );
     expect(plans.map((p) => p.targetId)).toEqual(['10', '12', '11']);
     expect(plans[0]).toEqual({
       phase: 'optimize',
@@ -109,22 +137,45 @@ describe('upgrade_offer', () => {
     expect(planUpgradeOffers(input({ findings: [kpiFinding(activationKpi)] }))).toEqual([]);
     const plans = planUpgradeOffers(
       input({
-        targets: { upgradeCandidates: [upgrade(30, 25), upgrade(31, 60, { currentMrrCents: 1900, offerPlanId: 4, offerPlanName: 'pro', offerMrrCents: 4900 }), upgrade(32, 90, { offerMrrCents: 0 })] },
+        targets: {
+          upgradeCandidates: [
+            upgrade(30, 25),
+            upgrade(31, 60, { currentMrrCents: 1900, offerPlanId: 4, offerPlanName: 'pro', offerMrrCents: 4900 }),
+            upgrade(32, 90, { offerMrrCents: 0 }),
+          ],
+        },
       }),
     );
     expect(plans.map((p) => p.targetId)).toEqual(['31', '30']); // 32: nothing to upgrade to
     expect(plans[0]).toMatchObject({
       type: 'upgrade_offer',
-      params: { userId: 31, template: 'upgrade_offer_v1', offerPlanId: 4, offerPlanName: 'pro', offerMrrCents: 4900, currentMrrCents: 1900, recentEvents: 60 },
+      params: {
+        userId: 31,
+        template: 'upgrade_offer_v1',
+        offerPlanId: 4,
+        offerPlanName: 'pro',
+        offerMrrCents: 4900,
+        currentMrrCents: 1900,
+        recentEvents: 60,
+      },
       findingFingerprint: 'kpi_below_target:ltv_cac',
-      expectedImpact: { kpi: 'ltv_cac', revenueCents: 1500, revenuePeriod: 'month', deltaUsers: 0.5, successProbability: 0.5 },
+      expectedImpact: {
+        kpi: 'ltv_cac',
+        revenueCents: 1500,
+        revenuePeriod: 'month',
+        deltaUsers: 0.5,
+        successProbability: 0.5,
+      },
     });
   });
 });
 
 describe('recommendations (never executed)', () => {
   it('names the weakest funnel step with the users lost there', () => {
-    expect(weakestFunnelStep(funnelKpi.details)).toMatchObject({ step: { step: 'activated', count: 50 }, previous: { step: 'onboarding_completed', count: 120 } });
+    expect(weakestFunnelStep(funnelKpi.details)).toMatchObject({
+      step: { step: 'activated', count: 50 },
+      previous: { step: 'onboarding_completed', count: 120 },
+    });
     const [p] = planFunnelRecommendation(input());
     expect(p).toEqual({
       phase: 'optimize',
@@ -159,7 +210,12 @@ describe('recommendations (never executed)', () => {
       targetType: 'funnel',
       targetId: 'ltv_cac',
       executable: false,
-      params: { kpi: 'ltv_cac', value: 3.2, target: 4, levers: { churnTo: 0.08, arpaCentsTo: 6250, cacCentsTo: 10000 } },
+      params: {
+        kpi: 'ltv_cac',
+        value: 3.2,
+        target: 4,
+        levers: { churnTo: 0.08, arpaCentsTo: 6250, cacCentsTo: 10000 },
+      },
       expectedImpact: { kpi: 'ltv_cac', gap: 0.8 },
     });
     expect(p!.params.recommendation).toBe(

@@ -2,7 +2,12 @@
 // the signal), drift between two cycles' data-quality counts, and drift recommendations.
 import { describe, expect, it } from 'vitest';
 import { dataQualityCounts, dataQualityDrift } from '../../engine/planning/drift';
-import { churnSignalConfidence, planPrevent, planProactiveRetention, type PreventInput } from '../../engine/planning/prevent';
+import {
+  churnSignalConfidence,
+  planPrevent,
+  planProactiveRetention,
+  type PreventInput,
+} from '../../engine/planning/prevent';
 import type { ChurnSignalTarget } from '../../engine/planning/targets';
 import { allDataQualityFindings, billingFinding, shuffled } from './planning-fixtures';
 
@@ -19,12 +24,23 @@ const signal = (userId: number, over: Partial<ChurnSignalTarget> = {}): ChurnSig
 
 const rows = [
   signal(1, { recentEvents: 2, previousEvents: 10 }),
-  signal(2, { pastDue: true, pastDueSubscriptionId: 77, decliningActivity: false, recentEvents: 4, previousEvents: 4, mrrCents: 4900 }),
+  signal(2, {
+    pastDue: true,
+    pastDueSubscriptionId: 77,
+    decliningActivity: false,
+    recentEvents: 4,
+    previousEvents: 4,
+    mrrCents: 4900,
+  }),
   signal(3, { recentEvents: 0, previousEvents: 5 }),
   signal(4, { decliningActivity: true, recentEvents: 3, previousEvents: 5 }), // flagged but 3·2 ≥ 5: no signal
   signal(5, { pastDue: true, pastDueSubscriptionId: 80, recentEvents: 0, previousEvents: 20, mrrCents: 1900 }),
 ];
-const input = (over: Partial<PreventInput> = {}): PreventInput => ({ findings: [], targets: { churnSignals: rows }, ...over });
+const input = (over: Partial<PreventInput> = {}): PreventInput => ({
+  findings: [],
+  targets: { churnSignals: rows },
+  ...over,
+});
 
 describe('churn-signal confidence', () => {
   it('past_due is a billing fact: 1', () => {
@@ -79,7 +95,12 @@ describe('proactive_retention', () => {
 });
 
 describe('data-quality drift', () => {
-  const previous = { 'data_quality:malformed_email': 10, 'data_quality:null_email': 10, 'data_quality:duplicate_email': 3, 'data_quality:negative_payment_amounts': 8 };
+  const previous = {
+    'data_quality:malformed_email': 10,
+    'data_quality:null_email': 10,
+    'data_quality:duplicate_email': 3,
+    'data_quality:negative_payment_amounts': 8,
+  };
   const current = {
     'data_quality:malformed_email': 11, // +10%: not more than the 10% threshold
     'data_quality:null_email': 12, // +20%: low
@@ -103,7 +124,15 @@ describe('data-quality drift', () => {
       severity: 'medium',
       confidence: 1,
       title: 'duplicate email: 3 → 10 (+233%) since the previous cycle',
-      evidence: { count: 7, sampleIds: [], source: 'data_quality:duplicate_email', previous: 3, current: 10, increase: 7, relativeIncrease: 2.333333 },
+      evidence: {
+        count: 7,
+        sampleIds: [],
+        source: 'data_quality:duplicate_email',
+        previous: 3,
+        current: 10,
+        increase: 7,
+        relativeIncrease: 2.333333,
+      },
     });
     expect(drift[1]!.evidence).toMatchObject({ previous: 0, current: 4, increase: 4, relativeIncrease: null });
   });
@@ -113,12 +142,14 @@ describe('data-quality drift', () => {
       'data_quality:duplicate_email',
       'data_quality:future_event_timestamps',
     ]);
-    expect(dataQualityDrift(current, previous, { minRelativeIncrease: 0.05 }).map((f) => f.evidence.source)).toContain('data_quality:malformed_email');
+    expect(dataQualityDrift(current, previous, { minRelativeIncrease: 0.05 }).map((f) => f.evidence.source)).toContain(
+      'data_quality:malformed_email',
+    );
     expect(dataQualityDrift(current, null)).toEqual([]);
     expect(dataQualityDrift(previous, previous)).toEqual([]);
   });
 
-  it('counts come from this cycle\'s data-quality findings only', () => {
+  it("counts come from this cycle's data-quality findings only", () => {
     expect(dataQualityCounts([...allDataQualityFindings(), billingFinding()])).toEqual({
       'data_quality:null_email': 2,
       'data_quality:malformed_email': 3,

@@ -1,8 +1,18 @@
 // Validation of thresholds and policies, the effect idempotency keys, and the sandbox gateway's
 // settlement table: pure parts of the safety model.
 import { describe, expect, it } from 'vitest';
-import { sandboxBackoffMs, sandboxProviderRef, sandboxSettlement } from '../../activities/effects/sandbox-payment-gateway';
-import { DEFAULT_POLICIES, parsePolicy, parseThreshold, policiesSchema, typeCapOf } from '../../engine/safety/config-schema';
+import {
+  sandboxBackoffMs,
+  sandboxProviderRef,
+  sandboxSettlement,
+} from '../../activities/effects/sandbox-payment-gateway';
+import {
+  DEFAULT_POLICIES,
+  parsePolicy,
+  parseThreshold,
+  policiesSchema,
+  typeCapOf,
+} from '../../engine/safety/config-schema';
 import { actionIdOf, effectPortOf, effectTargetOf } from '../../engine/safety/effect-keys';
 import { ValidationError } from '../../engine/safety/errors';
 
@@ -29,9 +39,15 @@ describe('thresholds', () => {
     const unknown = validationError(() => parseThreshold('gate.yolo', 0.5));
     expect(unknown.statusCode).toBe(400);
     expect(unknown.message).toMatch(/^Unknown threshold 'gate\.yolo'\. Known thresholds: gate\.remediation, /);
-    expect(validationError(() => parseThreshold('gate.remediation', 1.5)).message).toBe("Invalid value for threshold 'gate.remediation': must be between 0 and 1");
-    expect(validationError(() => parseThreshold('gate.remediation', '0.9')).message).toBe("Invalid value for threshold 'gate.remediation': must be a number");
-    expect(validationError(() => parseThreshold('kpi.min_sample', 2.5)).issues).toEqual([{ path: 'value', message: 'must be a whole number' }]);
+    expect(validationError(() => parseThreshold('gate.remediation', 1.5)).message).toBe(
+      "Invalid value for threshold 'gate.remediation': must be between 0 and 1",
+    );
+    expect(validationError(() => parseThreshold('gate.remediation', '0.9')).message).toBe(
+      "Invalid value for threshold 'gate.remediation': must be a number",
+    );
+    expect(validationError(() => parseThreshold('kpi.min_sample', 2.5)).issues).toEqual([
+      { path: 'value', message: 'must be a whole number' },
+    ]);
     expect(() => parseThreshold('kpi.gross_margin', 0)).toThrow(ValidationError);
     expect(() => parseThreshold('gate.healing', Number.NaN)).toThrow(ValidationError);
   });
@@ -46,19 +62,35 @@ describe('policies', () => {
   it('accepts valid values', () => {
     expect(parsePolicy('kill_switch', { enabled: true })).toEqual({ enabled: true });
     expect(parsePolicy('type_caps', { default: 100, retry_payment: 20 })).toEqual({ default: 100, retry_payment: 20 });
-    expect(parsePolicy('quiet_hours', { enabled: true, startHour: 21, endHour: 8, timezone: 'Europe/Paris' })).toMatchObject({ timezone: 'Europe/Paris' });
+    expect(
+      parsePolicy('quiet_hours', { enabled: true, startHour: 21, endHour: 8, timezone: 'Europe/Paris' }),
+    ).toMatchObject({ timezone: 'Europe/Paris' });
   });
 
   it('rejects unknown policies, unknown keys, and bad values, with paths', () => {
-    expect(validationError(() => parsePolicy('yolo_mode', { enabled: true })).message).toMatch(/^Unknown policy 'yolo_mode'/);
+    expect(validationError(() => parsePolicy('yolo_mode', { enabled: true })).message).toMatch(
+      /^Unknown policy 'yolo_mode'/,
+    );
     expect(validationError(() => parsePolicy('type_caps', { default: 10, teleport: 3 })).issues[0]!.path).toBe('value');
-    expect(validationError(() => parsePolicy('type_caps', { default: -1 })).issues).toEqual([{ path: 'value.default', message: 'must be 0 or more' }]);
-    expect(validationError(() => parsePolicy('kill_switch', { enabled: 'yes' })).issues).toEqual([{ path: 'value.enabled', message: 'enabled must be true or false' }]);
-    expect(validationError(() => parsePolicy('quiet_hours', { enabled: true, startHour: 22, endHour: 7, timezone: 'Mars/Olympus' })).issues).toEqual([
-      { path: 'value.timezone', message: 'must be an IANA time zone, e.g. UTC or Europe/Paris' },
+    expect(validationError(() => parsePolicy('type_caps', { default: -1 })).issues).toEqual([
+      { path: 'value.default', message: 'must be 0 or more' },
     ]);
-    expect(validationError(() => parsePolicy('quiet_hours', { enabled: true, startHour: 7, endHour: 7, timezone: 'UTC' })).issues[0]!.path).toBe('value.endHour');
-    expect(validationError(() => parsePolicy('quiet_hours', { enabled: true, startHour: 24, endHour: 7, timezone: 'UTC' })).issues[0]!.path).toBe('value.startHour');
+    expect(validationError(() => parsePolicy('kill_switch', { enabled: 'yes' })).issues).toEqual([
+      { path: 'value.enabled', message: 'enabled must be true or false' },
+    ]);
+    expect(
+      validationError(() =>
+        parsePolicy('quiet_hours', { enabled: true, startHour: 22, endHour: 7, timezone: 'Mars/Olympus' }),
+      ).issues,
+    ).toEqual([{ path: 'value.timezone', message: 'must be an IANA time zone, e.g. UTC or Europe/Paris' }]);
+    expect(
+      validationError(() => parsePolicy('quiet_hours', { enabled: true, startHour: 7, endHour: 7, timezone: 'UTC' }))
+        .issues[0]!.path,
+    ).toBe('value.endHour');
+    expect(
+      validationError(() => parsePolicy('quiet_hours', { enabled: true, startHour: 24, endHour: 7, timezone: 'UTC' }))
+        .issues[0]!.path,
+    ).toBe('value.startHour');
     expect(() => parsePolicy('circuit_breaker', { failures: 0, windowMinutes: 60 })).toThrow(ValidationError);
     expect(() => parsePolicy('payment_retry', { maxAttempts: 1.5 })).toThrow(ValidationError);
     expect(() => parsePolicy('contact_cap', { maxMessages: 1 })).toThrow(ValidationError);
@@ -76,36 +108,63 @@ describe('effect idempotency keys', () => {
 
   it('derive from the natural target of each executable type', () => {
     expect(actionIdOf('cycle-9', 'retry_payment', '55')).toBe('cycle-9:retry_payment:55');
-    expect(effectTargetOf({ ...base, type: 'retry_payment', targetId: '55', params: { paymentId: 55, attempt: 2 } })).toMatchObject({
+    expect(
+      effectTargetOf({ ...base, type: 'retry_payment', targetId: '55', params: { paymentId: 55, attempt: 2 } }),
+    ).toMatchObject({
       port: 'payments',
       key: 'retry_payment:55:attempt:2',
       target: 'payment:55',
     });
-    expect(effectTargetOf({ ...base, type: 'cancel_orphaned_subscription', targetId: '8', params: { subscriptionId: 8 } })).toMatchObject({
+    expect(
+      effectTargetOf({ ...base, type: 'cancel_orphaned_subscription', targetId: '8', params: { subscriptionId: 8 } }),
+    ).toMatchObject({
       port: 'data',
       key: 'cancel_subscription:8',
     });
-    expect(effectTargetOf({ ...base, type: 'normalize_email', targetId: '3', params: { userId: 3, fromEmail: ' Bob@X.io ', email: 'bob@x.io' } })).toMatchObject({
+    expect(
+      effectTargetOf({
+        ...base,
+        type: 'normalize_email',
+        targetId: '3',
+        params: { userId: 3, fromEmail: ' Bob@X.io ', email: 'bob@x.io' },
+      }),
+    ).toMatchObject({
       port: 'data',
       key: 'normalize_email:3',
       toEmail: 'bob@x.io',
     });
-    expect(effectTargetOf({ ...base, id: 'c1:onboarding_nudge:4', type: 'onboarding_nudge', targetId: '4', params: { userId: 4, template: 'onboarding_nudge_v1' } })).toMatchObject({
+    expect(
+      effectTargetOf({
+        ...base,
+        id: 'c1:onboarding_nudge:4',
+        type: 'onboarding_nudge',
+        targetId: '4',
+        params: { userId: 4, template: 'onboarding_nudge_v1' },
+      }),
+    ).toMatchObject({
       port: 'messenger',
       key: 'message:onboarding_nudge_v1:4:c1:onboarding_nudge:4',
     });
     // The template defaults to the type's.
-    expect(effectTargetOf({ ...base, id: 'a', type: 'upgrade_offer', targetId: '4' })!.key).toBe('message:upgrade_offer_v1:4:a');
+    expect(effectTargetOf({ ...base, id: 'a', type: 'upgrade_offer', targetId: '4' })!.key).toBe(
+      'message:upgrade_offer_v1:4:a',
+    );
     expect(effectTargetOf({ ...base, type: 'data_fix_review' })).toBeNull();
     expect(effectPortOf('funnel_recommendation')).toBeNull();
   });
 
   it('refuse plans that lack what a deterministic key needs', () => {
     // Without the planned attempt the key would follow the payment row, which the retry itself changes.
-    expect(() => effectTargetOf({ ...base, type: 'retry_payment', params: { paymentId: 1 } })).toThrow(/needs params\.attempt/);
-    expect(() => effectTargetOf({ ...base, type: 'retry_payment', params: { paymentId: 'abc', attempt: 2 } })).toThrow(ValidationError);
+    expect(() => effectTargetOf({ ...base, type: 'retry_payment', params: { paymentId: 1 } })).toThrow(
+      /needs params\.attempt/,
+    );
+    expect(() => effectTargetOf({ ...base, type: 'retry_payment', params: { paymentId: 'abc', attempt: 2 } })).toThrow(
+      ValidationError,
+    );
     expect(() => effectTargetOf({ ...base, type: 'normalize_email', params: { userId: 1 } })).toThrow(/fromEmail/);
-    expect(() => effectTargetOf({ ...base, type: 'normalize_email', params: { userId: 1, fromEmail: 'A@b.io', email: 'x@b.io' } })).toThrow(/not lower\(btrim/);
+    expect(() =>
+      effectTargetOf({ ...base, type: 'normalize_email', params: { userId: 1, fromEmail: 'A@b.io', email: 'x@b.io' } }),
+    ).toThrow(/not lower\(btrim/);
   });
 });
 

@@ -27,10 +27,22 @@ function policies(patch: Partial<Policies> = {}): Policies {
 }
 
 function plan(p: Partial<ActionPlan> = {}): GateInput['plan'] {
-  return { type: 'retry_payment', gateClass: 'healing', executable: true, detectionConfidence: 1, targetId: '42', ...p };
+  return {
+    type: 'retry_payment',
+    gateClass: 'healing',
+    executable: true,
+    detectionConfidence: 1,
+    targetId: '42',
+    ...p,
+  };
 }
 
-function input(p: Partial<Omit<GateInput, 'counters'>> & { planPatch?: Partial<ActionPlan>; counters?: Partial<GateInput['counters']> } = {}): GateInput {
+function input(
+  p: Partial<Omit<GateInput, 'counters'>> & {
+    planPatch?: Partial<ActionPlan>;
+    counters?: Partial<GateInput['counters']>;
+  } = {},
+): GateInput {
   return {
     plan: plan(p.planPatch),
     posterior: p.posterior === undefined ? STRONG : p.posterior,
@@ -65,7 +77,13 @@ describe('action confidence = detection confidence × lower bound of the success
     const e = evaluateGates(input({ planPatch: { detectionConfidence: 0.9 }, posterior: { alpha: 30, beta: 1 } }));
     expect(e.confidence).toBe(actionConfidence(0.9, { alpha: 30, beta: 1 }));
     const gate = e.outcomes.find((o) => o.gate === 'confidence')!;
-    expect(gate.details).toMatchObject({ confidence: e.confidence, detectionConfidence: 0.9, posterior: { alpha: 30, beta: 1 }, threshold: 0.75, gateClass: 'healing' });
+    expect(gate.details).toMatchObject({
+      confidence: e.confidence,
+      detectionConfidence: 0.9,
+      posterior: { alpha: 30, beta: 1 },
+      threshold: 0.75,
+      gateClass: 'healing',
+    });
     expect(gate.details!.posteriorLowerBound).toBeCloseTo(0.05 ** (1 / 30), 6);
   });
 });
@@ -86,7 +104,9 @@ describe('confidence gate, by gate class', () => {
     expect(confidenceGate(0.8, 'remediation', THRESHOLDS).reason).toBe('confidence 0.80 ≥ remediation gate 0.80');
     expect(confidenceGate(0.9513, 'healing', THRESHOLDS).reason).toBe('confidence 0.95 ≥ healing gate 0.75');
     // Shows as many digits as it takes for the comparison to read right.
-    expect(confidenceGate(0.7999, 'remediation', THRESHOLDS).reason).toBe('confidence 0.7999 < remediation gate 0.8000');
+    expect(confidenceGate(0.7999, 'remediation', THRESHOLDS).reason).toBe(
+      'confidence 0.7999 < remediation gate 0.8000',
+    );
   });
 
   it('reads the versioned threshold, falling back to the design defaults when a row is missing', () => {
@@ -98,7 +118,12 @@ describe('confidence gate, by gate class', () => {
 
   it('sends an executable action below its gate to approval, not to execution', () => {
     const e = evaluateGates(input({ posterior: { alpha: 1, beta: 1 } }));
-    expect(e).toMatchObject({ verdict: 'needs_approval', mode: 'needs_approval', confidence: 0.05, reason: 'confidence 0.05 < healing gate 0.75' });
+    expect(e).toMatchObject({
+      verdict: 'needs_approval',
+      mode: 'needs_approval',
+      confidence: 0.05,
+      reason: 'confidence 0.05 < healing gate 0.75',
+    });
     expect(e.outcomes.filter((o) => !o.passed).map((o) => o.gate)).toEqual(['confidence']);
   });
 });
@@ -117,7 +142,10 @@ describe('policy gates', () => {
 
   it('type cap: the N-th action of a type passes, the (N+1)-th is blocked', () => {
     const p = policies({ type_caps: { default: 500, retry_payment: 3 } });
-    expect(typeCapGate('retry_payment', 2, p)).toMatchObject({ passed: true, reason: 'retry_payment: number 3 of at most 3 this cycle' });
+    expect(typeCapGate('retry_payment', 2, p)).toMatchObject({
+      passed: true,
+      reason: 'retry_payment: number 3 of at most 3 this cycle',
+    });
     expect(typeCapGate('retry_payment', 3, p)).toMatchObject({
       passed: false,
       reason: 'type cap reached: 3 retry_payment actions already admitted this cycle (cap 3)',
@@ -136,7 +164,10 @@ describe('policy gates', () => {
 
   it('contact cap: applies to message types only; the cap-th message passes, one more is blocked', () => {
     expect(contactCapGate('7', 0, policies()).passed).toBe(true);
-    expect(contactCapGate('7', 1, policies())).toMatchObject({ passed: false, reason: 'contact cap: user 7 already has 1 message(s) in the last 7 days (cap 1)' });
+    expect(contactCapGate('7', 1, policies())).toMatchObject({
+      passed: false,
+      reason: 'contact cap: user 7 already has 1 message(s) in the last 7 days (cap 1)',
+    });
     expect(contactCapGate('7', 2, policies({ contact_cap: { maxMessages: 3, windowDays: 14 } })).passed).toBe(true);
     const msg = { type: 'onboarding_nudge', gateClass: 'optimization', targetId: '7' } as const;
     const blocked = evaluateGates(input({ planPatch: msg, counters: { recentContactsForUser: 1 } }));
@@ -175,7 +206,9 @@ describe('policy gates', () => {
       }),
     );
     expect(e.verdict).toBe('blocked');
-    expect(e.reason).toBe('kill switch is on: every effect is blocked; circuit breaker open: 1 retry_payment effects failed in the last 10 min (limit 1)');
+    expect(e.reason).toBe(
+      'kill switch is on: every effect is blocked; circuit breaker open: 1 retry_payment effects failed in the last 10 min (limit 1)',
+    );
   });
 });
 
@@ -214,15 +247,28 @@ describe('quiet hours', () => {
 
   it('disabled means never quiet', () => {
     expect(isQuietTime(new Date('2026-11-25T23:00:00Z'), { ...overnight, enabled: false })).toBe(false);
-    expect(quietHoursGate(new Date('2026-11-25T23:00:00Z'), policies())).toMatchObject({ passed: true, reason: 'quiet hours are off' });
+    expect(quietHoursGate(new Date('2026-11-25T23:00:00Z'), policies())).toMatchObject({
+      passed: true,
+      reason: 'quiet hours are off',
+    });
   });
 
   it('blocks messages, with the local time in the reason, and leaves other types alone', () => {
     const p = policies({ quiet_hours: overnight });
-    expect(quietHoursGate(new Date('2026-11-25T23:15:00Z'), p)).toMatchObject({ passed: false, reason: 'quiet hours 22:00–07:00 UTC: local time 23:15' });
-    expect(quietHoursGate(new Date('2026-11-25T14:05:00Z'), p)).toMatchObject({ passed: true, reason: 'local time 14:05 UTC is outside quiet hours 22:00–07:00 UTC' });
+    expect(quietHoursGate(new Date('2026-11-25T23:15:00Z'), p)).toMatchObject({
+      passed: false,
+      reason: 'quiet hours 22:00–07:00 UTC: local time 23:15',
+    });
+    expect(quietHoursGate(new Date('2026-11-25T14:05:00Z'), p)).toMatchObject({
+      passed: true,
+      reason: 'local time 14:05 UTC is outside quiet hours 22:00–07:00 UTC',
+    });
     const late = { now: new Date('2026-11-25T23:15:00Z') };
-    expect(evaluateGates(input({ policies: p, planPatch: { type: 'retention_campaign', gateClass: 'optimization' }, counters: late })).verdict).toBe('blocked');
+    expect(
+      evaluateGates(
+        input({ policies: p, planPatch: { type: 'retention_campaign', gateClass: 'optimization' }, counters: late }),
+      ).verdict,
+    ).toBe('blocked');
     expect(evaluateGates(input({ policies: p, counters: late })).verdict).toBe('execute');
   });
 });
@@ -236,22 +282,33 @@ describe('verdicts', () => {
 
   it('not executable → recommendation, never blocked or executed, even with the kill switch on', () => {
     const e = evaluateGates(
-      input({ planPatch: { type: 'funnel_recommendation', gateClass: 'optimization', executable: false }, policies: policies({ kill_switch: { enabled: true } }) }),
+      input({
+        planPatch: { type: 'funnel_recommendation', gateClass: 'optimization', executable: false },
+        policies: policies({ kill_switch: { enabled: true } }),
+      }),
     );
-    expect(e).toMatchObject({ verdict: 'recommendation', mode: 'recommendation', reason: 'recommendation for humans: the engine never executes funnel_recommendation' });
+    expect(e).toMatchObject({
+      verdict: 'recommendation',
+      mode: 'recommendation',
+      reason: 'recommendation for humans: the engine never executes funnel_recommendation',
+    });
     expect(e.outcomes.map((o) => o.gate)).toEqual(['confidence', 'executable']);
   });
 
   it('execution-time gates leave out the confidence gate and the type cap', () => {
-    expect(executionGates('retry_payment', '1', policies(), { recentContactsForUser: 0, recentFailuresForType: 0, now: NOON }).map((g) => g.gate)).toEqual([
-      'kill_switch',
-      'circuit_breaker',
-    ]);
-    expect(executionGates('upgrade_offer', '1', policies(), { recentContactsForUser: 0, recentFailuresForType: 0, now: NOON }).map((g) => g.gate)).toEqual([
-      'kill_switch',
-      'contact_cap',
-      'quiet_hours',
-      'circuit_breaker',
-    ]);
+    expect(
+      executionGates('retry_payment', '1', policies(), {
+        recentContactsForUser: 0,
+        recentFailuresForType: 0,
+        now: NOON,
+      }).map((g) => g.gate),
+    ).toEqual(['kill_switch', 'circuit_breaker']);
+    expect(
+      executionGates('upgrade_offer', '1', policies(), {
+        recentContactsForUser: 0,
+        recentFailuresForType: 0,
+        now: NOON,
+      }).map((g) => g.gate),
+    ).toEqual(['kill_switch', 'contact_cap', 'quiet_hours', 'circuit_breaker']);
   });
 });

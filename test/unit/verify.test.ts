@@ -1,7 +1,13 @@
 // Alignment: policy violations (failed gate, no gates, execution in a dry-run cycle, approval excusing
 // the confidence gate), KPI attainment, expected vs observed effects, and the weighted score by hand.
 import { describe, expect, it } from 'vitest';
-import { compareEffects, effectsFromOutcomes, summarizeKpis, verifyAlignment, type ExecutedActionCheck } from '../../engine/verify/alignment';
+import {
+  compareEffects,
+  effectsFromOutcomes,
+  summarizeKpis,
+  verifyAlignment,
+  type ExecutedActionCheck,
+} from '../../engine/verify/alignment';
 import { wilsonInterval } from '../../engine/kpi/wilson';
 import type { KpiResult } from '../../engine/types';
 
@@ -35,9 +41,17 @@ describe('verifyAlignment', () => {
   const actions = [
     action({ id: 'a1' }),
     // Below the confidence gate, approved by an operator: allowed (docs/safety.md).
-    action({ id: 'a2', gates: [pass('kill_switch'), fail('confidence', '0.61 < 0.80'), pass('type_cap')], approval: { status: 'executed', decidedBy: 'alice' } }),
+    action({
+      id: 'a2',
+      gates: [pass('kill_switch'), fail('confidence', '0.61 < 0.80'), pass('type_cap')],
+      approval: { status: 'executed', decidedBy: 'alice' },
+    }),
     // A blast-radius gate failed: never excusable.
-    action({ id: 'a3', type: 'onboarding_nudge', gates: [pass('kill_switch'), pass('confidence'), fail('type_cap', 'cap 500 reached')] }),
+    action({
+      id: 'a3',
+      type: 'onboarding_nudge',
+      gates: [pass('kill_switch'), pass('confidence'), fail('type_cap', 'cap 500 reached')],
+    }),
     // Recorded as dry-run, not executed: not checked.
     action({ id: 'a4', status: 'dry_run', dryRun: true, gates: [] }),
   ];
@@ -69,7 +83,11 @@ describe('verifyAlignment', () => {
   });
 
   it('an execution in a dry-run cycle is critical and zeroes the policy component', () => {
-    const r = verifyAlignment({ actions: [action({ id: 'c1', cycleDryRun: true }), action({ id: 'c2' })], kpis: [kpi('d7_retention', 0.3, 0.25)], effects: [] });
+    const r = verifyAlignment({
+      actions: [action({ id: 'c1', cycleDryRun: true }), action({ id: 'c2' })],
+      kpis: [kpi('d7_retention', 0.3, 0.25)],
+      effects: [],
+    });
     expect(r.violations).toEqual([
       expect.objectContaining({ kind: 'executed_in_dry_run', severity: 'critical', actionId: 'c1' }),
     ]);
@@ -86,7 +104,11 @@ describe('verifyAlignment', () => {
       effects: [],
       requiredGates: ['kill_switch'],
     });
-    expect(r.violations.map((v) => `${v.kind}:${v.actionId}`)).toEqual(['ungated_execution:d1', 'missing_gate:d1', 'missing_gate:d2']);
+    expect(r.violations.map((v) => `${v.kind}:${v.actionId}`)).toEqual([
+      'ungated_execution:d1',
+      'missing_gate:d1',
+      'missing_gate:d2',
+    ]);
     expect(r.alignmentScore).toBe(0);
   });
 

@@ -15,30 +15,70 @@ export function Approvals({ role }: { role: Role }) {
   return (
     <div className="page">
       <Panel title={`Awaiting approval${pending.data ? ` (${pending.data.total})` : ''}`}>
-        {!mayDecide && <p className="notice">Your key has the viewer role: you can see the queue but not decide. An operator or admin key can approve or reject.</p>}
-        <Async p={pending} what="approvals" isEmpty={(d) => d.items.length === 0} empty="Nothing awaits approval. Actions below the confidence gate appear here.">
+        {!mayDecide && (
+          <p className="notice">
+            Your key has the viewer role: you can see the queue but not decide. An operator or admin key can approve or
+            reject.
+          </p>
+        )}
+        <Async
+          p={pending}
+          what="approvals"
+          isEmpty={(d) => d.items.length === 0}
+          empty="Nothing awaits approval. Actions below the confidence gate appear here."
+        >
           {(d) => (
             <ul className="approvals">
-              {d.items.map((a) => <ApprovalItem key={a.actionId} a={a} mayDecide={mayDecide} onDecided={() => { pending.reload(); decided.reload(); }} />)}
+              {d.items.map((a) => (
+                <ApprovalItem
+                  key={a.actionId}
+                  a={a}
+                  mayDecide={mayDecide}
+                  onDecided={() => {
+                    pending.reload();
+                    decided.reload();
+                  }}
+                />
+              ))}
             </ul>
           )}
         </Async>
       </Panel>
       <Panel title="Recently decided">
-        <Async p={decided} what="decided approvals" isEmpty={(d) => d.items.every((a) => a.status === 'pending')} empty="No decisions yet.">
+        <Async
+          p={decided}
+          what="decided approvals"
+          isEmpty={(d) => d.items.every((a) => a.status === 'pending')}
+          empty="No decisions yet."
+        >
           {(d) => (
             <table className="table" aria-label="Recently decided approvals">
-              <thead><tr><th>Action</th><th>Status</th><th>By</th><th>Reason</th><th>Decided</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Action</th>
+                  <th>Status</th>
+                  <th>By</th>
+                  <th>Reason</th>
+                  <th>Decided</th>
+                </tr>
+              </thead>
               <tbody>
-                {d.items.filter((a) => a.status !== 'pending').map((a) => (
-                  <tr key={a.actionId} data-testid={`decided-${a.actionId}`}>
-                    <td><strong>{humanize(a.action.type)}</strong> <span className="muted small mono">{a.actionId}</span></td>
-                    <td><Badge status={a.status} /></td>
-                    <td>{a.decidedBy ?? '—'}</td>
-                    <td className="small">{a.reason ?? '—'}</td>
-                    <td className="small">{dateTime(a.decidedAt)}</td>
-                  </tr>
-                ))}
+                {d.items
+                  .filter((a) => a.status !== 'pending')
+                  .map((a) => (
+                    <tr key={a.actionId} data-testid={`decided-${a.actionId}`}>
+                      <td>
+                        <strong>{humanize(a.action.type)}</strong>{' '}
+                        <span className="muted small mono">{a.actionId}</span>
+                      </td>
+                      <td>
+                        <Badge status={a.status} />
+                      </td>
+                      <td>{a.decidedBy ?? '—'}</td>
+                      <td className="small">{a.reason ?? '—'}</td>
+                      <td className="small">{dateTime(a.decidedAt)}</td>
+                    </tr>
+                  ))}
               </tbody>
             </table>
           )}
@@ -58,7 +98,10 @@ function ApprovalItem({ a, mayDecide, onDecided }: { a: Approval; mayDecide: boo
     setBusy(decision);
     setError(undefined);
     try {
-      await api(`/api/autonomous/approvals/${encodeURIComponent(a.actionId)}/${decision}`, { method: 'POST', body: { reason: reason.trim() } });
+      await api(`/api/autonomous/approvals/${encodeURIComponent(a.actionId)}/${decision}`, {
+        method: 'POST',
+        body: { reason: reason.trim() },
+      });
       setSent(decision === 'approve' ? 'Approved: the approval workflow is executing the action.' : 'Rejected.');
       onDecided();
     } catch (err) {
@@ -71,25 +114,62 @@ function ApprovalItem({ a, mayDecide, onDecided }: { a: Approval; mayDecide: boo
   return (
     <li className="approval card" data-testid={`approval-${a.actionId}`}>
       <div className="approval-main">
-        <h3>{humanize(a.action.type)} <span className="muted small">on {a.action.targetType} {a.action.targetId}</span></h3>
+        <h3>
+          {humanize(a.action.type)}{' '}
+          <span className="muted small">
+            on {a.action.targetType} {a.action.targetId}
+          </span>
+        </h3>
         <p className="small">
-          <Badge status={a.action.dryRun ? 'dry run' : 'live'} tone={a.action.dryRun ? 'info' : 'warn'} /> confidence {pct(a.action.confidence)} · cycle <span className="mono">{a.action.cycleId}</span>
+          <Badge status={a.action.dryRun ? 'dry run' : 'live'} tone={a.action.dryRun ? 'info' : 'warn'} /> confidence{' '}
+          {pct(a.action.confidence)} · cycle <span className="mono">{a.action.cycleId}</span>
         </p>
-        <p><strong>Why it needs you:</strong> {a.action.statusReason ?? 'below the confidence gate'}</p>
-        <p className="small">Expected impact: {summarize(a.action.expectedImpact) || '—'} · params: {summarize(a.action.params) || '—'}</p>
-        <p className={`small ${overdue ? 'text-bad' : ''}`}>Deadline {dateTime(a.deadline)} ({relative(a.deadline)}){overdue ? ' — overdue, expires at the next check' : ''}</p>
+        <p>
+          <strong>Why it needs you:</strong> {a.action.statusReason ?? 'below the confidence gate'}
+        </p>
+        <p className="small">
+          Expected impact: {summarize(a.action.expectedImpact) || '—'} · params: {summarize(a.action.params) || '—'}
+        </p>
+        <p className={`small ${overdue ? 'text-bad' : ''}`}>
+          Deadline {dateTime(a.deadline)} ({relative(a.deadline)})
+          {overdue ? ' — overdue, expires at the next check' : ''}
+        </p>
       </div>
       {mayDecide && !sent && (
         <form className="approval-form" onSubmit={(e) => e.preventDefault()}>
           <label htmlFor={reasonId}>Reason</label>
-          <textarea id={reasonId} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why (at least 3 characters; recorded in the audit log)" />
+          <textarea
+            id={reasonId}
+            rows={2}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="Why (at least 3 characters; recorded in the audit log)"
+          />
           <div className="btn-row">
-            <button type="button" className="btn btn-primary" disabled={reason.trim().length < 3 || busy !== null} onClick={() => void decide('approve')}>{busy === 'approve' ? 'Approving…' : 'Approve'}</button>
-            <button type="button" className="btn btn-danger" disabled={reason.trim().length < 3 || busy !== null} onClick={() => void decide('reject')}>{busy === 'reject' ? 'Rejecting…' : 'Reject'}</button>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={reason.trim().length < 3 || busy !== null}
+              onClick={() => void decide('approve')}
+            >
+              {busy === 'approve' ? 'Approving…' : 'Approve'}
+            </button>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={reason.trim().length < 3 || busy !== null}
+              onClick={() => void decide('reject')}
+            >
+              {busy === 'reject' ? 'Rejecting…' : 'Reject'}
+            </button>
           </div>
         </form>
       )}
-      {sent && <p className="notice notice-ok" role="status">{sent}</p>}
+      {sent && (
+        <p className="notice notice-ok" role="status">
+          {sent}
+        </p>
+      )}
       {error && <ErrorState error={error} />}
     </li>
   );
