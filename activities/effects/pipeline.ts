@@ -1,5 +1,5 @@
 // processPlans: turns a phase's ActionPlan[] into gated, audited actions and, in a live cycle, effects
-// (docs/architecture.md heal/optimize/prevent, §7). For each plan, in order:
+// (docs/architecture.md heal/optimize/prevent, docs/safety.md). For each plan, in order:
 //   id = <cycleId>:<type>:<targetId>; finding id from its fingerprint; action confidence from
 //   engine.action_stats (no row = Beta(1,1)); the gates (engine/safety/gates.ts) with counters that include
 //   the plans admitted before it in this call; then the verdict becomes a status:

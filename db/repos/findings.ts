@@ -1,6 +1,6 @@
 // The findings store (engine.findings + engine.cycle_findings): merges each run's detected findings with
 // earlier sightings by fingerprint, resolves what a run no longer sees, and audits every open, reopen
-// and resolve in the same transaction (docs/architecture.md analyze, §7 audit).
+// and resolve in the same transaction (docs/architecture.md analyze, docs/safety.md audit).
 import type { Knex } from 'knex';
 import type { DetectedFinding, Finding, FindingCategory, Severity } from '../../engine/types';
 

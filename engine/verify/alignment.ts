@@ -1,4 +1,4 @@
-// The verify phase's pure core (docs/architecture.md verify, §7): did the cycle stay inside policy, where do the
+// The verify phase's pure core (docs/architecture.md verify, docs/safety.md): did the cycle stay inside policy, where do the
 // KPIs stand against their targets, and do measured outcomes match what the engine expected?
 //
 // Policy (per executed action: status executed or failed, i.e. an effect was attempted):
