@@ -30,6 +30,8 @@ export const HTTP_ROUTES = [
   { name: 'cycles', path: '/api/autonomous/cycles' },
   { name: 'actions', path: '/api/autonomous/actions' },
   { name: 'findings', path: '/api/autonomous/findings' },
+  // Not a read route: the api's plugin stack (auth-free) without PostgreSQL, to tell framework cost from queries.
+  { name: 'healthz (reference, no database)', path: '/healthz' },
 ] as const;
 
 type Log = (m: string) => void;
