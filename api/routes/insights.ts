@@ -9,6 +9,7 @@ import { latestCycleWithCompletedPhase } from '../repositories/cycles';
 import { toFindingDto } from '../repositories/findings';
 import { actionStatsWithBounds } from '../repositories/insights';
 import { problems } from '../schemas/common';
+import { toIntervalDto } from '../schemas/interval';
 import { DecisionListSchema, DecisionsQuery, LearningSchema, OpportunitiesSchema } from '../schemas/state';
 
 const PLANNED_ACTIONS_LIMIT = 200;
@@ -46,7 +47,13 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async () => {
       const [learnings, stats] = await Promise.all([latestLearnings(app.knex), actionStatsWithBounds(app.knex)]);
-      return { learnings: Object.values(learnings).sort((a, b) => a.kind.localeCompare(b.kind)), actionStats: stats };
+      return {
+        learnings: Object.values(learnings).sort((a, b) => a.kind.localeCompare(b.kind)),
+        actionStats: stats.map((s) => ({
+          ...s,
+          uplift: s.uplift && { ...s.uplift, interval: toIntervalDto(s.uplift.interval) },
+        })),
+      };
     },
   );
 

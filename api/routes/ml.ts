@@ -7,10 +7,12 @@ import { suggestionBreakdown } from '../../db/queries/suggestion-breakdown';
 import { getThresholds } from '../../db/repos/config';
 import { learningHistory } from '../../db/repos/learning';
 import type { SuggestionAnalysis } from '../../engine/learning/suggestions';
+import type { SuggestionGroupSummary } from '../../db/queries/suggestion-breakdown';
 import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-threshold';
 import { requireRole } from '../plugins/auth';
 import { latestThresholdValue } from '../repositories/thresholds';
 import { problems } from '../schemas/common';
+import { toIntervalDto } from '../schemas/interval';
 import {
   MlFeedbackSchema,
   MlQualitySchema,
@@ -18,6 +20,15 @@ import {
   MlThresholdsSchema,
   OptimizeThresholdsQuery,
 } from '../schemas/ml';
+
+/** A breakdown group with its intervals in the api's { low, high } form. */
+function groupDto(g: SuggestionGroupSummary) {
+  return {
+    ...g,
+    adoptionInterval: toIntervalDto(g.adoptionInterval),
+    qualityInterval: toIntervalDto(g.qualityInterval),
+  };
+}
 
 function scopeOf(q: { since?: string; modelVersion?: string }) {
   return { shownSince: q.since ? new Date(q.since) : null, modelVersion: q.modelVersion ?? null };
@@ -27,8 +38,10 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
   const viewer = { onRequest: requireRole('viewer') };
 
   /** By model version and kind; a modelVersion filter narrows nothing here (each version is its own row). */
-  const breakdownOf = (now: Date, q: { since?: string }) =>
-    suggestionBreakdown(app.knex, now, { shownSince: q.since ? new Date(q.since) : undefined });
+  const breakdownOf = async (now: Date, q: { since?: string }) => {
+    const b = await suggestionBreakdown(app.knex, now, { shownSince: q.since ? new Date(q.since) : undefined });
+    return { byModelVersion: b.byModelVersion.map(groupDto), byKind: b.byKind.map(groupDto) };
+  };
 
   app.get(
     '/feedback',
@@ -58,7 +71,7 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
         dismissed: a.dismissed,
         adoptionRate: a.adoptionRate,
         invalidConfidence: a.invalidConfidence,
-        buckets: a.buckets,
+        buckets: a.buckets.map((b) => ({ ...b, adoptionInterval: toIntervalDto(b.adoptionInterval) })),
       };
     },
   );
@@ -88,14 +101,14 @@ export const mlRoutes: FastifyPluginAsyncZod = async (app) => {
         computedAt: now.toISOString(),
         scope: a.scope,
         resolved: a.resolved,
-        quality: a.quality,
+        quality: { ...a.quality, interval: toIntervalDto(a.quality.interval) },
         calibration: a.calibration,
         reliability: a.buckets.map((b) => ({
           label: b.label,
           n: b.n,
           meanConfidence: b.meanConfidence,
           adoptionRate: b.adoptionRate,
-          adoptionInterval: b.adoptionInterval,
+          adoptionInterval: toIntervalDto(b.adoptionInterval),
           calibrationGap: b.calibrationGap,
         })),
         trend: history.map((h) => {

@@ -9,6 +9,7 @@ import { cycleRecommendations } from '../repositories/actions';
 import { latestCycleWithCompletedPhase } from '../repositories/cycles';
 import { toFindingDto } from '../repositories/findings';
 import { problems } from '../schemas/common';
+import { toIntervalDto } from '../schemas/interval';
 import { SystemStateSchema } from '../schemas/state';
 
 const RECOMMENDATION_LIMIT = 100;
@@ -51,7 +52,7 @@ export const systemStateRoutes: FastifyPluginAsyncZod = async (app) => {
           value,
           target,
           sampleSize,
-          interval,
+          interval: toIntervalDto(interval),
           status,
           details,
         })),

@@ -1,6 +1,7 @@
 // Queries and responses of /api/ml: feedback on the platform's ML suggestions (docs/learning.md).
 import { z } from 'zod';
 import { IsoDate } from './common';
+import { IntervalSchema } from './interval';
 
 export const MlScopeQuery = z
   .object({
@@ -51,7 +52,7 @@ const BucketSchema = z.object({
   applied: z.number().int(),
   dismissed: z.number().int(),
   adoptionRate: num,
-  adoptionInterval: z.tuple([z.number(), z.number()]).nullable(),
+  adoptionInterval: IntervalSchema.nullable().describe('95% Wilson interval'),
   meanConfidence: num,
   calibrationGap: num.describe('adoption − mean confidence: > 0 under-confident, < 0 over-confident'),
 });
@@ -71,7 +72,7 @@ const CandidateSchema = z.object({
   shownShare: num.describe('Of all resolved suggestions, the share shown').optional(),
 });
 
-const Interval = z.tuple([z.number(), z.number()]).nullable();
+const Interval = IntervalSchema.nullable();
 
 const GroupSchema = z.object({
   key: z.string(),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { KPI_NAMES } from '../../engine/types';
 import { ActionSchema, FindingSchema, IsoDate, JsonRecord } from './common';
+import { IntervalSchema } from './interval';
 
 export const KpiSchema = z
   .object({
@@ -10,7 +11,7 @@ export const KpiSchema = z
     value: z.number().nullable(),
     target: z.number(),
     sampleSize: z.number().int(),
-    interval: z.tuple([z.number(), z.number()]).nullable().describe('95% interval (Wilson for rates)'),
+    interval: IntervalSchema.nullable().describe('95% interval (Wilson for rates)'),
     status: z.enum(['ok', 'below_target', 'insufficient_data']),
     details: JsonRecord,
   })
@@ -75,10 +76,7 @@ export const ActionStatSchema = z.object({
       treated: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
       holdout: z.object({ n: z.number().int(), successes: z.number().int(), rate: z.number().nullable() }),
       uplift: z.number().nullable().describe('Treated − holdout success rate (measured outcomes only, no prior)'),
-      interval: z
-        .tuple([z.number(), z.number()])
-        .nullable()
-        .describe('95% Newcombe interval; null below 20 outcomes in either group'),
+      interval: IntervalSchema.nullable().describe('95% Newcombe interval; null below 20 outcomes in either group'),
       credibleHarm: z.boolean(),
       credibleBenefit: z.boolean(),
     })

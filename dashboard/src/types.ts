@@ -1,10 +1,15 @@
 // Shapes of the api responses the dashboard reads (see /docs; the api's zod schemas are the source).
+/** A 95% interval as the api sends it. */
+export interface Interval {
+  low: number;
+  high: number;
+}
 export interface Kpi {
   name: string;
   value: number | null;
   target: number;
   sampleSize: number;
-  interval: [number, number] | null;
+  interval: Interval | null;
   status: 'ok' | 'below_target' | 'insufficient_data';
 }
 export interface Finding {
@@ -168,7 +173,7 @@ export interface MlBucket {
   applied: number;
   dismissed: number;
   adoptionRate: number | null;
-  adoptionInterval: [number, number] | null;
+  adoptionInterval: Interval | null;
   meanConfidence: number | null;
 }
 export interface MlFeedback {

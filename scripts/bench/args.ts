@@ -9,7 +9,7 @@ export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
 export const BENCH_USAGE =
   'usage: npm run bench -- [--users N] [--seed S] [--repeat R] [--reseed] [--only ' +
-  `${BENCH_GROUPS.join('|')}[,...]] [--explain] [--strict]`;
+  `${BENCH_GROUPS.join('|')}[,...]] [--explain] [--strict] [--http]`;
 
 export const BENCH_DEFAULTS = { users: 1_000_000, seed: 42, repeat: 3 } as const;
 export const MAX_BENCH_USERS = 10_000_000;
@@ -24,6 +24,8 @@ export interface BenchArgs {
   only: BenchGroup[];
   explain: boolean;
   strict: boolean;
+  /** Load the api's read routes over HTTP instead of timing the SQL (scripts/bench/http.ts). */
+  http: boolean;
 }
 
 export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: true; help: true } | { ok: false; error: string };
@@ -57,10 +59,11 @@ const schema = z.object({
   reseed: z.literal(true).optional(),
   explain: z.literal(true).optional(),
   strict: z.literal(true).optional(),
+  http: z.literal(true).optional(),
 });
 
 const VALUE_FLAGS = ['users', 'seed', 'repeat', 'only'] as const;
-const SWITCHES = ['reseed', 'explain', 'strict'] as const;
+const SWITCHES = ['reseed', 'explain', 'strict', 'http'] as const;
 type Flag = (typeof VALUE_FLAGS)[number] | (typeof SWITCHES)[number];
 
 /** Parses `--flag value` / `--flag=value` pairs and bare switches. */
@@ -106,6 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       only,
       explain: v.explain === true,
       strict: v.strict === true,
+      http: v.http === true,
     },
   };
 }

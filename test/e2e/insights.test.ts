@@ -127,6 +127,15 @@ describe('with recorded results', () => {
       .insert([
         { action_type: 'retry_payment', alpha: 9, beta: 3, successes: 8, failures: 2 },
         { action_type: 'onboarding_nudge', alpha: 1, beta: 1, successes: 0, failures: 0 },
+        {
+          action_type: 'upgrade_offer',
+          alpha: 31,
+          beta: 11,
+          successes: 30,
+          failures: 10,
+          holdout_successes: 5,
+          holdout_failures: 15,
+        },
       ])
       .onConflict('action_type')
       .merge();
@@ -172,6 +181,14 @@ describe('with recorded results', () => {
     // Beta(1, 1) is uniform: mean 0.5, 5% quantile 0.05.
     expect(flat.mean).toBe(0.5);
     expect(flat.lowerBound).toBeCloseTo(0.05, 10);
+    // 30/40 treated vs 5/20 held out: uplift 0.5 with its Newcombe interval as an object { low, high }.
+    const offer = l.actionStats.find((s: { actionType: string }) => s.actionType === 'upgrade_offer');
+    expect(offer.uplift).toMatchObject({ uplift: 0.5, credibleBenefit: true, credibleHarm: false });
+    expect(Object.keys(offer.uplift.interval).sort()).toEqual(['high', 'low']);
+    expect(offer.uplift.interval.low).toBeGreaterThan(0);
+    expect(offer.uplift.interval.low).toBeLessThan(0.5);
+    expect(offer.uplift.interval.high).toBeGreaterThan(0.5);
+    expect(offer.uplift.interval.high).toBeLessThanOrEqual(1);
   });
 
   it("gives open opportunities and the latest optimize phase's planned actions", async () => {

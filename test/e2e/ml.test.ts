@@ -1,6 +1,7 @@
 // /api/ml over a small, hand-computable set of suggestions: 100 shown at confidence 0.92 (80 applied)
 // and 100 at 0.32 (20 applied), plus unresolved and out-of-range rows that must not count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wilsonInterval } from '../../engine/kpi/wilson';
 import { problemOf, setupE2E, type E2E } from './harness';
 
 let e: E2E;
@@ -56,6 +57,12 @@ describe('GET /api/ml/feedback', () => {
     expect(f.buckets[9].meanConfidence).toBeCloseTo(0.92, 12);
     expect(f.buckets[3]).toMatchObject({ label: '[0.3, 0.4)', n: 100, applied: 20, adoptionRate: 0.2 });
     expect(f.buckets[1]).toMatchObject({ n: 0, adoptionRate: null, adoptionInterval: null });
+    // Intervals are objects { low, high } (OpenAPI tools reject tuples); 80 of 100 → Wilson's.
+    const [low, high] = wilsonInterval(80, 100)!;
+    expect(f.buckets[9].adoptionInterval).toEqual({ low, high });
+    expect(f.byModelVersion.find((g: { key: string }) => g.key === 'm2').adoptionInterval).toEqual(
+      (([l, h]) => ({ low: l, high: h }))(wilsonInterval(100, 200)!),
+    );
   });
 
   it('includes every model version without a filter, and nothing shown before `since` is excluded wrongly', async () => {
@@ -77,6 +84,10 @@ describe('GET /api/ml/suggestion-quality', () => {
     expect(q.calibration.brier).toBeCloseTo(0.1744, 12);
     expect(q.calibration.brierReference).toBeCloseTo(0.25, 12);
     expect(q.reliability[9].calibrationGap).toBeCloseTo(-0.12, 12);
+    expect(q.reliability[9].adoptionInterval).toEqual((([low, high]) => ({ low, high }))(wilsonInterval(80, 100)!));
+    // Welch: the score's interval is an object around it.
+    expect(q.quality.interval.low).toBeLessThan(0.36);
+    expect(q.quality.interval.high).toBeGreaterThan(0.36);
   });
 });
 

@@ -125,7 +125,13 @@ export function AdoptionBars({ buckets }: { buckets: MlBucket[] }) {
               />
             )}
             {b.adoptionInterval && (
-              <line x1={cx} x2={cx} y1={y(b.adoptionInterval[1])} y2={y(b.adoptionInterval[0])} className="whisker" />
+              <line
+                x1={cx}
+                x2={cx}
+                y1={y(b.adoptionInterval.high)}
+                y2={y(b.adoptionInterval.low)}
+                className="whisker"
+              />
             )}
             <text x={cx} y={h - bottom + 14} textAnchor="middle" className="axis">
               {b.label}

@@ -212,7 +212,9 @@ function KpiCard({ kpi, values }: { kpi: Kpi; values: Array<number | null> }) {
         <div>
           <dt>95% interval</dt>
           <dd>
-            {kpi.interval ? `${formatKpi(kpi.name, kpi.interval[0])} – ${formatKpi(kpi.name, kpi.interval[1])}` : '—'}
+            {kpi.interval
+              ? `${formatKpi(kpi.name, kpi.interval.low)} – ${formatKpi(kpi.name, kpi.interval.high)}`
+              : '—'}
           </dd>
         </div>
         <div>
