@@ -2,6 +2,7 @@
 // input, open the engine.cycles row, keep the progress query and search attributes current, run each step
 // as an activity, and close the cycle as completed or failed. Deterministic: no I/O, no clock.
 import {
+  ActivityFailure,
   ApplicationFailure,
   proxyActivities,
   setHandler,
@@ -97,11 +98,7 @@ export async function runStep<T extends { counts: Record<string, number>; health
   } catch (err) {
     entry.status = 'failed';
     cycle.progress.currentPhase = null;
-    await bookkeeping.closeCycle({
-      cycleId: cycle.cycleId,
-      status: 'failed',
-      error: `${entry.name}: ${(err as Error).message}`,
-    });
+    await bookkeeping.closeCycle({ cycleId: cycle.cycleId, status: 'failed', error: `${entry.name}: ${causeOf(err)}` });
     throw err;
   }
   entry.status = 'completed';
@@ -111,6 +108,12 @@ export async function runStep<T extends { counts: Record<string, number>; health
     upsertSearchAttributes([{ key: SA_HEALTH_SCORE, value: result.healthScore }]);
   }
   return result;
+}
+
+/** The activity's own error message, not the wrapper's "Activity task failed". */
+function causeOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return (cause as Error).message;
 }
 
 /** Closes the cycle's row as completed once every step has run. */
