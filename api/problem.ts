@@ -20,7 +20,8 @@ export interface Problem {
   errors?: ProblemFieldError[];
 }
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+// Defined beside the schemas, which the dashboard reads without Node's types.
+export { PROBLEM_CONTENT_TYPE } from './schemas/common';
 
 /** Problem types are URNs: stable identifiers clients can switch on, not links that must resolve. */
 export function problemType(slug: string): string {

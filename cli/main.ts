@@ -9,6 +9,7 @@ import { DecisionAcceptedSchema } from '../api/schemas/approvals';
 import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
 import { StartedSchema } from '../api/schemas/runs';
 import { ScheduleListSchema, ScheduleOpResultSchema } from '../api/schemas/schedules';
+import { PHASES } from '../engine/types';
 import { ApiClient, CliError } from './api-client';
 import { ProgressRenderer } from './progress';
 
@@ -48,11 +49,7 @@ const PHASE_LIST = z
       .map((p) => p.trim())
       .filter(Boolean),
   )
-  .pipe(
-    z
-      .array(z.enum(['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify']))
-      .min(1, 'name at least one phase'),
-  );
+  .pipe(z.array(z.enum(PHASES)).min(1, 'name at least one phase'));
 
 function defaultKey(io: CliIo): string | null {
   if (io.env.FLOYO_API_KEY) return io.env.FLOYO_API_KEY;

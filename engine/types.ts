@@ -43,23 +43,34 @@ export interface Finding extends DetectedFinding {
   occurrences: number;
 }
 
-export type Phase = 'analyze' | 'heal' | 'optimize' | 'prevent' | 'learn' | 'decide' | 'verify';
-export const PHASES: readonly Phase[] = ['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'];
+export const PHASES = ['analyze', 'heal', 'optimize', 'prevent', 'learn', 'decide', 'verify'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What kind of run a cycle is: the full cycle or one of the single-purpose workflows. */
+export const CYCLE_KINDS = ['cycle', 'monitor', 'self_heal', 'auto_remediate', 'self_optimize'] as const;
+export type CycleKind = (typeof CYCLE_KINDS)[number];
+
+/** Who started a cycle. */
+export const TRIGGERS = ['schedule', 'api', 'monitor', 'cli'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** Which confidence gate an action passes: docs/safety.md. */
 export type GateClass = 'remediation' | 'optimization' | 'healing';
 
-export type ActionType =
-  | 'retry_payment'
-  | 'cancel_orphaned_subscription'
-  | 'normalize_email'
-  | 'data_fix_review'
-  | 'retention_campaign'
-  | 'onboarding_nudge'
-  | 'upgrade_offer'
-  | 'funnel_recommendation'
-  | 'proactive_retention'
-  | 'investigate_system_health';
+/** Every action type the planners produce. */
+export const ACTION_TYPES = [
+  'retry_payment',
+  'cancel_orphaned_subscription',
+  'normalize_email',
+  'data_fix_review',
+  'retention_campaign',
+  'onboarding_nudge',
+  'upgrade_offer',
+  'funnel_recommendation',
+  'proactive_retention',
+  'investigate_system_health',
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
 
 export type ActionMode = 'auto' | 'needs_approval' | 'recommendation';
 

@@ -5,10 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { setPolicy } from '../db/repos/config';
+import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimize } from '../workflows';
 import { approvalWorkflowId } from '../workflows/definitions';
 import { startEngineWorker } from '../worker/compose';
 import { ensureDatabase, ensurePostgres } from './lib/postgres';
@@ -52,9 +54,9 @@ async function save(workflowId: string, name: string): Promise<void> {
   log(`recorded ${name} (${history.events?.length ?? 0} events)`);
 }
 
-async function run(type: string, name: string, input: Record<string, unknown>): Promise<string> {
+async function run(workflow: Workflow, name: string, input: Record<string, unknown>): Promise<string> {
   const workflowId = `record-${name}-${stamp}`;
-  await client.workflow.execute(type, {
+  await client.workflow.execute(workflow, {
     workflowId,
     taskQueue,
     args: [{ trigger: 'cli', requestedBy: 'record-histories', now: NOW, ...input }],
@@ -72,14 +74,14 @@ async function reviews(cycleId: string): Promise<string[]> {
 }
 
 try {
-  await run('autonomousCycle', 'autonomous-cycle-dry-run', { dryRun: true });
-  await run('autoRemediate', 'auto-remediate-dry-run', { dryRun: true });
-  await run('selfOptimize', 'self-optimize-dry-run', { dryRun: true });
-  await run('selfHeal', 'self-heal-dry-run', { dryRun: true });
-  await run('monitorAndRespond', 'monitor-dry-run', { dryRun: true });
+  await run(autonomousCycle, 'autonomous-cycle-dry-run', { dryRun: true });
+  await run(autoRemediate, 'auto-remediate-dry-run', { dryRun: true });
+  await run(selfOptimize, 'self-optimize-dry-run', { dryRun: true });
+  await run(selfHeal, 'self-heal-dry-run', { dryRun: true });
+  await run(monitorAndRespond, 'monitor-dry-run', { dryRun: true });
 
   await setPolicy(db, 'approval', { deadlineHours: 1 / 3600 }, 'record-histories', 'expire at once');
-  const expiring = await run('autonomousCycle', 'autonomous-cycle-live-heal', {
+  const expiring = await run(autonomousCycle, 'autonomous-cycle-live-heal', {
     dryRun: false,
     phases: ['analyze', 'heal'],
   });
@@ -91,7 +93,7 @@ try {
 
   await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
   const live = `record-live-2-${stamp}`;
-  await client.workflow.execute('autonomousCycle', {
+  await client.workflow.execute(autonomousCycle, {
     workflowId: live,
     taskQueue,
     args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }],

@@ -3,14 +3,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApprovalStarter } from '../activities/deps';
 import { approvalWorkflowId } from '../workflows/definitions';
-import type { actionApproval } from '../workflows';
+import { actionApproval } from '../workflows';
 
 export function temporalApprovalStarter(client: Client, taskQueue: string): ApprovalStarter {
   return {
     async start({ actionId, cycleId, deadline, timeoutSeconds }) {
       const workflowId = approvalWorkflowId(actionId);
       try {
-        await client.workflow.start<typeof actionApproval>('actionApproval', {
+        await client.workflow.start(actionApproval, {
           workflowId,
           taskQueue,
           args: [{ actionId, cycleId, deadline: deadline.toISOString(), timeoutSeconds }],

@@ -2,6 +2,7 @@
 // every 4 hours at :00 and the monitor every hour at :30, overlap skip. Their runs carry no dryRun,
 // so they stay dry-run until an admin enables the live_mode policy. A paused schedule stays paused.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { autonomousCycle, monitorAndRespond } from '../workflows';
 import { SA_CYCLE_KIND, SA_TRIGGER, SCHEDULE_IDS } from '../workflows/definitions';
 
 export type ScheduleIds = { cycle: string; monitor: string };
@@ -13,7 +14,7 @@ export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDU
       spec: { calendars: [{ comment: 'every 4 hours at :00', hour: { start: 0, end: 23, step: 4 }, minute: 0 }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'autonomousCycle',
+        workflowType: autonomousCycle,
         workflowId: `${ids.cycle}-run`,
         taskQueue,
         args: [{ trigger: 'schedule', requestedBy: 'schedule' }],
@@ -31,7 +32,7 @@ export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDU
       spec: { calendars: [{ comment: 'every hour at :30', hour: { start: 0, end: 23 }, minute: 30 }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'monitorAndRespond',
+        workflowType: monitorAndRespond,
         workflowId: `${ids.monitor}-run`,
         taskQueue,
         args: [{ trigger: 'schedule', requestedBy: 'schedule' }],

@@ -11,7 +11,9 @@ import {
   setHandler,
   log,
 } from '@temporalio/workflow';
+import { ValidationError } from '../engine/safety/errors';
 import type { Activities } from '../activities';
+import { APPROVAL_OPTIONS } from './activity-options';
 import {
   approvalStateQuery,
   approveSignal,
@@ -21,17 +23,7 @@ import {
   type ApprovalState,
 } from './definitions';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['ValidationError', 'NonRetryableError'],
-  },
-  summary: 'Approval bookkeeping / execution of the approved action',
-});
+const acts = proxyActivities<Activities>(APPROVAL_OPTIONS);
 
 function validDecision(d: unknown): d is ApprovalDecision {
   const x = d as ApprovalDecision | undefined;
@@ -42,7 +34,7 @@ export async function actionApproval(input: ApprovalInput): Promise<ApprovalStat
   if (!input || typeof input.actionId !== 'string' || !input.actionId || typeof input.cycleId !== 'string') {
     throw ApplicationFailure.nonRetryable(
       'Invalid approval input: actionId and cycleId are required',
-      'ValidationError',
+      ValidationError.name,
     );
   }
   if (
@@ -52,7 +44,7 @@ export async function actionApproval(input: ApprovalInput): Promise<ApprovalStat
   ) {
     throw ApplicationFailure.nonRetryable(
       'Invalid approval input: timeoutSeconds must be > 0 and deadline an ISO time',
-      'ValidationError',
+      ValidationError.name,
     );
   }
   const state: ApprovalState = { actionId: input.actionId, status: 'pending', deadline: input.deadline };

@@ -2,12 +2,11 @@
 // CLI docs. Pure: no I/O, safe to import in workflow code.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Phase } from '../engine/types';
+import type { CycleKind, Phase, Trigger } from '../engine/types';
+
+export type { CycleKind, Trigger };
 
 export const TASK_QUEUE_DEFAULT = 'floyo-engine';
-
-export type CycleKind = 'cycle' | 'monitor' | 'self_heal' | 'auto_remediate' | 'self_optimize';
-export type Trigger = 'schedule' | 'api' | 'monitor' | 'cli';
 
 export interface CycleInput {
   dryRun?: boolean;

@@ -1,9 +1,7 @@
 // Validates a cycle workflow's input inside the workflow (pure), so a malformed start from the CLI or a
 // schedule fails fast and non-retryably instead of retrying forever.
-import { PHASES, type Phase } from '../engine/types';
-import type { CycleInput, Trigger } from './definitions';
-
-const TRIGGERS: readonly Trigger[] = ['schedule', 'api', 'monitor', 'cli'];
+import { PHASES, TRIGGERS, type Phase, type Trigger } from '../engine/types';
+import type { CycleInput } from './definitions';
 
 export interface NormalizedCycleInput {
   dryRun: boolean | null; // null = decided by the live_mode policy (schedules, monitor)
@@ -21,7 +19,8 @@ export function normalizeCycleInput(raw: unknown, allowed: readonly Phase[]): No
   if (unknown.length) throw new Error(`unknown input field(s): ${unknown.join(', ')}`);
   if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw new Error('dryRun must be a boolean');
   const trigger = input.trigger ?? 'cli';
-  if (!TRIGGERS.includes(trigger)) throw new Error(`trigger must be one of ${TRIGGERS.join(', ')}`);
+  if (!(TRIGGERS as readonly string[]).includes(trigger))
+    throw new Error(`trigger must be one of ${TRIGGERS.join(', ')}`);
   if (input.requestedBy !== undefined && typeof input.requestedBy !== 'string')
     throw new Error('requestedBy must be a string');
   let phases: Phase[] = [...allowed];

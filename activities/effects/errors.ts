@@ -1,6 +1,7 @@
 // Errors of the effect layer. NonRetryableError marks a refusal that no retry can change (a hard decline,
 // a payment that is no longer failed, an action that must not run): the workflows list its name in
 // nonRetryableErrorTypes, and the executor records it as a failed action instead of retrying.
+import { ValidationError } from '../../engine/safety/errors';
 
 export class NonRetryableError extends Error {
   override readonly name = 'NonRetryableError';
@@ -13,7 +14,10 @@ export class NonRetryableError extends Error {
   }
 }
 
+/** The error names no retry can fix: the workflows' nonRetryableErrorTypes and isNonRetryable below. */
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [ValidationError.name, NonRetryableError.name];
+
 export function isNonRetryable(err: unknown): err is Error & { code?: string } {
   const name = (err as { name?: string } | null)?.name;
-  return name === 'NonRetryableError' || name === 'ValidationError';
+  return name !== undefined && NON_RETRYABLE_ERROR_TYPES.includes(name);
 }

@@ -1,6 +1,6 @@
 // Queries and responses of the actions routes.
 import { z } from 'zod';
-import { ACTION_TYPES } from '../../engine/safety/config-schema';
+import { ACTION_TYPES } from '../../engine/types';
 import { APPROVAL_STATUSES } from './approvals';
 
 export { ACTION_TYPES };

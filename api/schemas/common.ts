@@ -1,6 +1,8 @@
 // zod schemas shared by every route group: the problem document, pagination, ids and findings.
 import { z } from 'zod';
-import { PROBLEM_CONTENT_TYPE } from '../problem';
+
+/** The media type of every error response (RFC 9457). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export const ProblemSchema = z
   .object({

@@ -1,15 +1,15 @@
 // Queries and responses of the cycle routes (docs/api.md contract for GET /cycles/:cycleId).
 import { z } from 'zod';
-import { PHASES } from '../../engine/types';
+import { CYCLE_KINDS, PHASES, TRIGGERS } from '../../engine/types';
 import { ActionSchema, IsoDate, JsonRecord, LimitOffsetQuery } from './common';
 
 export const CYCLE_STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] as const;
-export const CYCLE_KINDS = ['cycle', 'monitor', 'self_heal', 'auto_remediate', 'self_optimize'] as const;
+export { CYCLE_KINDS, TRIGGERS };
 
 export const ListCyclesQuery = LimitOffsetQuery.extend({
   status: z.enum(['running', 'completed', 'failed']).optional().describe('As recorded in engine.cycles'),
   kind: z.enum(CYCLE_KINDS).optional(),
-  trigger: z.enum(['schedule', 'api', 'monitor', 'cli']).optional(),
+  trigger: z.enum(TRIGGERS).optional(),
   dryRun: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -114,7 +114,7 @@ export const ProgressSchema = z
 
 export const CycleActionsQuery = LimitOffsetQuery.extend({
   status: z.string().max(40).optional(),
-  phase: z.enum(PHASES as unknown as [string, ...string[]]).optional(),
+  phase: z.enum(PHASES).optional(),
 }).strict();
 
 export const ActionListSchema = z

@@ -1,8 +1,7 @@
 // Responses of the history routes: the KPI/score trend over recent cycles and one cycle's findings and
 // effects (what the dashboard's Overview sparklines and History view need beyond the cycle routes).
 import { z } from 'zod';
-import { KPI_NAMES } from '../../engine/types';
-import { CYCLE_KINDS } from './cycles';
+import { CYCLE_KINDS, KPI_NAMES } from '../../engine/types';
 import { FindingSchema, IsoDate, JsonRecord } from './common';
 
 export const TrendQuery = z

@@ -1,8 +1,8 @@
 // Bodies and responses of the routes that start cycle workflows.
 import { z } from 'zod';
-import { PHASES, type Phase } from '../../engine/types';
+import { CYCLE_KINDS, PHASES } from '../../engine/types';
 
-const PhaseEnum = z.enum(PHASES as unknown as [Phase, ...Phase[]]);
+const PhaseEnum = z.enum(PHASES);
 
 const dryRunFields = {
   dryRun: z.boolean().optional().describe('Default true. false (live: effects are executed) requires the admin role.'),
@@ -39,7 +39,7 @@ export const StartedSchema = z
     cycleId: z.string().describe('The workflow id; also engine.cycles.id'),
     runId: z.string(),
     dryRun: z.boolean(),
-    kind: z.string(),
+    kind: z.enum(CYCLE_KINDS),
     workflowType: z.string(),
     links: z.object({
       self: z.string(),

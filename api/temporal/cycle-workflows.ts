@@ -1,41 +1,36 @@
-// Starting the cycle-like workflows from the api: their ids, search attributes and Web UI summary,
-// and how a Temporal execution status maps onto the api's cycle status.
+// Starting the cycle-like workflows from the api, by function reference: their ids, search attributes and
+// Web UI summary, and how a Temporal execution status maps onto the api's cycle status.
 import crypto from 'node:crypto';
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
-import type { Phase } from '../../engine/types';
-import { SA_CYCLE_KIND, SA_DRY_RUN, SA_TRIGGER, type CycleInput, type CycleKind } from '../../workflows/definitions';
+import type { CycleKind, Phase } from '../../engine/types';
+import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimize } from '../../workflows';
+import { SA_CYCLE_KIND, SA_DRY_RUN, SA_TRIGGER, type CycleInput, type CycleResult } from '../../workflows/definitions';
 
-export type CycleWorkflowType = 'autonomousCycle' | 'autoRemediate' | 'selfOptimize' | 'selfHeal' | 'monitorAndRespond';
+/** A workflow the api starts with a CycleInput (referenced by function, so a rename fails to compile). */
+export type CycleWorkflow = (input?: CycleInput) => Promise<CycleResult>;
 
 export interface CycleWorkflowSpec {
-  workflowType: CycleWorkflowType;
+  workflow: CycleWorkflow;
+  /** The Temporal workflow type: the function's name, which is also its export name in workflows/index. */
+  workflowType: string;
   kind: CycleKind;
   idPrefix: string;
   label: string;
 }
 
-export const CYCLE_WORKFLOWS: Record<CycleWorkflowType, CycleWorkflowSpec> = {
-  autonomousCycle: { workflowType: 'autonomousCycle', kind: 'cycle', idPrefix: 'cycle', label: 'autonomous cycle' },
-  autoRemediate: {
-    workflowType: 'autoRemediate',
-    kind: 'auto_remediate',
-    idPrefix: 'auto-remediate',
-    label: 'auto-remediation',
-  },
-  selfOptimize: {
-    workflowType: 'selfOptimize',
-    kind: 'self_optimize',
-    idPrefix: 'self-optimize',
-    label: 'self-optimization',
-  },
-  selfHeal: { workflowType: 'selfHeal', kind: 'self_heal', idPrefix: 'self-heal', label: 'self-heal' },
-  monitorAndRespond: {
-    workflowType: 'monitorAndRespond',
-    kind: 'monitor',
-    idPrefix: 'monitor',
-    label: 'monitor and respond',
-  },
-};
+function spec(workflow: CycleWorkflow, kind: CycleKind, idPrefix: string, label: string): CycleWorkflowSpec {
+  return { workflow, workflowType: workflow.name, kind, idPrefix, label };
+}
+
+export const CYCLE_WORKFLOWS = {
+  autonomousCycle: spec(autonomousCycle, 'cycle', 'cycle', 'autonomous cycle'),
+  autoRemediate: spec(autoRemediate, 'auto_remediate', 'auto-remediate', 'auto-remediation'),
+  selfOptimize: spec(selfOptimize, 'self_optimize', 'self-optimize', 'self-optimization'),
+  selfHeal: spec(selfHeal, 'self_heal', 'self-heal', 'self-heal'),
+  monitorAndRespond: spec(monitorAndRespond, 'monitor', 'monitor', 'monitor and respond'),
+} as const satisfies Record<string, CycleWorkflowSpec>;
+
+export type CycleWorkflowType = keyof typeof CYCLE_WORKFLOWS;
 
 /** `<prefix>-<yyyyMMddTHHmmss>-<6 random base36>` (UTC): sortable by start time, unique across api processes. */
 export function newWorkflowId(prefix: string, now: Date = new Date()): string {
@@ -61,7 +56,7 @@ export interface StartCycleRequest {
 export interface StartedCycle {
   cycleId: string;
   runId: string;
-  workflowType: CycleWorkflowType;
+  workflowType: string;
   kind: CycleKind;
   dryRun: boolean;
 }
@@ -79,7 +74,7 @@ export async function startCycleWorkflow(
   if (req.phases) input.phases = req.phases;
   const mode = req.dryRun ? 'Dry-run' : 'LIVE';
   const handle = await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-    client.workflow.start(spec.workflowType, {
+    client.workflow.start(spec.workflow, {
       workflowId,
       taskQueue,
       args: [input],

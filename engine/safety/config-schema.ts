@@ -2,25 +2,11 @@
 // one zod schema per threshold and per policy, the defaults the migration installs, and the parsers
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
-import type { ActionType, GateClass } from '../types';
+import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { ValidationError, type ValidationIssue } from './errors';
 
-/** Every action type, at runtime (the compile-time check below keeps it equal to the ActionType union). */
-export const ACTION_TYPES = [
-  'retry_payment',
-  'cancel_orphaned_subscription',
-  'normalize_email',
-  'data_fix_review',
-  'retention_campaign',
-  'onboarding_nudge',
-  'upgrade_offer',
-  'funnel_recommendation',
-  'proactive_retention',
-  'investigate_system_health',
-] as const satisfies readonly ActionType[];
-type MissingActionType = Exclude<ActionType, (typeof ACTION_TYPES)[number]>;
-const actionTypesAreComplete: [MissingActionType] extends [never] ? true : MissingActionType = true;
-void actionTypesAreComplete;
+/** Re-exported for the modules that already read the list from here. */
+export { ACTION_TYPES };
 
 export const actionTypeSchema = z.enum(ACTION_TYPES);
 

@@ -1,5 +1,5 @@
 // The error a bad configuration value or an invalid request raises: the api answers it with 400 (its
-// statusCode), and Temporal treats it as non-retryable (the workflows list 'ValidationError').
+// statusCode), and Temporal treats it as non-retryable (its name is in NON_RETRYABLE_ERROR_TYPES).
 
 export interface ValidationIssue {
   /** Dotted path inside the value ('' for the value itself). */

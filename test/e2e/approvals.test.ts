@@ -1,6 +1,7 @@
 // Approvals over HTTP: the pending list, and approve/reject as signals {operator, reason} to the
 // action's actionApproval workflow (no worker runs here: the test reads the signal from its history).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionApproval } from '../../workflows';
 import type { ApprovalInput } from '../../workflows/definitions';
 import { approvalWorkflowId } from '../../workflows/definitions';
 import { insertAction, insertApproval, insertCycle, minutes } from './fixtures';
@@ -33,7 +34,7 @@ async function startApprovalWorkflow(actionId: string): Promise<void> {
     deadline: minutes(600).toISOString(),
     timeoutSeconds: 3600,
   };
-  await e.client.workflow.start('actionApproval', {
+  await e.client.workflow.start(actionApproval, {
     workflowId: approvalWorkflowId(actionId),
     taskQueue: e.taskQueue,
     args: [input],

@@ -11,6 +11,7 @@ import { formatKpi } from '../../dashboard/src/format';
 import { classifyDecline } from '../../engine/detectors/decline-codes';
 import { dataDir } from '../../scripts/lib/paths';
 import { seedDemoData } from '../../scripts/seed/generate';
+import { actionApproval } from '../../workflows';
 import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
@@ -181,7 +182,7 @@ describe('the operator dashboard in Chromium', () => {
       deadline: new Date(Date.now() + 3_600_000).toISOString(),
       timeoutSeconds: 3600,
     };
-    const handle = await w.client.workflow.start('actionApproval', {
+    const handle = await w.client.workflow.start(actionApproval, {
       workflowId,
       taskQueue: w.taskQueue,
       args: [input],

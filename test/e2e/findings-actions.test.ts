@@ -2,6 +2,7 @@
 // effects), approve/reject through /actions (signals to the approval workflow, no worker here),
 // cycles' keyset pagination and filters, and the live-mode switch of the schedules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionApproval } from '../../workflows';
 import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';
 import { insertAction, insertApproval, insertCycle, insertFinding, minutes } from './fixtures';
 import { problemOf, setupE2E, type E2E } from './harness';
@@ -129,7 +130,7 @@ describe('GET /api/autonomous/actions', () => {
       deadline: minutes(600).toISOString(),
       timeoutSeconds: 3600,
     };
-    await e.client.workflow.start('actionApproval', {
+    await e.client.workflow.start(actionApproval, {
       workflowId: approvalWorkflowId('act-w1'),
       taskQueue: e.taskQueue,
       args: [input],

@@ -8,8 +8,8 @@ import { setPolicy } from '../../db/repos/config';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { loadDevConfig } from '../../scripts/lib/dev-config';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
-import type { actionApproval, autonomousCycle } from '../../workflows';
-import { approvalStateQuery, approvalWorkflowId, rejectSignal } from '../../workflows/definitions';
+import { actionApproval, autonomousCycle } from '../../workflows';
+import { approvalStateQuery, approvalWorkflowId, rejectSignal, type ApprovalInput } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 async function liveHeal(): Promise<string> {
   const workflowId = `test-approvals-${process.pid}-${++seq}`;
-  await w.client.workflow.execute<typeof autonomousCycle>('autonomousCycle', {
+  await w.client.workflow.execute(autonomousCycle, {
     workflowId,
     taskQueue: w.taskQueue,
     args: [{ dryRun: false, trigger: 'api', requestedBy: 'test', phases: ['analyze', 'heal'], now: NOW.toISOString() }],
@@ -134,10 +134,11 @@ describe('actionApproval', () => {
 
     it('fails a malformed approval start fast and non-retryably', async () => {
       await expect(
-        w.client.workflow.execute('actionApproval', {
+        w.client.workflow.execute(actionApproval, {
           workflowId: `bad-approval-${process.pid}`,
           taskQueue: w.taskQueue,
-          args: [{ actionId: '' }],
+          // Deliberately malformed, as a CLI start could send it.
+          args: [{ actionId: '' } as unknown as ApprovalInput],
         }),
       ).rejects.toThrow(/Workflow execution failed/);
     });

@@ -3,8 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../scripts/seed/generate';
 import type { SeedManifest } from '../../scripts/seed/manifest';
-import { SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, progressQuery } from '../../workflows/definitions';
-import type { autonomousCycle } from '../../workflows';
+import {
+  SA_CYCLE_KIND,
+  SA_DRY_RUN,
+  SA_HEALTH_SCORE,
+  progressQuery,
+  type CycleInput,
+} from '../../workflows/definitions';
+import { autonomousCycle } from '../../workflows';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -61,7 +67,7 @@ describe('autonomousCycle analyze phase (dry run)', () => {
 
   beforeAll(async () => {
     cycleId = `test-cycle-analyze-${Date.now()}`;
-    result = await w.client.workflow.execute<typeof autonomousCycle>('autonomousCycle', {
+    result = await w.client.workflow.execute(autonomousCycle, {
       workflowId: cycleId,
       taskQueue: w.taskQueue,
       args: [{ dryRun: true, trigger: 'api', requestedBy: 'test', phases: ['analyze'], now: NOW.toISOString() }],
@@ -202,10 +208,11 @@ describe('autonomousCycle analyze phase (dry run)', () => {
 
   it('rejects invalid input as a non-retryable workflow failure', async () => {
     await expect(
-      w.client.workflow.execute('autonomousCycle', {
+      w.client.workflow.execute(autonomousCycle, {
         workflowId: `${cycleId}-bad`,
         taskQueue: w.taskQueue,
-        args: [{ dryRun: 'no', phases: ['explode'] }],
+        // Deliberately malformed, as a CLI start could send it.
+        args: [{ dryRun: 'no', phases: ['explode'] } as unknown as CycleInput],
       }),
     ).rejects.toThrow(/Workflow execution failed/);
     const desc = await w.client.workflow.getHandle(`${cycleId}-bad`).describe();

@@ -7,7 +7,7 @@ import { HARD_DECLINE_CODES } from '../../engine/detectors/decline-codes';
 import { PHASES } from '../../engine/types';
 import { seedDemoData } from '../../scripts/seed/generate';
 import type { SeedManifest } from '../../scripts/seed/manifest';
-import type { autonomousCycle } from '../../workflows';
+import { autonomousCycle } from '../../workflows';
 import { approvalWorkflowId } from '../../workflows/definitions';
 import { appChecksums } from '../helpers/checksums';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 async function runCycle(dryRun: boolean) {
   const workflowId = `test-full-${process.pid}-${++seq}`;
-  const result = await w.client.workflow.execute<typeof autonomousCycle>('autonomousCycle', {
+  const result = await w.client.workflow.execute(autonomousCycle, {
     workflowId,
     taskQueue: w.taskQueue,
     args: [{ dryRun, trigger: 'api', requestedBy: 'test', now: NOW.toISOString() }],

@@ -2,7 +2,7 @@
 // record it as an alert, and start a selfHeal run (heal phase only) because healable problems are open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../scripts/seed/generate';
-import type { autonomousCycle, monitorAndRespond, selfHeal } from '../../workflows';
+import { autonomousCycle, monitorAndRespond, type selfHeal } from '../../workflows';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('monitorAndRespond', () => {
   it('records nothing alarming while events flow', async () => {
-    const result = await w.client.workflow.execute<typeof monitorAndRespond>('monitorAndRespond', {
+    const result = await w.client.workflow.execute(monitorAndRespond, {
       workflowId: `test-monitor-quiet-${process.pid}`,
       taskQueue: w.taskQueue,
       args: [{ dryRun: true, trigger: 'api', now: NOW.toISOString() }],
@@ -34,13 +34,13 @@ describe('monitorAndRespond', () => {
 
   it('alerts on a freshness outage and starts a self-heal run for the open healable problems', async () => {
     // A full analysis first, so the billing / orphan findings the heal phase acts on are open.
-    await w.client.workflow.execute<typeof autonomousCycle>('autonomousCycle', {
+    await w.client.workflow.execute(autonomousCycle, {
       workflowId: `test-monitor-analyze-${process.pid}`,
       taskQueue: w.taskQueue,
       args: [{ dryRun: true, trigger: 'api', phases: ['analyze'], now: NOW.toISOString() }],
     });
     const monitorId = `test-monitor-outage-${process.pid}`;
-    const result = await w.client.workflow.execute<typeof monitorAndRespond>('monitorAndRespond', {
+    const result = await w.client.workflow.execute(monitorAndRespond, {
       workflowId: monitorId,
       taskQueue: w.taskQueue,
       args: [{ dryRun: true, trigger: 'api', now: LATER.toISOString() }],

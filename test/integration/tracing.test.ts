@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { setupTracing, tracingEndpoint } from '../../scripts/lib/tracing';
 import { startEngineWorker, type RunningWorker } from '../../worker/compose';
+import { autonomousCycle } from '../../workflows';
 import type { CycleInput } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
 
@@ -79,7 +80,7 @@ describe('tracing', () => {
     const client = new Client({ connection, namespace: inject('temporalNamespace'), plugins: tracing.plugins });
     const input: CycleInput = { dryRun: true, trigger: 'api', requestedBy: 'tracing-test', phases: ['analyze'] };
     const workflowId = `tracing-cycle-${Date.now().toString(36)}`;
-    await client.workflow.execute('autonomousCycle', { workflowId, taskQueue, args: [input] });
+    await client.workflow.execute(autonomousCycle, { workflowId, taskQueue, args: [input] });
     await connection.close();
     // The worker exports the workflow's spans when its last activation completes, in 1 s batches.
     for (let i = 0; i < 100 && !received.some((s) => s.name === 'RunWorkflow:autonomousCycle'); i++)

@@ -6,11 +6,11 @@ import { api, ApiError, can, type Role } from '../api';
 import { Async, Badge, ErrorState, Panel } from '../components/ui';
 import { dateTime, humanize, pct, relative, summarize } from '../format';
 import { usePoll } from '../hooks';
-import type { Approval, Page } from '../types';
+import type { Approval, ApprovalList } from '../types';
 
 export function Approvals({ role }: { role: Role }) {
-  const pending = usePoll(() => api<Page<Approval>>('/api/autonomous/approvals?limit=100'), 4_000);
-  const decided = usePoll(() => api<Page<Approval>>('/api/autonomous/approvals?status=all&limit=30'), 4_000);
+  const pending = usePoll(() => api<ApprovalList>('/api/autonomous/approvals?limit=100'), 4_000);
+  const decided = usePoll(() => api<ApprovalList>('/api/autonomous/approvals?status=all&limit=30'), 4_000);
   const mayDecide = can(role, 'operator');
   return (
     <div className="page">

@@ -1,15 +1,15 @@
 // History: cycles over time with filters, and for the selected cycle its phases, findings, actions,
 // effects and audit entries, with a link to the workflow in the Temporal Web UI.
 import { useState } from 'react';
+import { CYCLE_KINDS } from '../../../engine/types';
 import { api } from '../api';
 import { Sparkline } from '../components/charts';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, duration, humanize, pct, score } from '../format';
 import { usePoll } from '../hooks';
-import type { Action, AuditEntry, CycleDetail, CycleSummary, Effect, Finding, Page } from '../types';
+import type { Action, ActionList, AuditEntry, CycleDetail, CycleList, CycleSummary, Effect, Finding } from '../types';
 import { ActionTable, FindingTable } from './Insights';
 
-const KINDS = ['cycle', 'monitor', 'self_heal', 'auto_remediate', 'self_optimize'];
 const PAGE = 25;
 
 export function History({ selected, select }: { selected: string | null; select: (cycleId: string | null) => void }) {
@@ -22,7 +22,7 @@ export function History({ selected, select }: { selected: string | null; select:
     ...(kind ? { kind } : {}),
     ...(status ? { status } : {}),
   });
-  const cycles = usePoll(() => api<Page<CycleSummary>>(`/api/autonomous/cycles?${qs}`), 10_000, [kind, status, offset]);
+  const cycles = usePoll(() => api<CycleList>(`/api/autonomous/cycles?${qs}`), 10_000, [kind, status, offset]);
   return (
     <div className="page history">
       <Panel
@@ -39,7 +39,7 @@ export function History({ selected, select }: { selected: string | null; select:
                 }}
               >
                 <option value="">all</option>
-                {KINDS.map((k) => (
+                {CYCLE_KINDS.map((k) => (
                   <option key={k} value={k}>
                     {humanize(k)}
                   </option>
@@ -162,7 +162,7 @@ function CycleView({ cycleId, onClose }: { cycleId: string; onClose: () => void 
     [cycleId, running],
   );
   const actions = usePoll(
-    () => api<Page<Action>>(`/api/autonomous/cycles/${id}/actions?limit=200`),
+    () => api<ActionList>(`/api/autonomous/cycles/${id}/actions?limit=200`),
     running ? 5_000 : 0,
     [cycleId, running],
   );

@@ -1,0 +1,46 @@
+// Activity options of every workflow in one place: timeouts, retry policies and the Web UI summaries.
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../activities/effects/errors';
+import type { Phase } from '../engine/types';
+
+/** Phases and the monitor: a handful of attempts, then the cycle fails and says why. */
+export const PHASE_RETRY: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+
+/** Bookkeeping is cheap and must land, so it retries longer than a phase. */
+export const BOOKKEEPING_RETRY: RetryPolicy = { ...PHASE_RETRY, maximumAttempts: 10 };
+
+/** openCycle / closeCycle. */
+export const BOOKKEEPING_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: BOOKKEEPING_RETRY };
+
+const LONG_PHASE = { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', retry: PHASE_RETRY } as const;
+const SHORT_PHASE = { startToCloseTimeout: '5 minutes', retry: PHASE_RETRY } as const;
+
+/** Per phase: how long one attempt may take, how it retries, and the summary the Web UI shows. */
+export const PHASE_OPTIONS: Record<Phase, ActivityOptions> = {
+  analyze: { ...LONG_PHASE, summary: 'Analyze: KPIs, detectors, findings, health score' },
+  heal: { ...LONG_PHASE, summary: 'Heal: plan, gate and execute remediations' },
+  optimize: { ...LONG_PHASE, summary: 'Optimize: activation, retention, conversion, revenue' },
+  prevent: { ...LONG_PHASE, summary: 'Prevent: act on churn signals, data-quality drift' },
+  learn: { ...LONG_PHASE, summary: 'Learn: outcomes → posteriors, suggestion feedback, behaviours' },
+  decide: { ...SHORT_PHASE, summary: 'Decide: allocation, prioritization, pricing' },
+  verify: { ...SHORT_PHASE, summary: 'Verify: policy compliance, KPIs vs targets, alignment' },
+};
+
+/** The monitor's single health check. */
+export const MONITOR_OPTIONS: ActivityOptions = {
+  ...SHORT_PHASE,
+  summary: 'Monitor: health detectors, alerts on critical findings',
+};
+
+/** Approval bookkeeping and the execution of an approved action. */
+export const APPROVAL_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: BOOKKEEPING_RETRY,
+  summary: 'Approval bookkeeping / execution of the approved action',
+};
