@@ -133,7 +133,7 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
     return { address, namespace, taskQueue, uiUrl, started: false, stop: async () => undefined };
   }
 
-  const cli = await resolveTemporalCli(cfg, opts.log);
+  const cli = await resolveTemporalCli(cfg, opts.log, opts.signal);
   fs.mkdirSync(path.dirname(cfg.dbPath), { recursive: true });
   const args = [
     'server',

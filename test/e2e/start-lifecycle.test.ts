@@ -114,6 +114,24 @@ describe('npm start', () => {
     expect(linesOf(l)).toContain('Stopped.');
   }, 240_000);
 
+  it('stops what has started so far on a Ctrl-C during the CLI build', async () => {
+    const early = await privateStack('start-early');
+    early.env.PATH = stack.env.PATH; // with the stand-in go
+    const l = launch(early);
+    try {
+      await l.waitFor(/Building the Temporal CLI/, 60_000);
+      l.interrupt();
+      expect(await l.exit).toBe(0);
+      const lines = linesOf(l);
+      expect(lines.indexOf('PostgreSQL: stopped')).toBeGreaterThan(lines.indexOf('Stopping…'));
+      expect(lines).toContain('Stopped.');
+      expect(await tcpOpen(early.ports.pg)).toBe(false);
+      expect(fs.existsSync(path.join(early.dir, 'cache', 'floyo', 'temporal-cli', 'v1.5.1', 'bin'))).toBe(false);
+    } finally {
+      killStack(early, [l]);
+    }
+  }, 120_000);
+
   it('stops the PostgreSQL it started when the dev server cannot start, and says why', async () => {
     const failing = await privateStack('start-fail');
     failing.env.TEMPORAL_CLI = binary;
