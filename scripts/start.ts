@@ -10,9 +10,9 @@ import { migrateLatest } from '../db/migrate';
 import { startEngineWorker } from '../worker/compose';
 import { installRuntime } from '../worker/runtime-logging';
 import { ensureDashboardBuilt } from './lib/dashboard';
-import { ensurePostgres, redact } from './lib/postgres';
-import { dataDir } from './lib/paths';
-import { ensureTemporal } from './lib/temporal-server';
+import { ensurePostgres, redact, type PostgresHandle } from './lib/postgres';
+import { launchDataDir } from './lib/launch-env';
+import { ensureTemporal, type TemporalHandle } from './lib/temporal-server';
 import { seedDemoData } from './seed/generate';
 
 const log = (m: string) => console.log(`[floyo] ${m}`);
@@ -21,6 +21,7 @@ const log = (m: string) => console.log(`[floyo] ${m}`);
 function devAdminKey(): { key: string; source: string } {
   if (process.env.ENGINE_BOOTSTRAP_ADMIN_KEY)
     return { key: process.env.ENGINE_BOOTSTRAP_ADMIN_KEY, source: 'ENGINE_BOOTSTRAP_ADMIN_KEY' };
+  const dataDir = launchDataDir();
   const file = path.join(dataDir, 'dev-admin-key');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -33,28 +34,81 @@ function devAdminKey(): { key: string; source: string } {
 // the worker.
 const runtime = installRuntime({ handleSignals: false });
 
-const started = Date.now();
-const [pg, temporal] = await Promise.all([ensurePostgres({ log }), ensureTemporal({ log })]);
-const db = createDb(pg.url, { applicationName: 'floyo-start' });
-const stopAll: Array<() => Promise<void>> = [];
-let stopping = false;
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** What this command started, in start order; stopped in reverse, each saying so. */
+const running: Array<{ name: string; stop: () => Promise<void> }> = [];
+const interrupt = new AbortController();
+let pending: Promise<unknown> = Promise.resolve();
+let stopping: Promise<never> | null = null;
+
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
     log('Stopping…');
-    for (const stop of stopAll.reverse()) await stop().catch((e) => log(`while stopping: ${(e as Error).message}`));
-    await db.destroy().catch(() => undefined);
-    await temporal.stop().catch(() => undefined);
-    await pg.stop().catch(() => undefined);
+    // A start-up step under way (say, waiting for the dev server) ends first, so what it starts is stopped too.
+    await pending.catch(() => undefined);
+    for (const { name, stop } of running.reverse()) {
+      try {
+        await stop();
+        log(name);
+      } catch (err) {
+        log(`${name.split(':')[0]}: could not stop cleanly: ${(err as Error).message}`);
+        code ||= 1;
+      }
+    }
     log('Stopped.');
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+
+/** Awaits one start-up step and registers what it started; after a Ctrl-C during it, stops instead of going on. */
+async function step<T>(work: Promise<T>, register?: (value: T) => void): Promise<T> {
+  const registered = work.then((value) => {
+    register?.(value);
+    return value;
+  });
+  pending = registered;
+  const value = await registered;
+  if (interrupt.signal.aborted) await shutdown(0);
+  return value;
+}
+
+// `on`, not `once`: the terminal and npm each deliver a Ctrl-C, and a second one with no listener left
+// would end the process halfway through stopping.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupt.signal.aborted) return;
+    interrupt.abort();
+    void shutdown(0);
+  });
+}
 
 try {
-  const applied = await migrateLatest(db);
+  const started = Date.now();
+  // Both are started side by side; whichever came up is stopped again when the other did not.
+  const [pgResult, temporalResult] = await step(
+    Promise.allSettled([ensurePostgres({ log }), ensureTemporal({ log, signal: interrupt.signal })]),
+    ([pgr, tr]) => {
+      if (pgr.status === 'fulfilled') {
+        const { started: ours, stop } = pgr.value;
+        running.push({ name: ours ? 'PostgreSQL: stopped' : 'PostgreSQL: left running (not started here)', stop });
+      }
+      if (tr.status === 'fulfilled') {
+        const { started: ours, stop } = tr.value;
+        running.push({
+          name: ours ? 'Temporal dev server: stopped' : 'Temporal: left running (not started here)',
+          stop,
+        });
+      }
+    },
+  );
+  if (pgResult.status === 'rejected') throw pgResult.reason;
+  if (temporalResult.status === 'rejected') throw temporalResult.reason;
+  const pg = pgResult.value as PostgresHandle;
+  const temporal = temporalResult.value as TemporalHandle;
+
+  const db = createDb(pg.url, { applicationName: 'floyo-start' });
+  running.push({ name: 'Database connections: closed', stop: () => db.destroy() });
+  const applied = await step(migrateLatest(db));
   log(applied.length ? `Migrated: ${applied.join(', ')}` : 'Database schema is up to date');
   const { count } = (await db('app.users').count({ count: '*' }).first()) as { count: number };
   if (Number(count) === 0) {
@@ -62,21 +116,23 @@ try {
     log(`Schema app is empty: seeding ${users} demo users (npm run seed -- --users N to change)`);
     const now = new Date();
     now.setUTCMinutes(0, 0, 0);
-    const manifest = await seedDemoData(db, { users, seed: 42, now, onProgress: (m) => log(`  seed: ${m}`) });
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(path.join(dataDir, 'seed-manifest.json'), JSON.stringify(manifest, null, 2));
+    const manifest = await step(seedDemoData(db, { users, seed: 42, now, onProgress: (m) => log(`  seed: ${m}`) }));
+    fs.mkdirSync(launchDataDir(), { recursive: true });
+    fs.writeFileSync(path.join(launchDataDir(), 'seed-manifest.json'), JSON.stringify(manifest, null, 2));
   } else {
     log(`Schema app holds ${count} users: keeping them`);
   }
 
-  const worker = await startEngineWorker({
-    db,
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    log,
-  });
-  stopAll.push(() => worker.shutdown());
+  const worker = await step(
+    startEngineWorker({
+      db,
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      log,
+    }),
+    (w) => running.push({ name: 'Worker: stopped', stop: () => w.shutdown() }),
+  );
   for (const s of worker.schedules) log(`Schedule ${s.scheduleId}: ${s.created ? 'created' : 'up to date'}`);
   void worker.done.catch((err) => {
     log(`Worker stopped with an error: ${(err as Error).message}`);
@@ -84,17 +140,19 @@ try {
   });
 
   // Built before the api starts: the api lists the dashboard's files when it registers them.
-  await ensureDashboardBuilt({ log });
+  await step(ensureDashboardBuilt({ log }));
   const admin = devAdminKey();
-  const api = await startApi({
-    db,
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    uiUrl: temporal.uiUrl,
-    bootstrapAdminKey: admin.key,
-  });
-  stopAll.push(() => api.close());
+  const api = await step(
+    startApi({
+      db,
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      uiUrl: temporal.uiUrl,
+      bootstrapAdminKey: admin.key,
+    }),
+    (a) => running.push({ name: 'Api: stopped', stop: () => a.close() }),
+  );
 
   const ui = temporal.uiUrl
     ? `${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`
@@ -107,7 +165,7 @@ try {
     API docs         ${api.url}/docs
     Metrics          ${api.url}/metrics (api)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}
     Temporal Web UI  ${ui}
-    PostgreSQL       ${redact(pg.url)}${pg.embedded ? ' (embedded, data in .data/postgres)' : ''}
+    PostgreSQL       ${redact(pg.url)}${pg.embedded ? ` (embedded, data in ${path.join(launchDataDir(), 'postgres')})` : ''}
     Admin API key    ${admin.key}   (from ${admin.source})
 
   Start a dry-run cycle:
@@ -120,7 +178,8 @@ try {
   Ctrl-C stops everything this command started.
 `);
   await worker.done;
+  await shutdown(0);
 } catch (err) {
-  log(`Failed: ${(err as Error).message}`);
-  await shutdown(1);
+  if (!interrupt.signal.aborted) log(`Failed: ${(err as Error).message}`);
+  await shutdown(interrupt.signal.aborted ? 0 : 1);
 }

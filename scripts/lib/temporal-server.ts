@@ -2,9 +2,11 @@
 // configured by temporal-dev.yml, started here (or reused when one already listens on its port).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadDevConfig, type DevConfig } from './dev-config';
+import { devConfigFile } from './launch-env';
 import { resolveTemporalCli } from './temporal-cli';
 import { temporalConnectionOptions } from './temporal-connection';
 
@@ -21,9 +23,35 @@ export interface TemporalHandle {
   stop(): Promise<void>;
 }
 
+// Each probe gets its own gRPC subchannel with a short reconnect backoff: in grpc-js' global pool a
+// refused probe leaves a subchannel retrying with exponential backoff (up to minutes), and every later
+// Connection to that address waits on it — a server that came up during a CLI build went unseen for 90 s.
+const PROBE_CHANNEL_ARGS = { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_reconnect_backoff_ms': 1000 };
+
+/** True when something accepts TCP connections at `host:port` (cheap: no gRPC state is left behind). */
+function tcpOpen(address: string, timeoutMs: number): Promise<boolean> {
+  const { hostname, port } = new URL(`tcp://${address}`);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
 async function reachable(address: string, timeoutMs = 1500): Promise<boolean> {
+  if (!(await tcpOpen(address, timeoutMs))) return false;
   try {
-    const conn = await Connection.connect({ address, connectTimeout: timeoutMs, ...temporalConnectionOptions() });
+    const conn = await Connection.connect({
+      address,
+      connectTimeout: timeoutMs,
+      channelArgs: PROBE_CHANNEL_ARGS,
+      ...temporalConnectionOptions(),
+    });
     try {
       await conn.workflowService.getSystemInfo({});
       return true;
@@ -33,6 +61,17 @@ async function reachable(address: string, timeoutMs = 1500): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** How long a started dev server may take to answer, and how often the wait says so. */
+const READY_LIMIT_MS = 180_000;
+const PROGRESS_EVERY_MS = 5_000;
+
+/** The last `n` lines of a log file, indented, for an error message. */
+function logTail(file: string, n: number): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const lines = text.trimEnd().split('\n').slice(-n);
+  return lines.map((l) => `  | ${l}`).join('\n') || '  | (empty)';
 }
 
 const SA_TYPES: Record<string, number> = {
@@ -47,7 +86,7 @@ const SA_TYPES: Record<string, number> = {
 
 /** Registers the search attributes of temporal-dev.yml on a server we did not start ourselves. */
 async function ensureSearchAttributes(address: string, namespace: string, cfg: DevConfig): Promise<void> {
-  const conn = await Connection.connect({ address, ...temporalConnectionOptions() });
+  const conn = await Connection.connect({ address, channelArgs: PROBE_CHANNEL_ARGS, ...temporalConnectionOptions() });
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
     const missing = Object.entries(cfg.searchAttributes).filter(
@@ -64,8 +103,8 @@ async function ensureSearchAttributes(address: string, namespace: string, cfg: D
   }
 }
 
-export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle> {
-  const cfg = loadDevConfig();
+export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): Promise<TemporalHandle> {
+  const cfg = loadDevConfig(devConfigFile());
   const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? cfg.taskQueue;
   if (process.env.TEMPORAL_ADDRESS) {
     const address = process.env.TEMPORAL_ADDRESS;
@@ -94,7 +133,7 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
     return { address, namespace, taskQueue, uiUrl, started: false, stop: async () => undefined };
   }
 
-  const cli = await resolveTemporalCli(cfg, opts.log);
+  const cli = await resolveTemporalCli(cfg, opts.log, opts.signal);
   fs.mkdirSync(path.dirname(cfg.dbPath), { recursive: true });
   const args = [
     'server',
@@ -117,21 +156,52 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
   const logFile = path.join(path.dirname(cfg.dbPath), 'server.log');
   const out = fs.openSync(logFile, 'a');
   opts.log(`Temporal: starting the dev server (${path.basename(cli)} ${args.slice(0, 2).join(' ')}, log: ${logFile})`);
-  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out] });
+  // Its own process group: Ctrl-C in the terminal reaches only the launcher, which stops the server last.
+  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out], detached: true });
+  fs.closeSync(out);
   let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? -1));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code ?? -1;
+      resolve();
+    }),
+  );
+  const stop = async () => {
+    if (exited !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
 
-  const deadline = Date.now() + 90_000;
+  const started = Date.now();
+  let nextProgress = started + PROGRESS_EVERY_MS;
   while (!(await reachable(address))) {
-    if (exited !== null)
-      throw new Error(`The Temporal dev server exited with code ${exited} at start; see ${logFile}.`);
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`The Temporal dev server did not answer on ${address} within 90 s; see ${logFile}.`);
+    const waited = Math.round((Date.now() - started) / 1000);
+    let failure: string | null = null;
+    if (exited !== null) failure = `The Temporal dev server exited with code ${exited} at start.`;
+    else if (opts.signal?.aborted) failure = 'Interrupted while waiting for the Temporal dev server.';
+    else if (Date.now() - started > READY_LIMIT_MS)
+      failure = `The Temporal dev server did not answer on ${address} within ${READY_LIMIT_MS / 1000} s.`;
+    if (failure) {
+      await stop();
+      if (opts.signal?.aborted) throw new Error(failure);
+      throw new Error(
+        `${failure} Last lines of ${logFile}:\n${logTail(logFile, 20)}\n` +
+          `Is port ${cfg.server.grpcPort} or ${cfg.server.uiPort} taken by another program (\`ss -ltnp\`)? ` +
+          `Free it or change server.grpcPort/uiPort in ${path.basename(devConfigFile())}, or set TEMPORAL_ADDRESS to a running cluster; then run npm start again.`,
+      );
     }
-    await new Promise((r) => setTimeout(r, 300));
+    if (Date.now() >= nextProgress) {
+      opts.log(`Temporal: waiting for the dev server on ${address} (${waited} s)`);
+      nextProgress += PROGRESS_EVERY_MS;
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
-  await ensureSearchAttributes(address, namespace, cfg);
+  await ensureSearchAttributes(address, namespace, cfg).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
   opts.log(`Temporal: dev server ready at ${address}, Web UI ${uiUrl}`);
   return {
     address,
@@ -139,13 +209,6 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
     taskQueue,
     uiUrl,
     started: true,
-    stop: async () => {
-      if (exited !== null) return;
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await done;
-      clearTimeout(timer);
-    },
+    stop,
   };
 }
