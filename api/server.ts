@@ -1,30 +1,32 @@
-// `npm run api`: the api process on its own (production: DATABASE_URL + TEMPORAL_ADDRESS), and
-// startApi(), which `npm start` calls in-process with the database and Temporal it already has.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
-import { setupTracing } from '../scripts/lib/tracing';
+// The api process (production: DATABASE_URL + TEMPORAL_ADDRESS, e.g. `tsx api/server.ts`), and startApi(),
+// which `npm start` calls in-process; `npm run api` wraps it in the dev launcher for the embedded servers.
 import { Client, Connection } from '@temporalio/client';
+import closeWithGrace from 'close-with-grace';
 import type { Knex } from 'knex';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
-import { loadDevConfig } from '../scripts/lib/dev-config';
-import { ensurePostgres } from '../scripts/lib/postgres';
+import { config } from '../platform/config';
+import { exitWithError, isEntrypoint, requireServers } from '../platform/entrypoint';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
+import { setupTracing } from '../platform/tracing';
 import { buildApp, type App } from './app';
 
 export interface StartApiOptions {
-  /** A knex instance to use (not closed by close()); else one from DATABASE_URL or the embedded server. */
+  /** A knex instance to use (not closed by close()); else one on `databaseUrl`, migrated first. */
   db?: Knex;
-  /** Default: TEMPORAL_ADDRESS, else the dev server of temporal-dev.yml. */
-  temporalAddress?: string;
+  databaseUrl?: string;
+  temporalAddress: string;
+  /** Default: TEMPORAL_NAMESPACE. */
   namespace?: string;
+  /** Default: TEMPORAL_TASK_QUEUE. */
   taskQueue?: string;
+  /** Default: TEMPORAL_UI_URL, else none. */
   uiUrl?: string | null;
   /** Default: ENGINE_BOOTSTRAP_ADMIN_KEY. */
   bootstrapAdminKey?: string;
-  /** Default: PORT, else 3000. */
+  /** Default: PORT. */
   port?: number;
-  /** Default: HOST, else 127.0.0.1. */
+  /** Default: HOST. */
   host?: string;
   logger?: boolean | object;
   log?: (msg: string) => void;
@@ -52,38 +54,31 @@ async function migrateWhenFree(db: Knex, log: (m: string) => void): Promise<void
   }
 }
 
-function envPort(): number {
-  const raw = process.env.PORT ?? '3000';
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT=${raw} is not a port number (0-65535)`);
-  return port;
-}
-
-export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> {
+export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
   const log = opts.log ?? ((m: string) => console.log(`[api] ${m}`));
-  const cfg = loadDevConfig();
-  const fromEnv = !!process.env.TEMPORAL_ADDRESS;
-  const address = opts.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? `${cfg.server.ip}:${cfg.server.grpcPort}`;
-  const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace;
-  const taskQueue = opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? cfg.taskQueue;
-  const uiUrl =
-    opts.uiUrl !== undefined
-      ? opts.uiUrl
-      : (process.env.TEMPORAL_UI_URL ?? (fromEnv ? null : `http://${cfg.server.ip}:${cfg.server.uiPort}`));
+  const address = opts.temporalAddress;
+  const namespace = opts.namespace ?? config.TEMPORAL_NAMESPACE;
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  const uiUrl = opts.uiUrl !== undefined ? opts.uiUrl : (config.TEMPORAL_UI_URL ?? null);
 
   let ownDb: Knex | null = null;
-  let stopPostgres: (() => Promise<void>) | null = null;
   let db = opts.db;
   if (!db) {
-    const pg = await ensurePostgres({ log });
-    stopPostgres = pg.stop;
-    ownDb = createDb(pg.url, { applicationName: 'floyo-api' });
+    if (!opts.databaseUrl) throw new Error('startApi needs a db or a databaseUrl');
+    ownDb = createDb(opts.databaseUrl, { applicationName: 'floyo-api' });
     db = ownDb;
-    await migrateWhenFree(db, log);
+    try {
+      await migrateWhenFree(db, log);
+    } catch (err) {
+      await ownDb.destroy();
+      throw err;
+    }
   }
 
-  const connection = await Connection.connect({ address, ...temporalConnectionOptions() });
+  const connection = await Connection.connect({ address, ...temporalConnectionOptions() }).catch(async (err) => {
+    await ownDb?.destroy();
+    throw err;
+  });
   const tracing = setupTracing('floyo-api');
   const client = new Client({ connection, namespace, ...(tracing ? { plugins: tracing.plugins } : {}) });
 
@@ -93,8 +88,8 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
       db,
       temporal: { client, namespace, taskQueue },
       uiUrl,
-      bootstrapAdminKey: opts.bootstrapAdminKey ?? process.env.ENGINE_BOOTSTRAP_ADMIN_KEY,
-      logger: opts.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+      bootstrapAdminKey: opts.bootstrapAdminKey ?? config.ENGINE_BOOTSTRAP_ADMIN_KEY,
+      logger: opts.logger ?? { level: config.LOG_LEVEL ?? 'info' },
       owns: { db: ownDb !== null, temporal: true },
     });
   } catch (err) {
@@ -102,13 +97,11 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     await ownDb?.destroy();
     throw err;
   }
-  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   let url: string;
   try {
-    url = await app.listen({ port: opts.port ?? envPort(), host });
+    url = await app.listen({ port: opts.port ?? config.PORT, host: opts.host ?? config.HOST });
   } catch (err) {
     await app.close();
-    await stopPostgres?.();
     throw err;
   }
   let closing: Promise<void> | null = null;
@@ -118,38 +111,32 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     close: () =>
       (closing ??= (async () => {
         await app.close(); // closes the Temporal connection and the db it created (onClose hooks)
-        await stopPostgres?.();
       })()),
   };
 }
 
-async function main(): Promise<void> {
-  const api = await startApi();
+export type ApiSettings = Omit<StartApiOptions, 'db' | 'databaseUrl'> & { databaseUrl: string };
+
+/** Serves until SIGINT/SIGTERM (or a crash), then closes within 10 s and runs `afterClose` (e.g. stop dev servers). */
+export async function runApiProcess(settings: ApiSettings, afterClose?: () => Promise<void>): Promise<RunningApi> {
+  const api = await startApi(settings);
   console.log(`[api] listening on ${api.url} (docs: ${api.url}/docs)`);
-  const shutdown = async (signal: string) => {
-    console.log(`[api] ${signal}: closing`);
-    const timer = setTimeout(() => {
-      console.error('[api] did not close within 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    timer.unref();
-    try {
+  closeWithGrace(
+    { delay: 10_000, logger: { error: (m: unknown) => console.error(`[api] ${String(m)}`) } },
+    async ({ signal, err }) => {
+      if (err) console.error(`[api] closing after an error: ${err.message}`);
+      else console.log(`[api] ${signal ?? 'close'}: closing`);
       await api.close();
-      process.exit(0);
-    } catch (err) {
-      console.error(`[api] error while closing: ${(err as Error).message}`);
-      process.exit(1);
-    }
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      await afterClose?.();
+    },
+  );
+  return api;
 }
 
-// Run only as the entrypoint (`tsx api/server.ts`), not when `npm start` imports startApi.
-const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
-if (entry === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(`[api] failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  });
+if (isEntrypoint(import.meta.url)) {
+  try {
+    await runApiProcess(requireServers(config, 'npm run api'));
+  } catch (err) {
+    exitWithError('[api] failed to start:', err);
+  }
 }

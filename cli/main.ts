@@ -10,6 +10,7 @@ import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
 import { StartedSchema } from '../api/schemas/runs';
 import { ScheduleListSchema, ScheduleOpResultSchema } from '../api/schemas/schedules';
 import { PHASES } from '../engine/types';
+import { config, type Config } from '../platform/config';
 import { ApiClient, CliError } from './api-client';
 import { ProgressRenderer } from './progress';
 
@@ -35,7 +36,8 @@ Exit codes: 0 done, 1 failed (or the cycle failed), 2 bad usage, 3 key rejected 
 export interface CliIo {
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
+  /** FLOYO_API_URL and FLOYO_API_KEY (platform/config.ts). */
+  config: Pick<Config, 'FLOYO_API_URL' | 'FLOYO_API_KEY'>;
   cwd: string;
   /** Poll interval while waiting for a cycle; default 1000 ms. */
   pollMs?: number;
@@ -52,7 +54,7 @@ const PHASE_LIST = z
   .pipe(z.array(z.enum(PHASES)).min(1, 'name at least one phase'));
 
 function defaultKey(io: CliIo): string | null {
-  if (io.env.FLOYO_API_KEY) return io.env.FLOYO_API_KEY;
+  if (io.config.FLOYO_API_KEY) return io.config.FLOYO_API_KEY;
   const file = path.join(io.cwd, '.data', 'dev-admin-key');
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : null;
 }
@@ -122,7 +124,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return positionals.length === 0 && !o.help ? 2 : 0;
   }
   const api = new ApiClient({
-    baseUrl: o.url ?? io.env.FLOYO_API_URL ?? 'http://127.0.0.1:3000',
+    baseUrl: o.url ?? io.config.FLOYO_API_URL,
     key: o.key ?? defaultKey(io),
   });
   const print = (v: unknown, text: () => string) => io.out.write(`${o.json ? JSON.stringify(v, null, 2) : text()}\n`);
@@ -277,7 +279,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 /** Entry point: runs and exits with the command's code; CliErrors print their message only. */
 export async function main(): Promise<void> {
-  const io: CliIo = { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() };
+  const io: CliIo = { out: process.stdout, err: process.stderr, config, cwd: process.cwd() };
   try {
     process.exitCode = await run(process.argv.slice(2), io);
   } catch (err) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
-import { dataDir } from './lib/paths';
+import { dataDir } from '../platform/paths';
 import { ensureDatabase, ensurePostgres, redact, type PostgresHandle } from './lib/postgres';
 import { BENCH_DEFAULTS, BENCH_USAGE, parseBenchArgs } from './bench/args';
 import { benchCases } from './bench/cases';

@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { repoRoot } from './lib/paths';
+import { repoRoot } from '../platform/paths';
+import { config } from '../platform/config';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { loadDevConfig } from './lib/dev-config';
 
 const [workflowId, name] = process.argv.slice(2);
@@ -14,10 +16,10 @@ if (!workflowId || !name || !/^[a-z0-9-]+$/.test(name)) {
   process.exit(2);
 }
 const cfg = loadDevConfig();
-const address = process.env.TEMPORAL_ADDRESS ?? `${cfg.server.ip}:${cfg.server.grpcPort}`;
-const connection = await Connection.connect({ address });
+const address = config.TEMPORAL_ADDRESS ?? `${cfg.server.ip}:${cfg.server.grpcPort}`;
+const connection = await Connection.connect({ address, ...temporalConnectionOptions() });
 try {
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const file = path.join(repoRoot, 'test', 'replay', 'histories', `${name}.json`);
   fs.writeFileSync(file, historyToJSON(history));

@@ -14,7 +14,7 @@ import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimi
 import { approvalWorkflowId } from '../workflows/definitions';
 import { startEngineWorker } from '../worker/compose';
 import { ensureDatabase, ensurePostgres } from './lib/postgres';
-import { repoRoot } from './lib/paths';
+import { repoRoot } from '../platform/paths';
 import { ensureTemporal } from './lib/temporal-server';
 import { seedDemoData } from './seed/generate';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { ensurePostgres } from './lib/postgres';
-import { dataDir } from './lib/paths';
+import { dataDir } from '../platform/paths';
 import { SEED_USAGE, parseSeedArgs } from './seed/args';
 import { seedDemoData } from './seed/generate';
 

@@ -9,6 +9,7 @@ import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { startEngineWorker } from '../worker/compose';
 import { installRuntime } from '../worker/runtime-logging';
+import { config } from '../platform/config';
 import { ensureDashboardBuilt } from './lib/dashboard';
 import { ensurePostgres, redact, type PostgresHandle } from './lib/postgres';
 import { launchDataDir } from './lib/launch-env';
@@ -19,8 +20,8 @@ const log = (m: string) => console.log(`[floyo] ${m}`);
 
 /** The admin key for local use: ENGINE_BOOTSTRAP_ADMIN_KEY, else one generated once and kept in .data/. */
 function devAdminKey(): { key: string; source: string } {
-  if (process.env.ENGINE_BOOTSTRAP_ADMIN_KEY)
-    return { key: process.env.ENGINE_BOOTSTRAP_ADMIN_KEY, source: 'ENGINE_BOOTSTRAP_ADMIN_KEY' };
+  if (config.ENGINE_BOOTSTRAP_ADMIN_KEY)
+    return { key: config.ENGINE_BOOTSTRAP_ADMIN_KEY, source: 'ENGINE_BOOTSTRAP_ADMIN_KEY' };
   const dataDir = launchDataDir();
   const file = path.join(dataDir, 'dev-admin-key');
   if (!fs.existsSync(file)) {
@@ -112,7 +113,7 @@ try {
   log(applied.length ? `Migrated: ${applied.join(', ')}` : 'Database schema is up to date');
   const { count } = (await db('app.users').count({ count: '*' }).first()) as { count: number };
   if (Number(count) === 0) {
-    const users = Number(process.env.SEED_USERS ?? 10_000);
+    const users = config.SEED_USERS;
     log(`Schema app is empty: seeding ${users} demo users (npm run seed -- --users N to change)`);
     const now = new Date();
     now.setUTCMinutes(0, 0, 0);

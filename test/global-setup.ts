@@ -12,7 +12,7 @@ import { ensureDashboardBuilt } from '../scripts/lib/dashboard';
 import { ensureChromium } from './helpers/browser';
 import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
 import { ensureTemporal, type TemporalHandle } from '../scripts/lib/temporal-server';
-import { dataDir, repoRoot } from '../scripts/lib/paths';
+import { dataDir, repoRoot } from '../platform/paths';
 
 declare module 'vitest' {
   export interface ProvidedContext {

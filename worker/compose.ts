@@ -6,8 +6,8 @@ import { createActivities } from '../activities';
 import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
 import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
 import type { Db } from '../db/knex';
-import { temporalConnectionOptions } from '../scripts/lib/temporal-connection';
-import { setupTracing } from '../scripts/lib/tracing';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
+import { setupTracing, type Tracing } from '../platform/tracing';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
@@ -27,8 +27,10 @@ export async function startEngineWorker(opts: {
   log: (msg: string) => void;
   workflowBundlePath?: string;
   ensureSchedules?: boolean;
+  /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
+  tracing?: Tracing | null;
 }): Promise<RunningWorker> {
-  const tracing = setupTracing('floyo-worker');
+  const tracing = opts.tracing !== undefined ? opts.tracing : setupTracing('floyo-worker');
   if (tracing) opts.log(`Tracing: spans to ${tracing.endpoint}`);
   const clientConnection = await Connection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
   const client = new Client({

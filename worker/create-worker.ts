@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import { repoRoot } from '../scripts/lib/paths';
+import { repoRoot } from '../platform/paths';
 
 export interface EngineWorkerOptions {
   connection: NativeConnection;
@@ -13,7 +13,7 @@ export interface EngineWorkerOptions {
   /** A prebuilt workflow bundle (tests bundle once); else workflows/ is bundled at start. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
-  /** e.g. OpenTelemetry tracing (scripts/lib/tracing.ts). */
+  /** e.g. OpenTelemetry tracing (platform/tracing.ts). */
   plugins?: WorkerPlugin[];
 }
 

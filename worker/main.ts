@@ -1,31 +1,45 @@
-// `npm run worker`: the worker process on its own (production: DATABASE_URL + TEMPORAL_ADDRESS).
+// The worker process (production: DATABASE_URL + TEMPORAL_ADDRESS, e.g. `tsx worker/main.ts`).
+// `npm run worker` wraps it in the dev launcher, which starts the embedded servers for whichever is unset.
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
-import { ensurePostgres } from '../scripts/lib/postgres';
-import { ensureTemporal } from '../scripts/lib/temporal-server';
+import { config } from '../platform/config';
+import { exitWithError, isEntrypoint, requireServers } from '../platform/entrypoint';
 import { startEngineWorker } from './compose';
 import { installRuntime } from './runtime-logging';
 
-// The SDK runtime handles SIGINT/SIGTERM: it drains the worker, then worker.done resolves.
-const runtime = installRuntime({ handleSignals: true });
-const log = (m: string) => console.log(m);
-if (runtime.metricsUrl) log(`Worker metrics: ${runtime.metricsUrl}`);
-const pg = await ensurePostgres({ log });
-const temporal = await ensureTemporal({ log });
-const db = createDb(pg.url, { applicationName: 'floyo-worker' });
-await migrateLatest(db);
-const worker = await startEngineWorker({
-  db,
-  temporalAddress: temporal.address,
-  namespace: temporal.namespace,
-  taskQueue: temporal.taskQueue,
-  log,
-});
-for (const s of worker.schedules) log(`Schedule ${s.scheduleId}: ${s.created ? 'created' : 'updated'}`);
-try {
-  await worker.done; // the Temporal runtime shuts the worker down on SIGINT/SIGTERM
-} finally {
-  await db.destroy();
-  await temporal.stop();
-  await pg.stop();
+export interface WorkerSettings {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** Runs the worker until SIGINT/SIGTERM, which the Temporal runtime handles by draining it. */
+export async function runWorkerProcess(settings: WorkerSettings, log = (m: string) => console.log(m)): Promise<void> {
+  const runtime = installRuntime({ handleSignals: true });
+  if (runtime.metricsUrl) log(`Worker metrics: ${runtime.metricsUrl}`);
+  const db = createDb(settings.databaseUrl, { applicationName: 'floyo-worker' });
+  try {
+    await migrateLatest(db);
+    const worker = await startEngineWorker({
+      db,
+      temporalAddress: settings.temporalAddress,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      log,
+    });
+    for (const s of worker.schedules) log(`Schedule ${s.scheduleId}: ${s.created ? 'created' : 'updated'}`);
+    await worker.done;
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (isEntrypoint(import.meta.url)) {
+  try {
+    const servers = requireServers(config, 'npm run worker');
+    await runWorkerProcess({ ...servers, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  } catch (err) {
+    exitWithError('[worker] failed:', err);
+  }
 }

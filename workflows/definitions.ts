@@ -1,12 +1,9 @@
 // Names, signals, queries and search attributes shared by workflows, the worker, the api and the
 // CLI docs. Pure: no I/O, safe to import in workflow code.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CycleKind, Phase, Trigger } from '../engine/types';
 
 export type { CycleKind, Trigger };
-
-export const TASK_QUEUE_DEFAULT = 'floyo-engine';
 
 export interface CycleInput {
   dryRun?: boolean;
@@ -73,10 +70,8 @@ export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
 export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 
-export const SA_CYCLE_KIND = defineSearchAttributeKey('FloyoCycleKind', SearchAttributeType.KEYWORD);
-export const SA_DRY_RUN = defineSearchAttributeKey('FloyoDryRun', SearchAttributeType.BOOL);
-export const SA_HEALTH_SCORE = defineSearchAttributeKey('FloyoHealthScore', SearchAttributeType.INT);
-export const SA_TRIGGER = defineSearchAttributeKey('FloyoTrigger', SearchAttributeType.KEYWORD);
+// Declared once with their types in platform/search-attributes.ts (also the dev server's flags).
+export { SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, SA_TRIGGER } from '../platform/search-attributes';
 
 /** Approval workflow ids derive from the action id, so a duplicate start is rejected by Temporal. */
 export function approvalWorkflowId(actionId: string): string {

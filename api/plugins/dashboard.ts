@@ -1,21 +1,13 @@
 // Serves the operator dashboard (dashboard/dist, built by `npm run build:dashboard`) at `/`. The api's
-// own routes (/api, /docs, /metrics, /health) are untouched: the app's page paths (dashboard/src/paths.ts)
+// own routes (/api, /docs, /metrics, /health) are untouched: the app's page paths (platform/dashboard-pages.ts)
 // answer a GET that asks for HTML with index.html, so a reload or bookmark of a page works. There is no
 // catch-all route: everything else keeps the api's problem+json 404 (and 414 for over-long ids).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PAGES } from '../../dashboard/src/paths';
-
-export const DEFAULT_DASHBOARD_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'dashboard',
-  'dist',
-);
+import { DASHBOARD_PAGES } from '../../platform/dashboard-pages';
+import { dashboardDist } from '../../platform/paths';
 
 const wantsHtml = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/html');
 
@@ -25,7 +17,7 @@ const NOT_BUILT_HTML = `<!doctype html><meta charset="utf-8"><title>Floyo dashbo
 The api itself is up: see <a href="/docs">/docs</a>.</p></body>`;
 
 export async function dashboardPlugin(app: import('fastify').FastifyInstance, opts: { root?: string }): Promise<void> {
-  const root = opts.root ?? DEFAULT_DASHBOARD_DIR;
+  const root = opts.root ?? dashboardDist;
   const index = path.join(root, 'index.html');
   const built = fs.existsSync(index);
 
@@ -55,5 +47,5 @@ export async function dashboardPlugin(app: import('fastify').FastifyInstance, op
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
   };
   // `/` itself is index.html, served by @fastify/static above.
-  for (const { path: page } of PAGES) if (page !== '/') app.get(page, { schema: { hide: true } }, fallback);
+  for (const { path: page } of DASHBOARD_PAGES) if (page !== '/') app.get(page, { schema: { hide: true } }, fallback);
 }

@@ -3,6 +3,7 @@
 // Probes and scrapes (/healthz, /readyz, /health, /metrics) are never limited.
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import { config } from '../../platform/config';
 import { HttpProblem } from '../problem';
 import { shared } from './shared';
 
@@ -26,7 +27,7 @@ export const securityPlugin = shared<{ rateLimit?: RateLimitOptions }>('security
       },
     },
   });
-  const max = opts.rateLimit?.max ?? Number(process.env.API_RATE_LIMIT_MAX ?? 600);
+  const max = opts.rateLimit?.max ?? config.API_RATE_LIMIT_MAX;
   const timeWindow = opts.rateLimit?.windowMs ?? 60_000;
   await app.register(rateLimit, {
     global: true,

@@ -10,7 +10,7 @@ import { History } from './pages/History';
 import { Insights } from './pages/Insights';
 import { Ml } from './pages/Ml';
 import { Overview } from './pages/Overview';
-import { PAGES } from './paths';
+import { DASHBOARD_PAGES as PAGES } from '../../platform/dashboard-pages';
 import type { Policies } from './types';
 
 type Session = { name: string; role: Role };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemoData } from '../seed/generate';
 import type { SeedManifest } from '../seed/manifest';
-import { repoRoot } from '../lib/paths';
+import { repoRoot } from '../../platform/paths';
 import { formatMs } from './format';
 
 /** The logical `now` every benchmark seeds and queries at: fixed, so reruns compare like with like. */

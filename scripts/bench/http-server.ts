@@ -2,6 +2,7 @@
 // baseline) or `api` (the engine's api from DATABASE_URL and TEMPORAL_ADDRESS). Sends its URL over IPC.
 import Fastify from 'fastify';
 import { startApi } from '../../api/server';
+import { config } from '../../platform/config';
 
 const mode = process.argv[2];
 
@@ -13,7 +14,15 @@ async function listen(): Promise<{ url: string; close(): Promise<void> }> {
     return { url, close: () => app.close() };
   }
   if (mode === 'api') {
-    const api = await startApi({ port: 0, host: '127.0.0.1', log: () => undefined });
+    if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)
+      throw new Error('http-server: api mode needs DATABASE_URL and TEMPORAL_ADDRESS');
+    const api = await startApi({
+      databaseUrl: config.DATABASE_URL,
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      port: 0,
+      host: '127.0.0.1',
+      log: () => undefined,
+    });
     return { url: api.url, close: api.close };
   }
   throw new Error(`http-server: mode must be hello or api (got "${mode ?? ''}")`);

@@ -11,13 +11,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, type Db } from '../../db/knex';
 import { migrateLatest } from '../../db/migrate';
 import { startEngineWorker } from '../../worker/compose';
-import { dataDir } from '../lib/paths';
+import { dataDir } from '../../platform/paths';
 import { ensureDatabase, ensurePostgres, redact } from '../lib/postgres';
 import { ensureTemporal } from '../lib/temporal-server';
 import type { BenchArgs } from './args';
 import { benchDatabaseName, prepareBenchData } from './database';
 import { evaluateRoute, httpReport, type LoadResult } from './http-targets';
 import { writeResults } from './report';
+import { childEnv } from '../../platform/config';
 
 export const HTTP_CONNECTIONS = 50;
 export const HTTP_DURATION_S = 10;
@@ -47,7 +48,7 @@ const SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'h
 async function startChild(mode: 'hello' | 'api', env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
   const child: ChildProcess = fork(SERVER_SCRIPT, [mode], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -5,12 +5,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './paths';
+import { childEnv } from '../../platform/config';
+import { dashboardDir, dashboardDist, repoRoot } from '../../platform/paths';
 
 const run = promisify(execFile);
-
-export const dashboardDir = path.join(repoRoot, 'dashboard');
-export const dashboardDist = path.join(dashboardDir, 'dist');
 
 /** Newest modification time among the dashboard's sources (everything under dashboard/ but dist). */
 function newestSourceMtime(dir: string): number {
@@ -65,7 +63,7 @@ export async function ensureDashboardBuilt(
       ],
       {
         cwd: repoRoot,
-        env: { ...process.env, NODE_ENV: 'production' },
+        env: childEnv({ NODE_ENV: 'production' }),
         maxBuffer: 16 * 1024 * 1024,
       },
     );

@@ -3,23 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { repoRoot } from './paths';
+import { repoRoot } from '../../platform/paths';
 
 const DevConfigSchema = z.object({
   cli: z.object({ version: z.string().regex(/^v\d+\.\d+\.\d+$/), module: z.string().min(1) }),
   server: z.object({
     ip: z.string().min(1),
-    namespace: z.string().min(1),
     grpcPort: z.number().int().min(1).max(65535),
     uiPort: z.number().int().min(1).max(65535),
     dbFile: z.string().min(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   }),
-  taskQueue: z.string().min(1),
-  searchAttributes: z.record(
-    z.string(),
-    z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']),
-  ),
   dynamicConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 

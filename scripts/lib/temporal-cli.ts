@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DevConfig } from './dev-config';
-import { userCacheDir } from './paths';
+import { childEnv, config } from '../../platform/config';
+import { userCacheDir } from '../../platform/paths';
 
 type Log = (msg: string) => void;
 
@@ -24,7 +25,7 @@ const HOW_TO_INSTALL = (cfg: DevConfig) =>
   `(wanted version ${cfg.cli.version}).`;
 
 export async function resolveTemporalCli(cfg: DevConfig, log: Log, signal?: AbortSignal): Promise<string> {
-  const fromEnv = process.env.TEMPORAL_CLI;
+  const fromEnv = config.TEMPORAL_CLI;
   if (fromEnv) {
     if (!fs.existsSync(fromEnv))
       throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist; point it at the temporal binary or unset it.`);
@@ -53,7 +54,7 @@ async function buildWithGo(cfg: DevConfig, target: string, log: Log, signal?: Ab
   let downloads = 0;
   let compiled = 0;
   const child = spawn('go', ['install', '-v', pkg], {
-    env: { ...process.env, GOBIN: partial, GOFLAGS: '-mod=mod', GO111MODULE: 'on' },
+    env: childEnv({ GOBIN: partial, GOFLAGS: '-mod=mod', GO111MODULE: 'on' }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // A Ctrl-C sent to the launcher alone (not its process group) still ends the build.
     signal,

@@ -5,10 +5,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { loadDevConfig, type DevConfig } from './dev-config';
+import { config } from '../../platform/config';
+import { devServerSearchAttributeArgs } from '../../platform/search-attributes';
+import { temporalConnectionOptions } from '../../platform/temporal-connection';
+import { loadDevConfig } from './dev-config';
 import { devConfigFile } from './launch-env';
+import { ensureSearchAttributes } from './search-attributes';
 import { resolveTemporalCli } from './temporal-cli';
-import { temporalConnectionOptions } from './temporal-connection';
 
 type Log = (msg: string) => void;
 
@@ -74,30 +77,11 @@ function logTail(file: string, n: number): string {
   return lines.map((l) => `  | ${l}`).join('\n') || '  | (empty)';
 }
 
-const SA_TYPES: Record<string, number> = {
-  Text: 1,
-  Keyword: 2,
-  Int: 3,
-  Double: 4,
-  Bool: 5,
-  Datetime: 6,
-  KeywordList: 7,
-};
-
-/** Registers the search attributes of temporal-dev.yml on a server we did not start ourselves. */
-async function ensureSearchAttributes(address: string, namespace: string, cfg: DevConfig): Promise<void> {
+/** Registers the engine's search attributes on a server we did not start ourselves. */
+async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
   const conn = await Connection.connect({ address, channelArgs: PROBE_CHANNEL_ARGS, ...temporalConnectionOptions() });
   try {
-    const existing = await conn.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.entries(cfg.searchAttributes).filter(
-      ([name]) => !(name in (existing.customAttributes ?? {})),
-    );
-    if (missing.length) {
-      await conn.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, SA_TYPES[type]!])),
-      });
-    }
+    await ensureSearchAttributes(conn, namespace);
   } finally {
     await conn.close();
   }
@@ -105,10 +89,10 @@ async function ensureSearchAttributes(address: string, namespace: string, cfg: D
 
 export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): Promise<TemporalHandle> {
   const cfg = loadDevConfig(devConfigFile());
-  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? cfg.taskQueue;
-  if (process.env.TEMPORAL_ADDRESS) {
-    const address = process.env.TEMPORAL_ADDRESS;
-    const namespace = process.env.TEMPORAL_NAMESPACE ?? cfg.server.namespace;
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
+  const namespace = config.TEMPORAL_NAMESPACE;
+  if (config.TEMPORAL_ADDRESS) {
+    const address = config.TEMPORAL_ADDRESS;
     if (!(await reachable(address, 5000))) {
       throw new Error(
         `Cannot reach Temporal at TEMPORAL_ADDRESS=${address}: check the address, or unset it to use the dev server.`,
@@ -118,7 +102,7 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
       address,
       namespace,
       taskQueue,
-      uiUrl: process.env.TEMPORAL_UI_URL ?? null,
+      uiUrl: config.TEMPORAL_UI_URL ?? null,
       started: false,
       stop: async () => undefined,
     };
@@ -126,10 +110,9 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
 
   const address = `${cfg.server.ip}:${cfg.server.grpcPort}`;
   const uiUrl = `http://${cfg.server.ip}:${cfg.server.uiPort}`;
-  const namespace = cfg.server.namespace;
   if (await reachable(address)) {
     opts.log(`Temporal: reusing the server at ${address}`);
-    await ensureSearchAttributes(address, namespace, cfg);
+    await registerSearchAttributes(address, namespace);
     return { address, namespace, taskQueue, uiUrl, started: false, stop: async () => undefined };
   }
 
@@ -150,7 +133,7 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
     cfg.dbPath,
     '--log-level',
     cfg.server.logLevel,
-    ...Object.entries(cfg.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...devServerSearchAttributeArgs(),
     ...Object.entries(cfg.dynamicConfig).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const logFile = path.join(path.dirname(cfg.dbPath), 'server.log');
@@ -198,7 +181,7 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  await ensureSearchAttributes(address, namespace, cfg).catch(async (err: unknown) => {
+  await registerSearchAttributes(address, namespace).catch(async (err: unknown) => {
     await stop();
     throw err;
   });

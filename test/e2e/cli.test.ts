@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/paths';
+import { childEnv } from '../../platform/config';
+import { repoRoot } from '../../platform/paths';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
@@ -33,7 +34,7 @@ function cli(
   args: string[],
   key: string | null = e.keys.operator,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FLOYO_API_URL: url };
+  const env = childEnv({ FLOYO_API_URL: url });
   delete env.FLOYO_API_KEY;
   if (key) env.FLOYO_API_KEY = key;
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatKpi } from '../../dashboard/src/format';
 import { classifyDecline } from '../../engine/detectors/decline-codes';
-import { dataDir } from '../../scripts/lib/paths';
+import { dataDir } from '../../platform/paths';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { actionApproval } from '../../workflows';
 import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';

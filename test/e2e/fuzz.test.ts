@@ -4,10 +4,11 @@
 // FUZZ_SEED reproduces a run; FUZZ_RUNS raises the number of cases per route.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config } from '../../platform/config';
 import { setupE2E, type E2E } from './harness';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
+const RUNS = config.FUZZ_RUNS;
+const SEED = config.FUZZ_SEED;
 
 interface Operation {
   method: string;

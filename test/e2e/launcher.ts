@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../scripts/lib/paths';
+import { repoRoot } from '../../platform/paths';
+import { childEnv } from '../../platform/config';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -42,7 +43,7 @@ export async function privateStack(label: string): Promise<Stack> {
     .replace(/dbFile: .*/, `dbFile: ${path.join(dir, 'temporal', 'temporal.db')}`);
   fs.writeFileSync(path.join(dir, 'temporal-dev.yml'), config);
   fs.mkdirSync(path.join(dir, 'cache'));
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = childEnv();
   for (const name of [
     'DATABASE_URL',
     'TEMPORAL_ADDRESS',

@@ -3,10 +3,11 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import { childEnv, config } from '../../platform/config';
 
 const run = promisify(execFile);
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = config.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const HOW =
   'Install it with `sudo apt-get update && sudo apt-get install -y chromium` (Debian/Ubuntu), or point CHROMIUM_PATH at a Chromium or Chrome binary.';
@@ -14,11 +15,11 @@ const HOW =
 /** Returns the Chromium binary, installing Debian's package first when it is missing and we are root. */
 export async function ensureChromium(log: (m: string) => void = () => {}): Promise<string> {
   if (fs.existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
-  if (process.env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH=${CHROMIUM_PATH} does not exist. ${HOW}`);
+  if (config.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH=${CHROMIUM_PATH} does not exist. ${HOW}`);
   if (process.getuid?.() !== 0)
     throw new Error(`The browser tests need Chromium at ${CHROMIUM_PATH} and this user cannot install it. ${HOW}`);
   log('Chromium is missing: apt-get install -y chromium (once per machine, a few minutes)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = childEnv({ DEBIAN_FRONTEND: 'noninteractive' });
   try {
     await run('apt-get', ['update'], { env, maxBuffer: 64 * 1024 * 1024 });
     await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {

@@ -1,4 +1,4 @@
-// OpenTelemetry tracing end to end: with OTEL_EXPORTER_OTLP_ENDPOINT set, the worker (bundling its
+// OpenTelemetry tracing end to end: with an OTLP endpoint configured, the worker (bundling its
 // workflows with the tracing interceptors) and a client export spans over OTLP/HTTP to a collector —
 // here a real HTTP server that records what it receives — and a cycle's client, workflow and activity
 // spans share one trace.
@@ -8,7 +8,8 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { setupTracing, tracingEndpoint } from '../../scripts/lib/tracing';
+import { loadConfig, type Config } from '../../platform/config';
+import { setupTracing, tracingEndpoint } from '../../platform/tracing';
 import { startEngineWorker, type RunningWorker } from '../../worker/compose';
 import { autonomousCycle } from '../../workflows';
 import type { CycleInput } from '../../workflows/definitions';
@@ -24,6 +25,7 @@ const received: ReceivedSpan[] = [];
 let collector: http.Server;
 let t: TestDb;
 let worker: RunningWorker;
+let tracingConfig: Config;
 const taskQueue = `test-tracing-${process.pid}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
@@ -49,7 +51,9 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  tracingConfig = loadConfig({
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+  });
   t = await createTestDb('tracing');
   // No prebuilt bundle: the worker bundles workflows/ with the tracing plugin's workflow interceptors.
   worker = await startEngineWorker({
@@ -59,11 +63,11 @@ beforeAll(async () => {
     taskQueue,
     log: () => undefined,
     ensureSchedules: false,
+    tracing: setupTracing('floyo-worker', tracingConfig),
   });
 }, 180_000);
 afterAll(async () => {
   await worker?.shutdown();
-  delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   await t?.drop();
   await new Promise((r) => collector?.close(r));
 });
@@ -74,8 +78,20 @@ describe('tracing', () => {
     expect(setupTracing('x', {})).toBeNull();
   });
 
+  it('sends to /v1/traces of the generic endpoint, or to the traces endpoint as given', () => {
+    expect(tracingEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(
+      tracingEndpoint({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom',
+      }),
+    ).toBe('http://traces:4318/custom');
+  });
+
   it('exports one trace from the client call through the workflow to its activities', async () => {
-    const tracing = setupTracing('floyo-test')!;
+    const tracing = setupTracing('floyo-test', tracingConfig)!;
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     const client = new Client({ connection, namespace: inject('temporalNamespace'), plugins: tracing.plugins });
     const input: CycleInput = { dryRun: true, trigger: 'api', requestedBy: 'tracing-test', phases: ['analyze'] };

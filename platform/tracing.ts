@@ -8,6 +8,12 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { config, type Config } from './config';
+
+export type TracingConfig = Pick<
+  Config,
+  'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
+>;
 
 export interface Tracing {
   /** Add to Client and Worker options: `plugins: tracing.plugins`. */
@@ -17,20 +23,24 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export function tracingEndpoint(env: NodeJS.ProcessEnv = process.env): string | null {
-  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || null;
+/** The OTLP/HTTP traces URL: the traces endpoint as given, or the generic one with /v1/traces appended. */
+export function tracingEndpoint(cfg: TracingConfig = config): string | null {
+  if (cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (cfg.OTEL_EXPORTER_OTLP_ENDPOINT) return `${cfg.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return null;
 }
 
 let installed: Tracing | null = null;
 
 /** The process's tracing (one provider per process), or null when no OTLP endpoint is configured. */
-export function setupTracing(defaultServiceName: string, env: NodeJS.ProcessEnv = process.env): Tracing | null {
-  const endpoint = tracingEndpoint(env);
+export function setupTracing(defaultServiceName: string, cfg: TracingConfig = config): Tracing | null {
+  const endpoint = tracingEndpoint(cfg);
   if (!endpoint) return null;
   if (installed) return installed;
-  const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME || defaultServiceName });
-  // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT itself and appends /v1/traces to the generic one.
-  const spanProcessor: SpanProcessor = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 1000 });
+  const resource = new Resource({ 'service.name': cfg.OTEL_SERVICE_NAME ?? defaultServiceName });
+  const spanProcessor: SpanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }), {
+    scheduledDelayMillis: 1000,
+  });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // W3C trace context in Temporal headers, and an active context per async call chain, link the spans.
   provider.register({

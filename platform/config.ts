@@ -1,0 +1,154 @@
+// The process's configuration: every environment variable the engine, its tools and its tests read, parsed
+// once with zod. A bad value stops the process with one line naming the variable, the value and what was
+// expected (e.g. `PORT=abc: expected a port number 0-65535`), never a stack trace.
+import { z } from 'zod';
+
+const fail = (ctx: z.RefinementCtx, message: string) => {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+const port = (min: 0 | 1) =>
+  z.string().transform((raw, ctx) => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > 65535) return fail(ctx, `expected a port number ${min}-65535`);
+    return n;
+  });
+
+const positiveInt = z.string().transform((raw, ctx) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || !Number.isSafeInteger(n)) return fail(ctx, 'expected a whole number ≥ 1');
+  return n;
+});
+
+const integer = z.string().transform((raw, ctx) => {
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) return fail(ctx, 'expected a whole number');
+  return n;
+});
+
+const BOOLEANS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+const boolean = z.string().transform((raw, ctx) => {
+  const v = BOOLEANS[raw.trim().toLowerCase()];
+  return v ?? fail(ctx, 'expected true or false');
+});
+
+const url = (protocols: readonly string[]) =>
+  z.string().transform((raw, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      return fail(ctx, `expected a URL (${protocols.join(', ')})`);
+    }
+    if (!protocols.includes(u.protocol.slice(0, -1))) return fail(ctx, `expected a ${protocols.join(' or ')} URL`);
+    return raw;
+  });
+
+// host:port, as Temporal and the worker's metrics endpoint take it (a bracketed IPv6 host included).
+const hostPort = z.string().transform((raw, ctx) => {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(raw.trim());
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return fail(ctx, 'expected host:port, e.g. 127.0.0.1:7233');
+  return raw.trim();
+});
+
+const PINO_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const ConfigSchema = z.object({
+  // Where the data lives; unset means the dev launchers start an embedded PostgreSQL.
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  EMBEDDED_PG_PORT: port(1).default(54329),
+  // The Temporal cluster; unset means the dev launchers start (or reuse) the dev server of temporal-dev.yml.
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: boolean.default(false),
+  TEMPORAL_TASK_QUEUE: z.string().default('floyo-engine'),
+  TEMPORAL_UI_URL: url(['http', 'https']).optional(),
+  TEMPORAL_CLI: z.string().optional(),
+  XDG_CACHE_HOME: z.string().optional(),
+  PORT: port(0).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  ENGINE_BOOTSTRAP_ADMIN_KEY: z.string().optional(),
+  SEED_USERS: positiveInt.default(10_000),
+  // Unset leaves each process its own default: the api logs at info, the Temporal runtime at warn.
+  LOG_LEVEL: z
+    .string()
+    .transform((raw, ctx) => {
+      const v = raw.trim().toLowerCase();
+      return (PINO_LEVELS as readonly string[]).includes(v)
+        ? (v as (typeof PINO_LEVELS)[number])
+        : fail(ctx, `expected one of ${PINO_LEVELS.join(', ')}`);
+    })
+    .optional(),
+  API_RATE_LIMIT_MAX: positiveInt.default(600),
+  // `off` (or 0/false) disables the worker's Prometheus endpoint: null.
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .transform((raw, ctx) =>
+      ['off', '0', 'false'].includes(raw.trim().toLowerCase())
+        ? null
+        : hostPort.safeParse(raw).success
+          ? raw.trim()
+          : fail(ctx, 'expected host:port or off'),
+    )
+    .default('127.0.0.1:9464'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  FLOYO_API_URL: url(['http', 'https']).default('http://127.0.0.1:3000'),
+  FLOYO_API_KEY: z.string().optional(),
+  // A second, isolated dev stack beside the shared one (the launcher's tests): its state dir and dev-server file.
+  FLOYO_DATA_DIR: z.string().optional(),
+  FLOYO_TEMPORAL_DEV_CONFIG: z.string().optional(),
+  // Test tooling: the browser tests' Chromium and the fuzz test's size and seed.
+  CHROMIUM_PATH: z.string().optional(),
+  FUZZ_RUNS: positiveInt.default(25),
+  FUZZ_SEED: integer.default(20261125),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type Env = Record<string, string | undefined>;
+
+/** Thrown by loadConfig: `message` is the one line to print. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const SECRETS = new Set(['TEMPORAL_API_KEY', 'ENGINE_BOOTSTRAP_ADMIN_KEY', 'FLOYO_API_KEY']);
+
+/** The value as it may be printed: secrets hidden, a URL's password masked. */
+function printable(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (SECRETS.has(name)) return '***';
+  return value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, '$1***@');
+}
+
+/** Parses `env` (empty values count as unset); throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(set);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return `${name}=${printable(name, set[name])}: ${issue.message}`;
+  });
+  throw new ConfigError(lines.join('; '));
+}
+
+/** The environment for a child process: this one's, plus `overrides`. */
+export function childEnv(overrides: Env = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+function loadOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+export const config: Config = loadOrExit();

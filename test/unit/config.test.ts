@@ -1,0 +1,98 @@
+// The config module: defaults, parsing of ports, booleans, URLs and levels, and the one-line error that
+// names the variable, its (redacted) value and what was expected.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../platform/config';
+
+const errorOf = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+};
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      EMBEDDED_PG_PORT: 54329,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TLS: false,
+      TEMPORAL_TASK_QUEUE: 'floyo-engine',
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      SEED_USERS: 10_000,
+      API_RATE_LIMIT_MAX: 600,
+      WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
+      FLOYO_API_URL: 'http://127.0.0.1:3000',
+    });
+    for (const unset of [
+      'DATABASE_URL',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_API_KEY',
+      'LOG_LEVEL',
+      'XDG_CACHE_HOME',
+    ] as const)
+      expect(c[unset]).toBeUndefined();
+  });
+
+  it('treats an empty value as unset', () => {
+    const c = loadConfig({ PORT: '', DATABASE_URL: '' });
+    expect(c.PORT).toBe(3000);
+    expect(c.DATABASE_URL).toBeUndefined();
+  });
+
+  it('parses ports, numbers, booleans, URLs and levels', () => {
+    const c = loadConfig({
+      PORT: '0',
+      EMBEDDED_PG_PORT: '6543',
+      API_RATE_LIMIT_MAX: '5',
+      TEMPORAL_TLS: 'TRUE',
+      TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233',
+      DATABASE_URL: 'postgresql://u:p@db:5432/floyo',
+      LOG_LEVEL: 'Debug',
+      WORKER_METRICS_ADDRESS: 'off',
+    });
+    expect(c).toMatchObject({
+      PORT: 0,
+      EMBEDDED_PG_PORT: 6543,
+      API_RATE_LIMIT_MAX: 5,
+      TEMPORAL_TLS: true,
+      TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233',
+      DATABASE_URL: 'postgresql://u:p@db:5432/floyo',
+      LOG_LEVEL: 'debug',
+      WORKER_METRICS_ADDRESS: null,
+    });
+    expect(loadConfig({ TEMPORAL_TLS: 'no' }).TEMPORAL_TLS).toBe(false);
+    expect(loadConfig({ WORKER_METRICS_ADDRESS: '0.0.0.0:9000' }).WORKER_METRICS_ADDRESS).toBe('0.0.0.0:9000');
+  });
+
+  it('names the variable, the value and what was expected, on one line', () => {
+    expect(errorOf({ PORT: 'abc' })).toBe('PORT=abc: expected a port number 0-65535');
+    expect(errorOf({ EMBEDDED_PG_PORT: '0' })).toBe('EMBEDDED_PG_PORT=0: expected a port number 1-65535');
+    expect(errorOf({ PORT: '70000' })).toBe('PORT=70000: expected a port number 0-65535');
+    expect(errorOf({ TEMPORAL_TLS: 'maybe' })).toBe('TEMPORAL_TLS=maybe: expected true or false');
+    expect(errorOf({ TEMPORAL_ADDRESS: 'localhost' })).toBe(
+      'TEMPORAL_ADDRESS=localhost: expected host:port, e.g. 127.0.0.1:7233',
+    );
+    expect(errorOf({ API_RATE_LIMIT_MAX: '1.5' })).toBe('API_RATE_LIMIT_MAX=1.5: expected a whole number ≥ 1');
+    expect(errorOf({ LOG_LEVEL: 'loud' })).toBe(
+      'LOG_LEVEL=loud: expected one of trace, debug, info, warn, error, fatal, silent',
+    );
+    expect(errorOf({ FLOYO_API_URL: 'ftp://x' })).toBe('FLOYO_API_URL=ftp://x: expected a http or https URL');
+  });
+
+  it('reports every bad variable in the one line', () => {
+    expect(errorOf({ PORT: 'x', SEED_USERS: '-1' })).toBe(
+      'PORT=x: expected a port number 0-65535; SEED_USERS=-1: expected a whole number ≥ 1',
+    );
+  });
+
+  it('never prints a password or a key', () => {
+    expect(errorOf({ DATABASE_URL: 'mysql://app:hunter2@db/floyo' })).toBe(
+      'DATABASE_URL=mysql://app:***@db/floyo: expected a postgres or postgresql URL',
+    );
+  });
+});
