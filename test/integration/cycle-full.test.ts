@@ -182,11 +182,12 @@ describe('live cycles', () => {
     // Each approval workflow records its own row when it starts; on a busy machine the last ones may
     // still be starting when the cycle completes, so wait for them (without ever needing more).
     let pending: Array<{ action_id: string; workflow_id: string }> = [];
-    for (let i = 0; i < 300; i++) {
-      pending = await t.db('engine.approvals').where({ status: 'pending' });
-      if (pending.length >= needing) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await expect
+      .poll(async () => (pending = await t.db('engine.approvals').where({ status: 'pending' })).length, {
+        timeout: 30_000,
+        interval: 100,
+      })
+      .toBeGreaterThanOrEqual(needing);
     expect(pending).toHaveLength(needing);
     const desc = await w.client.workflow.getHandle(approvalWorkflowId(pending[0]!.action_id)).describe();
     expect(desc.status.name).toBe('RUNNING');
