@@ -18,7 +18,6 @@
 import { createHash } from 'node:crypto';
 import { wilsonInterval } from '../kpi/wilson';
 
-export const DEFAULT_HOLDOUT_SHARE = 0.1;
 /** Fewer measured outcomes than this in either group → no uplift (and no demotion). */
 export const MIN_UPLIFT_SAMPLE = 20;
 

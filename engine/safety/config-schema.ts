@@ -22,8 +22,6 @@ type MissingActionType = Exclude<ActionType, (typeof ACTION_TYPES)[number]>;
 const actionTypesAreComplete: [MissingActionType] extends [never] ? true : MissingActionType = true;
 void actionTypesAreComplete;
 
-export const actionTypeSchema = z.enum(ACTION_TYPES);
-
 // ---------------------------------------------------------------- thresholds
 
 const probability = z

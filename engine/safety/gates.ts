@@ -36,9 +36,6 @@ export const GATES = [
 ] as const;
 export type GateName = (typeof GATES)[number];
 
-/** Gates an operator's approval may override (verify excuses these on approved actions). */
-export const APPROVABLE_GATES: readonly GateName[] = ['confidence'];
-
 export interface GateCounters {
   /** Actions of this type the cycle already admitted (to run, or to wait for approval), this one excluded. */
   typeAdmittedInCycle: number;
