@@ -24,7 +24,7 @@ export interface PostgresHandle {
   adminUrl: string;
   embedded: boolean;
   /** Stops the server if this process started it; a no-op otherwise. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const EMBEDDED = {

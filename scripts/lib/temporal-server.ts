@@ -118,7 +118,8 @@ export async function ensureTemporal(opts: { log: Log }): Promise<TemporalHandle
   const out = fs.openSync(logFile, 'a');
   opts.log(`Temporal: starting the dev server (${path.basename(cli)} ${args.slice(0, 2).join(' ')}, log: ${logFile})`);
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out] });
-  let exited: number | null = null;
+  // Widened on purpose: the exit callback sets it, which the narrowing of the loop below cannot see.
+  let exited = null as number | null;
   child.on('exit', (code) => (exited = code ?? -1));
 
   const deadline = Date.now() + 90_000;

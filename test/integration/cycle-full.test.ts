@@ -165,7 +165,9 @@ describe('live cycles', () => {
       .db('app.subscriptions as s')
       .leftJoin('app.users as u', 'u.id', 's.user_id')
       .where('s.status', 'active')
-      .andWhere((q) => q.whereNull('u.id').orWhereNotNull('u.deleted_at'))
+      .andWhere((q) => {
+        q.whereNull('u.id').orWhereNotNull('u.deleted_at');
+      })
       .count({ n: '*' })
       .first();
     expect(Number(orphansLeft!.n)).toBe(0);
