@@ -76,11 +76,11 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
 async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<ActionPlan[]> {
   if (!plans.length) return plans;
   const pending = await db('engine.actions')
-    .where((w) =>
-      w
-        .where({ status: 'pending_approval' })
-        .orWhere((h) => h.where({ status: 'holdout', dry_run: false }).whereNull('outcome')),
-    )
+    .where((w) => {
+      w.where({ status: 'pending_approval' }).orWhere((h) => {
+        h.where({ status: 'holdout', dry_run: false }).whereNull('outcome');
+      });
+    })
     .whereIn('type', [...new Set(plans.map((p) => p.type))])
     .select('type', 'target_id');
   const keys = new Set(pending.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));

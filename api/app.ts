@@ -62,7 +62,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     // Router-level errors (malformed %-encoding, over-long path parameters) get the same problem shape.
-    frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
+    // void: the handler sends the reply itself; the reply it returns is thenable and frameworkErrors wants none.
+    frameworkErrors: (error, request, reply) => void problemErrorHandler(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -187,7 +187,7 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
     );
   }
   const raw: unknown = error;
-  if (isGrpcServiceError(raw) && raw.code === GRPC_NOT_FOUND) {
+  if (isGrpcServiceError(raw) && Number(raw.code) === GRPC_NOT_FOUND) {
     return send(reply, base(request, 404, 'Not found in Temporal.', 'not-found'));
   }
   const outage = isInfrastructureOutage(error);

@@ -62,5 +62,3 @@ export const unauthorized = (detail: string) =>
     slug: 'unauthorized',
     headers: { 'www-authenticate': 'Bearer realm="floyo-engine"' },
   });
-export const serviceUnavailable = (detail: string, slug = 'service-unavailable') =>
-  new HttpProblem(503, detail, { slug });

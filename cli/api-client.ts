@@ -56,7 +56,7 @@ export class ApiClient {
       );
     }
     const text = await res.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {

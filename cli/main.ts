@@ -187,7 +187,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         q.set('type', o.type);
       }
       q.set('limit', o.limit ?? '50');
-      const page = await api.request('GET', `/api/autonomous/actions?${q}`, ActionPageSchema);
+      const page = await api.request('GET', `/api/autonomous/actions?${q.toString()}`, ActionPageSchema);
       print(page, () => {
         if (!page.items.length) return `No actions${o.status ? ` with status ${o.status}` : ''}.`;
         const rows = [['ACTION', 'TYPE', 'TARGET', 'CONF', 'STATUS', 'DEADLINE / CREATED']];

@@ -40,7 +40,3 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
   return applied;
 }
-
-export async function migrateRollbackAll(db: Knex): Promise<void> {
-  await db.migrate.rollback(config, true);
-}

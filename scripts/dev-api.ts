@@ -7,7 +7,7 @@ import { ensureDevServers } from './lib/dev-servers';
 const log = (m: string) => console.log(`[api] ${m}`);
 try {
   const servers = await ensureDevServers(log);
-  await runApiProcess(servers, servers.stop).catch(async (err: unknown) => {
+  await runApiProcess(servers, () => servers.stop()).catch(async (err: unknown) => {
     await servers.stop();
     throw err;
   });

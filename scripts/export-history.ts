@@ -3,6 +3,7 @@
 // replays it. Record one whenever a workflow changes shape on purpose (and keep the old ones).
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { repoRoot } from '../platform/paths';
@@ -10,9 +11,17 @@ import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { loadDevConfig } from './lib/dev-config';
 
-const [workflowId, name] = process.argv.slice(2);
-if (!workflowId || !name || !/^[a-z0-9-]+$/.test(name)) {
-  console.error('usage: npx tsx scripts/export-history.ts <workflowId> <name: lower-case letters, digits, dashes>');
+const USAGE = 'usage: npx tsx scripts/export-history.ts <workflowId> <name: lower-case letters, digits, dashes>';
+let positionals: string[];
+try {
+  ({ positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true, strict: true }));
+} catch (err) {
+  console.error(`export-history: ${(err as Error).message.split('\n')[0]}\n${USAGE}`);
+  process.exit(2);
+}
+const [workflowId, name, ...extra] = positionals;
+if (!workflowId || !name || extra.length || !/^[a-z0-9-]+$/.test(name)) {
+  console.error(USAGE);
   process.exit(2);
 }
 const cfg = loadDevConfig();

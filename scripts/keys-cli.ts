@@ -64,7 +64,7 @@ let command: Command;
 try {
   command = parse(process.argv.slice(2));
 } catch (err) {
-  console.error(`keys: ${(err as Error).message}\n${USAGE}`);
+  console.error(`keys: ${(err as Error).message.split('\n')[0]}\n${USAGE}`);
   process.exit(2);
 }
 

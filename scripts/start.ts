@@ -94,7 +94,8 @@ try {
         running.push({ name: ours ? 'PostgreSQL: stopped' : 'PostgreSQL: left running (not started here)', stop });
       }
       if (tr.status === 'fulfilled') {
-        const { started: ours, stop } = tr.value;
+        const { started: ours } = tr.value;
+        const stop = () => tr.value.stop();
         running.push({
           name: ours ? 'Temporal dev server: stopped' : 'Temporal: left running (not started here)',
           stop,

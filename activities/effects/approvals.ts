@@ -11,15 +11,9 @@ import {
   type ApprovalRowStatus,
 } from '../../db/repos/actions';
 import { appendAudit } from '../../db/repos/audit';
-import type { Policies } from '../../engine/safety/config-schema';
 import type { ActionStatus } from '../../engine/types';
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps, type ExecutionResult } from './executor';
-
-/** When an approval opened at `now` expires (policy approval.deadlineHours). */
-export function approvalDeadline(now: Date, policies: Pick<Policies, 'approval'>): Date {
-  return new Date(now.getTime() + policies.approval.deadlineHours * 3_600_000);
-}
 
 /** Action statuses at or past the approval step: opening the approval again for them is a no-op. */
 const AWAITING_OR_DECIDED: readonly ActionStatus[] = [

@@ -50,8 +50,7 @@ import type { ActionPlan, ActionStatus, GateOutcome, Phase } from '../../engine/
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps } from './executor';
 
-export { approvalDeadline, executeApprovedAction, markApproval, openApproval, type ApprovalMark } from './approvals';
-export { executeAction, type EffectDeps, type ExecutionResult } from './executor';
+export type { EffectDeps } from './executor';
 
 export interface ProcessPlansInput {
   cycleId: string;

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';
 import { findActiveKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../repositories/api-keys';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,12 +64,15 @@ export function assertRole(request: FastifyRequest, min: Role, what: string): Ap
   return request.principal;
 }
 
-export const authPlugin = shared<{ bootstrapAdminKey?: string }>('auth', async (app, opts) => {
-  app.decorateRequest('principal', null);
-  if (opts.bootstrapAdminKey) {
-    if (opts.bootstrapAdminKey.trim().length < 16) {
-      throw new Error('ENGINE_BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
+export const authPlugin = fp<{ bootstrapAdminKey?: string }>(
+  async (app, opts) => {
+    app.decorateRequest('principal', null);
+    if (opts.bootstrapAdminKey) {
+      if (opts.bootstrapAdminKey.trim().length < 16) {
+        throw new Error('ENGINE_BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
+      }
+      await upsertApiKey(app.knex, opts.bootstrapAdminKey.trim(), 'bootstrap-admin', 'admin');
     }
-    await upsertApiKey(app.knex, opts.bootstrapAdminKey.trim(), 'bootstrap-admin', 'admin');
-  }
-});
+  },
+  { name: 'auth', fastify: '5.x' },
+);

@@ -3,41 +3,44 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
-export const docsPlugin = shared('docs', async (app) => {
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Floyo Autonomous Engine API',
-        version: '1.0.0',
-        description:
-          "Starts, queries and signals the engine's Temporal workflows and reads its state in PostgreSQL. " +
-          'Errors are application/problem+json (RFC 9457). Roles: viewer < operator < admin.',
-      },
-      tags: [
-        { name: 'cycles', description: 'Start cycle workflows and follow them' },
-        { name: 'state', description: 'System state, decisions, learning, opportunities' },
-        { name: 'findings', description: 'Issues and opportunities the detectors found' },
-        { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
-        { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
-        { name: 'schedules', description: "The engine's Temporal schedules" },
-        { name: 'config', description: 'Versioned thresholds and policies' },
-        { name: 'ml', description: "Feedback on the platform's ML suggestions" },
-        { name: 'keys', description: 'API keys (admin)' },
-        { name: 'ops', description: 'Liveness, readiness and metrics' },
-      ],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An engine API key as a bearer token' },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An engine API key' },
+export const docsPlugin = fp(
+  async (app) => {
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Floyo Autonomous Engine API',
+          version: '1.0.0',
+          description:
+            "Starts, queries and signals the engine's Temporal workflows and reads its state in PostgreSQL. " +
+            'Errors are application/problem+json (RFC 9457). Roles: viewer < operator < admin.',
         },
+        tags: [
+          { name: 'cycles', description: 'Start cycle workflows and follow them' },
+          { name: 'state', description: 'System state, decisions, learning, opportunities' },
+          { name: 'findings', description: 'Issues and opportunities the detectors found' },
+          { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
+          { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
+          { name: 'schedules', description: "The engine's Temporal schedules" },
+          { name: 'config', description: 'Versioned thresholds and policies' },
+          { name: 'ml', description: "Feedback on the platform's ML suggestions" },
+          { name: 'keys', description: 'API keys (admin)' },
+          { name: 'ops', description: 'Liveness, readiness and metrics' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An engine API key as a bearer token' },
+            apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An engine API key' },
+          },
+        },
+        security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
       },
-      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-});
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    });
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'docs', fastify: '5.x' },
+);

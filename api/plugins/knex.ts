@@ -1,7 +1,7 @@
 // Decorates the app with the knex instance (`app.knex`); destroys it on close when the app owns it
 // (the standalone server), and leaves it to the caller otherwise (`npm start` shares it with the worker).
 import type { Knex } from 'knex';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,7 +9,10 @@ declare module 'fastify' {
   }
 }
 
-export const knexPlugin = shared<{ db: Knex; destroyOnClose: boolean }>('knex', async (app, opts) => {
-  app.decorate('knex', opts.db);
-  if (opts.destroyOnClose) app.addHook('onClose', async () => opts.db.destroy());
-});
+export const knexPlugin = fp<{ db: Knex; destroyOnClose: boolean }>(
+  async (app, opts) => {
+    app.decorate('knex', opts.db);
+    if (opts.destroyOnClose) app.addHook('onClose', async () => opts.db.destroy());
+  },
+  { name: 'knex', fastify: '5.x' },
+);

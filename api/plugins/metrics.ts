@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import client from 'prom-client';
 import { readEngineCounts } from '../repositories/engine-metrics';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
 const STATE_READ_TIMEOUT_MS = 2_000;
 
@@ -124,15 +124,18 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
   }
 }
 
-export const metricsPlugin = shared('metrics', async (app) => {
-  const metrics = createMetrics();
-  app.decorate('metrics', metrics);
-  app.addHook('onResponse', async (request, reply) => {
-    // The route pattern, not the raw url, keeps the label set bounded; unmatched urls share one label.
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
-  });
-});
+export const metricsPlugin = fp(
+  async (app) => {
+    const metrics = createMetrics();
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, not the raw url, keeps the label set bounded; unmatched urls share one label.
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpDuration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  },
+  { name: 'metrics', fastify: '5.x' },
+);

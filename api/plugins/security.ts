@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { config } from '../../platform/config';
 import { HttpProblem } from '../problem';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
 export interface RateLimitOptions {
   /** Requests per key (or IP) per window; default API_RATE_LIMIT_MAX or 600. */
@@ -16,34 +16,37 @@ export interface RateLimitOptions {
 
 const UNLIMITED = new Set(['/healthz', '/readyz', '/health', '/metrics']);
 
-export const securityPlugin = shared<{ rateLimit?: RateLimitOptions }>('security', async (app, opts) => {
-  await app.register(helmet, {
-    // The Swagger UI at /docs and the dashboard load only their own scripts and styles.
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'img-src': ["'self'", 'data:'],
-      },
-    },
-  });
-  const max = opts.rateLimit?.max ?? config.API_RATE_LIMIT_MAX;
-  const timeWindow = opts.rateLimit?.windowMs ?? 60_000;
-  await app.register(rateLimit, {
-    global: true,
-    hook: 'preHandler',
-    max,
-    timeWindow,
-    keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
-    allowList: (request) => UNLIMITED.has(request.url.split('?')[0] ?? ''),
-    errorResponseBuilder: (request, context) =>
-      new HttpProblem(
-        429,
-        `Rate limit of ${context.max} requests per ${Math.round(timeWindow / 1000)} s exceeded for ${request.principal ? `the key '${request.principal.name}'` : 'this address'}; retry after ${context.after}.`,
-        {
-          slug: 'rate-limited',
-          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+export const securityPlugin = fp<{ rateLimit?: RateLimitOptions }>(
+  async (app, opts) => {
+    await app.register(helmet, {
+      // The Swagger UI at /docs and the dashboard load only their own scripts and styles.
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
         },
-      ),
-  });
-});
+      },
+    });
+    const max = opts.rateLimit?.max ?? config.API_RATE_LIMIT_MAX;
+    const timeWindow = opts.rateLimit?.windowMs ?? 60_000;
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max,
+      timeWindow,
+      keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
+      allowList: (request) => UNLIMITED.has(request.url.split('?')[0] ?? ''),
+      errorResponseBuilder: (request, context) =>
+        new HttpProblem(
+          429,
+          `Rate limit of ${context.max} requests per ${Math.round(timeWindow / 1000)} s exceeded for ${request.principal ? `the key '${request.principal.name}'` : 'this address'}; retry after ${context.after}.`,
+          {
+            slug: 'rate-limited',
+            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+          },
+        ),
+    });
+  },
+  { name: 'security', fastify: '5.x' },
+);

@@ -1,7 +1,7 @@
 // Decorates the app with the Temporal client and where it starts workflows (`app.temporal`); closes
 // the client's connection on close when the app owns it.
 import type { Client } from '@temporalio/client';
-import { shared } from './shared';
+import fp from 'fastify-plugin';
 
 export interface TemporalDeps {
   client: Client;
@@ -17,10 +17,10 @@ declare module 'fastify' {
   }
 }
 
-export const temporalPlugin = shared<{ temporal: TemporalDeps; closeOnClose: boolean }>(
-  'temporal',
+export const temporalPlugin = fp<{ temporal: TemporalDeps; closeOnClose: boolean }>(
   async (app, opts) => {
     app.decorate('temporal', opts.temporal);
     if (opts.closeOnClose) app.addHook('onClose', async () => opts.temporal.client.connection.close());
   },
+  { name: 'temporal', fastify: '5.x' },
 );

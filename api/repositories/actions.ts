@@ -57,7 +57,9 @@ export function cycleRecommendations(db: Knex, cycleId: string, limit: number): 
     () =>
       db('engine.actions')
         .where({ cycle_id: cycleId })
-        .andWhere((w) => w.where({ mode: 'recommendation' }).orWhere({ status: 'pending_approval' })),
+        .andWhere((w) => {
+          w.where({ mode: 'recommendation' }).orWhere({ status: 'pending_approval' });
+        }),
     (b) =>
       b.orderBy([
         { column: 'confidence', order: 'desc' },

@@ -23,12 +23,14 @@ export async function scoreTrend(db: Knex, q: { limit: number; kind?: string }):
       'c.health_score',
       'c.alignment_score',
     )
-    .where((w) =>
-      w
-        .whereNotNull('c.health_score')
-        .orWhereExists(db('engine.kpi_snapshots as k').select(db.raw('1')).whereRaw('k.cycle_id = c.id')),
-    )
-    .modify((b) => (q.kind ? b.where('c.kind', q.kind) : b))
+    .where((w) => {
+      w.whereNotNull('c.health_score').orWhereExists(
+        db('engine.kpi_snapshots as k').select(db.raw('1')).whereRaw('k.cycle_id = c.id'),
+      );
+    })
+    .modify((b) => {
+      if (q.kind) b.where('c.kind', q.kind);
+    })
     .orderBy([
       { column: 'c.started_at', order: 'desc' },
       { column: 'c.id', order: 'desc' },

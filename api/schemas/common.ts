@@ -40,12 +40,6 @@ export function problems(...codes: number[]) {
   return Object.fromEntries(all.map((c) => [c, problemResponse(PROBLEM_DESCRIPTIONS[c] ?? 'Error')]));
 }
 
-/** Problem responses of public routes (no auth). */
-export function publicProblems(...codes: number[]) {
-  const all = [...new Set([400, 500, 503, ...codes])].sort();
-  return Object.fromEntries(all.map((c) => [c, problemResponse(PROBLEM_DESCRIPTIONS[c] ?? 'Error')]));
-}
-
 export const LimitOffsetQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1..200'),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),

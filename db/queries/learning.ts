@@ -321,8 +321,8 @@ export async function querySuggestionBins(
     sum_conf: number;
     sum_conf_applied: number;
     sum_sq: number;
-    sum_conf2: number;
-    sum_conf2_applied: number;
+    ssd_applied: number;
+    ssd_dismissed: number;
   }>(
     db,
     `WITH resolved AS (
@@ -341,8 +341,9 @@ export async function querySuggestionBins(
             coalesce(sum(confidence) FILTER (WHERE valid), 0)::float8 AS sum_conf,
             coalesce(sum(confidence) FILTER (WHERE valid AND y = 1), 0)::float8 AS sum_conf_applied,
             coalesce(sum((confidence - y) ^ 2) FILTER (WHERE valid), 0)::float8 AS sum_sq,
-            coalesce(sum(confidence ^ 2) FILTER (WHERE valid), 0)::float8 AS sum_conf2,
-            coalesce(sum(confidence ^ 2) FILTER (WHERE valid AND y = 1), 0)::float8 AS sum_conf2_applied
+            -- centred sums of squares per group: var_samp is computed stably, unlike Σp² − n·mean²
+            coalesce(var_samp(confidence) FILTER (WHERE valid AND y = 1) * (count(*) FILTER (WHERE valid AND y = 1) - 1), 0)::float8 AS ssd_applied,
+            coalesce(var_samp(confidence) FILTER (WHERE valid AND y = 0) * (count(*) FILTER (WHERE valid AND y = 0) - 1), 0)::float8 AS ssd_dismissed
        FROM resolved
       GROUP BY 1
       ORDER BY 1`,
@@ -367,8 +368,8 @@ export async function querySuggestionBins(
         sumConfidence: Number(r.sum_conf),
         sumConfidenceApplied: Number(r.sum_conf_applied),
         sumSquaredError: Number(r.sum_sq),
-        sumSquaredConfidence: Number(r.sum_conf2),
-        sumSquaredConfidenceApplied: Number(r.sum_conf2_applied),
+        sumSquaredDeviationApplied: Number(r.ssd_applied),
+        sumSquaredDeviationDismissed: Number(r.ssd_dismissed),
       });
   }
   return { bins, invalidConfidence };

@@ -50,8 +50,9 @@ export async function suggestionBreakdown(
             sum(confidence)::float8 AS sum_conf,
             coalesce(sum(confidence) FILTER (WHERE y = 1), 0)::float8 AS sum_conf_applied,
             sum((confidence - y) ^ 2)::float8 AS sum_sq,
-            sum(confidence ^ 2)::float8 AS sum_conf2,
-            coalesce(sum(confidence ^ 2) FILTER (WHERE y = 1), 0)::float8 AS sum_conf2_applied
+            -- centred sums of squares per group: var_samp is computed stably, unlike Σp² − n·mean²
+            coalesce(var_samp(confidence) FILTER (WHERE y = 1) * (count(*) FILTER (WHERE y = 1) - 1), 0)::float8 AS ssd_applied,
+            coalesce(var_samp(confidence) FILTER (WHERE y = 0) * (count(*) FILTER (WHERE y = 0) - 1), 0)::float8 AS ssd_dismissed
        FROM resolved
       GROUP BY GROUPING SETS ((model_version, 3), (kind, 3))`,
     [now, now, opts.shownSince ?? null, opts.shownSince ?? null],
@@ -67,8 +68,8 @@ export async function suggestionBreakdown(
       sumConfidence: Number(r.sum_conf),
       sumConfidenceApplied: Number(r.sum_conf_applied),
       sumSquaredError: Number(r.sum_sq),
-      sumSquaredConfidence: Number(r.sum_conf2),
-      sumSquaredConfidenceApplied: Number(r.sum_conf2_applied),
+      sumSquaredDeviationApplied: Number(r.ssd_applied),
+      sumSquaredDeviationDismissed: Number(r.ssd_dismissed),
     });
     groups.set(id, bins);
   }

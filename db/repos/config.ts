@@ -15,23 +15,14 @@ import { ValidationError } from '../../engine/safety/errors';
 import { appendAudit } from './audit';
 
 export {
-  DEFAULT_POLICIES,
   POLICY_NAMES,
   POLICY_SCHEMAS,
   THRESHOLD_NAMES,
   THRESHOLD_SCHEMAS,
-  parsePolicy,
-  parseThreshold,
-  policiesSchema,
-  policyNameSchema,
-  thresholdNameSchema,
-  typeCapOf,
   type Policies,
   type PolicyName,
-  type PolicyValue,
-  type ThresholdName,
 } from '../../engine/safety/config-schema';
-export { ValidationError, type ValidationIssue } from '../../engine/safety/errors';
+export { ValidationError } from '../../engine/safety/errors';
 
 type Queryable = Knex | Knex.Transaction;
 

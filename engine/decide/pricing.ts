@@ -10,7 +10,7 @@
 // edge / value, capped at 1) · n / (n + 30). When the KPI is insufficient because churn was zero, the
 // ratio's floor (details.ltvCacLowerBound, from churn's Wilson upper bound) still proves "above 5" when the
 // floor exceeds 5, with confidence 0.975 (a one-sided 95% bound); otherwise no recommendation.
-import { normalCdf } from '../detectors/kpi-below-target';
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import type { KpiResult } from '../types';
 import { clamp01, dollars, fixed, pct } from './format';
 import type { Decision } from './types';
@@ -39,8 +39,8 @@ export function bandConfidence(ratio: number, interval: [number, number] | null,
   const [lo, hi] = bandBounds(pricingBand(ratio));
   if (interval && Number.isFinite(interval[0]) && Number.isFinite(interval[1]) && interval[1] > interval[0]) {
     const sigma = (interval[1] - interval[0]) / (2 * 1.96);
-    const up = hi === Infinity ? 1 : normalCdf((hi - ratio) / sigma);
-    const down = lo === -Infinity ? 0 : normalCdf((lo - ratio) / sigma);
+    const up = hi === Infinity ? 1 : normalCdf((hi - ratio) / sigma, 0, 1);
+    const down = lo === -Infinity ? 0 : normalCdf((lo - ratio) / sigma, 0, 1);
     return clamp01(up - down);
   }
   const distance = Math.min(ratio - lo, hi - ratio);

@@ -19,7 +19,6 @@ export const HARD_DECLINE_CODES = [
   'stop_payment_order',
 ] as const;
 
-export type HardDeclineCode = (typeof HARD_DECLINE_CODES)[number];
 export type DeclineClass = 'hard' | 'soft';
 
 /** The label a payment without a failure code is reported under (it counts as a soft decline). */

@@ -10,6 +10,7 @@
 // Category and severity (relativeGap = (target − value) / target):
 //   ltv_cac < 1 is an issue, high (each customer costs more than they bring); every other KPI gap is an
 //   opportunity for the optimize phase, high when relativeGap ≥ 0.5, medium when ≥ 0.2, else low.
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import { posteriorFrom, probabilityBelow } from '../stats/beta';
 import type { DetectedFinding, FindingCategory, KpiName, KpiResult, Severity } from '../types';
 import { KINDS, kpiFingerprint } from './catalog';
@@ -27,16 +28,6 @@ const LABELS: Record<KpiName, string> = {
 export const LTV_CAC_HEURISTIC_PSEUDO_COUNT = 30;
 
 export type ConfidenceMethod = 'beta_posterior' | 'normal_interval' | 'gap_heuristic';
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erf =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-}
 
 /** Successes behind a rate KPI: an explicit numerator from details when present, else value × n. */
 export function successesOf(kpi: KpiResult): number {
@@ -60,7 +51,7 @@ export function kpiConfidence(kpi: KpiResult & { value: number }): { confidence:
   const [lo, hi] = kpi.interval ?? [NaN, NaN];
   if (Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) {
     const sigma = (hi - lo) / (2 * 1.96);
-    return { confidence: normalCdf((kpi.target - kpi.value) / sigma), method: 'normal_interval' };
+    return { confidence: normalCdf((kpi.target - kpi.value) / sigma, 0, 1), method: 'normal_interval' };
   }
   const gap = Math.min(Math.max(relativeGap(kpi.value, kpi.target), 0), 1);
   const n = Math.max(kpi.sampleSize, 0);

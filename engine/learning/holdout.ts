@@ -15,17 +15,18 @@
 // intervals): good coverage at small counts and rates near 0 or 1, unlike the Wald interval.
 // Demotion: when the interval's upper bound is below 0 (credibly harmful), the type runs only with
 // approval; it is restored when the upper bound is back at or above 0.
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { wilsonInterval } from '../kpi/wilson';
 
-export const DEFAULT_HOLDOUT_SHARE = 0.1;
 /** Fewer measured outcomes than this in either group → no uplift (and no demotion). */
 export const MIN_UPLIFT_SAMPLE = 20;
 
 export function holdoutDraw(type: string, targetId: string): number {
-  const digest = createHash('sha256').update(`floyo-holdout:v1:${type}:${targetId}`).digest();
-  // 52 bits fit a double exactly.
-  return (digest.readUIntBE(0, 6) * 16 + (digest[6]! >> 4)) / 2 ** 52;
+  // A pure-JS SHA-256, so the engine stays free of node built-ins; the digest is the same as node:crypto's.
+  const digest = sha256(new TextEncoder().encode(`floyo-holdout:v1:${type}:${targetId}`));
+  // 52 bits fit a double exactly: 6 whole bytes, then the high nibble of the 7th.
+  const high48 = digest.slice(0, 6).reduce((acc, byte) => acc * 256 + byte, 0);
+  return (high48 * 16 + (digest[6]! >> 4)) / 2 ** 52;
 }
 
 export function isHeldOut(type: string, targetId: string, share: number): boolean {

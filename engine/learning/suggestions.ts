@@ -18,9 +18,12 @@
 //   Brier = (1/N) · Σ (p − y)²
 //   quality score = mean p of applied − mean p of dismissed  (> 0: confidence separates good from bad)
 //
-// Quality score interval: the difference of two means, with Welch's standard error
-// sqrt(s²_applied / n_applied + s²_dismissed / n_dismissed) and a normal 95% interval (each group needs
-// ≥ 2 suggestions and the bins' sums of squared confidence).
+// Quality score interval: Welch's t interval for a difference of two means, as statsmodels'
+// CompareMeans.tconfint_diff(usevar='unequal'): standard error se = sqrt(s²_a / n_a + s²_d / n_d),
+// Welch–Satterthwaite degrees of freedom ν = se⁴ / ((s²_a/n_a)² / (n_a − 1) + (s²_d/n_d)² / (n_d − 1)),
+// score ± t(0.975, ν) · se. Each group needs ≥ 2 suggestions and the bins' centred sums of squares:
+// within a bin from SQL (var_samp), across bins by Chan's pairwise update, never Σp² − n·mean², which
+// cancels when the confidences lie in a narrow band.
 //
 // Threshold utility: suggestions with confidence ≥ t are shown, the others are not. Each shown suggestion
 // that is applied is worth g (default 1), each shown suggestion that is dismissed costs c (default 0.5:
@@ -33,6 +36,7 @@
 // Selection bias: only suggestions that were shown are observed, so thresholds below the one in force
 // look identical to it (there is no data below it), and the recommendation never lowers the threshold
 // on evidence it does not have. Below minResolved resolved suggestions there is no recommendation.
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { wilsonInterval } from '../kpi/wilson';
 
 export const FINE_BINS = 20;
@@ -41,7 +45,6 @@ export const DECILES = 10;
 
 export const DEFAULT_DISMISS_COST = 0.5;
 export const DEFAULT_APPLIED_GAIN = 1;
-const Z95 = 1.959963984540054;
 export const DEFAULT_MIN_RESOLVED = 100;
 /** 0.05, 0.10, …, 0.95. */
 export const DEFAULT_THRESHOLD_CANDIDATES: readonly number[] = Array.from(
@@ -59,9 +62,10 @@ export interface SuggestionBin {
   sumConfidenceApplied: number;
   /** Σ (confidence − y)², y = 1 when applied. */
   sumSquaredError: number;
-  /** Σ confidence² and Σ confidence² of the applied ones: for the quality score's interval (optional). */
-  sumSquaredConfidence?: number;
-  sumSquaredConfidenceApplied?: number;
+  /** Σ (confidence − the bin's mean of its group)² over the applied and over the dismissed suggestions:
+   *  for the quality score's interval (optional). */
+  sumSquaredDeviationApplied?: number;
+  sumSquaredDeviationDismissed?: number;
 }
 
 export interface ResolvedSuggestion {
@@ -152,7 +156,7 @@ export interface SuggestionAnalysis {
   };
   quality: {
     score: number | null;
-    /** 95% interval of the score (Welch); null with fewer than 2 in a group or no sums of squares. */
+    /** 95% interval of the score (Welch's t); null with fewer than 2 in a group or no sums of squares. */
     interval: [number, number] | null;
     meanConfidenceApplied: number | null;
     meanConfidenceDismissed: number | null;
@@ -190,17 +194,24 @@ export function binSuggestions(rows: readonly ResolvedSuggestion[]): SuggestionB
       sumConfidence: 0,
       sumConfidenceApplied: 0,
       sumSquaredError: 0,
-      sumSquaredConfidence: 0,
-      sumSquaredConfidenceApplied: 0,
+      sumSquaredDeviationApplied: 0,
+      sumSquaredDeviationDismissed: 0,
     };
     const y = r.applied ? 1 : 0;
+    // Welford: the group's mean before and after this suggestion, from the bin's running sums.
+    const [count, sum] = r.applied
+      ? [b.applied, b.sumConfidenceApplied]
+      : [b.n - b.applied, b.sumConfidence - b.sumConfidenceApplied];
+    const meanBefore = count > 0 ? sum / count : 0;
+    const meanAfter = (sum + r.confidence) / (count + 1);
+    const deviation = (r.confidence - meanBefore) * (r.confidence - meanAfter);
+    if (r.applied) b.sumSquaredDeviationApplied! += deviation;
+    else b.sumSquaredDeviationDismissed! += deviation;
     b.n += 1;
     b.applied += y;
     b.sumConfidence += r.confidence;
     b.sumConfidenceApplied += r.applied ? r.confidence : 0;
     b.sumSquaredError += (r.confidence - y) ** 2;
-    b.sumSquaredConfidence! += r.confidence ** 2;
-    b.sumSquaredConfidenceApplied! += r.applied ? r.confidence ** 2 : 0;
     bins.set(k, b);
   }
   return [...bins.values()].sort((a, b) => a.bin - b.bin);
@@ -208,7 +219,7 @@ export function binSuggestions(rows: readonly ResolvedSuggestion[]): SuggestionB
 
 function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
   const squares = bins.every(
-    (b) => b.sumSquaredConfidence !== undefined && b.sumSquaredConfidenceApplied !== undefined,
+    (b) => b.sumSquaredDeviationApplied !== undefined && b.sumSquaredDeviationDismissed !== undefined,
   );
   const dense: SuggestionBin[] = Array.from({ length: FINE_BINS }, (_, bin) => ({
     bin,
@@ -217,7 +228,7 @@ function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
     sumConfidence: 0,
     sumConfidenceApplied: 0,
     sumSquaredError: 0,
-    ...(squares ? { sumSquaredConfidence: 0, sumSquaredConfidenceApplied: 0 } : {}),
+    ...(squares ? { sumSquaredDeviationApplied: 0, sumSquaredDeviationDismissed: 0 } : {}),
   }));
   for (const b of bins) {
     if (!Number.isInteger(b.bin) || b.bin < 0 || b.bin >= FINE_BINS)
@@ -226,17 +237,67 @@ function validateBins(bins: readonly SuggestionBin[]): SuggestionBin[] {
       throw new RangeError(`suggestion bin ${b.bin}: need integers 0 ≤ applied ≤ n, got ${b.applied}/${b.n}`);
     }
     const d = dense[b.bin]!;
+    if (squares) {
+      // Computed before the sums below change: the merge needs each part's count and mean.
+      const [applied, dismissed] = groupMoments([d, b]);
+      d.sumSquaredDeviationApplied = applied.m2;
+      d.sumSquaredDeviationDismissed = dismissed.m2;
+    }
     d.n += b.n;
     d.applied += b.applied;
     d.sumConfidence += b.sumConfidence;
     d.sumConfidenceApplied += b.sumConfidenceApplied;
     d.sumSquaredError += b.sumSquaredError;
-    if (squares) {
-      d.sumSquaredConfidence! += b.sumSquaredConfidence!;
-      d.sumSquaredConfidenceApplied! += b.sumSquaredConfidenceApplied!;
-    }
   }
   return dense;
+}
+
+/** Count, mean and centred sum of squares of one group (applied or dismissed). */
+interface Moments {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+/** Chan et al.'s pairwise update: the moments of two disjoint parts together, without cancellation. */
+function mergeMoments(a: Moments, b: Moments): Moments {
+  const n = a.n + b.n;
+  if (n === 0) return { n: 0, mean: 0, m2: 0 };
+  const delta = b.mean - a.mean;
+  return { n, mean: a.mean + (delta * b.n) / n, m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n };
+}
+
+/** The applied and the dismissed suggestions' moments over bins that carry centred sums of squares. */
+function groupMoments(bins: readonly SuggestionBin[]): [Moments, Moments] {
+  let applied: Moments = { n: 0, mean: 0, m2: 0 };
+  let dismissed: Moments = { n: 0, mean: 0, m2: 0 };
+  for (const b of bins) {
+    const nd = b.n - b.applied;
+    const sumDismissed = b.sumConfidence - b.sumConfidenceApplied;
+    applied = mergeMoments(applied, {
+      n: b.applied,
+      mean: b.applied > 0 ? b.sumConfidenceApplied / b.applied : 0,
+      m2: b.sumSquaredDeviationApplied!,
+    });
+    dismissed = mergeMoments(dismissed, {
+      n: nd,
+      mean: nd > 0 ? sumDismissed / nd : 0,
+      m2: b.sumSquaredDeviationDismissed!,
+    });
+  }
+  return [applied, dismissed];
+}
+
+/** Welch's 95% t interval of mean_a − mean_d (Welch–Satterthwaite degrees of freedom); each n ≥ 2. */
+function welchInterval(a: Moments, d: Moments): [number, number] {
+  const diff = a.mean - d.mean;
+  const va = a.m2 / (a.n - 1) / a.n;
+  const vd = d.m2 / (d.n - 1) / d.n;
+  const se = Math.sqrt(va + vd);
+  if (!(se > 0)) return [diff, diff];
+  const df = (va + vd) ** 2 / (va ** 2 / (a.n - 1) + vd ** 2 / (d.n - 1));
+  const half = tQuantile(0.975, df) * se;
+  return [diff - half, diff + half];
 }
 
 function bucketLabel(k: number): string {
@@ -413,13 +474,8 @@ export function analyzeSuggestions(
       ? null
       : meanConfidenceApplied - meanConfidenceDismissed;
   let interval: [number, number] | null = null;
-  if (score !== null && applied >= 2 && dismissed >= 2 && fine[0]!.sumSquaredConfidence !== undefined) {
-    const sqAll = fine.reduce((s, b) => s + b.sumSquaredConfidence!, 0);
-    const sqApplied = fine.reduce((s, b) => s + b.sumSquaredConfidenceApplied!, 0);
-    const varA = Math.max(0, (sqApplied - applied * meanConfidenceApplied! ** 2) / (applied - 1));
-    const varD = Math.max(0, (sqAll - sqApplied - dismissed * meanConfidenceDismissed! ** 2) / (dismissed - 1));
-    const se = Math.sqrt(varA / applied + varD / dismissed);
-    interval = [score - Z95 * se, score + Z95 * se];
+  if (score !== null && applied >= 2 && dismissed >= 2 && fine[0]!.sumSquaredDeviationApplied !== undefined) {
+    interval = welchInterval(...groupMoments(fine));
   }
 
   return {

@@ -8,8 +8,6 @@ import { ValidationError, type ValidationIssue } from './errors';
 /** Re-exported for the modules that already read the list from here. */
 export { ACTION_TYPES };
 
-export const actionTypeSchema = z.enum(ACTION_TYPES);
-
 // ---------------------------------------------------------------- thresholds
 
 const probability = z
@@ -52,7 +50,6 @@ export const THRESHOLD_SCHEMAS = {
 
 export type ThresholdName = keyof typeof THRESHOLD_SCHEMAS;
 export const THRESHOLD_NAMES = Object.keys(THRESHOLD_SCHEMAS) as ThresholdName[];
-export const thresholdNameSchema = z.enum(THRESHOLD_NAMES as [ThresholdName, ...ThresholdName[]]);
 
 /** The confidence gates of docs/safety.md, used when a gate threshold row is missing. */
 export const DEFAULT_GATES: Record<GateClass, number> = { remediation: 0.8, optimization: 0.7, healing: 0.75 };
@@ -163,7 +160,6 @@ export const POLICY_SCHEMAS = {
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
 export const POLICY_NAMES = Object.keys(POLICY_SCHEMAS) as PolicyName[];
-export const policyNameSchema = z.enum(POLICY_NAMES as [PolicyName, ...PolicyName[]]);
 
 /** Every policy, parsed: what getPolicies returns and the gates read. */
 export const policiesSchema = z.strictObject(POLICY_SCHEMAS);

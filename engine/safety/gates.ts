@@ -23,22 +23,6 @@ import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './co
 import { isMessageAction } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
 
-export const GATES = [
-  'kill_switch',
-  'confidence',
-  'type_cap',
-  'contact_cap',
-  'quiet_hours',
-  'circuit_breaker',
-  'executable',
-  'recipient',
-  'idempotency',
-] as const;
-export type GateName = (typeof GATES)[number];
-
-/** Gates an operator's approval may override (verify excuses these on approved actions). */
-export const APPROVABLE_GATES: readonly GateName[] = ['confidence'];
-
 export interface GateCounters {
   /** Actions of this type the cycle already admitted (to run, or to wait for approval), this one excluded. */
   typeAdmittedInCycle: number;

@@ -13,7 +13,12 @@ export function twoProportionPValue(r1: number, n1: number, r2: number, n2: numb
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   if (!(se > 0)) return 1;
   const z = Math.abs(r1 / n1 - r2 / n2) / se;
-  return Math.min(1, 2 * (1 - normalCdf(z, 0, 1)));
+  return twoSidedPValue(z);
+}
+
+/** 2·Φ(−|z|): the lower tail keeps its precision where 1 − Φ(|z|) rounds to 0 (beyond |z| ≈ 8.3). */
+export function twoSidedPValue(z: number): number {
+  return Math.min(1, 2 * normalCdf(-Math.abs(z), 0, 1));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Command-line arguments of `npm run bench`, validated with zod. Never throws: a bad argument yields
 // one explanatory line, which the entrypoint prints before exiting with code 2.
 import { z } from 'zod';
+import { parseFlags, type FlagSpec } from '../lib/flags';
 import { MIN_USERS } from '../seed/planted';
 import { MAX_SEED } from '../seed/random';
 
@@ -62,31 +63,23 @@ const schema = z.object({
   http: z.literal(true).optional(),
 });
 
-const VALUE_FLAGS = ['users', 'seed', 'repeat', 'only'] as const;
-const SWITCHES = ['reseed', 'explain', 'strict', 'http'] as const;
-type Flag = (typeof VALUE_FLAGS)[number] | (typeof SWITCHES)[number];
+const FLAGS = {
+  users: { type: 'string' },
+  seed: { type: 'string' },
+  repeat: { type: 'string' },
+  only: { type: 'string' },
+  reseed: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  http: { type: 'boolean' },
+} as const satisfies FlagSpec;
+type Flag = keyof typeof FLAGS;
 
 /** Parses `--flag value` / `--flag=value` pairs and bare switches. */
 export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
-  const raw: Partial<Record<Flag, string | true>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true };
-    const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    const name = m?.[1] as Flag | undefined;
-    if (!m || !name || ![...VALUE_FLAGS, ...SWITCHES].includes(name))
-      return { ok: false, error: `unknown argument "${arg}"` };
-    if (raw[name] !== undefined) return { ok: false, error: `--${name} given twice` };
-    if ((SWITCHES as readonly string[]).includes(name)) {
-      if (m[2] !== undefined) return { ok: false, error: `--${name} is a switch and takes no value` };
-      raw[name] = true;
-      continue;
-    }
-    const value = m[2] ?? argv[++i];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
-      return { ok: false, error: `--${name} needs a value` };
-    raw[name] = value;
-  }
+  const flags = parseFlags(argv, FLAGS);
+  if (!flags.ok || flags.help) return flags;
+  const raw = flags.values as Partial<Record<Flag, string | true>>;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

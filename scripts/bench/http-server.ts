@@ -23,7 +23,7 @@ async function listen(): Promise<{ url: string; close(): Promise<void> }> {
       host: '127.0.0.1',
       log: () => undefined,
     });
-    return { url: api.url, close: api.close };
+    return { url: api.url, close: () => api.close() };
   }
   throw new Error(`http-server: mode must be hello or api (got "${mode ?? ''}")`);
 }

@@ -69,7 +69,7 @@ export async function ensureDashboardBuilt(
     );
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`Building the dashboard failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+    throw new Error(`Building the dashboard failed: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: err });
   }
   const old = `${dashboardDist}.old-${process.pid}`;
   if (fs.existsSync(dashboardDist)) fs.renameSync(dashboardDist, old);

@@ -35,7 +35,7 @@ export async function ensureDevServers(log: (m: string) => void): Promise<DevSer
     };
     if (!temporal.address) {
       const dev = await ensureTemporal({ log });
-      stops.push(dev.stop);
+      stops.push(() => dev.stop());
       temporal = dev;
       log(`TEMPORAL_ADDRESS is unset: using the Temporal dev server at ${dev.address}`);
     }

@@ -29,7 +29,7 @@ export interface PostgresHandle {
   /** True when this process started the server (and so stops it). */
   started: boolean;
   /** Stops the server if this process started it; a no-op otherwise. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const EMBEDDED = {
@@ -181,6 +181,8 @@ export async function ensurePostgres(opts: { log: Log; database?: string }): Pro
       throw new Error(
         `PostgreSQL did not start on port ${port} (${(err as Error).message.split('\n')[0]}). Last lines of ${logFile}:\n` +
           `${logTail(logFile, 20)}\nIs port ${port} taken (set EMBEDDED_PG_PORT), or another server using ${dir}?`,
+
+        { cause: err },
       );
     }
     started = true;

@@ -142,7 +142,8 @@ export async function ensureTemporal(opts: { log: Log; signal?: AbortSignal }): 
   // Its own process group: Ctrl-C in the terminal reaches only the launcher, which stops the server last.
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
-  let exited: number | null = null;
+  // Widened on purpose: the exit callback sets it, which the narrowing of the loop below cannot see.
+  let exited = null as number | null;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code) => {
       exited = code ?? -1;

@@ -1,6 +1,7 @@
 // Command-line arguments of `npm run seed`, validated with zod into the generator's options.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseFlags, type FlagSpec } from '../lib/flags';
 import { MIN_USERS } from './planted';
 import { MAX_SEED } from './random';
 
@@ -40,8 +41,13 @@ const schema = z.object({
   manifest: z.string().min(1, '--manifest needs a file path').optional(),
 });
 
-const FLAGS = ['users', 'seed', 'now', 'manifest'] as const;
-type Flag = (typeof FLAGS)[number];
+const FLAGS = {
+  users: { type: 'string' },
+  seed: { type: 'string' },
+  now: { type: 'string' },
+  manifest: { type: 'string' },
+} as const satisfies FlagSpec;
+type Flag = keyof typeof FLAGS;
 
 /** The current time truncated to the hour: the default anchor, so reruns within the hour give the same data. */
 export function defaultNow(clock: Date = new Date()): Date {
@@ -55,20 +61,9 @@ export function parseSeedArgs(
   argv: readonly string[],
   opts: { clock?: Date; defaultManifestPath: string; cwd?: string },
 ): ParsedSeedArgs {
-  const raw: Partial<Record<Flag, string>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true };
-    const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    const name = m?.[1];
-    if (!m || !name || !(FLAGS as readonly string[]).includes(name))
-      return { ok: false, error: `unknown argument "${arg}"` };
-    const value = m[2] ?? argv[++i];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
-      return { ok: false, error: `--${name} needs a value` };
-    if (raw[name as Flag] !== undefined) return { ok: false, error: `--${name} given twice` };
-    raw[name as Flag] = value;
-  }
+  const flags = parseFlags(argv, FLAGS);
+  if (!flags.ok || flags.help) return flags;
+  const raw = flags.values as Partial<Record<Flag, string>>;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

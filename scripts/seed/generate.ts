@@ -28,9 +28,6 @@ import { insertSuggestionBatch } from './suggestions';
 import { assignPlantedRoles, buildUserFrame, insertUsers } from './users';
 import { countPlanted, countRows, countUnplannedProblems } from './verify';
 
-export { EMAIL_VALIDITY_PATTERN } from './users';
-export { plantedCounts, MIN_USERS } from './planted';
-
 export interface SeedOptions {
   users: number;
   seed: number;

@@ -38,8 +38,3 @@ export function tsLiteral(d: Date): string {
   if (Number.isNaN(d.getTime())) throw new RangeError('invalid date');
   return `'${d.toISOString()}'::timestamptz`;
 }
-
-/** `ts + n seconds`, with n a SQL expression (whole seconds keep every generated time exact). */
-export function plusSeconds(ts: string, seconds: string): string {
-  return `(${ts} + make_interval(secs => (${seconds})::float8))`;
-}

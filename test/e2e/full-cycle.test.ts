@@ -29,14 +29,13 @@ const get = async (url: string) => {
   return res.json();
 };
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** fn's first truthy value, polled every 250 ms; fails the test naming `what` after the timeout. */
+async function until<T>(what: string, fn: () => Promise<T | null | undefined>, timeout = 120_000): Promise<T> {
+  let value: T | null | undefined;
+  await expect
+    .poll(async () => (value = await fn()), { timeout, interval: 250, message: `timed out waiting for ${what}` })
+    .toBeTruthy();
+  return value as T;
 }
 
 describe('a dry-run cycle over HTTP', () => {

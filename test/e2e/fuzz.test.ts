@@ -160,7 +160,9 @@ describe('fuzzing every route', () => {
             return false;
           }
           if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) {
-            failures.push(`${op.method} ${url} → ${res.statusCode} with content-type ${res.headers['content-type']}`);
+            failures.push(
+              `${op.method} ${url} → ${res.statusCode} with content-type ${String(res.headers['content-type'])}`,
+            );
             return false;
           }
           return true;

@@ -116,14 +116,16 @@ describe('with the schedules created', () => {
   it('triggers a run now', async () => {
     const res = await op('floyo-monitor', 'trigger');
     expect(res.statusCode).toBe(200);
-    const deadline = Date.now() + 10_000;
     let recent: Array<{ workflowId: string }> = [];
-    while (Date.now() < deadline && recent.length === 0) {
-      recent = (await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })).json()
-        .items[1].recentActions;
-      if (!recent.length) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(recent).toHaveLength(1);
+    await expect
+      .poll(
+        async () =>
+          (recent = (
+            await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })
+          ).json().items[1].recentActions),
+        { timeout: 10_000, interval: 200 },
+      )
+      .toHaveLength(1);
     const monitor = scheduleDefinitions(e.taskQueue).find((d) => d.scheduleId === SCHEDULE_IDS.monitor)!;
     // Temporal appends the scheduled time to the action's workflow id.
     expect(recent[0]!.workflowId.startsWith(`${monitor.action.workflowId}-`)).toBe(true);

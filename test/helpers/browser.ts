@@ -30,6 +30,7 @@ export async function ensureChromium(log: (m: string) => void = () => {}): Promi
     const e = err as { stderr?: string; message: string };
     throw new Error(
       `Installing Chromium failed: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' ')}. ${HOW}`,
+      { cause: err },
     );
   }
   if (!fs.existsSync(CHROMIUM_PATH))

@@ -165,7 +165,9 @@ describe('live cycles', () => {
       .db('app.subscriptions as s')
       .leftJoin('app.users as u', 'u.id', 's.user_id')
       .where('s.status', 'active')
-      .andWhere((q) => q.whereNull('u.id').orWhereNotNull('u.deleted_at'))
+      .andWhere((q) => {
+        q.whereNull('u.id').orWhereNotNull('u.deleted_at');
+      })
       .count({ n: '*' })
       .first();
     expect(Number(orphansLeft!.n)).toBe(0);
@@ -182,11 +184,12 @@ describe('live cycles', () => {
     // Each approval workflow records its own row when it starts; on a busy machine the last ones may
     // still be starting when the cycle completes, so wait for them (without ever needing more).
     let pending: Array<{ action_id: string; workflow_id: string }> = [];
-    for (let i = 0; i < 300; i++) {
-      pending = await t.db('engine.approvals').where({ status: 'pending' });
-      if (pending.length >= needing) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await expect
+      .poll(async () => (pending = await t.db('engine.approvals').where({ status: 'pending' })).length, {
+        timeout: 30_000,
+        interval: 100,
+      })
+      .toBeGreaterThanOrEqual(needing);
     expect(pending).toHaveLength(needing);
     const desc = await w.client.workflow.getHandle(approvalWorkflowId(pending[0]!.action_id)).describe();
     expect(desc.status.name).toBe('RUNNING');

@@ -134,6 +134,8 @@ describe('suggestion feedback SQL', () => {
       expect(b.sumConfidence).toBeCloseTo(e.sumConfidence, 9);
       expect(b.sumConfidenceApplied).toBeCloseTo(e.sumConfidenceApplied, 9);
       expect(b.sumSquaredError).toBeCloseTo(e.sumSquaredError, 9);
+      expect(b.sumSquaredDeviationApplied).toBeCloseTo(e.sumSquaredDeviationApplied!, 9);
+      expect(b.sumSquaredDeviationDismissed).toBeCloseTo(e.sumSquaredDeviationDismissed!, 9);
     }
     // Exactly 1.0 is in the last fine bin; 0.95 too.
     const ones = resolvedAtNow().filter((r) => r.confidence >= 0.95).length;
@@ -154,6 +156,8 @@ describe('suggestion feedback SQL', () => {
     expect(fromSql.calibration.ece!).toBeCloseTo(fromJs.calibration.ece!, 12);
     expect(fromSql.calibration.brier!).toBeCloseTo(fromJs.calibration.brier!, 12);
     expect(fromSql.quality.score!).toBeCloseTo(fromJs.quality.score!, 12);
+    expect(fromSql.quality.interval![0]).toBeCloseTo(fromJs.quality.interval![0], 9);
+    expect(fromSql.quality.interval![1]).toBeCloseTo(fromJs.quality.interval![1], 9);
     expect(fromSql.threshold.recommended).toBe(fromJs.threshold.recommended);
     expect(fromSql.threshold.candidates.map((c) => c.utility)).toEqual(
       fromJs.threshold.candidates.map((c) => c.utility),

@@ -68,13 +68,16 @@ describe('schedules', () => {
     await handle.trigger();
     let runId: string | undefined;
     let workflowId: string | undefined;
-    for (let i = 0; i < 100 && !workflowId; i++) {
-      const d = await handle.describe();
-      workflowId = d.info.recentActions.at(-1)?.action.workflow.workflowId;
-      runId = d.info.recentActions.at(-1)?.action.workflow.firstExecutionRunId;
-      if (!workflowId) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(workflowId).toMatch(new RegExp(`^${ids.cycle}-run`));
+    await expect
+      .poll(
+        async () => {
+          const started = (await handle.describe()).info.recentActions.at(-1)?.action.workflow;
+          runId = started?.firstExecutionRunId;
+          return (workflowId = started?.workflowId);
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+      .toMatch(new RegExp(`^${ids.cycle}-run`));
     const result = await w.client.workflow.getHandle(workflowId!, runId).result();
     expect(result).toMatchObject({ kind: 'cycle', dryRun: true });
     const row = await t.db('engine.cycles').where({ id: workflowId }).first();
@@ -85,10 +88,15 @@ describe('schedules', () => {
     const handle = w.client.schedule.getHandle(ids.monitor);
     await handle.trigger();
     let workflowId: string | undefined;
-    for (let i = 0; i < 100 && !workflowId; i++) {
-      workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId;
-      if (!workflowId) await new Promise((r) => setTimeout(r, 200));
-    }
+    await expect
+      .poll(
+        async () => (workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId),
+        {
+          timeout: 20_000,
+          interval: 200,
+        },
+      )
+      .toBeDefined();
     const result = await w.client.workflow.getHandle(workflowId!).result();
     expect(result).toMatchObject({ kind: 'monitor', dryRun: true });
     expect(typeof result.healthScore).toBe('number');

@@ -99,8 +99,9 @@ describe('tracing', () => {
     await client.workflow.execute(autonomousCycle, { workflowId, taskQueue, args: [input] });
     await connection.close();
     // The worker exports the workflow's spans when its last activation completes, in 1 s batches.
-    for (let i = 0; i < 100 && !received.some((s) => s.name === 'RunWorkflow:autonomousCycle'); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await expect
+      .poll(() => received.map((s) => s.name), { timeout: 10_000, interval: 100 })
+      .toContain('RunWorkflow:autonomousCycle');
     await tracing.shutdown(); // flushes the rest
 
     const start = received.find((s) => s.name === 'StartWorkflow:autonomousCycle');

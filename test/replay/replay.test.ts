@@ -1,6 +1,7 @@
 // Determinism guard: every committed workflow history must replay on today's workflow code.
 // A change that would break running or old workflows fails here (record new histories with
-// scripts/export-history.ts when a workflow changes on purpose, behind a patch() if runs are in flight).
+// scripts/record-histories.ts, or one run's with scripts/export-history.ts, when a workflow changes on
+// purpose, behind a patch() if runs are in flight).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';

@@ -6,7 +6,6 @@ import { bandConfidence, decidePricing, pricingBand } from '../../engine/decide/
 import { decideResourceAllocation } from '../../engine/decide/resource-allocation';
 import { makeDecisions } from '../../engine/decide/decisions';
 import { analyzeSuggestions, binSuggestions } from '../../engine/learning/suggestions';
-import { normalCdf } from '../../engine/detectors/kpi-below-target';
 import { posteriorFrom, probabilityBelow } from '../../engine/stats/beta';
 import type { KpiResult } from '../../engine/types';
 
@@ -154,14 +153,13 @@ describe('pricing', () => {
     expect(d.rationale).toContain('raising ARPA by 50.0%');
     expect(d.rationale).toContain('lowering CAC to $400.00');
     // P(ratio < 3) with σ = 1/3.92: Φ((3 − 2) · 3.92).
-    expect(d.confidence).toBeCloseTo(normalCdf(3.92), 12);
+    expect(d.confidence).toBeCloseTo(0.9999557255156879, 12); // scipy: norm.cdf(3.92)
   });
 
   it('exactly 3 is healthy; confidence is P(3 ≤ ratio ≤ 5) under the interval', () => {
     const d = decidePricing(ltvCac(3, { interval: [2, 4] }));
     expect(d.payload.recommendation).toBe('healthy');
-    expect(d.confidence).toBeCloseTo(normalCdf(2 / (2 / 3.92)) - normalCdf(0), 12);
-    expect(d.confidence).toBeCloseTo(0.49996, 5);
+    expect(d.confidence).toBeCloseTo(0.4999557255156879, 12); // scipy: norm.cdf(3.92) − norm.cdf(0)
   });
 
   it('above 5: under-investing, with the CAC ceiling at LTV / 3', () => {

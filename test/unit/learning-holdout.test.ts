@@ -9,6 +9,12 @@ import { evaluateGates } from '../../engine/safety/gates';
 import { mulberry32 } from '../helpers/random';
 
 describe('holdout assignment', () => {
+  it('is the first 52 bits of SHA-256, so assignments persist across implementations', () => {
+    // Python: hashlib.sha256(b'floyo-holdout:v1:onboarding_nudge:42') starts c2b24bef74a27d
+    expect(holdoutDraw('onboarding_nudge', '42')).toBe(0xc2b24bef74a27 / 2 ** 52);
+    expect(holdoutDraw('onboarding_nudge', '42')).toBe(0.7605330905540855);
+  });
+
   it('is deterministic, uniform and holds out the configured share', () => {
     expect(holdoutDraw('onboarding_nudge', '42')).toBe(holdoutDraw('onboarding_nudge', '42'));
     let held = 0;

@@ -79,6 +79,15 @@ describe('bucket edges', () => {
   });
 });
 
+/** The quality score and interval of applied and dismissed confidences. */
+function quality(applied: number[], dismissed: number[]) {
+  const rows = [
+    ...applied.map((confidence) => ({ confidence, applied: true })),
+    ...dismissed.map((confidence) => ({ confidence, applied: false })),
+  ];
+  return analyzeSuggestions(binSuggestions(rows), { minResolved: 1 }).quality;
+}
+
 describe('calibration and quality', () => {
   const a = analyzeSuggestions(bins, { minResolved: 1 });
 
@@ -100,6 +109,35 @@ describe('calibration and quality', () => {
     expect(a.quality.meanConfidenceApplied).toBeCloseTo(0.775, 12);
     expect(a.quality.meanConfidenceDismissed).toBeCloseTo(0.35, 12);
     expect(a.quality.score).toBeCloseTo(0.425, 12);
+  });
+
+  it("the quality interval is Welch's t interval: 2 vs 2 with equal variances has 2 degrees of freedom", () => {
+    // statsmodels CompareMeans.tconfint_diff(usevar='unequal'): se = √(0.005/2 + 0.005/2), t(0.975, 2) = 4.3026527
+    const q = quality([0.8, 0.9], [0.2, 0.3]);
+    const half = 4.302652729749462 * Math.sqrt(0.005);
+    expect(q.score).toBeCloseTo(0.6, 12);
+    expect(q.interval![0]).toBeCloseTo(0.6 - half, 9);
+    expect(q.interval![1]).toBeCloseTo(0.6 + half, 9);
+  });
+
+  it('unequal variances: Welch–Satterthwaite ν = 2.635, t(0.975, ν) = 3.4469', () => {
+    // reference computed with mpmath at 30 digits from the same formulas
+    const q = quality([0.5, 0.7, 0.9], [0.1, 0.2]);
+    expect(q.interval![0]).toBeCloseTo(0.11626979195266994, 9);
+    expect(q.interval![1]).toBeCloseTo(0.9837302080473302, 9);
+  });
+
+  it('the variance is centred: confidences in a 1e-8 band keep their spread (one-pass gave 43× too wide)', () => {
+    const band = (base: number) => Array.from({ length: 10 }, (_, k) => base + k * 1e-9);
+    const q = quality(band(0.9), band(0.1));
+    // var = 1e-18 · var(0..9) = 9.1667e-18 per group, ν = 18, t(0.975, 18) = 2.1009220402410380
+    const half = 2.100922040241038 * Math.sqrt((2 * (55 / 6) * 1e-18) / 10);
+    expect((q.interval![1] - q.interval![0]) / 2 / half).toBeCloseTo(1, 5);
+  });
+
+  it('no spread at all: the interval is the score itself; fewer than 2 in a group: no interval', () => {
+    expect(quality([0.7, 0.7], [0.3, 0.3]).interval).toEqual([0.7 - 0.3, 0.7 - 0.3]);
+    expect(quality([0.7], [0.3, 0.4]).interval).toBeNull();
   });
 
   it('no data: every metric is null and no threshold is recommended', () => {

@@ -7,7 +7,7 @@ import { Sparkline } from '../components/charts';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, duration, humanize, pct, score } from '../format';
 import { usePoll } from '../hooks';
-import type { Action, ActionList, AuditEntry, CycleDetail, CycleList, CycleSummary, Effect, Finding } from '../types';
+import type { ActionList, AuditEntry, CycleDetail, CycleList, Effect, Finding } from '../types';
 import { ActionTable, FindingTable } from './Insights';
 
 const PAGE = 25;
