@@ -12,8 +12,8 @@ import {
 } from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
 import { badRequest, notFound } from '../problem';
-import { listCycleActions } from '../repositories/actions';
-import { cyclePhases, decodeCycleCursor, getCycle, listCycles, type CycleRow } from '../repositories/cycles';
+import { listCycleActions } from '../../db/repos/action-reads';
+import { cyclePhases, decodeCycleCursor, getCycle, listCycles, type CycleRow } from '../../db/repos/cycles';
 import { CycleIdParams, problems } from '../schemas/common';
 import {
   ActionListSchema,

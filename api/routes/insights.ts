@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { listOpenFindings } from '../../db/repos/findings';
 import { latestLearnings, listDecisions } from '../../db/repos/learning';
 import { requireRole } from '../plugins/auth';
-import { phaseActions } from '../repositories/actions';
-import { latestCycleWithCompletedPhase } from '../repositories/cycles';
-import { toFindingDto } from '../repositories/findings';
-import { actionStatsWithBounds } from '../repositories/insights';
+import { phaseActions } from '../../db/repos/action-reads';
+import { latestCycleWithCompletedPhase } from '../../db/repos/cycles';
+import { toFindingDto } from '../../db/repos/finding-reads';
+import { actionStatsWithBounds } from '../../db/repos/action-stats';
 import { problems } from '../schemas/common';
 import { DecisionListSchema, DecisionsQuery, LearningSchema, OpportunitiesSchema } from '../schemas/state';
 

@@ -9,7 +9,7 @@ import { learningHistory } from '../../db/repos/learning';
 import type { SuggestionAnalysis } from '../../engine/learning/suggestions';
 import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-threshold';
 import { requireRole } from '../plugins/auth';
-import { latestThresholdValue } from '../repositories/thresholds';
+import { latestThresholdValue } from '../../db/repos/thresholds';
 import { problems } from '../schemas/common';
 import {
   MlFeedbackSchema,

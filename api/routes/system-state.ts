@@ -5,9 +5,9 @@ import { listOpenFindings } from '../../db/repos/findings';
 import { kpiSnapshotsOf } from '../../db/repos/kpi-snapshots';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
-import { cycleRecommendations } from '../repositories/actions';
-import { latestCycleWithCompletedPhase } from '../repositories/cycles';
-import { toFindingDto } from '../repositories/findings';
+import { cycleRecommendations } from '../../db/repos/action-reads';
+import { latestCycleWithCompletedPhase } from '../../db/repos/cycles';
+import { toFindingDto } from '../../db/repos/finding-reads';
 import { problems } from '../schemas/common';
 import { SystemStateSchema } from '../schemas/state';
 

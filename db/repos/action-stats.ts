@@ -1,7 +1,7 @@
 // The api's view of what the learn phase recorded: each action type's success posterior with the
 // mean and lower bound the confidence gates use (db/queries/learning.ts owns the reads).
 import type { Knex } from 'knex';
-import { listActionStats } from '../../db/queries/learning';
+import { listActionStats } from '../queries/learning';
 import { upliftOf } from '../../engine/learning/holdout';
 import { isMeasuredActionType } from '../../engine/learning/outcomes';
 import { MIN_SEGMENT_OUTCOMES } from '../../engine/learning/segments';

@@ -1,8 +1,8 @@
 // Reads of engine.approvals joined with the action each one is about.
 import type { Knex } from 'knex';
 import type { ApprovalStatus } from '../../workflows/definitions';
-import type { ActionDto } from '../schemas/common';
-import { toActionDto } from './actions';
+import type { ActionDto } from '../../api/schemas/common';
+import { toActionDto } from './action-reads';
 
 export interface ApprovalDto {
   actionId: string;

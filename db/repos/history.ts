@@ -1,10 +1,10 @@
 // Reads for the history routes: scores and KPI values of recent cycles, and one cycle's findings and effects.
 import type { Knex } from 'knex';
-import { toFindingRecord } from '../../db/repos/findings';
+import { toFindingRecord } from './findings';
 import type { KpiName } from '../../engine/types';
-import { toFindingDto } from './findings';
+import { toFindingDto } from './finding-reads';
 import type { z } from 'zod';
-import type { CycleFindingSchema, EffectSchema, TrendPointSchema } from '../schemas/history';
+import type { CycleFindingSchema, EffectSchema, TrendPointSchema } from '../../api/schemas/history';
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 

@@ -1,7 +1,7 @@
 // The api's view of a stored finding (db/repos/findings.ts owns the store).
 import type { Knex } from 'knex';
-import { toFindingRecord, type FindingRecord } from '../../db/repos/findings';
-import type { FindingDto } from '../schemas/common';
+import { toFindingRecord, type FindingRecord } from './findings';
+import type { FindingDto } from '../../api/schemas/common';
 
 export function toFindingDto(f: FindingRecord): FindingDto {
   return {

@@ -1,7 +1,7 @@
 // Reads of engine.actions (and their approvals) for the cycle, system-state and opportunity routes.
 import type { Knex } from 'knex';
-import { gateDecisionsOf, getApprovalRecord, toActionRecord } from '../../db/repos/actions';
-import type { ActionDto } from '../schemas/common';
+import { gateDecisionsOf, getApprovalRecord, toActionRecord } from './actions';
+import type { ActionDto } from '../../api/schemas/common';
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
