@@ -34,8 +34,7 @@ import {
 import type { BetaPosterior } from '../../engine/stats/beta';
 import type { ExecutedActionCheck } from '../../engine/verify/alignment';
 import type { GateOutcome } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import { inTransaction, type Queryable } from '../types';
 
 function assertNow(now: Date): void {
   if (!(now instanceof Date) || Number.isNaN(now.getTime()))
@@ -45,11 +44,6 @@ function assertNow(now: Date): void {
 async function rowsOf<T>(db: Queryable, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T[]> {
   const { rows } = (await db.raw(sql, bindings)) as { rows: T[] };
   return rows;
-}
-
-async function inTransaction<T>(db: Queryable, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
-  return (db as Knex).transaction(fn);
 }
 
 // ---------------------------------------------------------------------------------------------------

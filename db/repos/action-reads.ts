@@ -2,8 +2,7 @@
 import type { Knex } from 'knex';
 import { gateDecisionsOf, getApprovalRecord, toActionRecord } from './actions';
 import type { ActionDto } from '../../api/schemas/common';
-
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
+import { iso } from '../types';
 
 /** The api's shape of an action: the domain record (db/repos/actions.ts) under the api's field names. */
 export function toActionDto(r: Record<string, any>): ActionDto {

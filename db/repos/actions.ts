@@ -1,13 +1,8 @@
 // engine.actions and what hangs off them: gate decisions, effects (one per external effect, unique
 // idempotency key), approvals, plus the counters the safety gates read. Set-based: one query per batch.
-import type { Knex } from 'knex';
 import type { BetaPosterior } from '../../engine/stats/beta';
 import type { ActionMode, ActionStatus, ActionType, GateOutcome, Phase } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
-
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
+import { iso, json, type Queryable } from '../types';
 
 export interface ActionRecord {
   id: string;

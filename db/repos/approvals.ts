@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { ApprovalStatus } from '../../workflows/definitions';
 import type { ActionDto } from '../../api/schemas/common';
 import { toActionDto } from './action-reads';
+import { iso } from '../types';
 
 export interface ApprovalDto {
   actionId: string;
@@ -15,8 +16,6 @@ export interface ApprovalDto {
   createdAt: string;
   action: ActionDto;
 }
-
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
 function toApprovalDto(r: Record<string, any>): ApprovalDto {
   return {

@@ -1,9 +1,7 @@
 // engine.audit_log (docs/safety.md audit): appending entries and reading them back. The table is
 // append-only (a trigger rejects UPDATE, DELETE and TRUNCATE); a dedupe key makes an entry written by a
 // retried activity land once.
-import type { Knex } from 'knex';
-
-type Queryable = Knex | Knex.Transaction;
+import { json, type Queryable } from '../types';
 
 export interface AuditEntryInput {
   actor: string;
@@ -31,9 +29,6 @@ export interface AuditEntry {
   dryRun: boolean;
   dedupeKey: string | null;
 }
-
-// jsonb columns get JSON text: node-pg would turn a JS array into a Postgres array literal.
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 function toRow(e: AuditEntryInput): Record<string, unknown> {
   return {

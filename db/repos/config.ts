@@ -1,7 +1,6 @@
 // Versioned thresholds and policies (engine.thresholds, engine.policies; docs/safety.md): the newest version
 // of each name is in force; a change inserts version + 1 (validated) and appends an audit entry in the
 // same transaction, so the history of who changed what, when and why is complete.
-import type { Knex } from 'knex';
 import {
   DEFAULT_POLICIES,
   isPolicyName,
@@ -13,6 +12,7 @@ import {
 } from '../../engine/safety/config-schema';
 import { ValidationError } from '../../engine/safety/errors';
 import { appendAudit } from './audit';
+import type { Queryable } from '../types';
 
 export {
   DEFAULT_POLICIES,
@@ -32,8 +32,6 @@ export {
   type ThresholdName,
 } from '../../engine/safety/config-schema';
 export { ValidationError, type ValidationIssue } from '../../engine/safety/errors';
-
-type Queryable = Knex | Knex.Transaction;
 
 export type ConfigKind = 'threshold' | 'policy';
 

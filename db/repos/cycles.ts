@@ -1,5 +1,6 @@
 // Reads of engine.cycles and engine.cycle_phases for the cycle routes and system-state.
 import type { Knex } from 'knex';
+import { iso } from '../types';
 
 export interface CycleRow {
   cycleId: string;
@@ -26,8 +27,6 @@ export interface PhaseRow {
   finishedAt: string | null;
   counts: Record<string, unknown>;
 }
-
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
 function toCycle(r: Record<string, any>): CycleRow {
   return {

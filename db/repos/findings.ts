@@ -1,10 +1,8 @@
 // The findings store (engine.findings + engine.cycle_findings): merges each run's detected findings with
 // earlier sightings by fingerprint, resolves what a run no longer sees, and audits every open, reopen
 // and resolve in the same transaction (docs/architecture.md analyze, §7 audit).
-import type { Knex } from 'knex';
 import type { DetectedFinding, Finding, FindingCategory, Severity } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import { inTransaction, iso, type Queryable } from '../types';
 
 /** A stored finding: the domain Finding plus where it was first/last seen and how it was resolved. */
 export interface FindingRecord extends Finding {
@@ -35,10 +33,6 @@ const SEVERITY_ORDER = `case severity when 'critical' then 0 when 'high' then 1 
 // step never races another run's upsert.
 const LOCK_SQL = `select pg_advisory_xact_lock(hashtext('engine.findings:record'))`;
 
-function iso(v: unknown): string | null {
-  return v == null ? null : new Date(v as string | Date).toISOString();
-}
-
 export function toFindingRecord(r: Record<string, any>): FindingRecord {
   return {
     id: Number(r.id),
@@ -59,11 +53,6 @@ export function toFindingRecord(r: Record<string, any>): FindingRecord {
     resolvedAt: iso(r.resolved_at),
     resolvedCycleId: r.resolved_cycle_id ?? null,
   };
-}
-
-async function inTransaction<T>(db: Queryable, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
-  return (db as Knex).transaction(fn);
 }
 
 function validate(detected: DetectedFinding[], scope: readonly string[]): void {

@@ -5,8 +5,7 @@ import type { KpiName } from '../../engine/types';
 import { toFindingDto } from './finding-reads';
 import type { z } from 'zod';
 import type { CycleFindingSchema, EffectSchema, TrendPointSchema } from '../../api/schemas/history';
-
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
+import { iso } from '../types';
 
 type TrendPoint = z.infer<typeof TrendPointSchema>;
 

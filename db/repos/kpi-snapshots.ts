@@ -1,8 +1,6 @@
 // engine.kpi_snapshots: the KPI values a cycle measured (one row per KPI per cycle).
-import type { Knex } from 'knex';
 import type { KpiName, KpiResult, KpiStatus } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import type { Queryable } from '../types';
 
 /** Idempotent per (cycle, KPI): a retried analyze activity rewrites the same rows. */
 export async function saveKpiSnapshots(
