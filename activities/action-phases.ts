@@ -21,6 +21,7 @@ import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
 import { planOptimize } from '../engine/planning/optimize';
 import { planPrevent } from '../engine/planning/prevent';
 import type { SuccessPosteriors } from '../engine/planning/common';
+import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
@@ -63,7 +64,7 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
     kpis,
     posteriors,
     cap: (type) => caps[type] ?? caps.default,
-    contactedSince: new Date(now.getTime() - policies.contact_cap.windowDays * 86_400_000),
+    contactedSince: contactWindowStart(now, policies),
     messagedUserIds: messaged,
   };
 }

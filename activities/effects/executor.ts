@@ -40,6 +40,7 @@ import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/de
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
 import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
+import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
 import { isNonRetryable, NonRetryableError } from './errors';
 import type { DataFixer, Messenger, PaymentGateway } from './ports';
@@ -237,8 +238,8 @@ async function executionTimeGates(
   const { db } = deps;
   const now = deps.now();
   if (inFlight) return [killSwitchGate(policies)];
-  const contactSince = new Date(now.getTime() - policies.contact_cap.windowDays * 86_400_000);
-  const breakerSince = new Date(now.getTime() - policies.circuit_breaker.windowMinutes * 60_000);
+  const contactSince = contactWindowStart(now, policies);
+  const breakerSince = breakerWindowStart(now, policies);
   const isMessage = target.kind === 'message';
   const [contacts, failures] = await Promise.all([
     isMessage
