@@ -24,21 +24,20 @@
 import {
   ADMITTED_STATUSES,
   admittedCountsByType,
-  contactCounts,
-  demotedTypes,
-  failureCounts,
-  segmentCountsOf,
-  userCreatedAt,
-  findingIdsByFingerprint,
   getActionsByIds,
   insertActions,
   insertGateDecisions,
-  posteriorsOf,
   type ActionRecord,
   type NewAction,
 } from '../../db/repos/actions';
+import { contactCounts } from '../../db/repos/outbox';
+import { demotedTypes, segmentCountsOf, posteriorsOf } from '../../db/repos/action-stats';
+import { failureCounts } from '../../db/repos/effects';
+import { userCreatedAt } from '../../db/queries/users';
+import { findingIdsByFingerprint } from '../../db/repos/findings';
 import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
+import { getCycle } from '../../db/repos/cycles';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { gatingPosterior, segmentOf } from '../../engine/learning/segments';
 import { ACTION_TYPES } from '../../engine/safety/config-schema';
@@ -109,9 +108,9 @@ function isAdmitted(a: Pick<ActionRecord, 'mode' | 'status'>): boolean {
 
 export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): Promise<ProcessPlansResult> {
   const { db } = deps;
-  const cycle = await db('engine.cycles').where({ id: input.cycleId }).first('id', 'dry_run');
+  const cycle = await getCycle(db, input.cycleId);
   if (!cycle) throw new NonRetryableError(`cycle ${input.cycleId} does not exist`, 'not_found');
-  const dryRun = input.dryRun || Boolean(cycle.dry_run);
+  const dryRun = input.dryRun || cycle.dryRun;
   const now = input.now ? new Date(input.now) : deps.now();
   if (Number.isNaN(now.getTime()))
     throw new ValidationError(`invalid now ${String(input.now)}`, [{ path: 'now', message: 'not a time' }]);

@@ -5,7 +5,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
 import { getCycle } from '../../db/repos/cycles';
-import { cycleEffects, cycleFindings, scoreTrend } from '../../db/repos/history';
+import { cycleEffects } from '../../db/repos/effects';
+import { cycleFindings } from '../../db/repos/findings';
+import { scoreTrend } from '../../db/repos/cycles';
 import { CycleIdParams, problems } from '../schemas/common';
 import { CycleHistorySchema, TrendQuery, TrendSchema } from '../schemas/history';
 

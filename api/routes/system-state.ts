@@ -5,9 +5,9 @@ import { listOpenFindings } from '../../db/repos/findings';
 import { kpiSnapshotsOf } from '../../db/repos/kpi-snapshots';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
-import { cycleRecommendations } from '../../db/repos/action-reads';
+import { cycleRecommendations } from '../../db/repos/actions';
 import { latestCycleWithCompletedPhase } from '../../db/repos/cycles';
-import { toFindingDto } from '../../db/repos/finding-reads';
+import { toFindingDto } from '../../db/repos/findings';
 import { problems } from '../schemas/common';
 import { SystemStateSchema } from '../schemas/state';
 

@@ -253,34 +253,6 @@ export async function outcomesMeasuredAt(
   );
 }
 
-export interface ActionStatsRow extends BetaPosterior {
-  actionType: string;
-  successes: number;
-  failures: number;
-  holdoutSuccesses: number;
-  holdoutFailures: number;
-  demoted: boolean;
-  demotedReason: string | null;
-  updatedAt: string;
-}
-
-/** Every action type's success posterior (engine.action_stats). */
-export async function listActionStats(db: Queryable): Promise<ActionStatsRow[]> {
-  const rows = await db('engine.action_stats').select('*').orderBy('action_type');
-  return rows.map((r: Record<string, any>) => ({
-    actionType: r.action_type,
-    alpha: Number(r.alpha),
-    beta: Number(r.beta),
-    successes: Number(r.successes),
-    failures: Number(r.failures),
-    holdoutSuccesses: Number(r.holdout_successes ?? 0),
-    holdoutFailures: Number(r.holdout_failures ?? 0),
-    demoted: Boolean(r.demoted),
-    demotedReason: r.demoted_reason ?? null,
-    updatedAt: new Date(r.updated_at).toISOString(),
-  }));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Suggestion feedback
 // ---------------------------------------------------------------------------------------------------

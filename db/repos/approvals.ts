@@ -1,9 +1,9 @@
-// Reads of engine.approvals joined with the action each one is about.
-import type { Knex } from 'knex';
+// engine.approvals: the approval of each action that waits for an operator (opened, decided, executed or
+// failed), and the api's reads of approvals joined with their actions.
 import type { ApprovalStatus } from '../../workflows/definitions';
 import type { ActionDto } from '../../api/schemas/common';
-import { toActionDto } from './action-reads';
-import { iso } from '../types';
+import { toActionDto } from './actions';
+import { iso, type Queryable } from '../types';
 
 export interface ApprovalDto {
   actionId: string;
@@ -31,7 +31,7 @@ function toApprovalDto(r: Record<string, any>): ApprovalDto {
   };
 }
 
-function base(db: Knex) {
+function base(db: Queryable) {
   return db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id');
 }
 
@@ -48,7 +48,7 @@ const COLUMNS = [
 ];
 
 export async function listApprovals(
-  db: Knex,
+  db: Queryable,
   q: { status?: ApprovalStatus; limit: number; offset: number },
 ): Promise<{ items: ApprovalDto[]; total: number }> {
   const filtered = () => (q.status ? base(db).where('ap.status', q.status) : base(db));
@@ -61,7 +61,77 @@ export async function listApprovals(
   return { items: rows.map(toApprovalDto), total: Number((count as { n: number } | undefined)?.n ?? 0) };
 }
 
-export async function getApproval(db: Knex, actionId: string): Promise<ApprovalDto | null> {
+export async function getApproval(db: Queryable, actionId: string): Promise<ApprovalDto | null> {
   const row = await base(db).where('ap.action_id', actionId).first(COLUMNS);
   return row ? toApprovalDto(row) : null;
+}
+
+export type ApprovalRowStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+export interface ApprovalRecord {
+  actionId: string;
+  workflowId: string;
+  status: ApprovalRowStatus;
+  deadline: string;
+  decidedBy: string | null;
+  reason: string | null;
+  decidedAt: string | null;
+  createdAt: string;
+}
+
+export function toApprovalRecord(r: Record<string, any>): ApprovalRecord {
+  return {
+    actionId: r.action_id,
+    workflowId: r.workflow_id,
+    status: r.status,
+    deadline: iso(r.deadline)!,
+    decidedBy: r.decided_by ?? null,
+    reason: r.reason ?? null,
+    decidedAt: iso(r.decided_at),
+    createdAt: iso(r.created_at)!,
+  };
+}
+
+export async function getApprovalRecord(db: Queryable, actionId: string): Promise<ApprovalRecord | null> {
+  const row = await db('engine.approvals').where({ action_id: actionId }).first();
+  return row ? toApprovalRecord(row) : null;
+}
+
+/** Opens the approval row of an action (idempotent); returns whether this call inserted it. */
+export async function insertApproval(
+  db: Queryable,
+  a: { actionId: string; workflowId: string; deadline: Date },
+): Promise<boolean> {
+  const inserted = await db('engine.approvals')
+    .insert({ action_id: a.actionId, workflow_id: a.workflowId, status: 'pending', deadline: a.deadline })
+    .onConflict('action_id')
+    .ignore()
+    .returning('action_id');
+  return inserted.length > 0;
+}
+
+/** The approval row locked for a decision (FOR UPDATE), or null. */
+export async function lockApproval(trx: Queryable, actionId: string): Promise<ApprovalRecord | null> {
+  const row = await trx('engine.approvals').where({ action_id: actionId }).forUpdate().first();
+  return row ? toApprovalRecord(row) : null;
+}
+
+/** Records a decision (with who, why and when) or, for executed/failed, the new status only. */
+export async function updateApproval(
+  db: Queryable,
+  actionId: string,
+  change: { status: ApprovalRowStatus; decision?: { by: string | null; reason: string | null } },
+): Promise<void> {
+  await db('engine.approvals')
+    .where({ action_id: actionId })
+    .update(
+      change.decision
+        ? {
+            status: change.status,
+            decided_by: change.decision.by,
+            reason: change.decision.reason,
+            decided_at: db.fn.now(),
+          }
+        : { status: change.status },
+    );
 }

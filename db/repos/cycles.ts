@@ -1,6 +1,8 @@
-// Reads of engine.cycles and engine.cycle_phases for the cycle routes and system-state.
-import type { Knex } from 'knex';
-import { iso } from '../types';
+// engine.cycles: opening and closing a cycle's row, its scores and summary, and the reads of the cycle routes.
+import type { z } from 'zod';
+import type { TrendPointSchema } from '../../api/schemas/history';
+import { iso, type Queryable } from '../types';
+import { kpiValuesOfCycles } from './kpi-snapshots';
 
 export interface CycleRow {
   cycleId: string;
@@ -18,14 +20,6 @@ export interface CycleRow {
   alignmentScore: number | null;
   summary: Record<string, unknown> | null;
   error: string | null;
-}
-
-export interface PhaseRow {
-  name: string;
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  counts: Record<string, unknown>;
 }
 
 function toCycle(r: Record<string, any>): CycleRow {
@@ -72,7 +66,7 @@ export function decodeCycleCursor(cursor: string): { startedAt: string; cycleId:
 }
 
 export async function listCycles(
-  db: Knex,
+  db: Queryable,
   q: {
     limit: number;
     offset: number;
@@ -116,36 +110,13 @@ export async function listCycles(
   };
 }
 
-export async function getCycle(db: Knex, cycleId: string): Promise<CycleRow | null> {
+export async function getCycle(db: Queryable, cycleId: string): Promise<CycleRow | null> {
   const row = await db('engine.cycles').where({ id: cycleId }).first();
   return row ? toCycle(row) : null;
 }
 
-/** The cycle's phases in its planned order; phases not started yet are `pending`. */
-export async function cyclePhases(db: Knex, cycle: Pick<CycleRow, 'cycleId' | 'phases'>): Promise<PhaseRow[]> {
-  const rows = await db('engine.cycle_phases').where({ cycle_id: cycle.cycleId }).orderBy('started_at');
-  const byName = new Map<string, PhaseRow>(
-    rows.map((r: Record<string, any>) => [
-      r.name,
-      {
-        name: r.name,
-        status: r.status,
-        startedAt: iso(r.started_at),
-        finishedAt: iso(r.finished_at),
-        counts: r.counts ?? {},
-      },
-    ]),
-  );
-  const planned: PhaseRow[] = cycle.phases.map(
-    (name) => byName.get(name) ?? { name, status: 'pending', startedAt: null, finishedAt: null, counts: {} },
-  );
-  // Phases recorded but not planned (should not happen) are still shown rather than hidden.
-  const extra = [...byName.values()].filter((p) => !cycle.phases.includes(p.name));
-  return [...planned, ...extra];
-}
-
 /** The cycle whose `phase` completed most recently, or null. */
-export async function latestCycleWithCompletedPhase(db: Knex, phase: string): Promise<CycleRow | null> {
+export async function latestCycleWithCompletedPhase(db: Queryable, phase: string): Promise<CycleRow | null> {
   const row = await db('engine.cycles as c')
     .join('engine.cycle_phases as p', 'p.cycle_id', 'c.id')
     .where({ 'p.name': phase, 'p.status': 'completed' })
@@ -155,4 +126,120 @@ export async function latestCycleWithCompletedPhase(db: Knex, phase: string): Pr
     ])
     .first('c.*');
   return row ? toCycle(row) : null;
+}
+
+/** The cycle row as stored first in a transaction that changes it (FOR UPDATE), or null. */
+export async function lockCycle(trx: Queryable, cycleId: string): Promise<CycleRow | null> {
+  const row = await trx('engine.cycles').where({ id: cycleId }).forUpdate().first();
+  return row ? toCycle(row) : null;
+}
+
+export interface NewCycle {
+  cycleId: string;
+  runId: string;
+  kind: string;
+  trigger: string;
+  requestedBy: string;
+  dryRun: boolean;
+  phases: readonly string[];
+  logicalNow: Date;
+}
+
+/** Inserts a running cycle unless its id exists (a retried activity); returns whether it inserted. */
+export async function insertCycle(db: Queryable, c: NewCycle): Promise<boolean> {
+  const inserted = await db('engine.cycles')
+    .insert({
+      id: c.cycleId,
+      run_id: c.runId,
+      kind: c.kind,
+      trigger: c.trigger,
+      requested_by: c.requestedBy,
+      dry_run: c.dryRun,
+      phases: c.phases,
+      status: 'running',
+      logical_now: c.logicalNow,
+    })
+    .onConflict('id')
+    .ignore()
+    .returning('id');
+  return inserted.length > 0;
+}
+
+/** Ends a running cycle; one already ended keeps its first outcome. */
+export async function finishCycle(
+  db: Queryable,
+  cycleId: string,
+  outcome: { status: 'completed' | 'failed'; error?: string },
+): Promise<void> {
+  await db('engine.cycles')
+    .where({ id: cycleId, status: 'running' })
+    .update({ status: outcome.status, finished_at: db.fn.now(), error: outcome.error ?? null });
+}
+
+export async function setHealthScore(db: Queryable, cycleId: string, healthScore: number): Promise<void> {
+  await db('engine.cycles').where({ id: cycleId }).update({ health_score: healthScore });
+}
+
+/** The verify phase's result: the alignment score and the cycle's summary. */
+export async function setVerification(
+  db: Queryable,
+  cycleId: string,
+  alignmentScore: number,
+  summary: Record<string, unknown>,
+): Promise<void> {
+  await db('engine.cycles')
+    .where({ id: cycleId })
+    .update({ alignment_score: alignmentScore, summary: JSON.stringify(summary) });
+}
+
+/** The newest other cycle before `before` that measured KPIs: the one drift compares against. */
+export async function previousMeasuredCycleId(db: Queryable, cycleId: string, before: Date): Promise<string | null> {
+  const previous = await db('engine.cycles as c')
+    .whereExists(db('engine.kpi_snapshots as k').whereRaw('k.cycle_id = c.id'))
+    .whereNot('c.id', cycleId)
+    .where('c.logical_now', '<', before)
+    .orderBy('c.logical_now', 'desc')
+    .first('c.id');
+  return previous?.id ?? null;
+}
+
+type TrendPoint = z.infer<typeof TrendPointSchema>;
+
+export async function scoreTrend(db: Queryable, q: { limit: number; kind?: string }): Promise<TrendPoint[]> {
+  // Newest N cycles that measured something, then oldest first so a sparkline reads left to right.
+  const cycles: Array<Record<string, any>> = await db('engine.cycles as c')
+    .select(
+      'c.id',
+      'c.kind',
+      'c.dry_run',
+      'c.status',
+      'c.started_at',
+      'c.logical_now',
+      'c.health_score',
+      'c.alignment_score',
+    )
+    .where((w) =>
+      w
+        .whereNotNull('c.health_score')
+        .orWhereExists(db('engine.kpi_snapshots as k').select(db.raw('1')).whereRaw('k.cycle_id = c.id')),
+    )
+    .modify((b) => (q.kind ? b.where('c.kind', q.kind) : b))
+    .orderBy([
+      { column: 'c.started_at', order: 'desc' },
+      { column: 'c.id', order: 'desc' },
+    ])
+    .limit(q.limit);
+  const ids = cycles.map((c) => c.id as string);
+  const byCycle = await kpiValuesOfCycles(db, ids);
+  return cycles.reverse().map((c) => ({
+    cycleId: c.id,
+    kind: c.kind,
+    dryRun: Boolean(c.dry_run),
+    status: c.status,
+    startedAt: iso(c.started_at)!,
+    computedAt: iso(c.logical_now ?? c.started_at)!,
+    healthScore: c.health_score == null ? null : Number(c.health_score),
+    alignmentScore: c.alignment_score == null ? null : Number(c.alignment_score),
+    kpis: byCycle.get(c.id) ?? [],
+  }));
 }

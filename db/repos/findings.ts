@@ -1,8 +1,10 @@
 // The findings store (engine.findings + engine.cycle_findings): merges each run's detected findings with
 // earlier sightings by fingerprint, resolves what a run no longer sees, and audits every open, reopen
 // and resolve in the same transaction (docs/architecture.md analyze, §7 audit).
+import type { FindingDto } from '../../api/schemas/common';
 import type { DetectedFinding, Finding, FindingCategory, Severity } from '../../engine/types';
 import { inTransaction, iso, type Queryable } from '../types';
+import { getCycle } from './cycles';
 
 /** A stored finding: the domain Finding plus where it was first/last seen and how it was resolved. */
 export interface FindingRecord extends Finding {
@@ -108,9 +110,9 @@ export async function recordFindings(
 
   return inTransaction(db, async (trx) => {
     await trx.raw(LOCK_SQL);
-    const cycle = await trx('engine.cycles').where({ id: cycleId }).first('id', 'dry_run');
+    const cycle = await getCycle(trx, cycleId);
     if (!cycle) throw new Error(`recordFindings: cycle ${cycleId} does not exist`);
-    const dryRun = Boolean(cycle.dry_run);
+    const dryRun = cycle.dryRun;
 
     // State before this call, to know what each sighting changes (the advisory lock keeps it current).
     const { rows: prior } = (await trx.raw(
@@ -283,4 +285,98 @@ export async function listCycleFindings(
     .select('f.*', 'cf.evidence as cycle_evidence')
     .orderByRaw(`${SEVERITY_ORDER.replace('severity', 'f.severity')}, f.id`);
   return rows.map((r: Record<string, any>) => ({ ...toFindingRecord(r), cycleEvidence: r.cycle_evidence }));
+}
+
+/** engine.findings ids by fingerprint. */
+export async function findingIdsByFingerprint(
+  db: Queryable,
+  fingerprints: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!fingerprints.length) return out;
+  const rows = await db('engine.findings')
+    .select('id', 'fingerprint')
+    .whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
+  for (const r of rows) out.set(r.fingerprint, Number(r.id));
+  return out;
+}
+
+// ---------------------------------------------------------------- the api's views
+
+export function toFindingDto(f: FindingRecord): FindingDto {
+  return {
+    id: f.id,
+    fingerprint: f.fingerprint,
+    detector: f.detector,
+    kind: f.kind,
+    category: f.category,
+    severity: f.severity,
+    confidence: f.confidence,
+    title: f.title,
+    evidence: f.evidence,
+    status: f.status,
+    firstSeenAt: f.firstSeenAt,
+    lastSeenAt: f.lastSeenAt,
+    occurrences: f.occurrences,
+    firstCycleId: f.firstCycleId,
+    lastCycleId: f.lastCycleId,
+  };
+}
+
+/** Findings by status (open: most severe first; otherwise newest first), with optional filters. */
+export async function listFindings(
+  db: Queryable,
+  q: {
+    status: 'open' | 'resolved' | 'all';
+    category?: string;
+    severity?: string;
+    detector?: string;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ items: FindingDto[]; total: number }> {
+  const filtered = () => {
+    const b = db('engine.findings');
+    if (q.status !== 'all') b.where({ status: q.status });
+    if (q.category) b.where({ category: q.category });
+    if (q.severity) b.where({ severity: q.severity });
+    if (q.detector) b.where({ detector: q.detector });
+    return b;
+  };
+  const order = q.status === 'open' ? `${SEVERITY_ORDER}, last_seen_at desc, id` : 'last_seen_at desc, id';
+  const [rows, count] = await Promise.all([
+    filtered().orderByRaw(order).limit(q.limit).offset(q.offset),
+    filtered().count({ n: '*' }).first(),
+  ]);
+  return {
+    items: rows.map((r: Record<string, any>) => toFindingDto(toFindingRecord(r))),
+    total: Number((count as { n: number } | undefined)?.n ?? 0),
+  };
+}
+
+export async function getFinding(db: Queryable, id: number): Promise<FindingDto | null> {
+  const row = await db('engine.findings').where({ id }).first();
+  return row ? toFindingDto(toFindingRecord(row)) : null;
+}
+
+/** The findings a cycle saw with that cycle's evidence, most severe and confident first. */
+const SEVERITY_RANKS = ['critical', 'high', 'medium', 'low', 'info'];
+
+export async function cycleFindings(
+  db: Queryable,
+  cycleId: string,
+): Promise<Array<FindingDto & { cycleEvidence: Record<string, unknown> }>> {
+  const rows = await db('engine.cycle_findings as cf')
+    .join('engine.findings as f', 'f.id', 'cf.finding_id')
+    .select('f.*', 'cf.evidence as cycle_evidence')
+    .where('cf.cycle_id', cycleId)
+    .orderBy('f.id');
+  return rows
+    .map((r) => ({
+      ...toFindingDto(toFindingRecord(r)),
+      cycleEvidence: (r.cycle_evidence ?? {}) as Record<string, unknown>,
+    }))
+    .sort(
+      (a, b) => SEVERITY_RANKS.indexOf(a.severity) - SEVERITY_RANKS.indexOf(b.severity) || b.confidence - a.confidence,
+    );
 }

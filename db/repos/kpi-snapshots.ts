@@ -59,3 +59,32 @@ export async function latestKpiSnapshots(db: Queryable): Promise<KpiSnapshot[]> 
     .first('cycle_id');
   return latest ? kpiSnapshotsOf(db, latest.cycle_id) : [];
 }
+
+/** Per cycle: its KPIs' name, value, target and status, by name (a trend's points). */
+export async function kpiValuesOfCycles(
+  db: Queryable,
+  cycleIds: readonly string[],
+): Promise<Map<string, Array<{ name: KpiName; value: number | null; target: number; status: KpiStatus }>>> {
+  const byCycle = new Map<string, Array<{ name: KpiName; value: number | null; target: number; status: KpiStatus }>>();
+  if (!cycleIds.length) return byCycle;
+  const snaps = await db('engine.kpi_snapshots')
+    .select('cycle_id', 'name', 'value', 'target', 'status')
+    .whereIn('cycle_id', [...cycleIds])
+    .orderBy('name');
+  for (const s of snaps) {
+    const list = byCycle.get(s.cycle_id) ?? [];
+    list.push({
+      name: s.name as KpiName,
+      value: s.value == null ? null : Number(s.value),
+      target: Number(s.target),
+      status: s.status,
+    });
+    byCycle.set(s.cycle_id, list);
+  }
+  return byCycle;
+}
+
+/** Whether a cycle measured its KPIs (it ran analyze). */
+export async function hasKpiSnapshots(db: Queryable, cycleId: string): Promise<boolean> {
+  return Boolean(await db('engine.kpi_snapshots').where({ cycle_id: cycleId }).first('id'));
+}
