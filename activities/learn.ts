@@ -1,12 +1,8 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
 // suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
-import {
-  highPerformerBehaviours,
-  measureOutcomes,
-  outcomesMeasuredAt,
-  suggestionFeedback,
-  type TypeOutcomes,
-} from '../db/queries/learning';
+import { highPerformerBehaviours, suggestionFeedback } from '../db/queries/learning';
+import { measureOutcomes, type TypeOutcomes } from '../db/repos/action-stats';
+import { outcomesMeasuredAt } from '../db/repos/actions';
 import { listActionStats, setDemotion } from '../db/repos/action-stats';
 import { suggestionBreakdown } from '../db/queries/suggestion-breakdown';
 import { appendAudit } from '../db/repos/audit';

@@ -1,6 +1,7 @@
 // The verify phase: did every executed action respect policy, where do KPIs stand against targets,
 // and did effects meet expectations → alignment score and the cycle's summary.
-import { queryCycleExecutions, type TypeOutcomes } from '../db/queries/learning';
+import { queryCycleExecutions } from '../db/repos/actions';
+import { type TypeOutcomes } from '../db/repos/action-stats';
 import { appendAudit } from '../db/repos/audit';
 import { actionStatusCounts } from '../db/repos/actions';
 import { setVerification } from '../db/repos/cycles';

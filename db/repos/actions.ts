@@ -2,6 +2,7 @@
 // the safety gates and the phases read, and the api's views. Set-based: one query per batch.
 import type { Knex } from 'knex';
 import type { ActionDto } from '../../api/schemas/common';
+import type { ExecutedActionCheck } from '../../engine/verify/alignment';
 import { getApprovalRecord } from './approvals';
 import { effectsOfAction } from './effects';
 import type { ActionMode, ActionStatus, ActionType, GateOutcome, Phase } from '../../engine/types';
@@ -258,6 +259,77 @@ export async function plannedActionsOfCycle(
     expectedImpact: a.expected_impact,
     confidence: a.confidence,
     detectionConfidence: a.detection_confidence,
+  }));
+}
+
+/**
+ * The outcomes recorded with outcome_measured_at = `at` (a learn phase's `now`), per type: what a
+ * measureOutcomes call at that `now` recorded, also after a retry that measured nothing new.
+ */
+export async function outcomesMeasuredAt(
+  db: Queryable,
+  at: Date,
+): Promise<Record<string, { success: number; failure: number; holdout: { success: number; failure: number } }>> {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    throw new RangeError('outcomesMeasuredAt needs a valid Date');
+  const { rows } = (await db.raw(
+    `SELECT type,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'executed')::int AS success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'executed')::int AS failure,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'holdout')::int AS h_success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'holdout')::int AS h_failure
+       FROM engine.actions WHERE outcome_measured_at = ?::timestamptz AND outcome IS NOT NULL GROUP BY type ORDER BY type`,
+    [at],
+  )) as { rows: Array<{ type: string; success: number; failure: number; h_success: number; h_failure: number }> };
+  return Object.fromEntries(
+    rows.map((r) => [
+      r.type,
+      {
+        success: Number(r.success),
+        failure: Number(r.failure),
+        holdout: { success: Number(r.h_success), failure: Number(r.h_failure) },
+      },
+    ]),
+  );
+}
+
+/**
+ * The actions of a cycle that executed or attempted an effect (status executed or failed, or an
+ * executed_at), each with its gate decisions, its approval and the dry-run flags verify checks.
+ */
+export async function queryCycleExecutions(db: Queryable, cycleId: string): Promise<ExecutedActionCheck[]> {
+  type Row = {
+    id: string;
+    type: string;
+    status: string;
+    dry_run: boolean;
+    cycle_dry_run: boolean;
+    gates: GateOutcome[];
+    approval_status: string | null;
+    decided_by: string | null;
+  };
+  const { rows } = (await db.raw(
+    `SELECT a.id, a.type, a.status, a.dry_run, c.dry_run AS cycle_dry_run,
+            coalesce((SELECT json_agg(json_build_object('gate', g.gate, 'passed', g.passed, 'reason', g.reason, 'details', g.details) ORDER BY g.id)
+                        FROM engine.gate_decisions g WHERE g.action_id = a.id), '[]'::json) AS gates,
+            ap.status AS approval_status, ap.decided_by
+       FROM engine.actions a
+       JOIN engine.cycles c ON c.id = a.cycle_id
+       LEFT JOIN engine.approvals ap ON ap.action_id = a.id
+      -- A held-out action carries executed_at (when it would have run) but never ran: not an execution.
+      WHERE a.cycle_id = ? AND (a.status IN ('executed', 'failed') OR (a.executed_at IS NOT NULL AND a.status <> 'holdout'))
+      ORDER BY a.id`,
+    [cycleId],
+  )) as { rows: Row[] };
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    // An executed_at with another status (e.g. a later manual change) still counts as an execution.
+    status: r.status === 'executed' || r.status === 'failed' ? r.status : 'executed',
+    dryRun: r.dry_run,
+    cycleDryRun: r.cycle_dry_run,
+    gates: r.gates,
+    approval: r.approval_status == null ? null : { status: r.approval_status, decidedBy: r.decided_by },
   }));
 }
 

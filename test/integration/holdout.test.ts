@@ -9,7 +9,8 @@ import { createOutboxMessenger } from '../../activities/effects/outbox-messenger
 import { processPlans, type EffectDeps } from '../../activities/effects/pipeline';
 import { createSandboxPaymentGateway } from '../../activities/effects/sandbox-payment-gateway';
 import { listActionStats } from '../../db/repos/action-stats';
-import { measureOutcomes, queryCycleExecutions } from '../../db/queries/learning';
+import { measureOutcomes } from '../../db/repos/action-stats';
+import { queryCycleExecutions } from '../../db/repos/actions';
 import { setPolicy } from '../../db/repos/config';
 import { gateClassOf } from '../../engine/planning/gate-classes';
 import type { ActionPlan } from '../../engine/types';
