@@ -333,6 +333,19 @@ export async function queryCycleExecutions(db: Queryable, cycleId: string): Prom
   }));
 }
 
+/** Ids of a cycle's actions of one type, in id order. */
+export async function actionIdsOfCycle(db: Queryable, cycleId: string, type: string): Promise<string[]> {
+  return db('engine.actions').where({ cycle_id: cycleId, type }).whereNotNull('status').orderBy('id').pluck('id');
+}
+
+/** Counts for /metrics: actions by type and status. */
+export async function countActionsByTypeAndStatus(
+  db: Queryable,
+): Promise<Array<{ type: string; status: string; n: number }>> {
+  const rows = await db('engine.actions').select('type', 'status').count({ n: '*' }).groupBy('type', 'status');
+  return rows.map((r: Record<string, any>) => ({ type: r.type, status: r.status, n: Number(r.n) }));
+}
+
 // ---------------------------------------------------------------- the api's views
 
 /** The api's shape of an action: the domain record (db/repos/actions.ts) under the api's field names. */

@@ -135,3 +135,33 @@ export async function updateApproval(
         : { status: change.status },
     );
 }
+
+/** Counts for /metrics: pending approvals and the seconds until the most urgent one expires. */
+export async function approvalQueue(db: Queryable): Promise<{ depth: number; nextDeadlineSeconds: number | null }> {
+  const queue = await db('engine.approvals')
+    .where({ status: 'pending' })
+    .first(
+      db.raw('count(*)::int as n'),
+      db.raw('extract(epoch from (min(deadline) - now()))::float8 as next_deadline'),
+    );
+  return {
+    depth: Number(queue?.n ?? 0),
+    nextDeadlineSeconds: queue?.next_deadline == null ? null : Number(queue.next_deadline),
+  };
+}
+
+/** Action ids that have an approval, optionally only pending ones of one cycle and action type. */
+export async function approvalActionIds(
+  db: Queryable,
+  filter: { pendingOf?: { cycleId: string; type: string } } = {},
+): Promise<string[]> {
+  const q = db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id');
+  if (filter.pendingOf)
+    q.where({ 'a.cycle_id': filter.pendingOf.cycleId, 'ap.status': 'pending', 'a.type': filter.pendingOf.type });
+  return q.orderBy('a.id').pluck('a.id');
+}
+
+/** Workflow ids of the approvals still pending. */
+export async function pendingApprovalWorkflowIds(db: Queryable): Promise<string[]> {
+  return db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+}

@@ -193,3 +193,9 @@ export async function listConfigHistory(db: Queryable, f: ConfigHistoryFilters =
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name) || b.version - a.version)
     .slice(0, limit);
 }
+
+/** The newest version of one threshold, or null when it was never set. */
+export async function latestThresholdValue(db: Queryable, name: string): Promise<number | null> {
+  const row = await db('engine.thresholds').where({ name }).orderBy('version', 'desc').first('value');
+  return row ? Number(row.value) : null;
+}

@@ -243,3 +243,11 @@ export async function scoreTrend(db: Queryable, q: { limit: number; kind?: strin
     kpis: byCycle.get(c.id) ?? [],
   }));
 }
+
+/** Counts for /metrics: cycles by kind and status. */
+export async function countCyclesByKindAndStatus(
+  db: Queryable,
+): Promise<Array<{ kind: string; status: string; n: number }>> {
+  const rows = await db('engine.cycles').select('kind', 'status').count({ n: '*' }).groupBy('kind', 'status');
+  return rows.map((r: Record<string, any>) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+}

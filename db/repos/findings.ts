@@ -380,3 +380,15 @@ export async function cycleFindings(
       (a, b) => SEVERITY_RANKS.indexOf(a.severity) - SEVERITY_RANKS.indexOf(b.severity) || b.confidence - a.confidence,
     );
 }
+
+/** Counts for /metrics: open findings by severity and category. */
+export async function countOpenFindings(
+  db: Queryable,
+): Promise<Array<{ severity: string; category: string; n: number }>> {
+  const rows = await db('engine.findings')
+    .where({ status: 'open' })
+    .select('severity', 'category')
+    .count({ n: '*' })
+    .groupBy('severity', 'category');
+  return rows.map((r: Record<string, any>) => ({ severity: r.severity, category: r.category, n: Number(r.n) }));
+}
