@@ -120,3 +120,17 @@ export async function listAudit(db: Queryable, f: AuditFilters = {}): Promise<Au
   const rows = await q.orderBy('id', f.order ?? 'asc').limit(limit);
   return rows.map(toAuditEntry);
 }
+
+/** The finding.opened / reopened / resolved entries a cycle recorded, in order: its finding changes. */
+export async function findingChangesOfCycle(
+  db: Queryable,
+  cycleId: string,
+): Promise<Array<{ event: string; target: string }>> {
+  const { rows } = (await db.raw(
+    `select event, target from engine.audit_log
+      where cycle_id = ? and event in ('finding.opened', 'finding.reopened', 'finding.resolved') and dedupe_key like 'finding.%'
+      order by id`,
+    [cycleId],
+  )) as { rows: Array<{ event: string; target: string }> };
+  return rows;
+}

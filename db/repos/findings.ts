@@ -4,6 +4,7 @@
 import type { FindingDto } from '../../api/schemas/common';
 import type { DetectedFinding, Finding, FindingCategory, Severity } from '../../engine/types';
 import { inTransaction, iso, type Queryable } from '../types';
+import { appendAuditMany, findingChangesOfCycle, type AuditEntryInput } from './audit';
 import { getCycle } from './cycles';
 
 /** A stored finding: the domain Finding plus where it was first/last seen and how it was resolved. */
@@ -171,17 +172,17 @@ export async function recordFindings(
     )) as { rows: Array<Record<string, any>> };
 
     // Audit what changed, deduplicated per (change, cycle, fingerprint) so a retried call appends nothing.
-    const audit: Array<Record<string, unknown>> = [];
+    const audit: AuditEntryInput[] = [];
     const entry = (change: FindingChange, fingerprint: string, before: unknown, after: unknown) =>
       audit.push({
         actor: 'engine',
-        cycle_id: cycleId,
+        cycleId,
         event: `finding.${change}`,
         target: `finding:${fingerprint}`,
-        before: before == null ? null : JSON.stringify(before),
-        after: JSON.stringify(after),
-        dry_run: dryRun,
-        dedupe_key: `finding.${change}:${cycleId}:${fingerprint}`,
+        before: before ?? null,
+        after,
+        dryRun,
+        dedupeKey: `finding.${change}:${cycleId}:${fingerprint}`,
       });
     for (const d of detected) {
       const p = priorBy.get(d.fingerprint);
@@ -215,15 +216,10 @@ export async function recordFindings(
         { status: 'resolved', resolvedAt: at.toISOString() },
       );
     }
-    if (audit.length) await trx('engine.audit_log').insert(audit).onConflict('dedupe_key').ignore();
+    await appendAuditMany(trx, audit);
 
     // Counts come from what is recorded for this cycle, so a repeated call reports the same numbers.
-    const { rows: changeRows } = (await trx.raw(
-      `select event, target from engine.audit_log
-        where cycle_id = ? and event in ('finding.opened', 'finding.reopened', 'finding.resolved') and dedupe_key like 'finding.%'
-        order by id`,
-      [cycleId],
-    )) as { rows: Array<{ event: string; target: string }> };
+    const changeRows = await findingChangesOfCycle(trx, cycleId);
     const changes = changeRows.map((r) => ({
       fingerprint: r.target.replace(/^finding:/, ''),
       change: r.event.replace(/^finding\./, '') as FindingChange,
