@@ -2,7 +2,7 @@
 // planners turn them into actions, pass every action through the gates and the effect pipeline, and
 // start an approval workflow for each action that needs an operator. The cycle never waits for those.
 import type { Knex } from 'knex';
-import { listActionStats } from '../db/queries/learning';
+import { listActionStats } from '../db/repos/action-stats';
 import {
   queryAtRiskUsers,
   queryChurnSignalUsers,
@@ -12,15 +12,18 @@ import {
   queryUnnormalizedEmails,
   queryUpgradeCandidates,
 } from '../db/queries/targets';
+import { inFlightTargets, messagedUserIdsOfCycle } from '../db/repos/actions';
 import { getPolicies } from '../db/repos/config';
+import { previousMeasuredCycleId } from '../db/repos/cycles';
 import { listCycleFindings, listOpenFindings, recordFindings } from '../db/repos/findings';
-import { kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
+import { hasKpiSnapshots, kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
 import { dataQualityCounts, dataQualityDrift } from '../engine/planning/drift';
 import { planHeal } from '../engine/planning/heal';
 import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
 import { planOptimize } from '../engine/planning/optimize';
 import { planPrevent } from '../engine/planning/prevent';
 import type { SuccessPosteriors } from '../engine/planning/common';
+import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
@@ -52,10 +55,7 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
     stats.map((s) => [s.actionType, { alpha: s.alpha, beta: s.beta }]),
   );
   const caps = policies.type_caps as Record<string, number> & { default: number };
-  const messaged = await db('engine.actions')
-    .where({ cycle_id: ctx.cycleId, target_type: 'user' })
-    .whereIn('type', Object.keys(MESSAGE_TEMPLATES))
-    .pluck('target_id');
+  const messaged = await messagedUserIdsOfCycle(db, ctx.cycleId, Object.keys(MESSAGE_TEMPLATES));
   return {
     now,
     policies,
@@ -63,7 +63,7 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
     kpis,
     posteriors,
     cap: (type) => caps[type] ?? caps.default,
-    contactedSince: new Date(now.getTime() - policies.contact_cap.windowDays * 86_400_000),
+    contactedSince: contactWindowStart(now, policies),
     messagedUserIds: messaged,
   };
 }
@@ -75,15 +75,10 @@ async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningCon
  */
 async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<ActionPlan[]> {
   if (!plans.length) return plans;
-  const pending = await db('engine.actions')
-    .where((w) => {
-      w.where({ status: 'pending_approval' }).orWhere((h) => {
-        h.where({ status: 'holdout', dry_run: false }).whereNull('outcome');
-      });
-    })
-    .whereIn('type', [...new Set(plans.map((p) => p.type))])
-    .select('type', 'target_id');
-  const keys = new Set(pending.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));
+  const keys = await inFlightTargets(
+    db,
+    plans.map((p) => p.type),
+  );
   return plans.filter((p) => !keys.has(`${p.type}\u0000${p.targetId}`));
 }
 
@@ -155,21 +150,13 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
 /** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
 async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
   const current = await listCycleFindings(db, ctx.cycleId);
-  if (
-    !current.some((f) => f.detector === 'data_quality') &&
-    !(await db('engine.kpi_snapshots').where({ cycle_id: ctx.cycleId }).first())
-  ) {
+  if (!current.some((f) => f.detector === 'data_quality') && !(await hasKpiSnapshots(db, ctx.cycleId))) {
     return []; // this run did not analyze: nothing fresh to compare
   }
-  const previous = await db('engine.cycles as c')
-    .whereExists(db('engine.kpi_snapshots as k').whereRaw('k.cycle_id = c.id'))
-    .whereNot('c.id', ctx.cycleId)
-    .where('c.logical_now', '<', now)
-    .orderBy('c.logical_now', 'desc')
-    .first('c.id');
+  const previous = await previousMeasuredCycleId(db, ctx.cycleId, now);
   const asDetected = (rows: Array<DetectedFinding & { cycleEvidence: DetectedFinding['evidence'] }>) =>
     rows.map((f) => ({ ...f, evidence: f.cycleEvidence }));
-  const prevCounts = previous ? dataQualityCounts(asDetected(await listCycleFindings(db, previous.id))) : null;
+  const prevCounts = previous ? dataQualityCounts(asDetected(await listCycleFindings(db, previous))) : null;
   const drift = dataQualityDrift(dataQualityCounts(asDetected(current)), prevCounts);
   await recordFindings(db, ctx.cycleId, now, drift, { scope: ['drift'] });
   return drift;

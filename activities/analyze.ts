@@ -3,6 +3,7 @@ import { computeKpis } from '../db/queries/kpis';
 import { detectorScope, runAllDetectors } from '../db/queries/detectors';
 import { appendAudit } from '../db/repos/audit';
 import { getPolicies, getThresholds } from '../db/repos/config';
+import { setHealthScore } from '../db/repos/cycles';
 import { listOpenFindings, recordFindings } from '../db/repos/findings';
 import { saveKpiSnapshots } from '../db/repos/kpi-snapshots';
 import { healthScore } from '../engine/health';
@@ -26,7 +27,7 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
     const recorded = await recordFindings(db, ctx.cycleId, now, detected, { scope: detectorScope({ kpis }) });
     const open = await listOpenFindings(db);
     const score = healthScore(open);
-    await db('engine.cycles').where({ id: ctx.cycleId }).update({ health_score: score });
+    await setHealthScore(db, ctx.cycleId, score);
     const counts = {
       kpisBelowTarget: kpis.filter((k) => k.status === 'below_target').length,
       kpisInsufficientData: kpis.filter((k) => k.status === 'insufficient_data').length,

@@ -2,6 +2,7 @@
 import type { Db } from '../db/knex';
 import { appendAudit } from '../db/repos/audit';
 import { getPolicies } from '../db/repos/config';
+import { finishCycle, getCycle, insertCycle, lockCycle } from '../db/repos/cycles';
 import type { Phase } from '../engine/types';
 import type { CycleKind, Trigger } from '../workflows/definitions';
 
@@ -22,31 +23,26 @@ export async function openCycle(
   clock: () => Date,
   input: OpenCycleInput,
 ): Promise<{ dryRun: boolean; now: string }> {
-  const existing = await db('engine.cycles').where({ id: input.cycleId }).first();
+  const existing = await getCycle(db, input.cycleId);
   if (existing) {
     // A retried activity (or a workflow reset): keep what was decided the first time.
-    return { dryRun: existing.dry_run, now: new Date(existing.logical_now).toISOString() };
+    return { dryRun: existing.dryRun, now: existing.logicalNow };
   }
   const policies = await getPolicies(db);
   const dryRun = input.dryRun ?? !policies.live_mode.enabled;
   const now = input.now ? new Date(input.now) : clock();
   await db.transaction(async (trx) => {
-    const inserted = await trx('engine.cycles')
-      .insert({
-        id: input.cycleId,
-        run_id: input.runId,
-        kind: input.kind,
-        trigger: input.trigger,
-        requested_by: input.requestedBy,
-        dry_run: dryRun,
-        phases: input.phases,
-        status: 'running',
-        logical_now: now,
-      })
-      .onConflict('id')
-      .ignore()
-      .returning('id');
-    if (inserted.length) {
+    const inserted = await insertCycle(trx, {
+      cycleId: input.cycleId,
+      runId: input.runId,
+      kind: input.kind,
+      trigger: input.trigger,
+      requestedBy: input.requestedBy,
+      dryRun,
+      phases: input.phases,
+      logicalNow: now,
+    });
+    if (inserted) {
       await appendAudit(trx, {
         actor: input.requestedBy,
         cycleId: input.cycleId,
@@ -58,8 +54,8 @@ export async function openCycle(
       });
     }
   });
-  const row = await db('engine.cycles').where({ id: input.cycleId }).first();
-  return { dryRun: row.dry_run, now: new Date(row.logical_now).toISOString() };
+  const row = (await getCycle(db, input.cycleId))!;
+  return { dryRun: row.dryRun, now: row.logicalNow };
 }
 
 export async function closeCycle(
@@ -67,13 +63,9 @@ export async function closeCycle(
   input: { cycleId: string; status: 'completed' | 'failed'; error?: string },
 ): Promise<void> {
   await db.transaction(async (trx) => {
-    const row = await trx('engine.cycles').where({ id: input.cycleId }).forUpdate().first();
+    const row = await lockCycle(trx, input.cycleId);
     if (!row) return;
-    if (row.status === 'running') {
-      await trx('engine.cycles')
-        .where({ id: input.cycleId })
-        .update({ status: input.status, finished_at: trx.fn.now(), error: input.error ?? null });
-    }
+    await finishCycle(trx, input.cycleId, { status: input.status, error: input.error });
     await appendAudit(trx, {
       actor: 'engine',
       cycleId: input.cycleId,
@@ -82,10 +74,10 @@ export async function closeCycle(
       after: {
         status: input.status,
         error: input.error ?? null,
-        healthScore: row.health_score,
-        alignmentScore: row.alignment_score,
+        healthScore: row.healthScore,
+        alignmentScore: row.alignmentScore,
       },
-      dryRun: row.dry_run,
+      dryRun: row.dryRun,
       dedupeKey: `cycle.closed:${input.cycleId}`,
     });
   });

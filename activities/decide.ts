@@ -1,5 +1,6 @@
 // The decide phase: resource allocation, feature prioritization, pricing and the ML threshold
 // proposal, each recorded with its rationale and confidence. Decisions advise; they change nothing.
+import { plannedActionsOfCycle } from '../db/repos/actions';
 import { appendAudit } from '../db/repos/audit';
 import { kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
 import { learningsOfCycle, latestLearnings, saveDecisions } from '../db/repos/learning';
@@ -15,9 +16,7 @@ export async function decide(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
     // A cycle run without analyze/learn decides on the latest measurements instead.
     const ownKpis = await kpiSnapshotsOf(db, ctx.cycleId);
     const kpis = ownKpis.length ? ownKpis : await latestKpiSnapshots(db);
-    const planned = await db('engine.actions')
-      .where({ cycle_id: ctx.cycleId })
-      .select('id', 'type', 'expected_impact', 'confidence', 'detection_confidence');
+    const planned = await plannedActionsOfCycle(db, ctx.cycleId);
     const learnings = await learningsOfCycle(db, ctx.cycleId);
     const suggestions = (learnings.suggestion_feedback ?? (await latestLearnings(db)).suggestion_feedback)?.payload as
       SuggestionAnalysis | undefined;
@@ -25,13 +24,7 @@ export async function decide(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
     // feature prioritization would discount them twice.
     const decisions = makeDecisions({
       kpis,
-      plannedActions: planned.map((a: Record<string, any>) => ({
-        id: a.id,
-        type: a.type,
-        expectedImpact: a.expected_impact,
-        confidence: a.confidence,
-        detectionConfidence: a.detection_confidence,
-      })),
+      plannedActions: planned,
       suggestions: suggestions ?? null,
     });
     await saveDecisions(db, ctx.cycleId, decisions);

@@ -1,13 +1,9 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
 // suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
-import {
-  highPerformerBehaviours,
-  listActionStats,
-  measureOutcomes,
-  outcomesMeasuredAt,
-  suggestionFeedback,
-  type TypeOutcomes,
-} from '../db/queries/learning';
+import { highPerformerBehaviours, suggestionFeedback } from '../db/queries/learning';
+import { measureOutcomes, type TypeOutcomes } from '../db/repos/action-stats';
+import { outcomesMeasuredAt } from '../db/repos/actions';
+import { listActionStats, setDemotion } from '../db/repos/action-stats';
 import { suggestionBreakdown } from '../db/queries/suggestion-breakdown';
 import { appendAudit } from '../db/repos/audit';
 import { getThresholds } from '../db/repos/config';
@@ -69,15 +65,12 @@ async function upliftAndDemotions(
   const decision = decideDemotions(changes);
   if (decision) {
     await db.transaction(async (trx) => {
-      for (const c of changes) {
-        await trx('engine.action_stats')
-          .where({ action_type: c.type, demoted: c.change === 'restore' })
-          .update(
-            c.change === 'demote'
-              ? { demoted: true, demoted_reason: decision.rationale, demoted_at: trx.fn.now() }
-              : { demoted: false, demoted_reason: null, demoted_at: null },
-          );
-      }
+      for (const c of changes)
+        await setDemotion(
+          trx,
+          c.type,
+          c.change === 'demote' ? { demote: true, reason: decision.rationale } : { demote: false },
+        );
       await saveDecisions(trx, ctx.cycleId, [decision]);
       await appendAudit(trx, {
         actor: 'engine',

@@ -1,7 +1,9 @@
 // The monitor's one activity: the cheap health detectors, an alert per critical finding, and whether
 // a self-heal run is worth starting.
 import { HEALTH_SCOPE, runHealthDetectors } from '../db/queries/detectors';
+import { raiseAlerts } from '../db/repos/alerts';
 import { appendAudit } from '../db/repos/audit';
+import { setHealthScore } from '../db/repos/cycles';
 import { listOpenFindings, recordFindings } from '../db/repos/findings';
 import { healthScore } from '../engine/health';
 import type { CycleContext, PhaseSummary } from './context';
@@ -23,12 +25,11 @@ export async function monitorHealth(
     const recorded = await recordFindings(db, ctx.cycleId, now, detected, { scope: HEALTH_SCOPE });
     const critical = recorded.findings.filter((f) => f.severity === 'critical' && f.status === 'open');
     if (critical.length) {
-      await db('engine.alerts')
-        .insert(
-          critical.map((f) => ({ cycle_id: ctx.cycleId, finding_id: f.id, severity: f.severity, message: f.title })),
-        )
-        .onConflict(['cycle_id', 'finding_id'])
-        .ignore();
+      await raiseAlerts(
+        db,
+        ctx.cycleId,
+        critical.map((f) => ({ findingId: f.id, severity: f.severity, message: f.title })),
+      );
       for (const f of critical) {
         await appendAudit(db, {
           actor: 'engine',
@@ -46,7 +47,7 @@ export async function monitorHealth(
     healRecommended =
       critical.length > 0 &&
       open.some((f) => HEALABLE_DETECTORS.has(f.detector) && (f.severity === 'critical' || f.severity === 'high'));
-    await db('engine.cycles').where({ id: ctx.cycleId }).update({ health_score: score });
+    await setHealthScore(db, ctx.cycleId, score);
     return {
       counts: {
         findings: detected.length,

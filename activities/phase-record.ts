@@ -2,6 +2,7 @@
 // the Web UI show progress, and a retried attempt simply overwrites the running row.
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/knex';
+import { finishPhase, startPhase } from '../db/repos/cycle-phases';
 import type { CycleContext, PhaseSummary } from './context';
 
 function heartbeat(details?: unknown): void {
@@ -18,24 +19,14 @@ export async function withPhase(
   name: string,
   run: (progress: (msg: string) => void) => Promise<PhaseSummary>,
 ): Promise<PhaseSummary> {
-  await db.raw(
-    `insert into engine.cycle_phases (cycle_id, name, status, started_at, finished_at, counts)
-     values (?, ?, 'running', now(), null, '{}')
-     on conflict (cycle_id, name) do update set status = 'running', started_at = now(), finished_at = null`,
-    [ctx.cycleId, name],
-  );
+  await startPhase(db, ctx.cycleId, name);
   const timer = setInterval(() => heartbeat({ phase: name }), 10_000);
   try {
     const summary = await run((msg) => heartbeat({ phase: name, msg }));
-    await db('engine.cycle_phases')
-      .where({ cycle_id: ctx.cycleId, name })
-      .update({ status: 'completed', finished_at: db.fn.now(), counts: JSON.stringify(summary.counts) });
+    await finishPhase(db, ctx.cycleId, name, 'completed', summary.counts);
     return summary;
   } catch (err) {
-    await db('engine.cycle_phases')
-      .where({ cycle_id: ctx.cycleId, name })
-      .update({ status: 'failed', finished_at: db.fn.now(), counts: JSON.stringify({ error: 1 }) })
-      .catch(() => undefined);
+    await finishPhase(db, ctx.cycleId, name, 'failed', { error: 1 }).catch(() => undefined);
     throw err;
   } finally {
     clearInterval(timer);

@@ -1,7 +1,10 @@
 // The verify phase: did every executed action respect policy, where do KPIs stand against targets,
 // and did effects meet expectations → alignment score and the cycle's summary.
-import { queryCycleExecutions, type TypeOutcomes } from '../db/queries/learning';
+import { queryCycleExecutions } from '../db/repos/actions';
+import { type TypeOutcomes } from '../db/repos/action-stats';
 import { appendAudit } from '../db/repos/audit';
+import { actionStatusCounts } from '../db/repos/actions';
+import { setVerification } from '../db/repos/cycles';
 import { kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
 import { learningsOfCycle } from '../db/repos/learning';
 import { effectsFromOutcomes, verifyAlignment } from '../engine/verify/alignment';
@@ -19,22 +22,16 @@ export async function verify(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext):
       { byType: Record<string, TypeOutcomes> } | undefined;
     const effects = effectsFromOutcomes(outcomes?.byType ?? {});
     const result = verifyAlignment({ actions, kpis, effects });
-    const statusCounts = await db('engine.actions')
-      .where({ cycle_id: ctx.cycleId })
-      .groupBy('status')
-      .select('status')
-      .count({ n: '*' });
+    const statusCounts = await actionStatusCounts(db, ctx.cycleId);
     const summary = {
       text: result.summary,
       alignmentScore: result.alignmentScore,
       violations: result.violations,
       kpis: result.kpiSummary,
       effects: result.effects,
-      actions: Object.fromEntries(statusCounts.map((r: Record<string, any>) => [r.status, Number(r.n)])),
+      actions: statusCounts,
     };
-    await db('engine.cycles')
-      .where({ id: ctx.cycleId })
-      .update({ alignment_score: result.alignmentScore, summary: JSON.stringify(summary) });
+    await setVerification(db, ctx.cycleId, result.alignmentScore, summary);
     await appendAudit(db, {
       actor: 'engine',
       cycleId: ctx.cycleId,

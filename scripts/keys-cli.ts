@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createApiKey, getApiKeyInfo, listApiKeys, revokeApiKey, ROLES } from '../api/repositories/api-keys';
+import { createApiKey, getApiKeyInfo, listApiKeys, revokeApiKey, ROLES } from '../db/repos/api-keys';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { ensurePostgres } from './lib/postgres';

@@ -9,6 +9,8 @@ import type { Workflow } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
+import { actionIdsOfCycle } from '../db/repos/actions';
+import { approvalActionIds, pendingApprovalWorkflowIds } from '../db/repos/approvals';
 import { setPolicy } from '../db/repos/config';
 import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimize } from '../workflows';
 import { approvalWorkflowId } from '../workflows/definitions';
@@ -66,11 +68,7 @@ async function run(workflow: Workflow, name: string, input: Record<string, unkno
 }
 
 async function reviews(cycleId: string): Promise<string[]> {
-  return db('engine.actions')
-    .where({ cycle_id: cycleId, type: 'data_fix_review' })
-    .whereNotNull('status')
-    .orderBy('id')
-    .pluck('id');
+  return actionIdsOfCycle(db, cycleId, 'data_fix_review');
 }
 
 try {
@@ -87,8 +85,7 @@ try {
   });
   const [expiredId] = await reviews(expiring);
   if (!expiredId) throw new Error('no approval was queued: cannot record approval histories');
-  for (const id of await db('engine.approvals').pluck('action_id'))
-    await client.workflow.getHandle(approvalWorkflowId(id)).result();
+  for (const id of await approvalActionIds(db)) await client.workflow.getHandle(approvalWorkflowId(id)).result();
   await save(approvalWorkflowId(expiredId), 'action-approval-expired');
 
   await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
@@ -98,11 +95,7 @@ try {
     taskQueue,
     args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }],
   });
-  const pending: string[] = await db('engine.approvals as ap')
-    .join('engine.actions as a', 'a.id', 'ap.action_id')
-    .where({ 'a.cycle_id': live, 'ap.status': 'pending', 'a.type': 'data_fix_review' })
-    .orderBy('a.id')
-    .pluck('a.id');
+  const pending = await approvalActionIds(db, { pendingOf: { cycleId: live, type: 'data_fix_review' } });
   const [approveId, rejectId] = pending;
   if (!approveId || !rejectId) throw new Error('fewer than two pending reviews: cannot record approve/reject');
   await client.workflow
@@ -116,7 +109,7 @@ try {
   await client.workflow.getHandle(approvalWorkflowId(rejectId)).result();
   await save(approvalWorkflowId(rejectId), 'action-approval-rejected');
 } finally {
-  const open: string[] = await db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+  const open = await pendingApprovalWorkflowIds(db);
   await Promise.all(
     open.map((id) =>
       client.workflow

@@ -3,13 +3,15 @@
 // executes an approved action once through the executor (which re-checks the kill switch and the other
 // execution-time gates first). Every transition is audited; repeating one is a no-op.
 import type { Knex } from 'knex';
+import { getAction, transitionAction } from '../../db/repos/actions';
 import {
-  getAction,
   getApprovalRecord,
-  transitionAction,
   type ApprovalRecord,
   type ApprovalRowStatus,
-} from '../../db/repos/actions';
+  insertApproval,
+  lockApproval,
+  updateApproval,
+} from '../../db/repos/approvals';
 import { appendAudit } from '../../db/repos/audit';
 import type { ActionStatus } from '../../engine/types';
 import { NonRetryableError } from './errors';
@@ -46,12 +48,8 @@ export async function openApproval(
         'not_awaiting_approval',
       );
     }
-    const inserted = await trx('engine.approvals')
-      .insert({ action_id: input.actionId, workflow_id: input.workflowId, status: 'pending', deadline })
-      .onConflict('action_id')
-      .ignore()
-      .returning('action_id');
-    if (inserted.length) {
+    const inserted = await insertApproval(trx, { actionId: input.actionId, workflowId: input.workflowId, deadline });
+    if (inserted) {
       await appendAudit(trx, {
         actor: 'engine',
         cycleId: action.cycleId,
@@ -102,7 +100,7 @@ export async function markApproval(
 ): Promise<{ approval: ApprovalRecord; changed: boolean }> {
   if (!(status in ALLOWED_FROM)) throw new NonRetryableError(`unknown approval status '${status}'`, 'invalid_input');
   return db.transaction(async (trx) => {
-    const row = await trx('engine.approvals').where({ action_id: actionId }).forUpdate().first();
+    const row = await lockApproval(trx, actionId);
     if (!row) throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
     const action = await getAction(trx, actionId);
     if (!action) throw new NonRetryableError(`action ${actionId} does not exist`, 'not_found');
@@ -111,9 +109,10 @@ export async function markApproval(
     }
     const isDecision = status === 'approved' || status === 'rejected' || status === 'expired';
     const by = operator?.trim() || null;
-    await trx('engine.approvals')
-      .where({ action_id: actionId })
-      .update(isDecision ? { status, decided_by: by, reason: reason ?? null, decided_at: trx.fn.now() } : { status });
+    await updateApproval(trx, actionId, {
+      status,
+      ...(isDecision ? { decision: { by, reason: reason ?? null } } : {}),
+    });
     const next = ACTION_STATUS[status];
     if (next) {
       const why =

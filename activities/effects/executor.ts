@@ -22,24 +22,18 @@
 // rethrown with the effect left pending: Temporal's retry policy bounds them and re-drives with the key.
 // Every step is audited with dedupe keys.
 import type { Knex } from 'knex';
-import {
-  claimEffect,
-  completeEffect,
-  contactCounts,
-  failureCounts,
-  getAction,
-  getEffectByKey,
-  overrideGateDecision,
-  transitionAction,
-  type ActionRecord,
-  type EffectRecord,
-} from '../../db/repos/actions';
+import { claimEffect, completeEffect, failureCounts, getEffectByKey, type EffectRecord } from '../../db/repos/effects';
+import { contactCounts } from '../../db/repos/outbox';
+import { getAction, overrideGateDecision, transitionAction, type ActionRecord } from '../../db/repos/actions';
 import { appendAudit } from '../../db/repos/audit';
 import { getPolicies, type Policies } from '../../db/repos/config';
+import { getCycle } from '../../db/repos/cycles';
+import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
 import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
+import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
 import { isNonRetryable, NonRetryableError } from './errors';
 import type { DataFixer, Messenger, PaymentGateway } from './ports';
@@ -237,8 +231,8 @@ async function executionTimeGates(
   const { db } = deps;
   const now = deps.now();
   if (inFlight) return [killSwitchGate(policies)];
-  const contactSince = new Date(now.getTime() - policies.contact_cap.windowDays * 86_400_000);
-  const breakerSince = new Date(now.getTime() - policies.circuit_breaker.windowMinutes * 60_000);
+  const contactSince = contactWindowStart(now, policies);
+  const breakerSince = breakerWindowStart(now, policies);
   const isMessage = target.kind === 'message';
   const [contacts, failures] = await Promise.all([
     isMessage
@@ -252,8 +246,8 @@ async function executionTimeGates(
     now,
   });
   if (isMessage) {
-    const user = await db('app.users').where({ id: target.userId }).first('id', 'deleted_at', 'marketing_opt_out');
-    const reachable = !!user && user.deleted_at == null && !user.marketing_opt_out;
+    const user = await recipientOf(db, target.userId);
+    const reachable = !!user && user.deletedAt == null && !user.marketingOptOut;
     gates.push({
       gate: 'recipient',
       passed: reachable,
@@ -261,7 +255,7 @@ async function executionTimeGates(
         ? `user ${target.userId} is reachable`
         : !user
           ? `recipient: user ${target.userId} does not exist`
-          : user.deleted_at != null
+          : user.deletedAt != null
             ? `recipient: user ${target.userId} is deleted`
             : `recipient: user ${target.userId} opted out of marketing messages`,
     });
@@ -281,7 +275,7 @@ async function precondition(
 > {
   switch (target.kind) {
     case 'retry_payment': {
-      const row = await db('app.payments').where({ id: target.paymentId }).first();
+      const row = await paymentRow(db, target.paymentId);
       if (!row) return { ok: false, reason: `payment ${target.paymentId} does not exist`, before: null };
       const before = paymentSnapshot(row);
       const code = normalizeDeclineCode(row.failure_code);
@@ -322,9 +316,7 @@ async function precondition(
       return { ok: true, before };
     }
     case 'cancel_subscription': {
-      const row = await db('app.subscriptions')
-        .where({ id: target.subscriptionId })
-        .first('id', 'user_id', 'status', 'canceled_at');
+      const row = await subscriptionStateOf(db, target.subscriptionId);
       if (!row) return { ok: false, reason: `subscription ${target.subscriptionId} does not exist`, before: null };
       const before = {
         id: Number(row.id),
@@ -341,10 +333,9 @@ async function precondition(
       return { ok: true, before };
     }
     case 'normalize_email': {
-      const row = await db('app.users').where({ id: target.userId }).first('id', 'email');
-      if (!row) return { ok: false, reason: `user ${target.userId} does not exist`, before: null };
-      const before = { id: Number(row.id), email: row.email };
-      if (row.email !== target.fromEmail)
+      const before = await userEmailOf(db, target.userId);
+      if (!before) return { ok: false, reason: `user ${target.userId} does not exist`, before: null };
+      if (before.email !== target.fromEmail)
         return {
           ok: false,
           reason: `user ${target.userId}'s email changed since it was planned: left unchanged`,
@@ -397,9 +388,9 @@ async function perform(
       const amountCents =
         typeof effect.request.amountCents === 'number'
           ? effect.request.amountCents
-          : Number((await db('app.payments').where({ id: target.paymentId }).first('amount_cents'))?.amount_cents);
+          : Number((await paymentRow(db, target.paymentId))?.amount_cents);
       const r = await deps.payments.retryPayment({ paymentId: target.paymentId, amountCents, idempotencyKey: key });
-      const row = await db('app.payments').where({ id: target.paymentId }).first();
+      const row = await paymentRow(db, target.paymentId);
       // A declined retry was still performed: the action is executed and the learn phase measures it.
       return {
         effectStatus: r.status,
@@ -471,8 +462,8 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
   // Defence in depth: the pipeline never sends these here; refusing them is this function's own promise.
   if (action.dryRun)
     throw new NonRetryableError(`refusing to execute action ${actionId}: it is a dry-run action`, 'dry_run');
-  const cycle = await db('engine.cycles').where({ id: action.cycleId }).first('dry_run');
-  if (!cycle || cycle.dry_run)
+  const cycle = await getCycle(db, action.cycleId);
+  if (!cycle || cycle.dryRun)
     throw new NonRetryableError(
       `refusing to execute action ${actionId}: its cycle ${action.cycleId} is ${cycle ? 'a dry run' : 'missing'}`,
       'dry_run',

@@ -2,7 +2,7 @@
 // (docs/architecture.md heal/optimize/prevent, docs/safety.md). For each plan, in order:
 //   id = <cycleId>:<type>:<targetId>; finding id from its fingerprint; action confidence from
 //   engine.action_stats (no row = Beta(1,1)); the gates (engine/safety/gates.ts) with counters that include
-//   the plans admitted before it in this call; then the verdict becomes a status:
+//   the plans admitted before it in this call; then the verdict becomes a status (engine/safety/verdict.ts):
 //     recommendation → recommended   blocked → blocked (reason)
 //     dry run, would execute or need approval → dry_run (the mode says which): nothing in schema app or
 //       the outbox changes, and no approval is opened
@@ -24,28 +24,28 @@
 import {
   ADMITTED_STATUSES,
   admittedCountsByType,
-  contactCounts,
-  demotedTypes,
-  failureCounts,
-  segmentCountsOf,
-  userCreatedAt,
-  findingIdsByFingerprint,
   getActionsByIds,
   insertActions,
   insertGateDecisions,
-  posteriorsOf,
   type ActionRecord,
   type NewAction,
 } from '../../db/repos/actions';
+import { contactCounts } from '../../db/repos/outbox';
+import { demotedTypes, segmentCountsOf, posteriorsOf } from '../../db/repos/action-stats';
+import { failureCounts } from '../../db/repos/effects';
+import { userCreatedAt } from '../../db/queries/users';
+import { findingIdsByFingerprint } from '../../db/repos/findings';
 import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
-import { isHeldOut } from '../../engine/learning/holdout';
-import { isMeasuredActionType, outcomeDueAt } from '../../engine/learning/outcomes';
+import { getCycle } from '../../db/repos/cycles';
+import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { gatingPosterior, segmentOf } from '../../engine/learning/segments';
-import { ACTION_TYPES, type Policies } from '../../engine/safety/config-schema';
+import { ACTION_TYPES } from '../../engine/safety/config-schema';
 import { actionIdOf, isMessageAction } from '../../engine/safety/effect-keys';
 import { ValidationError } from '../../engine/safety/errors';
-import { evaluateGates, type GateEvaluation } from '../../engine/safety/gates';
+import { evaluateGates } from '../../engine/safety/gates';
+import { actionVerdict } from '../../engine/safety/verdict';
+import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionPlan, ActionStatus, GateOutcome, Phase } from '../../engine/types';
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps } from './executor';
@@ -76,7 +76,6 @@ export interface ProcessPlansResult {
   heldOut: string[];
 }
 
-const DAY_MS = 86_400_000;
 const ACTOR = 'engine';
 
 function validatePlan(p: ActionPlan, i: number): void {
@@ -102,38 +101,15 @@ function recipientOf(p: Pick<ActionPlan, 'type' | 'targetId' | 'params'> | Actio
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
-function statusFor(verdict: GateEvaluation['verdict'], dryRun: boolean): ActionStatus {
-  if (verdict === 'recommendation') return 'recommended';
-  if (verdict === 'blocked') return 'blocked';
-  if (dryRun) return 'dry_run';
-  return verdict === 'execute' ? 'planned' : 'pending_approval';
-}
-
-function statusReason(e: GateEvaluation, dryRun: boolean): string {
-  if (e.verdict === 'recommendation' || e.verdict === 'blocked') return e.reason;
-  if (dryRun)
-    return e.verdict === 'execute'
-      ? 'dry run: would execute (all gates passed)'
-      : `dry run: would need approval (${e.reason})`;
-  return e.verdict === 'execute' ? e.reason : `needs approval: ${e.reason}`;
-}
-
-/** The share of eligible targets of a type held out as its control group (0 for unmeasured types). */
-function holdoutShareOf(policies: Policies, type: string): number {
-  if (!isMeasuredActionType(type)) return 0;
-  const h = policies.holdout as Record<string, number | undefined>;
-  return h[type] ?? h.default ?? 0;
-}
-
 function isAdmitted(a: Pick<ActionRecord, 'mode' | 'status'>): boolean {
   return a.mode !== 'recommendation' && ADMITTED_STATUSES.includes(a.status);
 }
 
 export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): Promise<ProcessPlansResult> {
   const { db } = deps;
-  const cycle = await db('engine.cycles').where({ id: input.cycleId }).first('id', 'dry_run');
+  const cycle = await getCycle(db, input.cycleId);
   if (!cycle) throw new NonRetryableError(`cycle ${input.cycleId} does not exist`, 'not_found');
-  const dryRun = input.dryRun || Boolean(cycle.dry_run);
+  const dryRun = input.dryRun || cycle.dryRun;
   const now = input.now ? new Date(input.now) : deps.now();
   if (Number.isNaN(now.getTime()))
     throw new ValidationError(`invalid now ${String(input.now)}`, [{ path: 'now', message: 'not a time' }]);
@@ -170,8 +146,8 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     userCreatedAt(db, recipients),
     // Stored actions of this batch are in these counts already (a retried call).
     admittedCountsByType(db, input.cycleId),
-    contactCounts(db, recipients, new Date(now.getTime() - policies.contact_cap.windowDays * DAY_MS)),
-    failureCounts(db, types, new Date(now.getTime() - policies.circuit_breaker.windowMinutes * 60_000)),
+    contactCounts(db, recipients, contactWindowStart(now, policies)),
+    failureCounts(db, types, breakerWindowStart(now, policies)),
   ]);
 
   const typeCount = new Map<string, number>(admitted);
@@ -213,18 +189,13 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
         now,
       },
     });
-    const eligible = plan.executable && (evaluation.verdict === 'execute' || evaluation.verdict === 'needs_approval');
-    const share = holdoutShareOf(policies, plan.type);
-    const heldOut = eligible && isHeldOut(plan.type, plan.targetId, share);
-    const status: ActionStatus = heldOut ? 'holdout' : statusFor(evaluation.verdict, dryRun);
-    if (eligible && !heldOut) {
+    const verdict = actionVerdict({ plan, evaluation, dryRun, policies });
+    const { status, reason, heldOut } = verdict;
+    if (verdict.admitted) {
       bump(typeCount, plan.type);
       if (recipient != null) bump(contactsInCall, recipient);
     }
     const findingId = plan.findingFingerprint ? (findingIds.get(plan.findingFingerprint) ?? null) : null;
-    const reason = heldOut
-      ? `holdout: in the control group of ${plan.type} (${Math.round(share * 1000) / 10}% of eligible targets); no effect, outcome measured for uplift`
-      : statusReason(evaluation, dryRun);
     newActions.push({
       id,
       cycleId: input.cycleId,

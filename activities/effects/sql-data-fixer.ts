@@ -3,8 +3,7 @@
 // and a record someone else changed in the meantime is left alone.
 import type { Knex } from 'knex';
 import type { DataFixer, DataFixResult } from './ports';
-
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
+import { iso } from '../../db/types';
 
 function subscriptionSnapshot(r: Record<string, any>): Record<string, unknown> {
   return { id: Number(r.id), userId: Number(r.user_id), status: r.status, canceledAt: iso(r.canceled_at) };

@@ -2,7 +2,7 @@
 // Keys come as `Authorization: Bearer <key>` or `x-api-key: <key>`; only their SHA-256 hash is stored.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';
-import { findActiveKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../repositories/api-keys';
+import { findActiveKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../../db/repos/api-keys';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

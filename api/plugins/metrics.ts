@@ -4,7 +4,7 @@
 // queue depth). One registry per app, so two apps in one process (tests) never collide.
 import type { Knex } from 'knex';
 import client from 'prom-client';
-import { readEngineCounts } from '../repositories/engine-metrics';
+import { readEngineCounts } from '../../db/queries/engine-metrics';
 import fp from 'fastify-plugin';
 
 const STATE_READ_TIMEOUT_MS = 2_000;

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
-import { getActionDetail, listActions } from '../repositories/actions';
+import { getActionDetail, listActions } from '../../db/repos/actions';
 import { ActionDetailSchema, ActionPageSchema, ListActionsQuery } from '../schemas/actions';
 import { ActionIdParams } from '../schemas/approvals';
 import { problems } from '../schemas/common';

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
-import { listApprovals } from '../repositories/approvals';
+import { listApprovals } from '../../db/repos/approvals';
 import { signalApprovalDecision } from '../services/approval-decision';
 import { problems } from '../schemas/common';
 import {

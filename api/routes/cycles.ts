@@ -12,8 +12,9 @@ import {
 } from '../../workflows/definitions';
 import { requireRole } from '../plugins/auth';
 import { badRequest, notFound } from '../problem';
-import { listCycleActions } from '../repositories/actions';
-import { cyclePhases, decodeCycleCursor, getCycle, listCycles, type CycleRow } from '../repositories/cycles';
+import { listCycleActions } from '../../db/repos/actions';
+import { cyclePhases } from '../../db/repos/cycle-phases';
+import { decodeCycleCursor, getCycle, listCycles, type CycleRow } from '../../db/repos/cycles';
 import { CycleIdParams, problems } from '../schemas/common';
 import {
   ActionListSchema,

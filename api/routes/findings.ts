@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
-import { getFinding, listFindings } from '../repositories/findings';
+import { getFinding, listFindings } from '../../db/repos/findings';
 import { FindingSchema, problems } from '../schemas/common';
 import { FindingIdParams, FindingListSchema, ListFindingsQuery } from '../schemas/findings';
 

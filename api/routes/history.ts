@@ -4,8 +4,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
 import { notFound } from '../problem';
-import { getCycle } from '../repositories/cycles';
-import { cycleEffects, cycleFindings, scoreTrend } from '../repositories/history';
+import { getCycle } from '../../db/repos/cycles';
+import { cycleEffects } from '../../db/repos/effects';
+import { cycleFindings } from '../../db/repos/findings';
+import { scoreTrend } from '../../db/repos/cycles';
 import { CycleIdParams, problems } from '../schemas/common';
 import { CycleHistorySchema, TrendQuery, TrendSchema } from '../schemas/history';
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { appendAudit } from '../../db/repos/audit';
 import { requireRole } from '../plugins/auth';
 import { conflict, notFound } from '../problem';
-import { createApiKey, getApiKeyInfo, listApiKeys, revokeApiKey } from '../repositories/api-keys';
+import { createApiKey, getApiKeyInfo, listApiKeys, revokeApiKey } from '../../db/repos/api-keys';
 import { problems } from '../schemas/common';
 import {
   ApiKeyListSchema,

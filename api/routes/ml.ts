@@ -4,13 +4,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { suggestionFeedback } from '../../db/queries/learning';
 import { suggestionBreakdown } from '../../db/queries/suggestion-breakdown';
-import { getThresholds } from '../../db/repos/config';
+import { getThresholds, latestThresholdValue } from '../../db/repos/config';
 import { learningHistory } from '../../db/repos/learning';
 import type { SuggestionAnalysis } from '../../engine/learning/suggestions';
 import type { SuggestionGroupSummary } from '../../db/queries/suggestion-breakdown';
 import { decideMlThreshold, ML_THRESHOLD_NAME } from '../../engine/decide/ml-threshold';
 import { requireRole } from '../plugins/auth';
-import { latestThresholdValue } from '../repositories/thresholds';
 import { problems } from '../schemas/common';
 import { toIntervalDto } from '../schemas/interval';
 import {

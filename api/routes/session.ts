@@ -2,7 +2,7 @@
 // that role may use and hide the others. Any valid key may ask; the answer never includes the key.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ROLES } from '../repositories/api-keys';
+import { ROLES } from '../../db/repos/api-keys';
 import { requireRole } from '../plugins/auth';
 import { problems } from '../schemas/common';
 

@@ -1,6 +1,6 @@
 // Bodies and responses of the API key routes (admin only). A key is shown once, at creation.
 import { z } from 'zod';
-import { ROLES } from '../repositories/api-keys';
+import { ROLES } from '../../db/repos/api-keys';
 import { IsoDate } from './common';
 
 export const ApiKeySchema = z

@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { appendAudit } from '../../db/repos/audit';
 import { approvalWorkflowId, approveSignal, rejectSignal } from '../../workflows/definitions';
 import { conflict, notFound } from '../problem';
-import { getApproval } from '../repositories/approvals';
+import { getApproval } from '../../db/repos/approvals';
 
 const SIGNAL_DEADLINE_MS = 10_000;
 

@@ -23,8 +23,7 @@ import { kpiBelowTargetFindings } from '../../engine/detectors/kpi-below-target'
 import { FULL_CYCLE_DETECTORS, HEALTH_DETECTORS, type DetectorName } from '../../engine/detectors/catalog';
 import { MISSING_DECLINE_CODE } from '../../engine/detectors/decline-codes';
 import type { DetectedFinding, KpiResult } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import { iso, type Queryable } from '../types';
 
 /**
  * An email is valid iff its normalized form (lower(btrim(email))) matches this. Kept as a parameter so
@@ -66,10 +65,6 @@ function toDate(now: Date | string): Date {
 // pg leaves int8[] as strings (only scalar int8 has a parser); ids are far below 2^53.
 function ids(v: unknown): number[] {
   return Array.isArray(v) ? v.map(Number) : [];
-}
-
-function iso(v: unknown): string | null {
-  return v == null ? null : new Date(v as string | Date).toISOString();
 }
 
 async function one(db: Queryable, sql: string, bindings: readonly unknown[]): Promise<Record<string, unknown>> {

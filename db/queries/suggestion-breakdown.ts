@@ -2,11 +2,9 @@
 // the resolved suggestions (same scope rules as querySuggestionBins) into fine bins per group, then the
 // same analysis per group as for all suggestions, so a version or kind that is miscalibrated, or whose
 // confidence no longer separates good from bad suggestions, stands out.
-import type { Knex } from 'knex';
 import { wilsonInterval } from '../../engine/kpi/wilson';
 import { analyzeSuggestions, FINE_BINS, type SuggestionBin } from '../../engine/learning/suggestions';
-
-type Queryable = Knex | Knex.Transaction;
+import type { Queryable } from '../types';
 
 export interface SuggestionGroupSummary {
   /** The model version or kind; `(none)` for suggestions without a model version. */

@@ -23,8 +23,8 @@ import type {
   UpgradeCandidateTarget,
 } from '../../engine/planning/targets';
 import { VALID_EMAIL_PATTERN } from './detectors';
+import { iso, type Queryable } from '../types';
 
-type Queryable = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 export interface CapOptions {
@@ -69,10 +69,6 @@ function daysBefore(now: Date, days: number): Date {
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be an integer ≥ 0, got ${limit}`);
   return limit;
-}
-
-function iso(v: unknown): string | null {
-  return v == null ? null : new Date(v as string | Date).toISOString();
 }
 
 async function rows(db: Queryable, sql: string, bindings: readonly unknown[]): Promise<Row[]> {

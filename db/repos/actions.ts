@@ -1,13 +1,12 @@
-// engine.actions and what hangs off them: gate decisions, effects (one per external effect, unique
-// idempotency key), approvals, plus the counters the safety gates read. Set-based: one query per batch.
+// engine.actions and their engine.gate_decisions: storing, transitioning and reading actions, the counts
+// the safety gates and the phases read, and the api's views. Set-based: one query per batch.
 import type { Knex } from 'knex';
-import type { BetaPosterior } from '../../engine/stats/beta';
+import type { ActionDto } from '../../api/schemas/common';
+import type { ExecutedActionCheck } from '../../engine/verify/alignment';
+import { getApprovalRecord } from './approvals';
+import { effectsOfAction } from './effects';
 import type { ActionMode, ActionStatus, ActionType, GateOutcome, Phase } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
-
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
+import { iso, json, type Queryable } from '../types';
 
 export interface ActionRecord {
   id: string;
@@ -176,68 +175,6 @@ export async function gateDecisionsOf(db: Queryable, actionId: string): Promise<
   }));
 }
 
-// ---------------------------------------------------------------- counters for the gates
-
-/** engine.findings ids by fingerprint. */
-export async function findingIdsByFingerprint(
-  db: Queryable,
-  fingerprints: readonly string[],
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (!fingerprints.length) return out;
-  const rows = await db('engine.findings')
-    .select('id', 'fingerprint')
-    .whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
-  for (const r of rows) out.set(r.fingerprint, Number(r.id));
-  return out;
-}
-
-/** Measured treated outcomes per (type, segment) for the given types: "type\u0000segment" → counts. */
-export async function segmentCountsOf(
-  db: Queryable,
-  types: readonly string[],
-): Promise<Map<string, { successes: number; failures: number }>> {
-  const out = new Map<string, { successes: number; failures: number }>();
-  if (!types.length) return out;
-  const rows = await db('engine.action_segment_stats').whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
-  for (const r of rows)
-    out.set(`${r.action_type}\u0000${r.segment}`, { successes: Number(r.successes), failures: Number(r.failures) });
-  return out;
-}
-
-/** Signup times of the given users (for their segment). */
-export async function userCreatedAt(db: Queryable, userIds: readonly number[]): Promise<Map<number, Date>> {
-  const out = new Map<number, Date>();
-  if (!userIds.length) return out;
-  const rows = await db('app.users')
-    .select('id', 'created_at')
-    .whereRaw('id = ANY(?::bigint[])', [[...new Set(userIds)]]);
-  for (const r of rows) out.set(Number(r.id), new Date(r.created_at));
-  return out;
-}
-
-/** Types the learn phase demoted to approval-only, with the reason. */
-export async function demotedTypes(db: Queryable): Promise<Map<string, { reason: string }>> {
-  const rows = await db('engine.action_stats').where({ demoted: true }).select('action_type', 'demoted_reason');
-  return new Map(
-    rows.map((r: Record<string, any>) => [
-      r.action_type as string,
-      { reason: String(r.demoted_reason ?? 'uplift credibly negative') },
-    ]),
-  );
-}
-
-/** Success posteriors of the given types (engine.action_stats); a type without a row is absent. */
-export async function posteriorsOf(db: Queryable, types: readonly string[]): Promise<Map<string, BetaPosterior>> {
-  const out = new Map<string, BetaPosterior>();
-  if (!types.length) return out;
-  const rows = await db('engine.action_stats')
-    .select('action_type', 'alpha', 'beta')
-    .whereRaw('action_type = ANY(?::text[])', [[...new Set(types)]]);
-  for (const r of rows) out.set(r.action_type, { alpha: Number(r.alpha), beta: Number(r.beta) });
-  return out;
-}
-
 /** Statuses of an action that was admitted past the gates (it runs, ran, or waits/waited for an operator). */
 export const ADMITTED_STATUSES: readonly ActionStatus[] = [
   'planned',
@@ -261,170 +198,302 @@ export async function admittedCountsByType(db: Queryable, cycleId: string): Prom
   return new Map(rows.map((r: { type: string; n: number }) => [r.type, Number(r.n)]));
 }
 
-/**
- * Per user: outbox messages created at or after `since` (the contact window; no upper bound, so a logical
- * now in the past only widens it), leaving out the message with `excludeKey` (the one being re-driven).
- */
-export async function contactCounts(
+/** Per status: how many actions a cycle has. */
+export async function actionStatusCounts(db: Queryable, cycleId: string): Promise<Record<string, number>> {
+  const rows = await db('engine.actions')
+    .where({ cycle_id: cycleId })
+    .groupBy('status')
+    .select('status')
+    .count({ n: '*' });
+  return Object.fromEntries(rows.map((r: Record<string, any>) => [r.status, Number(r.n)]));
+}
+
+/** Users a cycle already planned one of these message types for. */
+export async function messagedUserIdsOfCycle(
   db: Queryable,
-  userIds: readonly number[],
-  since: Date,
-  excludeKey: string | null = null,
-): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (!userIds.length) return out;
-  const { rows } = await db.raw(
-    `SELECT user_id, count(*)::int AS n FROM engine.outbox
-      WHERE user_id = ANY(?::bigint[]) AND created_at >= ? AND idempotency_key IS DISTINCT FROM ?
-      GROUP BY user_id`,
-    [[...new Set(userIds)], since, excludeKey],
-  );
-  for (const r of rows as Array<{ user_id: number; n: number }>) out.set(Number(r.user_id), Number(r.n));
-  return out;
-}
-
-/**
- * Per type: effects that failed with an error at or after `since` (the circuit-breaker window). A declined
- * payment retry is a failed effect too, but a business outcome, not a malfunction: it is not counted.
- */
-export async function failureCounts(
-  db: Queryable,
-  types: readonly string[],
-  since: Date,
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (!types.length) return out;
-  const { rows } = await db.raw(
-    `SELECT action_type, count(*)::int AS n FROM engine.effects
-      WHERE action_type = ANY(?::text[]) AND created_at >= ? AND status = 'failed'
-        AND (response->>'outcome') IS DISTINCT FROM 'declined'
-      GROUP BY action_type`,
-    [[...new Set(types)], since],
-  );
-  for (const r of rows as Array<{ action_type: string; n: number }>) out.set(r.action_type, Number(r.n));
-  return out;
-}
-
-// ---------------------------------------------------------------- effects
-
-export type EffectStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface EffectRecord {
-  id: number;
-  idempotencyKey: string;
-  actionId: string;
-  actionType: string;
-  port: string;
-  target: string;
-  status: EffectStatus;
-  request: Record<string, unknown>;
-  response: Record<string, unknown> | null;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-function toEffectRecord(r: Record<string, any>): EffectRecord {
-  return {
-    id: Number(r.id),
-    idempotencyKey: r.idempotency_key,
-    actionId: r.action_id,
-    actionType: r.action_type,
-    port: r.port,
-    target: r.target,
-    status: r.status,
-    request: r.request ?? {},
-    response: r.response ?? null,
-    createdAt: iso(r.created_at)!,
-    completedAt: iso(r.completed_at),
-  };
-}
-
-export async function getEffectByKey(db: Queryable, key: string): Promise<EffectRecord | null> {
-  const row = await db('engine.effects').where({ idempotency_key: key }).first();
-  return row ? toEffectRecord(row) : null;
+  cycleId: string,
+  messageTypes: readonly string[],
+): Promise<string[]> {
+  return db('engine.actions')
+    .where({ cycle_id: cycleId, target_type: 'user' })
+    .whereIn('type', [...messageTypes])
+    .pluck('target_id');
 }
 
 /**
- * Claims an idempotency key with a pending effect row. Returns the row for the key: the new one
- * (created = true), or the one already there, possibly another action's.
+ * (type, target) pairs of these types still in flight across cycles: waiting for an operator, or held out
+ * in a live cycle with the outcome not measured yet. Keys are "type\u0000targetId".
  */
-export async function claimEffect(
-  db: Queryable,
-  e: {
-    key: string;
-    actionId: string;
-    actionType: string;
-    port: string;
-    target: string;
-    request: Record<string, unknown>;
-    at: Date;
-  },
-): Promise<{ effect: EffectRecord; created: boolean }> {
-  const rows = await db('engine.effects')
-    .insert({
-      idempotency_key: e.key,
-      action_id: e.actionId,
-      action_type: e.actionType,
-      port: e.port,
-      target: e.target,
-      status: 'pending',
-      request: json(e.request) ?? '{}',
-      created_at: e.at,
+export async function inFlightTargets(db: Queryable, types: readonly string[]): Promise<Set<string>> {
+  if (!types.length) return new Set();
+  const rows = await db('engine.actions')
+    .where((w) => {
+      w.where({ status: 'pending_approval' }).orWhere((h) => {
+        h.where({ status: 'holdout', dry_run: false }).whereNull('outcome');
+      });
     })
-    .onConflict('idempotency_key')
-    .ignore()
-    .returning('*');
-  if (rows.length) return { effect: toEffectRecord(rows[0]), created: true };
-  const existing = await getEffectByKey(db, e.key);
-  if (!existing) throw new Error(`effect ${e.key} vanished after a conflicting insert`);
-  return { effect: existing, created: false };
+    .whereIn('type', [...new Set(types)])
+    .select('type', 'target_id');
+  return new Set(rows.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));
 }
 
-/** Completes a pending effect; a no-op when it is already complete (returns the stored row either way). */
-export async function completeEffect(
+/** What the decide phase weighs of a cycle's planned actions. */
+export async function plannedActionsOfCycle(
   db: Queryable,
-  key: string,
-  status: 'succeeded' | 'failed',
-  response: Record<string, unknown>,
+  cycleId: string,
+): Promise<
+  Array<{
+    id: string;
+    type: ActionType;
+    expectedImpact: Record<string, unknown>;
+    confidence: number;
+    detectionConfidence: number;
+  }>
+> {
+  const rows = await db('engine.actions')
+    .where({ cycle_id: cycleId })
+    .select('id', 'type', 'expected_impact', 'confidence', 'detection_confidence');
+  return rows.map((a: Record<string, any>) => ({
+    id: a.id,
+    type: a.type,
+    expectedImpact: a.expected_impact,
+    confidence: a.confidence,
+    detectionConfidence: a.detection_confidence,
+  }));
+}
+
+/**
+ * The outcomes recorded with outcome_measured_at = `at` (a learn phase's `now`), per type: what a
+ * measureOutcomes call at that `now` recorded, also after a retry that measured nothing new.
+ */
+export async function outcomesMeasuredAt(
+  db: Queryable,
   at: Date,
-): Promise<EffectRecord> {
-  await db('engine.effects')
-    .where({ idempotency_key: key, status: 'pending' })
-    .update({ status, response: json(response), completed_at: at });
-  const row = await getEffectByKey(db, key);
-  if (!row) throw new Error(`effect ${key} not found`);
-  return row;
+): Promise<Record<string, { success: number; failure: number; holdout: { success: number; failure: number } }>> {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    throw new RangeError('outcomesMeasuredAt needs a valid Date');
+  const { rows } = (await db.raw(
+    `SELECT type,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'executed')::int AS success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'executed')::int AS failure,
+            count(*) FILTER (WHERE outcome = 'success' AND status = 'holdout')::int AS h_success,
+            count(*) FILTER (WHERE outcome = 'failure' AND status = 'holdout')::int AS h_failure
+       FROM engine.actions WHERE outcome_measured_at = ?::timestamptz AND outcome IS NOT NULL GROUP BY type ORDER BY type`,
+    [at],
+  )) as { rows: Array<{ type: string; success: number; failure: number; h_success: number; h_failure: number }> };
+  return Object.fromEntries(
+    rows.map((r) => [
+      r.type,
+      {
+        success: Number(r.success),
+        failure: Number(r.failure),
+        holdout: { success: Number(r.h_success), failure: Number(r.h_failure) },
+      },
+    ]),
+  );
 }
 
-// ---------------------------------------------------------------- approvals
-
-export type ApprovalRowStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
-
-export interface ApprovalRecord {
-  actionId: string;
-  workflowId: string;
-  status: ApprovalRowStatus;
-  deadline: string;
-  decidedBy: string | null;
-  reason: string | null;
-  decidedAt: string | null;
-  createdAt: string;
+/**
+ * The actions of a cycle that executed or attempted an effect (status executed or failed, or an
+ * executed_at), each with its gate decisions, its approval and the dry-run flags verify checks.
+ */
+export async function queryCycleExecutions(db: Queryable, cycleId: string): Promise<ExecutedActionCheck[]> {
+  type Row = {
+    id: string;
+    type: string;
+    status: string;
+    dry_run: boolean;
+    cycle_dry_run: boolean;
+    gates: GateOutcome[];
+    approval_status: string | null;
+    decided_by: string | null;
+  };
+  const { rows } = (await db.raw(
+    `SELECT a.id, a.type, a.status, a.dry_run, c.dry_run AS cycle_dry_run,
+            coalesce((SELECT json_agg(json_build_object('gate', g.gate, 'passed', g.passed, 'reason', g.reason, 'details', g.details) ORDER BY g.id)
+                        FROM engine.gate_decisions g WHERE g.action_id = a.id), '[]'::json) AS gates,
+            ap.status AS approval_status, ap.decided_by
+       FROM engine.actions a
+       JOIN engine.cycles c ON c.id = a.cycle_id
+       LEFT JOIN engine.approvals ap ON ap.action_id = a.id
+      -- A held-out action carries executed_at (when it would have run) but never ran: not an execution.
+      WHERE a.cycle_id = ? AND (a.status IN ('executed', 'failed') OR (a.executed_at IS NOT NULL AND a.status <> 'holdout'))
+      ORDER BY a.id`,
+    [cycleId],
+  )) as { rows: Row[] };
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    // An executed_at with another status (e.g. a later manual change) still counts as an execution.
+    status: r.status === 'executed' || r.status === 'failed' ? r.status : 'executed',
+    dryRun: r.dry_run,
+    cycleDryRun: r.cycle_dry_run,
+    gates: r.gates,
+    approval: r.approval_status == null ? null : { status: r.approval_status, decidedBy: r.decided_by },
+  }));
 }
 
-export function toApprovalRecord(r: Record<string, any>): ApprovalRecord {
+/** Ids of a cycle's actions of one type, in id order. */
+export async function actionIdsOfCycle(db: Queryable, cycleId: string, type: string): Promise<string[]> {
+  return db('engine.actions').where({ cycle_id: cycleId, type }).whereNotNull('status').orderBy('id').pluck('id');
+}
+
+/** Counts for /metrics: actions by type and status. */
+export async function countActionsByTypeAndStatus(
+  db: Queryable,
+): Promise<Array<{ type: string; status: string; n: number }>> {
+  const rows = await db('engine.actions').select('type', 'status').count({ n: '*' }).groupBy('type', 'status');
+  return rows.map((r: Record<string, any>) => ({ type: r.type, status: r.status, n: Number(r.n) }));
+}
+
+// ---------------------------------------------------------------- the api's views
+
+/** The api's shape of an action: the domain record (db/repos/actions.ts) under the api's field names. */
+export function toActionDto(r: Record<string, any>): ActionDto {
+  const { id, outcomeDueAt: _due, ...rest } = toActionRecord(r);
+  return { actionId: id, ...rest, outcome: r.outcome ?? null, outcomeMeasuredAt: iso(r.outcome_measured_at) };
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+async function page(
+  base: () => Knex.QueryBuilder,
+  order: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  limit: number,
+  offset: number,
+): Promise<Page<ActionDto>> {
+  const [rows, count] = await Promise.all([
+    order(base()).limit(limit).offset(offset),
+    base().count({ n: '*' }).first(),
+  ]);
+  return { items: rows.map(toActionDto), total: Number((count as { n: number } | undefined)?.n ?? 0) };
+}
+
+export function listCycleActions(
+  db: Queryable,
+  cycleId: string,
+  q: { limit: number; offset: number; status?: string; phase?: string },
+): Promise<Page<ActionDto>> {
+  return page(
+    () => {
+      const b = db('engine.actions').where({ cycle_id: cycleId });
+      if (q.status) b.where({ status: q.status });
+      if (q.phase) b.where({ phase: q.phase });
+      return b;
+    },
+    (b) =>
+      b.orderBy([
+        { column: 'created_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]),
+    q.limit,
+    q.offset,
+  );
+}
+
+/** What the cycle recommends to humans: recommendation-mode actions and actions waiting for approval. */
+export function cycleRecommendations(db: Queryable, cycleId: string, limit: number): Promise<Page<ActionDto>> {
+  return page(
+    () =>
+      db('engine.actions')
+        .where({ cycle_id: cycleId })
+        .andWhere((w) => {
+          w.where({ mode: 'recommendation' }).orWhere({ status: 'pending_approval' });
+        }),
+    (b) =>
+      b.orderBy([
+        { column: 'confidence', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ]),
+    limit,
+    0,
+  );
+}
+
+/** The actions a cycle planned in one phase, most confident first. */
+export function phaseActions(db: Queryable, cycleId: string, phase: string, limit: number): Promise<Page<ActionDto>> {
+  return page(
+    () => db('engine.actions').where({ cycle_id: cycleId, phase }),
+    (b) =>
+      b.orderBy([
+        { column: 'confidence', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ]),
+    limit,
+    0,
+  );
+}
+
+/**
+ * Actions across cycles, newest first; `awaiting_approval` = pending_approval whose approval is still
+ * open, most urgent (nearest deadline) first, with the deadline.
+ */
+export async function listActions(
+  db: Queryable,
+  q: {
+    status?: string;
+    type?: string;
+    phase?: string;
+    cycleId?: string;
+    dryRun?: boolean;
+    limit: number;
+    offset: number;
+  },
+): Promise<Page<ActionDto & { approvalDeadline: string | null }>> {
+  const awaiting = q.status === 'awaiting_approval';
+  const filtered = () => {
+    const b = db('engine.actions as a').leftJoin('engine.approvals as ap', 'ap.action_id', 'a.id');
+    if (awaiting) b.where('a.status', 'pending_approval').where('ap.status', 'pending');
+    else if (q.status) b.where('a.status', q.status);
+    if (q.type) b.where('a.type', q.type);
+    if (q.phase) b.where('a.phase', q.phase);
+    if (q.cycleId) b.where('a.cycle_id', q.cycleId);
+    if (q.dryRun !== undefined) b.where('a.dry_run', q.dryRun);
+    return b;
+  };
+  const order = awaiting ? 'ap.deadline asc, a.id asc' : 'a.created_at desc, a.id asc';
+  const [rows, count] = await Promise.all([
+    filtered()
+      .select('a.*', 'ap.deadline as approval_deadline', 'ap.status as approval_status')
+      .orderByRaw(order)
+      .limit(q.limit)
+      .offset(q.offset),
+    filtered().count({ n: '*' }).first(),
+  ]);
   return {
-    actionId: r.action_id,
-    workflowId: r.workflow_id,
-    status: r.status,
-    deadline: iso(r.deadline)!,
-    decidedBy: r.decided_by ?? null,
-    reason: r.reason ?? null,
-    decidedAt: iso(r.decided_at),
-    createdAt: iso(r.created_at)!,
+    items: rows.map((r: Record<string, any>) => ({
+      ...toActionDto(r),
+      approvalDeadline: r.approval_status === 'pending' ? iso(r.approval_deadline) : null,
+    })),
+    total: Number((count as { n: number } | undefined)?.n ?? 0),
   };
 }
 
-export async function getApprovalRecord(db: Queryable, actionId: string): Promise<ApprovalRecord | null> {
-  const row = await db('engine.approvals').where({ action_id: actionId }).first();
-  return row ? toApprovalRecord(row) : null;
+/** One action with its gate decisions, approval and effects; null when unknown. */
+export async function getActionDetail(db: Queryable, actionId: string) {
+  const row = await db('engine.actions').where({ id: actionId }).first();
+  if (!row) return null;
+  const [gates, approval, effects] = await Promise.all([
+    gateDecisionsOf(db, actionId),
+    getApprovalRecord(db, actionId),
+    effectsOfAction(db, actionId),
+  ]);
+  return {
+    ...toActionDto(row),
+    gates: gates.map((g) => ({ gate: g.gate, passed: g.passed, reason: g.reason, details: g.details ?? {} })),
+    approval: approval
+      ? {
+          workflowId: approval.workflowId,
+          status: approval.status,
+          deadline: approval.deadline,
+          decidedBy: approval.decidedBy,
+          reason: approval.reason,
+          decidedAt: approval.decidedAt,
+        }
+      : null,
+    effects: effects.map(({ id: _id, actionId: _a, actionType: _t, ...e }) => e),
+  };
 }

@@ -1,9 +1,7 @@
 // engine.audit_log (docs/safety.md audit): appending entries and reading them back. The table is
 // append-only (a trigger rejects UPDATE, DELETE and TRUNCATE); a dedupe key makes an entry written by a
 // retried activity land once.
-import type { Knex } from 'knex';
-
-type Queryable = Knex | Knex.Transaction;
+import { json, type Queryable } from '../types';
 
 export interface AuditEntryInput {
   actor: string;
@@ -31,9 +29,6 @@ export interface AuditEntry {
   dryRun: boolean;
   dedupeKey: string | null;
 }
-
-// jsonb columns get JSON text: node-pg would turn a JS array into a Postgres array literal.
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 function toRow(e: AuditEntryInput): Record<string, unknown> {
   return {
@@ -124,4 +119,18 @@ export async function listAudit(db: Queryable, f: AuditFilters = {}): Promise<Au
   const limit = Math.min(Math.max(Math.trunc(f.limit ?? 100), 1), 1000);
   const rows = await q.orderBy('id', f.order ?? 'asc').limit(limit);
   return rows.map(toAuditEntry);
+}
+
+/** The finding.opened / reopened / resolved entries a cycle recorded, in order: its finding changes. */
+export async function findingChangesOfCycle(
+  db: Queryable,
+  cycleId: string,
+): Promise<Array<{ event: string; target: string }>> {
+  const { rows } = (await db.raw(
+    `select event, target from engine.audit_log
+      where cycle_id = ? and event in ('finding.opened', 'finding.reopened', 'finding.resolved') and dedupe_key like 'finding.%'
+      order by id`,
+    [cycleId],
+  )) as { rows: Array<{ event: string; target: string }> };
+  return rows;
 }

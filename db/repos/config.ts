@@ -1,7 +1,6 @@
 // Versioned thresholds and policies (engine.thresholds, engine.policies; docs/safety.md): the newest version
 // of each name is in force; a change inserts version + 1 (validated) and appends an audit entry in the
 // same transaction, so the history of who changed what, when and why is complete.
-import type { Knex } from 'knex';
 import {
   DEFAULT_POLICIES,
   isPolicyName,
@@ -13,6 +12,7 @@ import {
 } from '../../engine/safety/config-schema';
 import { ValidationError } from '../../engine/safety/errors';
 import { appendAudit } from './audit';
+import type { Queryable } from '../types';
 
 export {
   POLICY_NAMES,
@@ -23,8 +23,6 @@ export {
   type PolicyName,
 } from '../../engine/safety/config-schema';
 export { ValidationError } from '../../engine/safety/errors';
-
-type Queryable = Knex | Knex.Transaction;
 
 export type ConfigKind = 'threshold' | 'policy';
 
@@ -185,4 +183,10 @@ export async function listConfigHistory(db: Queryable, f: ConfigHistoryFilters =
     .flat()
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name) || b.version - a.version)
     .slice(0, limit);
+}
+
+/** The newest version of one threshold, or null when it was never set. */
+export async function latestThresholdValue(db: Queryable, name: string): Promise<number | null> {
+  const row = await db('engine.thresholds').where({ name }).orderBy('version', 'desc').first('value');
+  return row ? Number(row.value) : null;
 }

@@ -1,10 +1,11 @@
 // The findings store (engine.findings + engine.cycle_findings): merges each run's detected findings with
 // earlier sightings by fingerprint, resolves what a run no longer sees, and audits every open, reopen
 // and resolve in the same transaction (docs/architecture.md analyze, docs/safety.md audit).
-import type { Knex } from 'knex';
+import type { FindingDto } from '../../api/schemas/common';
 import type { DetectedFinding, Finding, FindingCategory, Severity } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import { inTransaction, iso, type Queryable } from '../types';
+import { appendAuditMany, findingChangesOfCycle, type AuditEntryInput } from './audit';
+import { getCycle } from './cycles';
 
 /** A stored finding: the domain Finding plus where it was first/last seen and how it was resolved. */
 export interface FindingRecord extends Finding {
@@ -35,10 +36,6 @@ const SEVERITY_ORDER = `case severity when 'critical' then 0 when 'high' then 1 
 // step never races another run's upsert.
 const LOCK_SQL = `select pg_advisory_xact_lock(hashtext('engine.findings:record'))`;
 
-function iso(v: unknown): string | null {
-  return v == null ? null : new Date(v as string | Date).toISOString();
-}
-
 export function toFindingRecord(r: Record<string, any>): FindingRecord {
   return {
     id: Number(r.id),
@@ -59,11 +56,6 @@ export function toFindingRecord(r: Record<string, any>): FindingRecord {
     resolvedAt: iso(r.resolved_at),
     resolvedCycleId: r.resolved_cycle_id ?? null,
   };
-}
-
-async function inTransaction<T>(db: Queryable, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
-  return (db as Knex).transaction(fn);
 }
 
 function validate(detected: DetectedFinding[], scope: readonly string[]): void {
@@ -119,9 +111,9 @@ export async function recordFindings(
 
   return inTransaction(db, async (trx) => {
     await trx.raw(LOCK_SQL);
-    const cycle = await trx('engine.cycles').where({ id: cycleId }).first('id', 'dry_run');
+    const cycle = await getCycle(trx, cycleId);
     if (!cycle) throw new Error(`recordFindings: cycle ${cycleId} does not exist`);
-    const dryRun = Boolean(cycle.dry_run);
+    const dryRun = cycle.dryRun;
 
     // State before this call, to know what each sighting changes (the advisory lock keeps it current).
     const { rows: prior } = (await trx.raw(
@@ -180,17 +172,17 @@ export async function recordFindings(
     )) as { rows: Array<Record<string, any>> };
 
     // Audit what changed, deduplicated per (change, cycle, fingerprint) so a retried call appends nothing.
-    const audit: Array<Record<string, unknown>> = [];
+    const audit: AuditEntryInput[] = [];
     const entry = (change: FindingChange, fingerprint: string, before: unknown, after: unknown) =>
       audit.push({
         actor: 'engine',
-        cycle_id: cycleId,
+        cycleId,
         event: `finding.${change}`,
         target: `finding:${fingerprint}`,
-        before: before == null ? null : JSON.stringify(before),
-        after: JSON.stringify(after),
-        dry_run: dryRun,
-        dedupe_key: `finding.${change}:${cycleId}:${fingerprint}`,
+        before: before ?? null,
+        after,
+        dryRun,
+        dedupeKey: `finding.${change}:${cycleId}:${fingerprint}`,
       });
     for (const d of detected) {
       const p = priorBy.get(d.fingerprint);
@@ -224,15 +216,10 @@ export async function recordFindings(
         { status: 'resolved', resolvedAt: at.toISOString() },
       );
     }
-    if (audit.length) await trx('engine.audit_log').insert(audit).onConflict('dedupe_key').ignore();
+    await appendAuditMany(trx, audit);
 
     // Counts come from what is recorded for this cycle, so a repeated call reports the same numbers.
-    const { rows: changeRows } = (await trx.raw(
-      `select event, target from engine.audit_log
-        where cycle_id = ? and event in ('finding.opened', 'finding.reopened', 'finding.resolved') and dedupe_key like 'finding.%'
-        order by id`,
-      [cycleId],
-    )) as { rows: Array<{ event: string; target: string }> };
+    const changeRows = await findingChangesOfCycle(trx, cycleId);
     const changes = changeRows.map((r) => ({
       fingerprint: r.target.replace(/^finding:/, ''),
       change: r.event.replace(/^finding\./, '') as FindingChange,
@@ -294,4 +281,110 @@ export async function listCycleFindings(
     .select('f.*', 'cf.evidence as cycle_evidence')
     .orderByRaw(`${SEVERITY_ORDER.replace('severity', 'f.severity')}, f.id`);
   return rows.map((r: Record<string, any>) => ({ ...toFindingRecord(r), cycleEvidence: r.cycle_evidence }));
+}
+
+/** engine.findings ids by fingerprint. */
+export async function findingIdsByFingerprint(
+  db: Queryable,
+  fingerprints: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!fingerprints.length) return out;
+  const rows = await db('engine.findings')
+    .select('id', 'fingerprint')
+    .whereRaw('fingerprint = ANY(?::text[])', [[...new Set(fingerprints)]]);
+  for (const r of rows) out.set(r.fingerprint, Number(r.id));
+  return out;
+}
+
+// ---------------------------------------------------------------- the api's views
+
+export function toFindingDto(f: FindingRecord): FindingDto {
+  return {
+    id: f.id,
+    fingerprint: f.fingerprint,
+    detector: f.detector,
+    kind: f.kind,
+    category: f.category,
+    severity: f.severity,
+    confidence: f.confidence,
+    title: f.title,
+    evidence: f.evidence,
+    status: f.status,
+    firstSeenAt: f.firstSeenAt,
+    lastSeenAt: f.lastSeenAt,
+    occurrences: f.occurrences,
+    firstCycleId: f.firstCycleId,
+    lastCycleId: f.lastCycleId,
+  };
+}
+
+/** Findings by status (open: most severe first; otherwise newest first), with optional filters. */
+export async function listFindings(
+  db: Queryable,
+  q: {
+    status: 'open' | 'resolved' | 'all';
+    category?: string;
+    severity?: string;
+    detector?: string;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ items: FindingDto[]; total: number }> {
+  const filtered = () => {
+    const b = db('engine.findings');
+    if (q.status !== 'all') b.where({ status: q.status });
+    if (q.category) b.where({ category: q.category });
+    if (q.severity) b.where({ severity: q.severity });
+    if (q.detector) b.where({ detector: q.detector });
+    return b;
+  };
+  const order = q.status === 'open' ? `${SEVERITY_ORDER}, last_seen_at desc, id` : 'last_seen_at desc, id';
+  const [rows, count] = await Promise.all([
+    filtered().orderByRaw(order).limit(q.limit).offset(q.offset),
+    filtered().count({ n: '*' }).first(),
+  ]);
+  return {
+    items: rows.map((r: Record<string, any>) => toFindingDto(toFindingRecord(r))),
+    total: Number((count as { n: number } | undefined)?.n ?? 0),
+  };
+}
+
+export async function getFinding(db: Queryable, id: number): Promise<FindingDto | null> {
+  const row = await db('engine.findings').where({ id }).first();
+  return row ? toFindingDto(toFindingRecord(row)) : null;
+}
+
+/** The findings a cycle saw with that cycle's evidence, most severe and confident first. */
+const SEVERITY_RANKS = ['critical', 'high', 'medium', 'low', 'info'];
+
+export async function cycleFindings(
+  db: Queryable,
+  cycleId: string,
+): Promise<Array<FindingDto & { cycleEvidence: Record<string, unknown> }>> {
+  const rows = await db('engine.cycle_findings as cf')
+    .join('engine.findings as f', 'f.id', 'cf.finding_id')
+    .select('f.*', 'cf.evidence as cycle_evidence')
+    .where('cf.cycle_id', cycleId)
+    .orderBy('f.id');
+  return rows
+    .map((r) => ({
+      ...toFindingDto(toFindingRecord(r)),
+      cycleEvidence: (r.cycle_evidence ?? {}) as Record<string, unknown>,
+    }))
+    .sort(
+      (a, b) => SEVERITY_RANKS.indexOf(a.severity) - SEVERITY_RANKS.indexOf(b.severity) || b.confidence - a.confidence,
+    );
+}
+
+/** Counts for /metrics: open findings by severity and category. */
+export async function countOpenFindings(
+  db: Queryable,
+): Promise<Array<{ severity: string; category: string; n: number }>> {
+  const rows = await db('engine.findings')
+    .where({ status: 'open' })
+    .select('severity', 'category')
+    .count({ n: '*' })
+    .groupBy('severity', 'category');
+  return rows.map((r: Record<string, any>) => ({ severity: r.severity, category: r.category, n: Number(r.n) }));
 }

@@ -1,8 +1,6 @@
 // engine.kpi_snapshots: the KPI values a cycle measured (one row per KPI per cycle).
-import type { Knex } from 'knex';
 import type { KpiName, KpiResult, KpiStatus } from '../../engine/types';
-
-type Queryable = Knex | Knex.Transaction;
+import type { Queryable } from '../types';
 
 /** Idempotent per (cycle, KPI): a retried analyze activity rewrites the same rows. */
 export async function saveKpiSnapshots(
@@ -60,4 +58,33 @@ export async function latestKpiSnapshots(db: Queryable): Promise<KpiSnapshot[]> 
     ])
     .first('cycle_id');
   return latest ? kpiSnapshotsOf(db, latest.cycle_id) : [];
+}
+
+/** Per cycle: its KPIs' name, value, target and status, by name (a trend's points). */
+export async function kpiValuesOfCycles(
+  db: Queryable,
+  cycleIds: readonly string[],
+): Promise<Map<string, Array<{ name: KpiName; value: number | null; target: number; status: KpiStatus }>>> {
+  const byCycle = new Map<string, Array<{ name: KpiName; value: number | null; target: number; status: KpiStatus }>>();
+  if (!cycleIds.length) return byCycle;
+  const snaps = await db('engine.kpi_snapshots')
+    .select('cycle_id', 'name', 'value', 'target', 'status')
+    .whereIn('cycle_id', [...cycleIds])
+    .orderBy('name');
+  for (const s of snaps) {
+    const list = byCycle.get(s.cycle_id) ?? [];
+    list.push({
+      name: s.name as KpiName,
+      value: s.value == null ? null : Number(s.value),
+      target: Number(s.target),
+      status: s.status,
+    });
+    byCycle.set(s.cycle_id, list);
+  }
+  return byCycle;
+}
+
+/** Whether a cycle measured its KPIs (it ran analyze). */
+export async function hasKpiSnapshots(db: Queryable, cycleId: string): Promise<boolean> {
+  return Boolean(await db('engine.kpi_snapshots').where({ cycle_id: cycleId }).first('id'));
 }

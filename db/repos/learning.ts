@@ -1,10 +1,8 @@
 // engine.learnings and engine.decisions: what the learn phase concluded (one payload per kind per cycle)
 // and the decide phase's decisions (one per kind per cycle). Both upsert on (cycle_id, kind), so a retried
 // activity rewrites its own rows instead of adding new ones; created_at keeps the first write.
-import type { Knex } from 'knex';
 import type { Decision, DecisionKind } from '../../engine/decide/types';
-
-type Queryable = Knex | Knex.Transaction;
+import { iso, type Queryable } from '../types';
 
 /** Kinds the learn phase writes; free text in the table, listed here so readers agree on the names. */
 export type LearningKind = 'action_outcomes' | 'suggestion_feedback' | 'high_performers' | (string & {});
@@ -23,12 +21,8 @@ export interface DecisionRecord extends Decision {
   createdAt: string;
 }
 
-function iso(v: unknown): string {
-  return new Date(v as string | Date).toISOString();
-}
-
 function toLearning(r: Record<string, any>): LearningRecord {
-  return { id: Number(r.id), cycleId: r.cycle_id, kind: r.kind, payload: r.payload, createdAt: iso(r.created_at) };
+  return { id: Number(r.id), cycleId: r.cycle_id, kind: r.kind, payload: r.payload, createdAt: iso(r.created_at)! };
 }
 
 function toDecision(r: Record<string, any>): DecisionRecord {
@@ -40,7 +34,7 @@ function toDecision(r: Record<string, any>): DecisionRecord {
     rationale: r.rationale,
     confidence: Number(r.confidence),
     payload: r.payload,
-    createdAt: iso(r.created_at),
+    createdAt: iso(r.created_at)!,
   };
 }
 

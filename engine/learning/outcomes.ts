@@ -1,7 +1,9 @@
 // Action effectiveness (docs/learning.md): what counts as a successful outcome per action type, how long
 // the observation window is, and how measured outcomes move a type's Beta success posterior.
-// db/queries/learning.ts implements these rules in SQL; the planners and the effects pipeline use
-// outcomeDueAt() so that an action's outcome_due_at is the moment its window has closed.
+// Each type's rule is data (OUTCOME_RULES: target type, success signal, window); isOutcomeSuccess() is the
+// rule in code, and the SQL that measures outcomes set-based is generated from the same rules, one
+// fragment per signal (db/sql/measure-outcomes.ts), and tested to agree with isOutcomeSuccess(). The
+// planners and the effects pipeline use outcomeDueAt() so that outcome_due_at is when the window closes.
 //
 // Outcome of one executed action (windows are closed: "within 7 days" includes exactly 7 days):
 //   retry_payment        success = the payment (target_id) has status 'succeeded' at measurement.
@@ -26,33 +28,57 @@ import type { ActionType } from '../types';
 export type MeasuredActionType =
   'retry_payment' | 'onboarding_nudge' | 'retention_campaign' | 'proactive_retention' | 'upgrade_offer';
 
+/** What success is observed as; each has one SQL fragment in the db layer. */
+export type SuccessSignal =
+  /** The target payment's status is 'succeeded' at measurement (a missing payment fails). */
+  | 'payment_succeeded'
+  /** The target user's activated_at lies in [executed_at, executed_at + window]. */
+  | 'activated_in_window'
+  /** The target user has an event in [executed_at, executed_at + window]. */
+  | 'event_in_window'
+  /** The user started a paid subscription in the window with a higher MRR than they were paying at executed_at. */
+  | 'higher_paid_plan_in_window';
+
+/** Subscription statuses that mean it was paid at some point (as in the KPI definitions; trialing has not). */
+export const PAID_SUBSCRIPTION_STATUSES = ['active', 'past_due', 'canceled'] as const;
+
 export interface OutcomeRule {
   /** The target_type the rule reads (a mismatch leaves the action unmeasured and reported). */
   targetType: 'payment' | 'user';
+  signal: SuccessSignal;
   /** Observation window after executed_at; 0 = judged on the state at measurement time. */
   windowMs: number;
   description: string;
 }
 
 export const OUTCOME_RULES: Record<MeasuredActionType, OutcomeRule> = {
-  retry_payment: { targetType: 'payment', windowMs: 0, description: "the retried payment's status is 'succeeded'" },
+  retry_payment: {
+    targetType: 'payment',
+    signal: 'payment_succeeded',
+    windowMs: 0,
+    description: "the retried payment's status is 'succeeded'",
+  },
   onboarding_nudge: {
     targetType: 'user',
+    signal: 'activated_in_window',
     windowMs: 7 * DAY_MS,
     description: 'the user activated within 7 days after the nudge',
   },
   retention_campaign: {
     targetType: 'user',
+    signal: 'event_in_window',
     windowMs: 7 * DAY_MS,
     description: 'the user had an event within 7 days after the campaign',
   },
   proactive_retention: {
     targetType: 'user',
+    signal: 'event_in_window',
     windowMs: 7 * DAY_MS,
     description: 'the user had an event within 7 days after the outreach',
   },
   upgrade_offer: {
     targetType: 'user',
+    signal: 'higher_paid_plan_in_window',
     windowMs: 14 * DAY_MS,
     description: 'the user started a paid subscription with a higher MRR than they were paying, within 14 days',
   },
@@ -78,6 +104,47 @@ export function outcomeDueAt(type: ActionType | string, executedAt: Date): Date 
   if (!isMeasuredActionType(type)) return null;
   const wait = type === 'retry_payment' ? RETRY_PAYMENT_SETTLE_MS : OUTCOME_RULES[type].windowMs;
   return new Date(executedAt.getTime() + wait);
+}
+
+/** What the data says about an action's target, as far as its rule reads it. */
+export interface OutcomeFacts {
+  /** payment_succeeded: the target payment's status (null when the payment does not exist). */
+  paymentStatus?: string | null;
+  /** activated_in_window: the target user's activated_at. */
+  activatedAt?: Date | null;
+  /** event_in_window: when the target user's events occurred. */
+  eventTimes?: readonly Date[];
+  /** higher_paid_plan_in_window: the target user's subscriptions. */
+  subscriptions?: ReadonlyArray<{ status: string; mrrCents: number; startedAt: Date; canceledAt: Date | null }>;
+}
+
+/** Whether an action of a rule's type executed at `executedAt` succeeded, given the facts about its target. */
+export function isOutcomeSuccess(
+  rule: Pick<OutcomeRule, 'signal' | 'windowMs'>,
+  executedAt: Date,
+  facts: OutcomeFacts,
+): boolean {
+  const from = executedAt.getTime();
+  const to = from + rule.windowMs;
+  const inWindow = (d: Date) => d.getTime() >= from && d.getTime() <= to;
+  switch (rule.signal) {
+    case 'payment_succeeded':
+      return facts.paymentStatus === 'succeeded';
+    case 'activated_in_window':
+      return facts.activatedAt != null && inWindow(facts.activatedAt);
+    case 'event_in_window':
+      return (facts.eventTimes ?? []).some(inWindow);
+    case 'higher_paid_plan_in_window': {
+      const paid = (facts.subscriptions ?? []).filter((s) =>
+        (PAID_SUBSCRIPTION_STATUSES as readonly string[]).includes(s.status),
+      );
+      const paying = paid.filter(
+        (s) => s.startedAt.getTime() < from && (s.canceledAt == null || s.canceledAt.getTime() > from),
+      );
+      const baseline = Math.max(0, ...paying.map((s) => s.mrrCents));
+      return paid.some((s) => inWindow(s.startedAt) && s.mrrCents > baseline);
+    }
+  }
 }
 
 export interface OutcomeTally {

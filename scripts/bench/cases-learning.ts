@@ -4,7 +4,8 @@
 // targeting real rows of the seeded data) in a transaction it rolls back, and times only the measurement.
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
-import { highPerformerBehaviours, measureOutcomes, suggestionFeedback } from '../../db/queries/learning';
+import { highPerformerBehaviours, suggestionFeedback } from '../../db/queries/learning';
+import { measureOutcomes } from '../../db/repos/action-stats';
 import { MEASURED_ACTION_TYPES } from '../../engine/learning/outcomes';
 import {
   TYPE_CAP,

@@ -5,8 +5,7 @@ import { HARD_DECLINE_CODES } from '../../engine/detectors/decline-codes';
 import type { SeedManifest } from './manifest';
 import type { PlantedCounts } from './planted';
 import { EMAIL_VALIDITY_PATTERN } from './users';
-
-type Queryable = Knex | Knex.Transaction;
+import type { Queryable } from '../../db/types';
 
 async function row(
   db: Queryable,

@@ -2,7 +2,7 @@
 // operator < admin; /health, /metrics and /docs are public.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
-import { createApiKey, hashApiKey, revokeApiKey } from '../../api/repositories/api-keys';
+import { createApiKey, hashApiKey, revokeApiKey } from '../../db/repos/api-keys';
 import { problemOf, setupE2E, type E2E } from './harness';
 
 let e: E2E;

@@ -4,7 +4,7 @@
 import { inject } from 'vitest';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { buildApp, type App } from '../../api/app';
-import { createApiKey } from '../../api/repositories/api-keys';
+import { createApiKey } from '../../db/repos/api-keys';
 import { createTestDb, type TestDb } from '../helpers/db';
 
 export interface E2E {

@@ -1,7 +1,7 @@
 // API keys over HTTP (admin): a created key works at once with its role and is shown only once; the
 // list never carries keys or hashes; a revoked key is refused; an admin cannot revoke its own key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../api/repositories/api-keys';
+import { hashApiKey } from '../../db/repos/api-keys';
 import { problemOf, setupE2E, type E2E } from './harness';
 
 let e: E2E;

@@ -2,7 +2,9 @@
 // some succeed and some fail (window edges included), posteriors updated exactly, a second call counting
 // nothing twice, and actions that are not due, not measurable or mistargeted left alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listActionStats, measureOutcomes, outcomesMeasuredAt } from '../../db/queries/learning';
+import { listActionStats } from '../../db/repos/action-stats';
+import { measureOutcomes } from '../../db/repos/action-stats';
+import { outcomesMeasuredAt } from '../../db/repos/actions';
 import { createTestDb, type TestDb } from '../helpers/db';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 // Learnings and decisions persistence (upsert per cycle and kind, latest per kind, listing) and the
 // verify phase's input query (executed actions with gate decisions, approvals and dry-run flags).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryCycleExecutions } from '../../db/queries/learning';
+import { queryCycleExecutions } from '../../db/repos/actions';
 import { latestLearnings, learningsOfCycle, listDecisions, saveDecisions, saveLearning } from '../../db/repos/learning';
 import type { Decision } from '../../engine/decide/types';
 import { verifyAlignment } from '../../engine/verify/alignment';

@@ -1,0 +1,40 @@
+// Read-only lookups of single app.users, app.payments and app.subscriptions rows: what the gates and the
+// executor check about an action's target right before acting.
+import type { Queryable } from '../types';
+
+/** Signup times of the given users (for their segment). */
+export async function userCreatedAt(db: Queryable, userIds: readonly number[]): Promise<Map<number, Date>> {
+  const out = new Map<number, Date>();
+  if (!userIds.length) return out;
+  const rows = await db('app.users')
+    .select('id', 'created_at')
+    .whereRaw('id = ANY(?::bigint[])', [[...new Set(userIds)]]);
+  for (const r of rows) out.set(Number(r.id), new Date(r.created_at));
+  return out;
+}
+
+/** A message recipient: whether it exists, is deleted, or opted out of marketing messages. */
+export async function recipientOf(
+  db: Queryable,
+  userId: number,
+): Promise<{ deletedAt: Date | null; marketingOptOut: boolean } | null> {
+  const user = await db('app.users').where({ id: userId }).first('id', 'deleted_at', 'marketing_opt_out');
+  return user ? { deletedAt: user.deleted_at ?? null, marketingOptOut: Boolean(user.marketing_opt_out) } : null;
+}
+
+export async function userEmailOf(db: Queryable, userId: number): Promise<{ id: number; email: string } | null> {
+  const row = await db('app.users').where({ id: userId }).first('id', 'email');
+  return row ? { id: Number(row.id), email: row.email } : null;
+}
+
+/** The app.payments row as stored (snake_case columns), or null. */
+export async function paymentRow(db: Queryable, paymentId: number): Promise<Record<string, any> | null> {
+  return (await db('app.payments').where({ id: paymentId }).first()) ?? null;
+}
+
+export async function subscriptionStateOf(db: Queryable, subscriptionId: number): Promise<Record<string, any> | null> {
+  return (
+    (await db('app.subscriptions').where({ id: subscriptionId }).first('id', 'user_id', 'status', 'canceled_at')) ??
+    null
+  );
+}

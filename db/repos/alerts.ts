@@ -1,0 +1,16 @@
+// engine.alerts: one alert per critical finding per monitor run (idempotent on (cycle, finding)).
+import type { Queryable } from '../types';
+
+export async function raiseAlerts(
+  db: Queryable,
+  cycleId: string,
+  alerts: ReadonlyArray<{ findingId: number; severity: string; message: string }>,
+): Promise<void> {
+  if (!alerts.length) return;
+  await db('engine.alerts')
+    .insert(
+      alerts.map((a) => ({ cycle_id: cycleId, finding_id: a.findingId, severity: a.severity, message: a.message })),
+    )
+    .onConflict(['cycle_id', 'finding_id'])
+    .ignore();
+}
