@@ -168,8 +168,15 @@ describe('property: admitted retries never exceed a cap', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('visa', 'mastercard', 'amex', null),
-        // Gaps between requests: bursts of seconds up to days apart, over up to ~120 days.
-        fc.array(fc.integer({ min: 0, max: 3 * DAY }), { minLength: 1, maxLength: 150 }),
+        // Gaps between requests: mostly bursts (minutes) so caps are reached, with pauses of hours to days.
+        fc.array(
+          fc.oneof(
+            { arbitrary: fc.integer({ min: 0, max: HOUR }), weight: 4 },
+            { arbitrary: fc.integer({ min: 0, max: DAY }), weight: 2 },
+            { arbitrary: fc.integer({ min: 0, max: 5 * DAY }), weight: 1 },
+          ),
+          { minLength: 1, maxLength: 150, size: 'max' },
+        ),
         fc.array(fc.constantFrom('pm_a', 'pm_b'), { minLength: 150, maxLength: 150 }),
         (brand, gaps, cards) => {
           let t = NOW.getTime();
