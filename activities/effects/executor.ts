@@ -398,7 +398,14 @@ async function perform(
         typeof effect.request.amountCents === 'number'
           ? effect.request.amountCents
           : Number((await db('app.payments').where({ id: target.paymentId }).first('amount_cents'))?.amount_cents);
-      const r = await deps.payments.retryPayment({ paymentId: target.paymentId, amountCents, idempotencyKey: key });
+      // The provider object as the first drive saw it, so a re-drive acts on the same one.
+      const providerRef = (effect.request.before as { providerRef?: string | null } | null)?.providerRef ?? null;
+      const r = await deps.payments.retryPayment({
+        paymentId: target.paymentId,
+        amountCents,
+        idempotencyKey: key,
+        providerRef,
+      });
       const row = await db('app.payments').where({ id: target.paymentId }).first();
       // A declined retry was still performed: the action is executed and the learn phase measures it.
       return {
@@ -409,6 +416,8 @@ async function perform(
           paymentStatus: r.status,
           providerRef: r.providerRef,
           failureCode: r.failureCode ?? null,
+          ...(r.adviceCode ? { adviceCode: r.adviceCode } : {}),
+          ...(r.networkDeclineCode ? { networkDeclineCode: r.networkDeclineCode } : {}),
           after: row ? paymentSnapshot(row) : null,
         },
       };

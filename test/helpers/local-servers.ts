@@ -23,6 +23,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   body: string;
   status: number;
+  /** What the client got back. */
+  responseBody: string;
 }
 
 export interface RecordingProxy {
@@ -42,13 +44,21 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const entry: RecordedRequest = { method: req.method!, path: req.url!, headers: req.headers, body, status: 0 };
+      const entry: RecordedRequest = {
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body,
+        status: 0,
+        responseBody: '',
+      };
       requests.push(entry);
       const answer = canned.shift();
       if (answer) {
         entry.status = answer.status;
+        entry.responseBody = JSON.stringify(answer.body);
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(JSON.stringify(answer.body));
+        res.end(entry.responseBody);
         return;
       }
       const headers = { ...req.headers } as Record<string, string>;
@@ -60,8 +70,9 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
         body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
       });
       entry.status = up.status;
+      entry.responseBody = await up.text();
       res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await up.arrayBuffer()));
+      res.end(entry.responseBody);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -4,12 +4,15 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetryableError, UpstreamUnavailableError } from '../../activities/effects/errors';
+import { executeAction } from '../../activities/effects/executor';
+import { createOutboxMessenger } from '../../activities/effects/outbox-messenger';
 import {
   createStripePaymentGateway,
   settledInvoice,
   settledPaymentIntent,
 } from '../../activities/effects/stripe-payment-gateway';
 import { freeLoopbackPort } from '../../scripts/lib/local-server';
+import { createTestDb, type TestDb } from '../helpers/db';
 import { startRecordingProxy, stripeMockUrl, type RecordingProxy } from '../helpers/local-servers';
 
 let proxy: RecordingProxy;
@@ -47,10 +50,8 @@ describe('Stripe payment gateway against stripe-mock', () => {
     expect(wire.headers.authorization).toBe('Bearer sk_test_floyo');
     expect(new URLSearchParams(wire.body).get('off_session')).toBe('true');
     expect(r.providerRef).toBe('in_1FloyoInvoice');
-    // stripe-mock is stateless: the outcome is exactly what the returned invoice says.
-    const inv = (await (
-      await fetch(`${stripeMockUrl()}/v1/invoices/in_1FloyoInvoice`, { headers: { authorization: 'Bearer sk_test_x' } })
-    ).json()) as Stripe.Invoice;
+    // The outcome is exactly what the invoice stripe-mock returned says.
+    const inv = JSON.parse(wire.responseBody) as Stripe.Invoice;
     expect(r).toEqual(settledInvoice(inv));
   });
 
@@ -67,11 +68,7 @@ describe('Stripe payment gateway against stripe-mock', () => {
     expect(wire.headers['idempotency-key']).toBe('retry_payment:2:1');
     expect(new URLSearchParams(wire.body).get('off_session')).toBe('true');
     expect(r.providerRef).toBe('pi_3FloyoIntent');
-    const pi = (await (
-      await fetch(`${stripeMockUrl()}/v1/payment_intents/pi_3FloyoIntent`, {
-        headers: { authorization: 'Bearer sk_test_x' },
-      })
-    ).json()) as Stripe.PaymentIntent;
+    const pi = JSON.parse(wire.responseBody) as Stripe.PaymentIntent;
     expect(r).toEqual(settledPaymentIntent(pi));
   });
 
@@ -189,5 +186,71 @@ describe('Stripe payment gateway against stripe-mock', () => {
       expect((err as NonRetryableError).code).toBe('unsupported_provider_ref');
     }
     expect(proxy.requests.length).toBe(before);
+  });
+});
+
+describe('Stripe payment gateway driven by the executor', () => {
+  let t: TestDb;
+  const NOW = new Date('2026-11-25T12:00:00.000Z');
+  beforeAll(async () => {
+    t = await createTestDb('stripe-executor');
+  });
+  afterAll(() => t?.drop());
+
+  it("retries the payment's invoice once with the effect key, records the outcome on the effect, never repeats", async () => {
+    const db = t.db;
+    await db('engine.cycles').insert({
+      id: 'live-stripe',
+      kind: 'cycle',
+      trigger: 'api',
+      requested_by: 'test',
+      dry_run: false,
+      phases: ['heal'],
+      logical_now: NOW,
+    });
+    await db('app.payments').insert({
+      id: 301,
+      subscription_id: 301,
+      amount_cents: 2900,
+      status: 'failed',
+      failure_code: 'insufficient_funds',
+      attempted_at: new Date(NOW.getTime() - 2 * 86_400_000),
+      attempt_count: 1,
+      next_retry_at: new Date(NOW.getTime() - 86_400_000),
+      provider_ref: 'in_ExecutorInvoice',
+    });
+    const id = 'live-stripe:retry_payment:301';
+    await db('engine.actions').insert({
+      id,
+      cycle_id: 'live-stripe',
+      phase: 'heal',
+      type: 'retry_payment',
+      target_type: 'payment',
+      target_id: '301',
+      params: JSON.stringify({ paymentId: 301, amountCents: 2900, attempt: 2 }),
+      detection_confidence: 1,
+      confidence: 0.95,
+      mode: 'auto',
+      status: 'planned',
+      dry_run: false,
+    });
+    const deps = { db, payments: gateway(), messenger: createOutboxMessenger(db), now: () => NOW };
+    const start = proxy.requests.length;
+    const first = await executeAction(deps, id);
+    const again = await executeAction(deps, id);
+    const wire = proxy.requests.slice(start);
+    expect(wire.map((r) => [r.path, r.headers['idempotency-key'], r.status])).toEqual([
+      ['/v1/invoices/in_ExecutorInvoice/pay', first.effect!.idempotencyKey, 200],
+    ]);
+    expect(first).toMatchObject({ status: 'executed', repeated: false, effect: { port: 'payments' } });
+    expect(again).toMatchObject({ status: 'executed', repeated: true });
+    const effect = await db('engine.effects').where({ action_id: id }).first();
+    const settled = settledInvoice(JSON.parse(proxy.requests[start]!.responseBody) as Stripe.Invoice);
+    expect(effect.response).toMatchObject({
+      providerRef: 'in_ExecutorInvoice',
+      paymentStatus: settled.status,
+      outcome: settled.status === 'succeeded' ? 'succeeded' : 'declined',
+      failureCode: settled.failureCode ?? null,
+    });
   });
 });
