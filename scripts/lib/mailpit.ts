@@ -1,7 +1,7 @@
 // Runs Mailpit (an SMTP server with an HTTP API to read what it received) for tests.
 import path from 'node:path';
 import { ensureGoTool, type GoTool } from './go-tool';
-import { freeLoopbackPort, startLocalServer } from './local-server';
+import { freeLoopbackPorts, startLocalServer } from './local-server';
 import { dataDir } from './paths';
 
 export const MAILPIT: GoTool = {
@@ -22,7 +22,7 @@ export interface MailpitHandle {
 /** Builds Mailpit on first use and starts it on free loopback ports, accepting any SMTP auth or none, in memory. */
 export async function ensureMailpit(opts: { log: (m: string) => void }): Promise<MailpitHandle> {
   const binary = await ensureGoTool(MAILPIT, opts.log);
-  const [smtpPort, httpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const [smtpPort, httpPort] = (await freeLoopbackPorts(2)) as [number, number];
   const apiUrl = `http://127.0.0.1:${httpPort}`;
   const server = await startLocalServer({
     name: 'mailpit',
