@@ -12,6 +12,8 @@ import { ensureDashboardBuilt } from '../scripts/lib/dashboard';
 import { ensureChromium } from './helpers/browser';
 import { ensureDatabase, ensurePostgres, type PostgresHandle } from '../scripts/lib/postgres';
 import { ensureTemporal, type TemporalHandle } from '../scripts/lib/temporal-server';
+import { ensureStripeMock, type StripeMockHandle } from '../scripts/lib/stripe-mock';
+import { ensureMailpit, type MailpitHandle } from '../scripts/lib/mailpit';
 import { dataDir, repoRoot } from '../platform/paths';
 
 declare module 'vitest' {
@@ -23,6 +25,10 @@ declare module 'vitest' {
     workflowBundlePath: string;
     /** The Chromium binary for the browser tests, or `error: why it is missing`. */
     chromium: string;
+    /** stripe-mock's base URL (http://127.0.0.1:<port>), or `error: why it is missing`. */
+    stripeMockUrl: string;
+    /** Mailpit as JSON {smtpHost, smtpPort, apiUrl}, or `error: why it is missing`. */
+    mailpit: string;
   }
 }
 
@@ -31,6 +37,8 @@ declare module 'vitest' {
 const TEMPLATE_DB = `floyo_test_template_${crypto.createHash('sha1').update(repoRoot).digest('hex').slice(0, 8)}`;
 let pgHandle: PostgresHandle | undefined;
 let temporal: TemporalHandle | undefined;
+let stripeMock: StripeMockHandle | undefined;
+let mailpit: MailpitHandle | undefined;
 
 const log = (m: string) => console.log(`[test setup] ${m}`);
 
@@ -72,6 +80,17 @@ export default async function setup(project: TestProject) {
   const chromium = await ensureChromium(log).catch((err: Error) => `error: ${err.message}`);
   pgHandle = pgh;
   temporal = tmp;
+  // Built from their Go modules on first use, like the Temporal CLI; a failure is reported by the tests using them.
+  const [stripeMockUrl, mailpitInfo] = await Promise.all([
+    ensureStripeMock({ log }).then(
+      (h) => ((stripeMock = h), h.url),
+      (err: Error) => `error: ${err.message}`,
+    ),
+    ensureMailpit({ log }).then(
+      (h) => ((mailpit = h), JSON.stringify({ smtpHost: h.smtpHost, smtpPort: h.smtpPort, apiUrl: h.apiUrl })),
+      (err: Error) => `error: ${err.message}`,
+    ),
+  ]);
 
   await dropStaleTestDatabases(pgh.adminUrl);
   // Migrating is idempotent, so a template left by an earlier run is brought up to date, not rebuilt.
@@ -101,8 +120,11 @@ export default async function setup(project: TestProject) {
   project.provide('temporalNamespace', tmp.namespace);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('chromium', chromium);
+  project.provide('stripeMockUrl', stripeMockUrl);
+  project.provide('mailpit', mailpitInfo);
 
   return async () => {
+    await Promise.all([stripeMock?.stop(), mailpit?.stop()]);
     await temporal?.stop();
     await pgHandle?.stop();
   };

@@ -21,3 +21,21 @@ export function isNonRetryable(err: unknown): err is Error & { code?: string } {
   const name = (err as { name?: string } | null)?.name;
   return name !== undefined && NON_RETRYABLE_ERROR_TYPES.includes(name);
 }
+
+/**
+ * An upstream the effect depends on is unavailable or overloaded (network error, 5xx, rate limit): retrying later
+ * with the same idempotency key is safe and expected. Temporal retries it; the api maps it to 503.
+ */
+export class UpstreamUnavailableError extends Error {
+  override readonly name = 'UpstreamUnavailableError';
+  /** Which upstream, e.g. 'stripe', 'smtp', 'webhook'. */
+  readonly upstream: string;
+  /** How long the upstream asked us to wait, when it said. */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(upstream: string, message: string, retryAfterSeconds: number | null = null) {
+    super(message);
+    this.upstream = upstream;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

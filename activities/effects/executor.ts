@@ -389,7 +389,14 @@ async function perform(
         typeof effect.request.amountCents === 'number'
           ? effect.request.amountCents
           : Number((await paymentRow(db, target.paymentId))?.amount_cents);
-      const r = await deps.payments.retryPayment({ paymentId: target.paymentId, amountCents, idempotencyKey: key });
+      // The provider object as the first drive saw it, so a re-drive acts on the same one.
+      const providerRef = (effect.request.before as { providerRef?: string | null } | null)?.providerRef ?? null;
+      const r = await deps.payments.retryPayment({
+        paymentId: target.paymentId,
+        amountCents,
+        idempotencyKey: key,
+        providerRef,
+      });
       const row = await paymentRow(db, target.paymentId);
       // A declined retry was still performed: the action is executed and the learn phase measures it.
       return {
@@ -400,6 +407,8 @@ async function perform(
           paymentStatus: r.status,
           providerRef: r.providerRef,
           failureCode: r.failureCode ?? null,
+          ...(r.adviceCode ? { adviceCode: r.adviceCode } : {}),
+          ...(r.networkDeclineCode ? { networkDeclineCode: r.networkDeclineCode } : {}),
           after: row ? paymentSnapshot(row) : null,
         },
       };

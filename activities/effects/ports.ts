@@ -6,6 +6,8 @@ export interface PaymentRetryRequest {
   paymentId: number;
   amountCents: number;
   idempotencyKey: string;
+  /** The provider's object for the payment (app.payments.provider_ref), for gateways that act on it. */
+  providerRef?: string | null;
 }
 
 export interface PaymentRetryResult {
@@ -13,6 +15,10 @@ export interface PaymentRetryResult {
   providerRef: string;
   /** The decline code when the retry failed. */
   failureCode?: string;
+  /** The card network's advice on a decline (e.g. Mastercard merchant advice code '03'), when the provider gives it. */
+  adviceCode?: string;
+  /** The card network's raw response code on a decline (e.g. Visa '05'), when the provider gives it. */
+  networkDeclineCode?: string;
 }
 
 export interface PaymentGateway {
