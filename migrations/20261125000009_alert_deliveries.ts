@@ -12,7 +12,7 @@ export async function up(knex: Knex): Promise<void> {
       channel text NOT NULL,                          -- the routing policy's channel name
       kind text NOT NULL CHECK (kind IN ('trigger','resolve','remind')),
       dedupe_key text NOT NULL UNIQUE,                -- <fingerprint>:<channel>:<kind>:<episode>[:<reminder>]
-      status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','failed')),
+      status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','failed','skipped')), -- skipped: a dry run
       dry_run boolean NOT NULL DEFAULT true,
       attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
       last_error text,
