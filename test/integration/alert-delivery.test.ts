@@ -36,16 +36,14 @@ beforeAll(async () => {
     ],
     ['slack', createSlackChannel({ webhookUrl: `${rx.url}/slack`, links })],
   ]);
-  await t
-    .db('engine.cycles')
-    .insert({
-      id: 'mon-1',
-      kind: 'monitor',
-      trigger: 'schedule',
-      dry_run: false,
-      phases: ['monitor'],
-      logical_now: NOW,
-    });
+  await t.db('engine.cycles').insert({
+    id: 'mon-1',
+    kind: 'monitor',
+    trigger: 'schedule',
+    dry_run: false,
+    phases: ['monitor'],
+    logical_now: NOW,
+  });
   [{ id: findingId }] = await t
     .db('engine.findings')
     .insert({
