@@ -9,6 +9,7 @@ import * as operatorApiIndexes from '../migrations/20261125000005_operator_api_i
 import * as mlUtility from '../migrations/20261125000006_ml_utility';
 import * as holdout from '../migrations/20261125000007_holdout';
 import * as segmentStats from '../migrations/20261125000008_segment_stats';
+import * as alertDeliveries from '../migrations/20261125000009_alert_deliveries';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261125000006_ml_utility': mlUtility,
   '20261125000007_holdout': holdout,
   '20261125000008_segment_stats': segmentStats,
+  '20261125000009_alert_deliveries': alertDeliveries,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
