@@ -9,13 +9,14 @@ import { contractGaps } from '../../db/contract-gaps';
 import { listAppColumns } from '../../db/queries/app-columns';
 import { repoRoot } from '../../platform/paths';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { childEnv } from '../../platform/config';
 
 function contractCli(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', path.join(repoRoot, 'scripts', 'contract-cli.ts'), ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, cwd: repoRoot, timeout: 120_000 },
+      { env: childEnv({ DATABASE_URL: databaseUrl }), cwd: repoRoot, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
