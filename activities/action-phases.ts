@@ -12,7 +12,13 @@ import {
   queryUnnormalizedEmails,
   queryUpgradeCandidates,
 } from '../db/queries/targets';
-import { inFlightTargets, messagedUserIdsOfCycle } from '../db/repos/actions';
+import {
+  inFlightTargets,
+  messagedUserIdsOfCycle,
+  phaseActionIdsInStatus,
+  phaseStatusCounts,
+} from '../db/repos/actions';
+import { isPhasePlanned } from '../db/repos/cycle-phases';
 import { getPolicies } from '../db/repos/config';
 import { previousMeasuredCycleId } from '../db/repos/cycles';
 import { listCycleFindings, listOpenFindings, recordFindings } from '../db/repos/findings';
@@ -27,6 +33,7 @@ import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
+import { executeAction } from './effects/executor';
 import { processPlans } from './effects/pipeline';
 import { withPhase } from './phase-record';
 
@@ -162,25 +169,50 @@ async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<De
   return drift;
 }
 
+/**
+ * Resumable: the plan is stored once per (cycle, phase) with a marker in the same transaction, so a retried
+ * attempt (after a crash or a timeout) skips planning and drives what the earlier attempt stored: every
+ * admitted action still `planned` is executed (the executor finishes one whose effect completed just before
+ * the crash from its effect row), and every `pending_approval` action gets its approval workflow.
+ */
 export async function runActionPhase(
   deps: ActivityDeps,
   phase: 'heal' | 'optimize' | 'prevent',
   ctx: CycleContext,
 ): Promise<PhaseSummary> {
   const { db } = deps;
+  const effectDeps = { db, payments: deps.payments, messenger: deps.messenger, now: deps.clock };
   return withPhase(db, ctx, phase, async (progress) => {
-    progress('loading findings, KPIs and targets');
-    const pc = await planningContext(db, ctx);
-    const plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
-    progress(`gating ${plans.length} planned action(s)`);
-    const result = await processPlans(
-      { db, payments: deps.payments, messenger: deps.messenger, now: deps.clock },
-      { cycleId: ctx.cycleId, phase, dryRun: ctx.dryRun, now: pc.now, plans },
-    );
-    progress(`starting ${result.needsApproval.length} approval workflow(s)`);
-    const deadlineHours = pc.policies.approval.deadlineHours;
+    const policies = await getPolicies(db);
+    let planned: number | null = null;
+    if (await isPhasePlanned(db, ctx.cycleId, phase)) {
+      progress('resuming: the plan of an earlier attempt is stored');
+    } else {
+      progress('loading findings, KPIs and targets');
+      const pc = await planningContext(db, ctx);
+      const plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
+      progress(`gating ${plans.length} planned action(s)`);
+      await processPlans(effectDeps, {
+        cycleId: ctx.cycleId,
+        phase,
+        dryRun: ctx.dryRun,
+        now: pc.now,
+        plans,
+        markPlanned: true,
+        execute: false,
+      });
+      planned = plans.length;
+    }
+    const toRun = ctx.dryRun ? [] : await phaseActionIdsInStatus(db, ctx.cycleId, phase, ['planned']);
+    for (const [i, actionId] of toRun.entries()) {
+      await executeAction(effectDeps, actionId);
+      progress(`executed ${i + 1} of ${toRun.length} admitted action(s)`);
+    }
+    const pending = await phaseActionIdsInStatus(db, ctx.cycleId, phase, ['pending_approval']);
+    progress(`starting ${pending.length} approval workflow(s)`);
+    const deadlineHours = policies.approval.deadlineHours;
     let approvalsStarted = 0;
-    for (const actionId of result.needsApproval) {
+    for (const actionId of pending) {
       const deadline = new Date(deps.clock().getTime() + deadlineHours * 3_600_000);
       const started = await deps.approvals.start({
         actionId,
@@ -190,16 +222,19 @@ export async function runActionPhase(
       });
       if (started.started) approvalsStarted += 1;
     }
+    const byStatus = await phaseStatusCounts(db, ctx.cycleId, phase);
+    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     return {
       counts: {
-        planned: plans.length,
-        executed: result.executed.length,
-        dryRun: result.dryRun.length,
-        needsApproval: result.needsApproval.length,
+        planned: planned ?? total,
+        executed: byStatus.executed ?? 0,
+        dryRun: byStatus.dry_run ?? 0,
+        needsApproval: byStatus.pending_approval ?? 0,
         approvalsStarted,
-        blocked: result.blocked.length,
-        recommended: result.recommended.length,
-        failed: result.failed.length,
+        blocked: byStatus.blocked ?? 0,
+        recommended: byStatus.recommended ?? 0,
+        failed: byStatus.failed ?? 0,
+        resumed: planned == null ? 1 : 0,
       },
     };
   });

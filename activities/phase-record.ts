@@ -20,7 +20,8 @@ export async function withPhase(
   run: (progress: (msg: string) => void) => Promise<PhaseSummary>,
 ): Promise<PhaseSummary> {
   await startPhase(db, ctx.cycleId, name);
-  const timer = setInterval(() => heartbeat({ phase: name }), 10_000);
+  // Every 2 s, so a killed worker's attempt times out (PHASE heartbeatTimeout) and is retried within seconds.
+  const timer = setInterval(() => heartbeat({ phase: name }), 2_000);
   try {
     const summary = await run((msg) => heartbeat({ phase: name, msg }));
     await finishPhase(db, ctx.cycleId, name, 'completed', summary.counts);

@@ -10,6 +10,7 @@ import * as mlUtility from '../migrations/20261125000006_ml_utility';
 import * as holdout from '../migrations/20261125000007_holdout';
 import * as segmentStats from '../migrations/20261125000008_segment_stats';
 import * as alertDeliveries from '../migrations/20261125000009_alert_deliveries';
+import * as phasePlanned from '../migrations/20261202000010_phase_planned';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '20261125000007_holdout': holdout,
   '20261125000008_segment_stats': segmentStats,
   '20261125000009_alert_deliveries': alertDeliveries,
+  '20261202000010_phase_planned': phasePlanned,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -18,7 +18,8 @@ export const BOOKKEEPING_RETRY: RetryPolicy = { ...PHASE_RETRY, maximumAttempts:
 /** openCycle / closeCycle. */
 export const BOOKKEEPING_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: BOOKKEEPING_RETRY };
 
-const LONG_PHASE = { startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', retry: PHASE_RETRY } as const;
+// Long phases heartbeat every 2 s (activities/phase-record.ts): a crashed worker's attempt is retried after 10 s.
+const LONG_PHASE = { startToCloseTimeout: '15 minutes', heartbeatTimeout: '10 seconds', retry: PHASE_RETRY } as const;
 const SHORT_PHASE = { startToCloseTimeout: '5 minutes', retry: PHASE_RETRY } as const;
 
 /** Per phase: how long one attempt may take, how it retries, and the summary the Web UI shows. */

@@ -38,6 +38,7 @@ import { findingIdsByFingerprint } from '../../db/repos/findings';
 import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
 import { getCycle } from '../../db/repos/cycles';
+import { markPhasePlanned } from '../../db/repos/cycle-phases';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { gatingPosterior, segmentOf } from '../../engine/learning/segments';
 import { ACTION_TYPES } from '../../engine/safety/config-schema';
@@ -60,6 +61,10 @@ export interface ProcessPlansInput {
   /** The cycle's logical now (ISO or Date); defaults to deps.now(). */
   now?: Date | string;
   plans: readonly ActionPlan[];
+  /** Mark (cycle, phase) as planned in the transaction that stores the actions: a retry drives, never re-plans. */
+  markPlanned?: boolean;
+  /** Default true; false stores the decisions only and leaves execution to the caller. */
+  execute?: boolean;
 }
 
 export interface ProcessPlansResult {
@@ -257,7 +262,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     );
   }
 
-  if (newActions.length) {
+  if (newActions.length || input.markPlanned) {
     await db.transaction(async (trx) => {
       const inserted = await insertActions(trx, newActions);
       // An id another process stored meanwhile keeps that process's decision and gate records.
@@ -269,10 +274,11 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
         trx,
         audits.filter((a) => a.target != null && inserted.has(a.target)),
       );
+      if (input.markPlanned) await markPhasePlanned(trx, input.cycleId, input.phase);
     });
   }
 
-  if (!dryRun) {
+  if (!dryRun && input.execute !== false) {
     let actions = await getActionsByIds(db, ids);
     for (const id of ids) {
       const a = actions.get(id);

@@ -497,3 +497,31 @@ export async function getActionDetail(db: Queryable, actionId: string) {
     effects: effects.map(({ id: _id, actionId: _a, actionType: _t, ...e }) => e),
   };
 }
+
+/** Ids of a (cycle, phase)'s actions in a status, oldest first: what a resumed phase still has to drive. */
+export async function phaseActionIdsInStatus(
+  db: Queryable,
+  cycleId: string,
+  phase: string,
+  statuses: readonly ActionStatus[],
+): Promise<string[]> {
+  return db('engine.actions')
+    .where({ cycle_id: cycleId, phase })
+    .whereIn('status', [...statuses])
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .pluck('id');
+}
+
+/** Per status: how many actions a (cycle, phase) has. */
+export async function phaseStatusCounts(
+  db: Queryable,
+  cycleId: string,
+  phase: string,
+): Promise<Record<string, number>> {
+  const rows = await db('engine.actions')
+    .where({ cycle_id: cycleId, phase })
+    .groupBy('status')
+    .select('status')
+    .count({ n: '*' });
+  return Object.fromEntries(rows.map((r: Record<string, any>) => [r.status, Number(r.n)]));
+}

@@ -54,3 +54,19 @@ export async function cyclePhases(db: Queryable, cycle: Pick<CycleRow, 'cycleId'
   const extra = [...byName.values()].filter((p) => !cycle.phases.includes(p.name));
   return [...planned, ...extra];
 }
+
+/** Marks the phase's plan as stored; call it in the transaction that writes the phase's actions. */
+export async function markPhasePlanned(db: Queryable, cycleId: string, name: string): Promise<void> {
+  await db.raw(
+    `insert into engine.cycle_phases (cycle_id, name, status, started_at, counts, planned_at)
+     values (?, ?, 'running', now(), '{}', now())
+     on conflict (cycle_id, name) do update set planned_at = coalesce(engine.cycle_phases.planned_at, now())`,
+    [cycleId, name],
+  );
+}
+
+/** Whether an earlier attempt of this phase already stored its plan. */
+export async function isPhasePlanned(db: Queryable, cycleId: string, name: string): Promise<boolean> {
+  const row = await db('engine.cycle_phases').where({ cycle_id: cycleId, name }).whereNotNull('planned_at').first();
+  return row != null;
+}
