@@ -15,12 +15,12 @@ export const PHASE_RETRY: RetryPolicy = {
 /** Bookkeeping is cheap and must land, so it retries longer than a phase. */
 export const BOOKKEEPING_RETRY: RetryPolicy = { ...PHASE_RETRY, maximumAttempts: 10 };
 
-/** openCycle / closeCycle. */
-export const BOOKKEEPING_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: BOOKKEEPING_RETRY };
+/** openCycle / closeCycle: single statements, so an attempt lost with a killed worker is retried after 15 s. */
+export const BOOKKEEPING_OPTIONS: ActivityOptions = { startToCloseTimeout: '15 seconds', retry: BOOKKEEPING_RETRY };
 
 // Long phases heartbeat every 2 s (activities/phase-record.ts): a crashed worker's attempt is retried after 10 s.
 const LONG_PHASE = { startToCloseTimeout: '15 minutes', heartbeatTimeout: '10 seconds', retry: PHASE_RETRY } as const;
-const SHORT_PHASE = { startToCloseTimeout: '5 minutes', retry: PHASE_RETRY } as const;
+const SHORT_PHASE = { startToCloseTimeout: '5 minutes', heartbeatTimeout: '10 seconds', retry: PHASE_RETRY } as const;
 
 /** Per phase: how long one attempt may take, how it retries, and the summary the Web UI shows. */
 export const PHASE_OPTIONS: Record<Phase, ActivityOptions> = {
@@ -39,9 +39,16 @@ export const MONITOR_OPTIONS: ActivityOptions = {
   summary: 'Monitor: health detectors, alerts on critical findings',
 };
 
-/** Approval bookkeeping and the execution of an approved action. */
+/** Approval bookkeeping (open, resolve): single statements, retried 15 s after a lost attempt. */
 export const APPROVAL_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '15 seconds',
   retry: BOOKKEEPING_RETRY,
-  summary: 'Approval bookkeeping / execution of the approved action',
+  summary: 'Approval bookkeeping',
+};
+
+/** The approved action's one effect: a provider call bounded by its own timeout, idempotent on its key. */
+export const APPROVED_EXECUTION_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: BOOKKEEPING_RETRY,
+  summary: 'Execution of the approved action',
 };

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { ValidationError } from '../engine/safety/errors';
 import type { Activities } from '../activities';
-import { APPROVAL_OPTIONS } from './activity-options';
+import { APPROVAL_OPTIONS, APPROVED_EXECUTION_OPTIONS } from './activity-options';
 import {
   approvalStateQuery,
   approveSignal,
@@ -24,6 +24,7 @@ import {
 } from './definitions';
 
 const acts = proxyActivities<Activities>(APPROVAL_OPTIONS);
+const execution = proxyActivities<Activities>(APPROVED_EXECUTION_OPTIONS);
 
 function validDecision(d: unknown): d is ApprovalDecision {
   const x = d as ApprovalDecision | undefined;
@@ -89,7 +90,7 @@ export async function actionApproval(input: ApprovalInput): Promise<ApprovalStat
       operator: decision.by.operator,
       reason: decision.by.reason,
     });
-    const result = await acts.executeApprovedAction({
+    const result = await execution.executeApprovedAction({
       actionId: input.actionId,
       operator: decision.by.operator,
       reason: decision.by.reason,

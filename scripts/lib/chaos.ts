@@ -1,0 +1,269 @@
+// Crash trials: live cycles on a real worker process that is SIGKILLed at random moments inside the effect
+// phases (heal, optimize, prevent) and restarted, then the invariants that must hold after any crash:
+// every cycle completed, no effect twice, none pending, every effect audited, every admitted action finished.
+// Used by the chaos test (one bounded trial) and `npm run chaos -- --trials N` (longer, prints the figures).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { childEnv } from '../../platform/config';
+import { repoRoot } from '../../platform/paths';
+import { autonomousCycle } from '../../workflows';
+
+export const EFFECT_PHASES = ['heal', 'optimize', 'prevent'] as const;
+
+export interface ChaosTarget {
+  db: Knex;
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** The cycles' logical now (the seed's). */
+  now: Date;
+  log: (msg: string) => void;
+  /** Deterministic kill delays. */
+  random: () => number;
+}
+
+export interface KillRecord {
+  cycleId: string;
+  phase: string;
+  /** Whether the phase was still running when the worker died (else the kill landed after it). */
+  inPhase: boolean;
+  /** Seconds from the kill until the next attempt of the phase started (the retry after the heartbeat timeout). */
+  recoverySeconds: number | null;
+  /** Seconds from the kill until the phase completed. */
+  completedSeconds: number | null;
+}
+
+export interface Invariants {
+  cyclesNotCompleted: number;
+  duplicatePayments: number;
+  duplicateMessages: number;
+  duplicateDataFixes: number;
+  pendingEffects: number;
+  unauditedEffects: number;
+  unfinishedActions: number;
+  approvalsWithoutWorkflow: number;
+}
+
+export interface TrialResult {
+  cycleIds: string[];
+  kills: KillRecord[];
+  effects: number;
+  invariants: Invariants;
+}
+
+/** A real worker process (worker/main.ts), in its own process group so SIGKILL takes all of it. */
+export class WorkerProcess {
+  private child: ChildProcess | null = null;
+  constructor(private readonly target: ChaosTarget) {}
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv({
+        DATABASE_URL: this.target.databaseUrl,
+        TEMPORAL_ADDRESS: this.target.temporalAddress,
+        TEMPORAL_NAMESPACE: this.target.namespace,
+        TEMPORAL_TASK_QUEUE: this.target.taskQueue,
+        WORKER_METRICS_ADDRESS: 'off',
+      }),
+    });
+    this.child = child;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        output += b.toString();
+        if (output.includes('Worker: polling task queue')) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+      child.once('exit', (code) =>
+        reject(new Error(`worker exited (${code}) before polling:\n${output.slice(-2000)}`)),
+      );
+    });
+  }
+
+  /** SIGKILL: no shutdown, no drain, in-flight activities are abandoned mid-statement. */
+  kill(): void {
+    if (this.child?.pid && this.child.exitCode == null) process.kill(-this.child.pid, 'SIGKILL');
+    this.child = null;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || child.exitCode != null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    this.child = null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function phaseStatus(db: Knex, cycleId: string, phase: string): Promise<string | null> {
+  const row = (await db('engine.cycle_phases').where({ cycle_id: cycleId, name: phase }).first('status')) as
+    { status: string } | undefined;
+  return row?.status ?? null;
+}
+
+/**
+ * One live cycle with the worker killed once inside each effect phase (at a random moment up to `maxDelayMs`
+ * after the phase starts), restarted at once. Returns the kills with their recovery times.
+ */
+export async function runCrashedCycle(
+  target: ChaosTarget,
+  worker: WorkerProcess,
+  client: Client,
+  cycleId: string,
+  maxDelayMs: number,
+): Promise<KillRecord[]> {
+  const handle = await client.workflow.start(autonomousCycle, {
+    workflowId: cycleId,
+    taskQueue: target.taskQueue,
+    args: [{ dryRun: false, trigger: 'api', requestedBy: 'chaos', now: target.now.toISOString() }],
+  });
+  const kills: KillRecord[] = [];
+  for (const phase of EFFECT_PHASES) {
+    while ((await phaseStatus(target.db, cycleId, phase)) !== 'running') await sleep(25);
+    await sleep(Math.floor(target.random() * maxDelayMs));
+    const inPhase = (await phaseStatus(target.db, cycleId, phase)) === 'running';
+    worker.kill();
+    const killedAt = Date.now();
+    target.log(`killed the worker ${inPhase ? 'inside' : 'just after'} ${phase} of ${cycleId}`);
+    await worker.start();
+    let recoverySeconds: number | null = null;
+    let completedSeconds: number | null = null;
+    if (inPhase) {
+      // startPhase stamps started_at again when the retried attempt begins.
+      for (;;) {
+        const row = (await target.db('engine.cycle_phases').where({ cycle_id: cycleId, name: phase }).first()) as
+          { status: string; started_at: Date } | undefined;
+        if (recoverySeconds == null && row && row.started_at.getTime() > killedAt - 500)
+          recoverySeconds = (Date.now() - killedAt) / 1000;
+        if (row?.status === 'completed') break;
+        await sleep(100);
+      }
+      completedSeconds = (Date.now() - killedAt) / 1000;
+      target.log(
+        `  ${phase}: retried ${recoverySeconds?.toFixed(1) ?? '?'} s after the kill, completed after ${completedSeconds.toFixed(1)} s`,
+      );
+    }
+    kills.push({ cycleId, phase, inPhase, recoverySeconds, completedSeconds });
+  }
+  await handle.result();
+  return kills;
+}
+
+const one = async (db: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<number> =>
+  Number(((await db.raw(sql, bindings)) as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0);
+
+/** The invariants over the given cycles: all zero after any number of crashes. */
+export async function checkInvariants(db: Knex, cycleIds: readonly string[]): Promise<Invariants> {
+  const ids = [...cycleIds];
+  const effectsOf = `SELECT e.* FROM engine.effects e JOIN engine.actions a ON a.id = e.action_id WHERE a.cycle_id = ANY(?)`;
+  const dupes = (port: string) =>
+    one(
+      db,
+      `SELECT count(*)::int AS n FROM (SELECT a.cycle_id, e.target FROM (${effectsOf}) e
+         JOIN engine.actions a ON a.id = e.action_id WHERE e.port = ? GROUP BY 1, 2 HAVING count(*) > 1) d`,
+      [ids, port],
+    );
+  return {
+    cyclesNotCompleted: await one(
+      db,
+      `SELECT count(*)::int AS n FROM unnest(?::text[]) c(id)
+        WHERE NOT EXISTS (SELECT 1 FROM engine.cycles k WHERE k.id = c.id AND k.status = 'completed')`,
+      [ids],
+    ),
+    duplicatePayments: await dupes('payments'),
+    duplicateDataFixes: await dupes('data'),
+    // A user receives a message once per cycle at most (the contact cap), and once per key in the outbox.
+    duplicateMessages: await one(
+      db,
+      `SELECT count(*)::int AS n FROM (SELECT a.cycle_id, e.target FROM (${effectsOf}) e
+         JOIN engine.actions a ON a.id = e.action_id WHERE e.port = 'messenger' GROUP BY 1, 2 HAVING count(*) > 1) d`,
+      [ids],
+    ),
+    pendingEffects: await one(db, `SELECT count(*)::int AS n FROM (${effectsOf}) e WHERE e.status = 'pending'`, [ids]),
+    unauditedEffects: await one(
+      db,
+      `SELECT count(*)::int AS n FROM (${effectsOf}) e WHERE NOT EXISTS (
+         SELECT 1 FROM engine.audit_log l WHERE l.target = e.action_id AND l.event IN ('action.executed', 'action.failed'))`,
+      [ids],
+    ),
+    unfinishedActions: await one(
+      db,
+      `SELECT count(*)::int AS n FROM engine.actions WHERE cycle_id = ANY(?) AND status IN ('planned', 'approved')`,
+      [ids],
+    ),
+    approvalsWithoutWorkflow: await one(
+      db,
+      `SELECT count(*)::int AS n FROM engine.actions a WHERE a.cycle_id = ANY(?) AND a.status = 'pending_approval'
+         AND NOT EXISTS (SELECT 1 FROM engine.approvals p WHERE p.action_id = a.id)`,
+      [ids],
+    ),
+  };
+}
+
+export async function effectCount(db: Knex, cycleIds: readonly string[]): Promise<number> {
+  return one(
+    db,
+    `SELECT count(*)::int AS n FROM engine.effects e JOIN engine.actions a ON a.id = e.action_id WHERE a.cycle_id = ANY(?)`,
+    [[...cycleIds]],
+  );
+}
+
+/** `cycles` crashed cycles in a row on one worker; the invariants over all of them. */
+export async function runTrial(
+  target: ChaosTarget,
+  opts: { cycles: number; maxDelayMs: number; label: string },
+): Promise<TrialResult> {
+  const connection = await Connection.connect({ address: target.temporalAddress });
+  const client = new Client({ connection, namespace: target.namespace });
+  const worker = new WorkerProcess(target);
+  const cycleIds: string[] = [];
+  const kills: KillRecord[] = [];
+  try {
+    await worker.start();
+    for (let i = 0; i < opts.cycles; i++) {
+      const cycleId = `chaos-${opts.label}-${i + 1}`;
+      cycleIds.push(cycleId);
+      kills.push(...(await runCrashedCycle(target, worker, client, cycleId, opts.maxDelayMs)));
+    }
+    // With the worker still up: the approval workflows the phases started record their rows in a moment.
+    let invariants = await checkInvariants(target.db, cycleIds);
+    for (let i = 0; i < 90 && invariants.approvalsWithoutWorkflow > 0; i++) {
+      await sleep(500);
+      invariants = await checkInvariants(target.db, cycleIds);
+    }
+    await endApprovals(client, target.db, cycleIds);
+    return { cycleIds, kills, effects: await effectCount(target.db, cycleIds), invariants };
+  } finally {
+    await worker.stop();
+    await connection.close();
+  }
+}
+
+/** The trial's approval workflows would wait days for an operator: end them with the trial. */
+async function endApprovals(client: Client, db: Knex, cycleIds: readonly string[]): Promise<void> {
+  const ids: string[] = await db('engine.approvals')
+    .join('engine.actions', 'engine.actions.id', 'engine.approvals.action_id')
+    .whereIn('engine.actions.cycle_id', [...cycleIds])
+    .where('engine.approvals.status', 'pending')
+    .pluck('engine.approvals.workflow_id');
+  await Promise.all(
+    ids.map((id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate('chaos trial finished')
+        .catch(() => undefined),
+    ),
+  );
+}
