@@ -1,16 +1,7 @@
 // The app's one error handler and not-found handler: every error becomes application/problem+json.
-// Client mistakes keep their status and message; infrastructure outages are 503; anything else is a
-// 500 whose details are logged, never sent.
+// Client mistakes keep their status and message; infrastructure outages are 503 (Temporal's errors are
+// mapped in temporal-errors.ts); anything else is a 500 whose details are logged, never sent.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  isGrpcDeadlineError,
-  isGrpcServiceError,
-  NamespaceNotFoundError,
-  ScheduleNotFoundError,
-  ServiceError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ValidationError } from '../engine/safety/errors';
 import {
@@ -21,11 +12,7 @@ import {
   type Problem,
   type ProblemFieldError,
 } from './problem';
-
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_RESOURCE_EXHAUSTED = 8;
-const GRPC_NOT_FOUND = 5;
+import { temporalProblem } from './temporal-errors';
 
 const LOCATION_NAMES: Record<string, string> = {
   body: 'request body',
@@ -80,15 +67,7 @@ function validationProblem(request: FastifyRequest, error: FastifyError): Proble
 }
 
 function isInfrastructureOutage(error: unknown): string | null {
-  const e = error as { code?: unknown; name?: string; cause?: unknown };
-  if (isGrpcDeadlineError(error)) return 'Temporal did not answer in time';
-  if (
-    isGrpcServiceError(error) &&
-    [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED].includes(error.code)
-  ) {
-    return 'Temporal is unreachable';
-  }
-  if (error instanceof ServiceError && e.cause) return isInfrastructureOutage(e.cause);
+  const e = error as { code?: unknown; name?: string };
   if (e.name === 'KnexTimeoutError') return 'PostgreSQL is busy or unreachable (connection pool timeout)';
   if (typeof e.code === 'string') {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(e.code))
@@ -146,49 +125,14 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
       ),
     );
   }
-  if (error instanceof WorkflowNotFoundError) {
+  const temporal = temporalProblem(error, request.server.temporal?.namespace ?? 'default');
+  if (temporal) {
+    if (temporal.status === 503) request.log.warn({ err: error }, temporal.detail);
     return send(
       reply,
-      base(request, 404, `No workflow with id '${error.workflowId}' exists in Temporal.`, 'workflow-not-found'),
+      base(request, temporal.status, temporal.detail, temporal.slug),
+      temporal.status === 503 ? { 'retry-after': '5' } : {},
     );
-  }
-  if (error instanceof ScheduleNotFoundError) {
-    return send(
-      reply,
-      base(
-        request,
-        404,
-        `No schedule with id '${error.scheduleId}' exists in Temporal (the worker creates the schedules when it starts).`,
-        'schedule-not-found',
-      ),
-    );
-  }
-  if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return send(
-      reply,
-      base(
-        request,
-        409,
-        `A workflow with id '${error.workflowId}' is already running; retry to get a new id.`,
-        'workflow-already-started',
-      ),
-    );
-  }
-  if (error instanceof NamespaceNotFoundError) {
-    request.log.error({ err: error }, 'Temporal namespace missing');
-    return send(
-      reply,
-      base(
-        request,
-        503,
-        `The Temporal namespace '${error.namespace}' does not exist; the api is misconfigured (TEMPORAL_NAMESPACE).`,
-        'dependency-unavailable',
-      ),
-    );
-  }
-  const raw: unknown = error;
-  if (isGrpcServiceError(raw) && Number(raw.code) === GRPC_NOT_FOUND) {
-    return send(reply, base(request, 404, 'Not found in Temporal.', 'not-found'));
   }
   const outage = isInfrastructureOutage(error);
   if (outage) {

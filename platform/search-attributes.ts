@@ -23,3 +23,31 @@ export function cliSearchAttributeType(type: SearchAttributeType): string {
 export function devServerSearchAttributeArgs(): string[] {
   return SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliSearchAttributeType(k.type)}`]);
 }
+
+/**
+ * The `temporal operator search-attribute create` command(s) that register `attrs` in `namespace`, joined by
+ * ` && ` on one line: the CLI takes several --name but one --type, so one command per type. `address` is
+ * included when given (a cluster, not the CLI's default localhost:7233).
+ */
+export function searchAttributeCreateCommand(
+  namespace: string,
+  attrs: ReadonlyArray<{ name: string; type: SearchAttributeType }>,
+  address?: string,
+): string {
+  const byType = new Map<SearchAttributeType, string[]>();
+  for (const k of attrs) byType.set(k.type, [...(byType.get(k.type) ?? []), k.name]);
+  const target = address ? ['--address', address] : [];
+  return [...byType]
+    .map(([type, names]) =>
+      [
+        'temporal operator search-attribute create',
+        ...target,
+        '--namespace',
+        namespace,
+        ...names.flatMap((n) => ['--name', n]),
+        '--type',
+        cliSearchAttributeType(type),
+      ].join(' '),
+    )
+    .join(' && ');
+}

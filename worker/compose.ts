@@ -11,6 +11,7 @@ import { setupTracing, type Tracing } from '../platform/tracing';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
@@ -38,6 +39,14 @@ export async function startEngineWorker(opts: {
     namespace: opts.namespace,
     ...(tracing ? { plugins: tracing.plugins } : {}),
   });
+  // Before any schedule exists: a schedule whose workflows set unknown attributes would fail on every run.
+  const added = await ensureSearchAttributes(clientConnection, opts.namespace, { address: opts.temporalAddress }).catch(
+    async (err: unknown) => {
+      await clientConnection.close();
+      throw err;
+    },
+  );
+  if (added.length) opts.log(`Temporal: registered search attributes ${added.join(', ')} in "${opts.namespace}"`);
   const clock = () => new Date();
   const activities = createActivities({
     db: opts.db,

@@ -10,7 +10,7 @@ import { devServerSearchAttributeArgs } from '../../platform/search-attributes';
 import { temporalConnectionOptions } from '../../platform/temporal-connection';
 import { loadDevConfig } from './dev-config';
 import { devConfigFile } from './launch-env';
-import { ensureSearchAttributes } from './search-attributes';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { resolveTemporalCli } from './temporal-cli';
 
 type Log = (msg: string) => void;

@@ -2,7 +2,7 @@
 // (whose ids are fixed) never touch those of a dev stack sharing the same server.
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { ensureSearchAttributes } from '../../scripts/lib/search-attributes';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
 
 const ALREADY_EXISTS = 6;
 
