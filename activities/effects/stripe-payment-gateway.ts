@@ -140,7 +140,7 @@ export async function probeStripe(opts: StripePaymentGatewayOptions): Promise<vo
     await stripe.balance.retrieve();
   } catch (err) {
     if (err instanceof Stripe.errors.StripeAuthenticationError)
-      throw new Error(`Stripe rejected STRIPE_API_KEY: ${err.message}`);
+      throw new Error(`Stripe rejected STRIPE_API_KEY: ${err.message}`, { cause: err });
     throw err;
   }
 }
