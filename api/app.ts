@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { config } from '../platform/config';
+import { adapterProbes, type AdapterSettings } from '../worker/adapters';
 import { problemErrorHandler, problemNotFoundHandler } from './error-handler';
 import { HttpProblem } from './problem';
 import { authenticate, authPlugin } from './plugins/auth';
@@ -44,6 +46,8 @@ export interface AppDeps {
   owns?: { db?: boolean; temporal?: boolean };
   /** The built dashboard served at `/` (default dashboard/dist). */
   dashboardDir?: string;
+  /** The effect adapters the worker is configured with, shown and probed by /readyz (default: the config's). */
+  adapters?: AdapterSettings;
 }
 
 export type App = FastifyInstance;
@@ -111,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(docsPlugin);
 
   // Public: health and metrics (and /docs, registered above).
-  await app.register(opsRoutes);
+  await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
 
   // Everything under /api needs an API key; each route states the role it needs.
   await app.register(

@@ -54,7 +54,33 @@ const hostPort = z.string().transform((raw, ctx) => {
 
 const PINO_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-export const ConfigSchema = z.object({
+const oneOf = <const T extends readonly string[]>(values: T) =>
+  z.string().transform((raw, ctx) => {
+    const v = raw.trim().toLowerCase();
+    return (values as readonly string[]).includes(v)
+      ? (v as T[number])
+      : fail(ctx, `expected one of ${values.join(', ')}`);
+  });
+
+export const PAYMENT_GATEWAYS = ['sandbox', 'stripe'] as const;
+export const MESSENGERS = ['outbox', 'smtp', 'webhook'] as const;
+
+// What each non-default adapter cannot run without: checked across fields, one line per missing variable.
+const ADAPTER_NEEDS: Array<{ when: (c: Record<string, unknown>) => boolean; because: string; needs: string[] }> = [
+  { when: (c) => c.PAYMENT_GATEWAY === 'stripe', because: 'PAYMENT_GATEWAY=stripe', needs: ['STRIPE_API_KEY'] },
+  {
+    when: (c) => c.MESSENGER === 'smtp',
+    because: 'MESSENGER=smtp',
+    needs: ['SMTP_URL', 'MAIL_FROM', 'UNSUBSCRIBE_SECRET'],
+  },
+  {
+    when: (c) => c.MESSENGER === 'webhook',
+    because: 'MESSENGER=webhook',
+    needs: ['MESSAGE_WEBHOOK_URL', 'MESSAGE_WEBHOOK_SECRET'],
+  },
+];
+
+const ObjectSchema = z.object({
   // Where the data lives; unset means the dev launchers start an embedded PostgreSQL.
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   EMBEDDED_PG_PORT: port(1).default(54329),
@@ -105,6 +131,35 @@ export const ConfigSchema = z.object({
   CHROMIUM_PATH: z.string().optional(),
   FUZZ_RUNS: positiveInt.default(25),
   FUZZ_SEED: integer.default(20261125),
+  // Effect adapters (docs/adapters): the sandbox and the outbox need nothing outside PostgreSQL.
+  PAYMENT_GATEWAY: oneOf(PAYMENT_GATEWAYS).default('sandbox'),
+  STRIPE_API_KEY: z.string().optional(),
+  // A mock or proxy in front of Stripe, e.g. stripe-mock's http://127.0.0.1:12111.
+  STRIPE_API_BASE: url(['http', 'https']).optional(),
+  MESSENGER: oneOf(MESSENGERS).default('outbox'),
+  // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the first byte).
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  MAIL_FROM: z
+    .string()
+    .refine((v) => /@[^\s@>]+>?\s*$/.test(v), 'expected an address such as Floyo <hello@floyo.example>')
+    .optional(),
+  UNSUBSCRIBE_SECRET: z.string().optional(),
+  // Base of the links and the unsubscribe URL in emails; default FLOYO_API_URL.
+  PUBLIC_BASE_URL: url(['http', 'https']).optional(),
+  MESSAGE_WEBHOOK_URL: url(['http', 'https']).optional(),
+  MESSAGE_WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
+    .optional(),
+});
+
+export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
+  for (const rule of ADAPTER_NEEDS) {
+    if (!rule.when(c)) continue;
+    for (const name of rule.needs)
+      if ((c as Record<string, unknown>)[name] === undefined)
+        ctx.addIssue({ code: 'custom', path: [name], message: `required when ${rule.because}` });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -115,7 +170,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRETS = new Set(['TEMPORAL_API_KEY', 'ENGINE_BOOTSTRAP_ADMIN_KEY', 'FLOYO_API_KEY']);
+const SECRETS = new Set([
+  'TEMPORAL_API_KEY',
+  'ENGINE_BOOTSTRAP_ADMIN_KEY',
+  'FLOYO_API_KEY',
+  'STRIPE_API_KEY',
+  'UNSUBSCRIBE_SECRET',
+  'MESSAGE_WEBHOOK_SECRET',
+]);
 
 /** The value as it may be printed: secrets hidden, a URL's password masked. */
 function printable(name: string, value: string | undefined): string {
@@ -131,6 +193,8 @@ export function loadConfig(env: Env): Config {
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0]);
+    // An unset variable has no value to show: `STRIPE_API_KEY: required when PAYMENT_GATEWAY=stripe`.
+    if (set[name] === undefined) return `${name}: ${issue.message}`;
     return `${name}=${printable(name, set[name])}: ${issue.message}`;
   });
   throw new ConfigError(lines.join('; '));

@@ -1,13 +1,13 @@
-// The composition root: wires the real dependencies (Postgres, Temporal, the default effect adapters)
+// The composition root: wires the real dependencies (Postgres, Temporal, the effect adapters the config selects)
 // into the activities, ensures the schedules, and runs the worker until it is shut down.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
-import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
 import type { Db } from '../db/knex';
+import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing, type Tracing } from '../platform/tracing';
+import { createAdapters, type AdapterSettings } from './adapters';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
@@ -28,6 +28,8 @@ export async function startEngineWorker(opts: {
   log: (msg: string) => void;
   workflowBundlePath?: string;
   ensureSchedules?: boolean;
+  /** Which effect adapters to run with; default: the process's config (PAYMENT_GATEWAY, MESSENGER, …). */
+  adapters?: AdapterSettings;
   /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
   tracing?: Tracing | null;
 }): Promise<RunningWorker> {
@@ -48,10 +50,12 @@ export async function startEngineWorker(opts: {
   );
   if (added.length) opts.log(`Temporal: registered search attributes ${added.join(', ')} in "${opts.namespace}"`);
   const clock = () => new Date();
+  const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
+  opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
   const activities = createActivities({
     db: opts.db,
-    payments: createSandboxPaymentGateway(opts.db, clock),
-    messenger: createOutboxMessenger(opts.db),
+    payments: adapters.payments,
+    messenger: adapters.messenger,
     approvals: temporalApprovalStarter(client, opts.taskQueue),
     clock,
   });

@@ -12,3 +12,16 @@ export function createOutboxMessenger(db: Knex, clock?: () => Date): Messenger {
     },
   };
 }
+
+/**
+ * A real messenger whose messages are also recorded in engine.outbox (before sending, idempotent per key),
+ * because the contact cap counts outbox rows: without the record, SMTP or webhook messages would escape it.
+ */
+export function withOutboxRecord(db: Knex, inner: Messenger, clock?: () => Date): Messenger {
+  return {
+    async send(req: MessageRequest): Promise<{ messageId: string }> {
+      await enqueueMessage(db, { ...req, ...(clock ? { createdAt: clock() } : {}) });
+      return inner.send(req);
+    },
+  };
+}

@@ -69,21 +69,47 @@ export function smtpFailure(err: unknown): Error {
   );
 }
 
-export function createSmtpMessenger(opts: SmtpMessengerOptions): Messenger {
-  const domain = opts.messageIdDomain ?? domainOf(opts.from);
-  const baseUrl = opts.publicBaseUrl.replace(/\/+$/, '');
-  const renderer = createEmailRenderer(opts.templatesDir ?? DEFAULT_EMAIL_TEMPLATES_DIR);
-  const timeout = opts.smtp.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
-    host: opts.smtp.host,
-    port: opts.smtp.port,
-    secure: opts.smtp.secure ?? false,
-    requireTLS: opts.smtp.requireTls ?? false,
-    ...(opts.smtp.auth ? { auth: opts.smtp.auth } : {}),
+/** SMTP_URL as transport options: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS). */
+export function smtpOptionsFromUrl(raw: string): SmtpMessengerOptions['smtp'] {
+  const u = new URL(raw);
+  const secure = u.protocol === 'smtps:';
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+  };
+}
+
+function transportOf(smtp: SmtpMessengerOptions['smtp']) {
+  const timeout = smtp.timeoutMs ?? 10_000;
+  return nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure ?? false,
+    requireTLS: smtp.requireTls ?? false,
+    ...(smtp.auth ? { auth: smtp.auth } : {}),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
   });
+}
+
+/** Readiness: connects, greets and authenticates (nodemailer's verify), then hangs up without sending. */
+export async function probeSmtp(smtp: SmtpMessengerOptions['smtp']): Promise<void> {
+  const transport = transportOf(smtp);
+  try {
+    await transport.verify();
+  } finally {
+    transport.close();
+  }
+}
+
+export function createSmtpMessenger(opts: SmtpMessengerOptions): Messenger {
+  const domain = opts.messageIdDomain ?? domainOf(opts.from);
+  const baseUrl = opts.publicBaseUrl.replace(/\/+$/, '');
+  const renderer = createEmailRenderer(opts.templatesDir ?? DEFAULT_EMAIL_TEMPLATES_DIR);
+  const transport = transportOf(opts.smtp);
   return {
     async send(req: MessageRequest): Promise<{ messageId: string }> {
       const recipient = await opts.findRecipient(req.userId);

@@ -133,6 +133,18 @@ function sdkConfig(opts: StripePaymentGatewayOptions): Stripe.StripeConfig {
   };
 }
 
+/** Readiness: a cheap authenticated read (GET /v1/balance) that proves the API answers and accepts the key. */
+export async function probeStripe(opts: StripePaymentGatewayOptions): Promise<void> {
+  const stripe = new Stripe(opts.apiKey, sdkConfig(opts));
+  try {
+    await stripe.balance.retrieve();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeAuthenticationError)
+      throw new Error(`Stripe rejected STRIPE_API_KEY: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 export function createStripePaymentGateway(opts: StripePaymentGatewayOptions): PaymentGateway {
   if (!opts.apiKey?.trim()) throw new NonRetryableError('STRIPE_API_KEY is empty: set a Stripe secret key', 'config');
   const stripe = new Stripe(opts.apiKey, sdkConfig(opts));

@@ -47,6 +47,12 @@ export function webhookFailure(status: number, detail: string, res?: Response): 
   return new NonRetryableError(`the webhook receiver refused the message (${status}): ${detail}`, 'rejected');
 }
 
+/** Readiness: a HEAD to the endpoint; any HTTP answer means reachable (nothing is delivered or signed). */
+export async function probeWebhook(url: string, timeoutMs = 2_000): Promise<void> {
+  const res = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  await res.body?.cancel();
+}
+
 export function createWebhookMessenger(opts: WebhookMessengerOptions): Messenger {
   const endpoint = new URL(opts.url);
   // Throws now, at wiring time, on a secret that is not base64: a misconfiguration, not a delivery failure.

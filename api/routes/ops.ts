@@ -1,17 +1,19 @@
-// Public operational routes: GET /healthz (liveness), GET /readyz and /health (PostgreSQL and Temporal
-// reachability) and GET /metrics.
+// Public operational routes: GET /healthz (liveness), GET /readyz and /health (PostgreSQL, Temporal and the
+// selected effect adapters' reachability) and GET /metrics.
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AdapterProbe } from '../../worker/adapters';
 import { refreshEngineGauges } from '../plugins/metrics';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const AdapterCheck = Check.extend({ adapter: z.string().describe('The selected adapter, e.g. stripe or smtp') });
 const HealthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
-    checks: z.object({ database: Check, temporal: Check }),
+    checks: z.object({ database: Check, temporal: Check, paymentGateway: AdapterCheck, messenger: AdapterCheck }),
     namespace: z.string(),
     taskQueue: z.string(),
   })
@@ -41,19 +43,32 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
   }
 }
 
-export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
+export const opsRoutes: FastifyPluginAsyncZod<{
+  adapters: { paymentGateway: AdapterProbe; messenger: AdapterProbe };
+}> = async (app, opts) => {
   async function readiness(_request: unknown, reply: FastifyReply) {
     const { client, namespace, taskQueue } = app.temporal;
-    const [database, temporal] = await Promise.all([
-      timed(() => app.knex.raw('select 1')),
+    const database = timed(() => app.knex.raw('select 1'));
+    // The sandbox and the outbox live in PostgreSQL: their check is the database's.
+    const adapterCheck = async ({ name, probe }: AdapterProbe) => ({
+      adapter: name,
+      ...(await (probe ? timed(() => probe(CHECK_TIMEOUT_MS)) : database)),
+    });
+    const [db, temporal, paymentGateway, messenger] = await Promise.all([
+      database,
       timed(() => client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}))),
+      adapterCheck(opts.adapters.paymentGateway),
+      adapterCheck(opts.adapters.messenger),
     ]);
-    const ok = database.ok && temporal.ok;
+    const ok = db.ok && temporal.ok && paymentGateway.ok && messenger.ok;
     // A load balancer retries a not-ready instance; say when.
     if (!ok) reply.header('retry-after', '5');
-    return reply
-      .code(ok ? 200 : 503)
-      .send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal }, namespace, taskQueue });
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'degraded',
+      checks: { database: db, temporal, paymentGateway, messenger },
+      namespace,
+      taskQueue,
+    });
   }
 
   app.get(
@@ -79,9 +94,11 @@ export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           tags: ['ops'],
           summary:
             url === '/readyz'
-              ? 'Readiness: PostgreSQL and Temporal reachable'
+              ? 'Readiness: PostgreSQL, Temporal and the effect adapters reachable'
               : 'Dependency reachability (same as /readyz)',
-          description: '200 when PostgreSQL and Temporal answer within 2 s, 503 with Retry-After otherwise. Public.',
+          description:
+            '200 when PostgreSQL, Temporal and the selected payment gateway and messenger (named in checks, no ' +
+            'secrets) answer within 2 s, 503 with Retry-After otherwise. Public.',
           security: [],
           response: { 200: HealthSchema, 503: HealthSchema },
         },

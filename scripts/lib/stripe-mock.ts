@@ -1,7 +1,7 @@
 // Runs stripe-mock (Stripe's official API mock, validating requests against Stripe's OpenAPI spec) for tests.
 import path from 'node:path';
 import { ensureGoTool, type GoTool } from './go-tool';
-import { freeLoopbackPort, startLocalServer } from './local-server';
+import { freeLoopbackPorts, startLocalServer } from './local-server';
 import { dataDir } from '../../platform/paths';
 
 export const STRIPE_MOCK: GoTool = {
@@ -20,13 +20,14 @@ export interface StripeMockHandle {
 /** Builds stripe-mock on first use, starts it on a free loopback port (HTTP only) and waits until it answers. */
 export async function ensureStripeMock(opts: { log: (m: string) => void }): Promise<StripeMockHandle> {
   const binary = await ensureGoTool(STRIPE_MOCK, opts.log);
-  const port = await freeLoopbackPort();
+  const [port, httpsPort] = await freeLoopbackPorts(2);
   const url = `http://127.0.0.1:${port}`;
-  // -http-addr rather than -http-port: the latter binds every interface, we want loopback only.
+  // -http-addr rather than -http-port: the latter binds every interface, we want loopback only. Its HTTPS
+  // listener is moved off its fixed default (:12112) too, or two stripe-mocks on one machine collide.
   const server = await startLocalServer({
     name: 'stripe-mock',
     binary,
-    args: ['-http-addr', `127.0.0.1:${port}`],
+    args: ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${httpsPort}`],
     readyUrl: `${url}/v1/charges`,
     logFile: path.join(dataDir, 'test', 'stripe-mock.log'),
   });

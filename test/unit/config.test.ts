@@ -95,4 +95,51 @@ describe('loadConfig', () => {
       'DATABASE_URL=mysql://app:***@db/floyo: expected a postgres or postgresql URL',
     );
   });
+
+  describe('adapter selection', () => {
+    it('defaults to the sandbox gateway and the outbox messenger, which need nothing', () => {
+      expect(loadConfig({})).toMatchObject({ PAYMENT_GATEWAY: 'sandbox', MESSENGER: 'outbox' });
+    });
+
+    it('accepts stripe, smtp and webhook with their variables', () => {
+      const c = loadConfig({
+        PAYMENT_GATEWAY: 'Stripe',
+        STRIPE_API_KEY: 'sk_test_123',
+        STRIPE_API_BASE: 'http://127.0.0.1:12111',
+        MESSENGER: 'smtp',
+        SMTP_URL: 'smtp://u:p@127.0.0.1:1025',
+        MAIL_FROM: 'Floyo <hello@floyo.example>',
+        UNSUBSCRIBE_SECRET: 's3cret',
+      });
+      expect(c).toMatchObject({ PAYMENT_GATEWAY: 'stripe', MESSENGER: 'smtp', SMTP_URL: 'smtp://u:p@127.0.0.1:1025' });
+      const w = loadConfig({
+        MESSENGER: 'webhook',
+        MESSAGE_WEBHOOK_URL: 'https://hooks.example/floyo',
+        MESSAGE_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      });
+      expect(w.MESSENGER).toBe('webhook');
+    });
+
+    it('names the one missing variable of the selected adapter', () => {
+      expect(errorOf({ PAYMENT_GATEWAY: 'stripe' })).toBe('STRIPE_API_KEY: required when PAYMENT_GATEWAY=stripe');
+      expect(
+        errorOf({ MESSENGER: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1025', MAIL_FROM: 'Floyo <hello@floyo.example>' }),
+      ).toBe('UNSUBSCRIBE_SECRET: required when MESSENGER=smtp');
+      expect(errorOf({ MESSENGER: 'webhook', MESSAGE_WEBHOOK_SECRET: 'whsec_abcd' })).toBe(
+        'MESSAGE_WEBHOOK_URL: required when MESSENGER=webhook',
+      );
+    });
+
+    it('refuses an unknown adapter and malformed adapter variables, hiding secrets', () => {
+      expect(errorOf({ PAYMENT_GATEWAY: 'paypal' })).toBe('PAYMENT_GATEWAY=paypal: expected one of sandbox, stripe');
+      expect(errorOf({ MESSENGER: 'sms' })).toBe('MESSENGER=sms: expected one of outbox, smtp, webhook');
+      expect(errorOf({ SMTP_URL: 'http://mail:25' })).toBe('SMTP_URL=http://mail:25: expected a smtp or smtps URL');
+      expect(errorOf({ SMTP_URL: 'smtp://u:hunter2@mail:25', MAIL_FROM: 'nobody' })).toBe(
+        'MAIL_FROM=nobody: expected an address such as Floyo <hello@floyo.example>',
+      );
+      expect(errorOf({ MESSAGE_WEBHOOK_SECRET: 'not base64!' })).toBe(
+        'MESSAGE_WEBHOOK_SECRET=***: expected a base64 secret, optionally whsec_…',
+      );
+    });
+  });
 });
