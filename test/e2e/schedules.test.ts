@@ -5,7 +5,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { ensureSchedules, scheduleDefinitions } from '../../worker/schedules';
 import { SCHEDULE_IDS } from '../../workflows/definitions';
 import { problemOf, setupE2E, type E2E } from './harness';
-import { ensureTestNamespace } from './namespace';
+import { ensureTestNamespace } from '../../scripts/lib/namespace';
 
 const NAMESPACE = 'floyo-e2e-schedules';
 let e: E2E;

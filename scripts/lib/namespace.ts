@@ -1,4 +1,4 @@
-// A Temporal namespace of the e2e tests' own, so tests that pause or trigger the engine's schedules
+// A Temporal namespace of the e2e tests' and the chaos trials' own, so tests that pause or trigger the engine's schedules
 // (whose ids are fixed) never touch those of a dev stack sharing the same server.
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
