@@ -60,7 +60,7 @@ type SmtpError = Error & { code?: string; responseCode?: number; response?: stri
 export function smtpFailure(err: unknown): Error {
   const e = err as SmtpError;
   if (e?.code === 'EAUTH')
-    return new NonRetryableError(`the SMTP server rejected SMTP_USER/SMTP_PASSWORD: ${e.message}`, 'provider_auth');
+    return new NonRetryableError(`the SMTP server rejected the credentials in SMTP_URL: ${e.message}`, 'provider_auth');
   if (typeof e?.responseCode === 'number' && e.responseCode >= 500)
     return new NonRetryableError(`the SMTP server refused the message (${e.responseCode}): ${e.message}`, 'rejected');
   return new UpstreamUnavailableError(

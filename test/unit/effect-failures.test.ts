@@ -14,7 +14,7 @@ describe('SMTP failures', () => {
     );
     expect(auth).toBeInstanceOf(NonRetryableError);
     expect(auth.message).toBe(
-      'the SMTP server rejected SMTP_USER/SMTP_PASSWORD: Invalid login: 535 Authentication failed',
+      'the SMTP server rejected the credentials in SMTP_URL: Invalid login: 535 Authentication failed',
     );
     const mailbox = smtpFailure(smtpError('550 mailbox unavailable', { code: 'EENVELOPE', responseCode: 550 }));
     expect(mailbox).toMatchObject({ name: 'NonRetryableError', code: 'rejected' });
