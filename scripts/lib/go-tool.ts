@@ -19,6 +19,8 @@ export interface GoTool {
   binary?: string;
   /** Where to get the tool without Go, for the error line. */
   homepage: string;
+  /** How the progress lines call it (defaults to `name`), e.g. 'the Temporal CLI'. */
+  label?: string;
 }
 
 export class GoMissingError extends Error {
@@ -40,7 +42,7 @@ function goOnPath(): boolean {
 }
 
 /** Returns the cached binary, building it with `go install` first when it is missing (minutes; shows progress). */
-export async function ensureGoTool(tool: GoTool, log: Log, cacheHome?: string): Promise<string> {
+export async function ensureGoTool(tool: GoTool, log: Log, cacheHome?: string, signal?: AbortSignal): Promise<string> {
   const target = goToolPath(tool, cacheHome);
   if (fs.existsSync(target)) return target;
   if (!goOnPath()) {
@@ -48,18 +50,19 @@ export async function ensureGoTool(tool: GoTool, log: Log, cacheHome?: string): 
       `${tool.name} ${tool.version} is not built and Go is not on PATH: install Go (https://go.dev/dl) so it can be built once, or put the binary at ${target} (${tool.homepage}).`,
     );
   }
-  await buildWithGo(tool, target, log);
+  await buildWithGo(tool, target, log, signal);
   return target;
 }
 
-async function buildWithGo(tool: GoTool, target: string, log: Log): Promise<void> {
+async function buildWithGo(tool: GoTool, target: string, log: Log, signal?: AbortSignal): Promise<void> {
+  const label = tool.label ?? tool.name;
   const gobin = path.dirname(target);
   // Per process, so two suites building at once never write into each other's directory.
   const partial = `${gobin}.partial-${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
   const pkg = `${tool.module}@${tool.version}`;
-  log(`Building ${tool.name} ${tool.version} from its Go module (one time per machine): go install ${pkg}`);
+  log(`Building ${label} ${tool.version} from its Go module (one time per machine, minutes): go install ${pkg}`);
   const started = Date.now();
   let lastLine = 'resolving modules';
   let downloads = 0;
@@ -67,6 +70,8 @@ async function buildWithGo(tool: GoTool, target: string, log: Log): Promise<void
   const child = spawn('go', ['install', '-v', pkg], {
     env: childEnv({ GOBIN: partial, GOFLAGS: '-mod=mod', GO111MODULE: 'on' }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A Ctrl-C sent to the launcher alone (not its process group) still ends the build.
+    signal,
   });
   const onLine = (line: string) => {
     if (!line.trim()) return;
@@ -88,7 +93,7 @@ async function buildWithGo(tool: GoTool, target: string, log: Log): Promise<void
   const heartbeat = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
     log(
-      `  ... ${tool.name} ${secs}s: ${downloads} modules downloaded, ${compiled} packages compiled (last: ${lastLine.slice(0, 90)})`,
+      `  ... ${label} ${secs}s: ${downloads} modules downloaded, ${compiled} packages compiled (last: ${lastLine.slice(0, 90)})`,
     );
   }, 10_000);
   const code: number = await new Promise((resolve) => {
@@ -96,6 +101,10 @@ async function buildWithGo(tool: GoTool, target: string, log: Log): Promise<void
     child.on('close', (c) => resolve(c ?? 1));
   });
   clearInterval(heartbeat);
+  if (signal?.aborted) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw new Error(`Interrupted while building ${label}.`);
+  }
   const built = path.join(partial, binaryName(tool));
   if (code !== 0 || !fs.existsSync(built)) {
     fs.rmSync(partial, { recursive: true, force: true });
@@ -109,5 +118,7 @@ async function buildWithGo(tool: GoTool, target: string, log: Log): Promise<void
     fs.mkdirSync(path.dirname(gobin), { recursive: true });
     fs.renameSync(partial, gobin);
   }
-  log(`${tool.name} built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
+  log(
+    `${label.charAt(0).toUpperCase()}${label.slice(1)} built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`,
+  );
 }
