@@ -51,9 +51,8 @@ interface PlanningContext {
   messagedUserIds: string[];
 }
 
-async function planningContext(db: Knex, ctx: CycleContext): Promise<PlanningContext> {
+async function planningContext(db: Knex, ctx: CycleContext, policies: Policies): Promise<PlanningContext> {
   const now = new Date(ctx.now);
-  const policies = await getPolicies(db);
   const findings = await listOpenFindings(db);
   const own = await kpiSnapshotsOf(db, ctx.cycleId);
   const kpis = own.length ? own : await latestKpiSnapshots(db);
@@ -189,7 +188,7 @@ export async function runActionPhase(
       progress('resuming: the plan of an earlier attempt is stored');
     } else {
       progress('loading findings, KPIs and targets');
-      const pc = await planningContext(db, ctx);
+      const pc = await planningContext(db, ctx, policies);
       const plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
       progress(`gating ${plans.length} planned action(s)`);
       await processPlans(effectDeps, {

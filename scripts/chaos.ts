@@ -3,14 +3,12 @@
 // invariants (all 0 when nothing was dropped, duplicated, left pending or unaudited). Exits 1 on a violation.
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
-import { setPolicy } from '../db/repos/config';
 import pg from 'pg';
 import { ensureTestNamespace } from './lib/namespace';
-import { runTrial, type TrialResult } from './lib/chaos';
+import { prepareChaosDatabase, runTrial, type TrialResult } from './lib/chaos';
 import { ensureDevServers } from './lib/dev-servers';
 import { parseFlags } from './lib/flags';
 import { ensureDatabase } from './lib/postgres';
-import { seedDemoData } from './seed/generate';
 
 const USAGE = 'usage: npm run chaos -- [--trials N] [--users U]';
 const flags = parseFlags(process.argv.slice(2), { trials: { type: 'string' }, users: { type: 'string' } });
@@ -47,13 +45,7 @@ try {
     try {
       log(`trial ${i}/${trials}: seeding ${users} users`);
       await migrateLatest(db);
-      await seedDemoData(db, { users, seed: seed++, now: NOW });
-      await setPolicy(
-        db,
-        'type_caps',
-        { default: 500, onboarding_nudge: 150, retention_campaign: 150, upgrade_offer: 150, proactive_retention: 150 },
-        'chaos',
-      );
+      await prepareChaosDatabase(db, { users, seed: seed++, now: NOW });
       let state = 20261202 + i;
       const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       results.push(

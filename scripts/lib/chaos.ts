@@ -8,9 +8,22 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { childEnv } from '../../platform/config';
 import { repoRoot } from '../../platform/paths';
+import { setPolicy } from '../../db/repos/config';
 import { autonomousCycle } from '../../workflows';
+import { seedDemoData } from '../seed/generate';
 
 export const EFFECT_PHASES = ['heal', 'optimize', 'prevent'] as const;
+
+/** Seeds a migrated database for a trial, with room for many effects per phase so the kills land among them. */
+export async function prepareChaosDatabase(db: Knex, opts: { users: number; seed: number; now: Date }): Promise<void> {
+  await seedDemoData(db, opts);
+  await setPolicy(
+    db,
+    'type_caps',
+    { default: 500, onboarding_nudge: 150, retention_campaign: 150, upgrade_offer: 150, proactive_retention: 150 },
+    'chaos',
+  );
+}
 
 export interface ChaosTarget {
   db: Knex;
@@ -184,13 +197,8 @@ export async function checkInvariants(db: Knex, cycleIds: readonly string[]): Pr
     ),
     duplicatePayments: await dupes('payments'),
     duplicateDataFixes: await dupes('data'),
-    // A user receives a message once per cycle at most (the contact cap), and once per key in the outbox.
-    duplicateMessages: await one(
-      db,
-      `SELECT count(*)::int AS n FROM (SELECT a.cycle_id, e.target FROM (${effectsOf}) e
-         JOIN engine.actions a ON a.id = e.action_id WHERE e.port = 'messenger' GROUP BY 1, 2 HAVING count(*) > 1) d`,
-      [ids],
-    ),
+    // A user receives a message once per cycle at most (the contact cap).
+    duplicateMessages: await dupes('messenger'),
     pendingEffects: await one(db, `SELECT count(*)::int AS n FROM (${effectsOf}) e WHERE e.status = 'pending'`, [ids]),
     unauditedEffects: await one(
       db,

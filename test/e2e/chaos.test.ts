@@ -2,9 +2,7 @@
 // worker process SIGKILLed at a random moment inside each of heal, optimize and prevent and restarted at
 // once. Afterwards nothing admitted is dropped, nothing is done twice, and each killed phase recovered in 30 s.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { setPolicy } from '../../db/repos/config';
-import { seedDemoData } from '../../scripts/seed/generate';
-import { runTrial, type TrialResult } from '../../scripts/lib/chaos';
+import { prepareChaosDatabase, runTrial, type TrialResult } from '../../scripts/lib/chaos';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { mulberry32 } from '../helpers/random';
 import { ensureTestNamespace } from '../../scripts/lib/namespace';
@@ -16,14 +14,7 @@ let trial: TrialResult;
 
 beforeAll(async () => {
   t = await createTestDb('chaos');
-  await seedDemoData(t.db, { users: 4000, seed: 23, now: NOW });
-  // Room for many effects per phase, so the kills land among them.
-  await setPolicy(
-    t.db,
-    'type_caps',
-    { default: 500, onboarding_nudge: 150, retention_campaign: 150, upgrade_offer: 150, proactive_retention: 150 },
-    'chaos-test',
-  );
+  await prepareChaosDatabase(t.db, { users: 4000, seed: 23, now: NOW });
   await ensureTestNamespace(inject('temporalAddress'), NAMESPACE);
   trial = await runTrial(
     {
