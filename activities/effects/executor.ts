@@ -7,7 +7,8 @@
 //      an effects row with that key that is complete finishes the action from it, one owned by another
 //      action blocks this one as a duplicate;
 //   4. the execution-time gates run right before acting: kill switch; for messages the contact cap, quiet
-//      hours and a reachable recipient (not deleted, not opted out); the circuit breaker;
+//      hours and a reachable recipient (not deleted, not opted out); for payment retries the card-network
+//      rules on the payment's current card and advice; the circuit breaker;
 //   5. preconditions (first drive only): the payment is still failed, soft-declined, at the planned
 //      attempt and amount; the subscription still active; the email still the planned one;
 //   6. the engine.effects row is inserted (pending) BEFORE the port is called, then completed with the
@@ -35,6 +36,8 @@ import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-ke
 import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
+import { retryCardOf } from '../../engine/safety/card-retry-history';
+import { loadCardRetryContext } from './card-retry-context';
 import { isNonRetryable, NonRetryableError } from './errors';
 import type { DataFixer, Messenger, PaymentGateway } from './ports';
 import { createSqlDataFixer } from './sql-data-fixer';
@@ -244,6 +247,7 @@ async function executionTimeGates(
     recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
     recentFailuresForType: failures.get(action.type) ?? 0,
     now,
+    cardRetry: target.kind === 'retry_payment' ? await cardRetryNow(db, action, target.paymentId, now) : null,
   });
   if (isMessage) {
     const user = await recipientOf(db, target.userId);
@@ -261,6 +265,21 @@ async function executionTimeGates(
     });
   }
   return gates;
+}
+
+/** The card-network question on the payment as it is now (its card and advice may have changed since planning). */
+async function cardRetryNow(db: Knex, action: ActionRecord, paymentId: number, now: Date) {
+  const row = await paymentRow(db, paymentId);
+  const planned = retryCardOf(action.params);
+  const current = row ? retryCardOf(row) : planned;
+  const card = {
+    ...current,
+    paymentId,
+    cardBrand: current.cardBrand ?? planned.cardBrand,
+    paymentMethodRef: current.paymentMethodRef ?? planned.paymentMethodRef,
+    subscriptionId: current.subscriptionId ?? planned.subscriptionId,
+  };
+  return (await loadCardRetryContext(db, [card], now, action.id)).queryFor(card);
 }
 
 /** Checks, on the first drive only, that the target is still in the state the action was planned on; returns the before snapshot. */

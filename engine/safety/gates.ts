@@ -10,6 +10,8 @@
 //   circuit_breaker  every executable type          `failures` effects of the type failed with an error
 //                                                   within windowMinutes → blocked (a declined payment
 //                                                   retry is an outcome, not an error: not counted)
+//   card_network     retry_payment                  a card-network rule forbids retrying this card now
+//                                                   (card-network-rules.ts) → blocked, the rule's name first
 // The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
 // has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
 // Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
@@ -18,6 +20,7 @@
 import type { BetaPosterior } from '../stats/beta';
 import { lowerBound } from '../stats/beta';
 import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from '../types';
+import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
 import { isMessageAction } from './effect-keys';
@@ -32,6 +35,8 @@ export interface GateCounters {
   recentFailuresForType: number;
   /** The time the decision is made at (quiet hours). */
   now: Date;
+  /** A payment retry's card, the network's advice and the card's earlier retries (card-network rules). */
+  cardRetry?: CardRetryQuery | null;
 }
 
 export interface GateInput {
@@ -171,10 +176,21 @@ export function circuitBreakerGate(
   };
 }
 
+/** The card-network rules for one payment retry; a refusal's reason starts with the rule's name. */
+export function cardNetworkGate(q: CardRetryQuery, policies: Pick<Policies, 'card_network_rules'>): GateOutcome {
+  const v = checkCardRetry(q, policies.card_network_rules);
+  const network = cardNetworkOf(q.cardBrand);
+  const card = q.paymentMethodRef ?? (q.subscriptionId != null ? `subscription ${q.subscriptionId}` : 'unknown card');
+  const details = { network, card, earlierRetries: q.history.length };
+  return v.allowed
+    ? { gate: 'card_network', passed: true, reason: `${network} card ${card}: within the card-network rules`, details }
+    : { gate: 'card_network', passed: false, reason: `${v.rule}: ${v.reason}`, details: { ...details, rule: v.rule } };
+}
+
 /**
  * The policy gates an effect must pass at the moment it runs (also re-checked when an approved action
  * executes, possibly days after it was planned): kill switch, contact cap and quiet hours for messages,
- * circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
+ * the card-network rules for payment retries (a cap may fill between planning and execution), circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
  */
 export function executionGates(
   type: ActionType,
@@ -189,6 +205,7 @@ export function executionGates(
       quietHoursGate(counters.now, policies),
     );
   }
+  if (type === 'retry_payment' && counters.cardRetry) out.push(cardNetworkGate(counters.cardRetry, policies));
   out.push(circuitBreakerGate(type, counters.recentFailuresForType, policies));
   return out;
 }
