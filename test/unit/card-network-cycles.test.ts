@@ -181,7 +181,7 @@ const CARDS = [
 
 interface Payment {
   id: number;
-  card: number;
+  card: 0 | 1 | 2;
   subscriptionId: number;
 }
 
