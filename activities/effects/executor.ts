@@ -274,6 +274,8 @@ async function cardRetryNow(db: Knex, action: ActionRecord, paymentId: number, n
   const current = row ? retryCardOf(row) : planned;
   const card = {
     ...current,
+    // A hard decline is the precondition's refusal (a failure with its own reason), not a gate's block.
+    declineCode: null,
     paymentId,
     cardBrand: current.cardBrand ?? planned.cardBrand,
     paymentMethodRef: current.paymentMethodRef ?? planned.paymentMethodRef,
