@@ -5,7 +5,12 @@ import { paymentAttemptTimes, retriedPaymentsOfCards } from '../../db/queries/ca
 import { engineCardRetries, engineRetryCountsByPayment, latestRetryAdvice } from '../../db/repos/effects';
 import type { Queryable } from '../../db/types';
 import type { CardRetryAttempt, CardRetryQuery } from '../../engine/safety/card-network-rules';
-import { CARD_HISTORY_MS, cardRetryQuery, platformRetries, type RetryCard } from '../../engine/safety/card-retry-history';
+import {
+  CARD_HISTORY_MS,
+  cardRetryQuery,
+  platformRetries,
+  type RetryCard,
+} from '../../engine/safety/card-retry-history';
 
 export interface CardRetryContext {
   /** The rules' question for `card`, with `extra` retries (admitted earlier in the same batch) counted too. */
@@ -35,7 +40,11 @@ export async function loadCardRetryContext(
     platformRows.map((p) => p.paymentId),
   );
   const history: CardRetryAttempt[] = [
-    ...engine.map((e) => ({ at: new Date(e.at), paymentMethodRef: e.paymentMethodRef, subscriptionId: e.subscriptionId })),
+    ...engine.map((e) => ({
+      at: new Date(e.at),
+      paymentMethodRef: e.paymentMethodRef,
+      subscriptionId: e.subscriptionId,
+    })),
     ...platformRetries(platformRows, engineCounts),
   ];
   return {

@@ -150,20 +150,20 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   );
   const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures, cards] =
     await Promise.all([
-    findingIdsByFingerprint(
-      db,
-      fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
-    ),
-    posteriorsOf(db, types),
-    demotedTypes(db),
-    segmentCountsOf(db, types),
-    userCreatedAt(db, recipients),
-    // Stored actions of this batch are in these counts already (a retried call).
-    admittedCountsByType(db, input.cycleId),
-    contactCounts(db, recipients, contactWindowStart(now, policies)),
-    failureCounts(db, types, breakerWindowStart(now, policies)),
-    loadCardRetryContext(db, [...retryCards.values()], now),
-  ]);
+      findingIdsByFingerprint(
+        db,
+        fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
+      ),
+      posteriorsOf(db, types),
+      demotedTypes(db),
+      segmentCountsOf(db, types),
+      userCreatedAt(db, recipients),
+      // Stored actions of this batch are in these counts already (a retried call).
+      admittedCountsByType(db, input.cycleId),
+      contactCounts(db, recipients, contactWindowStart(now, policies)),
+      failureCounts(db, types, breakerWindowStart(now, policies)),
+      loadCardRetryContext(db, [...retryCards.values()], now),
+    ]);
 
   const typeCount = new Map<string, number>(admitted);
   const contactsInCall = new Map<number, number>();
@@ -217,7 +217,8 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       bump(typeCount, plan.type);
       if (recipient != null) bump(contactsInCall, recipient);
       const card = retryCards.get(id);
-      if (card) retriesInCall.push({ at: now, paymentMethodRef: card.paymentMethodRef, subscriptionId: card.subscriptionId });
+      if (card)
+        retriesInCall.push({ at: now, paymentMethodRef: card.paymentMethodRef, subscriptionId: card.subscriptionId });
     }
     const findingId = plan.findingFingerprint ? (findingIds.get(plan.findingFingerprint) ?? null) : null;
     newActions.push({

@@ -13,5 +13,9 @@ export async function paymentCardColumns(db: Queryable, alias = 'p'): Promise<Re
     .whereIn('column_name', [...PAYMENT_CARD_COLUMNS])
     .pluck('column_name');
   const expr = (c: PaymentCardColumn) => (present.includes(c) ? `${alias}.${c}::text` : 'null::text');
-  return { card_brand: expr('card_brand'), payment_method_ref: expr('payment_method_ref'), advice_code: expr('advice_code') };
+  return {
+    card_brand: expr('card_brand'),
+    payment_method_ref: expr('payment_method_ref'),
+    advice_code: expr('advice_code'),
+  };
 }
