@@ -297,6 +297,46 @@ describe('a cap reached between planning and execution', () => {
   });
 });
 
+describe('two executions on one card at once', () => {
+  it('are serialized by the card: with one retry left under the cap, exactly one runs', async () => {
+    const db = await freshDb('card_rules_race');
+    // Nine payments of one Mastercard retried this morning, then two more planned in the same cycle.
+    await payments(
+      db,
+      Array.from({ length: 11 }, (_, i) => ({ id: 1 + i, subscriptionId: 10 + i, brand: 'mastercard', pm: 'pm_race' })),
+    );
+    await db('app.payments')
+      .where('id', '>', 9)
+      .update({ next_retry_at: new Date(START.getTime() + DAY) });
+    await cycle(db, START, sandbox(db));
+    expect(await db('engine.effects').count({ n: '*' }).first()).toMatchObject({ n: 9 });
+    await db('app.payments').where('id', '>', 9).update({ next_retry_at: null });
+    await db('app.payments')
+      .where('id', '<=', 9)
+      .update({ next_retry_at: new Date(START.getTime() + DAY) });
+    // Planned in two cycles (each sees one retry left), then executed concurrently.
+    const later = new Date(START.getTime() + HOUR);
+    await db('app.payments')
+      .where({ id: 11 })
+      .update({ next_retry_at: new Date(START.getTime() + DAY) });
+    const a = await cycle(db, later, sandbox(db), false);
+    await db('app.payments').where({ id: 11 }).update({ next_retry_at: null });
+    await db('app.payments')
+      .where({ id: 10 })
+      .update({ next_retry_at: new Date(START.getTime() + DAY) });
+    const b = await cycle(db, new Date(later.getTime() + 1000), sandbox(db), false);
+    const ids: string[] = await db('engine.actions')
+      .whereIn('cycle_id', [a.cycleId, b.cycleId])
+      .where({ status: 'planned' })
+      .pluck('id');
+    expect(ids).toHaveLength(2);
+    const results = await Promise.all(ids.map((id) => executeAction(a.deps, id)));
+    expect(results.map((r) => r.status).sort()).toEqual(['blocked', 'executed']);
+    expect(results.find((r) => r.status === 'blocked')!.reason).toMatch(/^mastercard_24h_cap: /);
+    expect(await db('engine.effects').count({ n: '*' }).first()).toMatchObject({ n: 10 });
+  });
+});
+
 describe('the advice a declined retry returns', () => {
   let proxy: RecordingProxy;
   beforeAll(async () => {
