@@ -24,6 +24,7 @@ import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
 import { historyRoutes } from './routes/history';
 import { insightRoutes } from './routes/insights';
+import { recoveredRevenueRoutes } from './routes/recovered-revenue';
 import { keyRoutes } from './routes/keys';
 import { mlRoutes } from './routes/ml';
 import { opsRoutes } from './routes/ops';
@@ -126,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });
       await api.register(insightRoutes, { prefix: '/autonomous' });
+      await api.register(recoveredRevenueRoutes, { prefix: '/autonomous' });
       await api.register(findingRoutes, { prefix: '/autonomous' });
       await api.register(actionRoutes, { prefix: '/autonomous' });
       await api.register(approvalRoutes, { prefix: '/autonomous' });

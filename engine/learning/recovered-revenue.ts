@@ -39,6 +39,10 @@ export interface SliceSums {
   holdout: ArmSums;
 }
 
+/** The denominator in words, as the api and the dashboard state it. */
+export const RECOVERY_DENOMINATOR =
+  'Failed charges that the gates of a live cycle admitted for a retry (retried, sent for approval, or held out as the control group); blocked retries and dry runs are not counted. Rates are over the treated charges, the incremental recovery compares them with the held-out ones.';
+
 export interface CountAmount {
   count: number;
   amountCents: number;
@@ -143,6 +147,9 @@ export interface RecoveryWindow {
   to: string;
 }
 
+/** The longest report: ten years of months. */
+export const MAX_WINDOW_MONTHS = 120;
+
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** The months a report covers: from/to as given (either defaults to the other end), else the last `months` up to now's. */
@@ -155,13 +162,16 @@ export function recoveryWindow(q: { months?: number; from?: string; to?: string 
     if (v !== undefined && !MONTH.test(v)) throw new RangeError(`${name} must be a month YYYY-MM, got ${v}`);
   if (q.from !== undefined || q.to !== undefined) {
     if (q.months !== undefined) throw new RangeError('months cannot be combined with from/to');
-    const to = q.to ?? current;
+    const to = q.to ?? (q.from !== undefined && q.from > current ? q.from : current);
     const from = q.from ?? monthsBack(to, 11);
     if (from > to) throw new RangeError(`from (${from}) is after to (${to})`);
+    if (monthsBetween(from, to).length > MAX_WINDOW_MONTHS)
+      throw new RangeError(`from..to spans more than ${MAX_WINDOW_MONTHS} months`);
     return { from, to };
   }
   const months = q.months ?? 12;
-  if (!Number.isInteger(months) || months < 1) throw new RangeError(`months must be an integer ≥ 1, got ${months}`);
+  if (!Number.isInteger(months) || months < 1 || months > MAX_WINDOW_MONTHS)
+    throw new RangeError(`months must be an integer in 1..${MAX_WINDOW_MONTHS}, got ${months}`);
   return { from: monthsBack(current, months - 1), to: current };
 }
 

@@ -26,6 +26,7 @@ const MATRIX: Record<string, MinRole> = {
   'get /api/autonomous/cycles/{cycleId}/audit': 'viewer',
   'get /api/autonomous/decisions': 'viewer',
   'get /api/autonomous/learning': 'viewer',
+  'get /api/autonomous/recovered-revenue': 'viewer',
   'get /api/autonomous/optimization-opportunities': 'viewer',
   'get /api/autonomous/findings': 'viewer',
   'get /api/autonomous/findings/{findingId}': 'viewer',
