@@ -199,7 +199,7 @@ export interface RecoveryCharge {
 
 /**
  * Failed charges with one live retry decision each (executed, or held out), spread over the current and
- * the two previous months of `now`: 2 in 3 treated charges recovered, 1 in 4 held-out ones. Payment ids
+ * the two previous months of `now`: 3 in 5 treated charges recovered, 1 in 4 held-out ones. Payment ids
  * from 9,000,000, clear of the demo data's.
  */
 export async function insertRecoveryCharges(
@@ -215,9 +215,9 @@ export async function insertRecoveryCharges(
     charges.push({
       paymentId: 9_000_000 + i,
       amountCents: 1000 + 250 * (i % 7),
-      declineCode: codes[i % codes.length]!,
+      declineCode: codes[Math.floor(i / 2) % codes.length]!,
       heldOut,
-      recovered: heldOut ? k % 4 === 0 : k % 3 !== 0,
+      recovered: heldOut ? k % 4 === 0 : k % 5 !== 0 && k % 5 !== 3,
       month: at.toISOString().slice(0, 7),
     });
     const c = charges[charges.length - 1]!;
