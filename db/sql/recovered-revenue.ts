@@ -18,25 +18,28 @@ export const RECOVERED_REVENUE_SQL = `
        WHERE a.type = 'retry_payment' AND a.target_type = 'payment' AND NOT a.dry_run
          AND a.status IN (${LIVE_ADMITTED})
     ),
+    -- One pass over the decisions, grouped per charge: the first decision's arm, time, code and amount.
     charges AS (
-      SELECT DISTINCT ON (d.payment_id)
-             d.payment_id, d.status = 'holdout' AS held_out, d.decided_at AS first_at,
-             coalesce(nullif(lower(trim(d.params->>'failureCode')), ''), 'unknown') AS decline_code,
-             CASE WHEN d.params->>'amountCents' ~ '^[0-9]{1,12}$' THEN (d.params->>'amountCents')::bigint END AS planned_amount,
-             -- CASE guards the cast: a non-numeric target id never reaches ::bigint.
-             CASE WHEN d.payment_id ~ '^[0-9]{1,18}$' THEN d.payment_id::bigint END AS payment_num
+      SELECT d.payment_id,
+             (array_agg(d.status = 'holdout' ORDER BY d.decided_at, d.id))[1] AS held_out,
+             min(d.decided_at) AS first_at,
+             (array_agg(d.params->>'failureCode' ORDER BY d.decided_at, d.id))[1] AS first_code,
+             (array_agg(d.params->>'amountCents' ORDER BY d.decided_at, d.id))[1] AS first_amount,
+             bool_or(d.status = 'executed') AS retried,
+             bool_or(d.outcome = 'success') AS settled
         FROM decided d
-       ORDER BY d.payment_id, d.decided_at, d.id
+       GROUP BY d.payment_id
     ),
     per_charge AS (
-      SELECT c.held_out, c.decline_code,
+      SELECT c.held_out, c.retried,
+             coalesce(nullif(lower(trim(c.first_code)), ''), 'unknown') AS decline_code,
              to_char(c.first_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
-             coalesce(pay.amount_cents, c.planned_amount, 0)::float8 AS amount,
-             EXISTS (SELECT 1 FROM decided d WHERE d.payment_id = c.payment_id AND d.status = 'executed') AS retried,
-             (coalesce(pay.status = 'succeeded', false)
-               OR EXISTS (SELECT 1 FROM decided d WHERE d.payment_id = c.payment_id AND d.outcome = 'success')) AS recovered
+             coalesce(pay.amount_cents,
+                      CASE WHEN c.first_amount ~ '^[0-9]{1,12}$' THEN c.first_amount::bigint END, 0)::float8 AS amount,
+             coalesce(pay.status = 'succeeded', false) OR c.settled AS recovered
         FROM charges c
-        LEFT JOIN app.payments pay ON pay.id = c.payment_num
+        -- CASE guards the cast: a non-numeric target id never reaches ::bigint.
+        LEFT JOIN app.payments pay ON pay.id = CASE WHEN c.payment_id ~ '^[0-9]{1,18}$' THEN c.payment_id::bigint END
        WHERE c.first_at >= ?::timestamptz AND c.first_at < ?::timestamptz
     )
     SELECT CASE WHEN GROUPING(month) = 0 THEN 'month'
