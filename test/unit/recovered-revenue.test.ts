@@ -104,6 +104,10 @@ describe('recovery window', () => {
     expect(recoveryWindow({ from: '2025-11', to: '2026-01' }, now)).toEqual({ from: '2025-11', to: '2026-01' });
     expect(recoveryWindow({ from: '2026-02' }, now)).toEqual({ from: '2026-02', to: '2026-03' });
     expect(recoveryWindow({ to: '2025-12' }, now)).toEqual({ from: '2025-01', to: '2025-12' });
+    // A future from alone is a window of that month, not an error.
+    expect(recoveryWindow({ from: '2026-07' }, now)).toEqual({ from: '2026-07', to: '2026-07' });
+    expect(() => recoveryWindow({ months: 121 }, now)).toThrow(/1\.\.120/);
+    expect(() => recoveryWindow({ from: '2010-01', to: '2026-01' }, now)).toThrow(/more than 120/);
     expect(() => recoveryWindow({ from: '2026-02', to: '2026-01' }, now)).toThrow(/after/);
     expect(() => recoveryWindow({ months: 2, from: '2026-01' }, now)).toThrow(/combined/);
     expect(() => recoveryWindow({ from: '2026-13' }, now)).toThrow(/YYYY-MM/);
