@@ -3,8 +3,8 @@
 import { inTransaction, iso, type Queryable } from '../types';
 import { appendAudit } from './audit';
 
-export const SUPPRESSION_REASONS = ['unsubscribe', 'complaint', 'bounce', 'manual'] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+/** The migration's CHECK allows exactly these. */
+export type SuppressionReason = 'unsubscribe' | 'complaint' | 'bounce' | 'manual';
 
 export interface Suppression {
   address: string;
@@ -15,7 +15,7 @@ export interface Suppression {
 }
 
 /** How every address is compared: the same normalization as the unsubscribe token's and the email fix's. */
-export function normalizeAddress(address: string): string {
+function normalizeAddress(address: string): string {
   return address.trim().toLowerCase();
 }
 
