@@ -51,10 +51,15 @@ export async function startLocalServer(opts: {
   readyUrl: string;
   logFile: string;
   timeoutMs?: number;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops it in order. */
+  detached?: boolean;
 }): Promise<LocalServer> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = fs.openSync(opts.logFile, 'a');
-  const child: ChildProcess = spawn(opts.binary, opts.args, { stdio: ['ignore', out, out] });
+  const child: ChildProcess = spawn(opts.binary, opts.args, {
+    stdio: ['ignore', out, out],
+    detached: opts.detached ?? false,
+  });
   fs.closeSync(out);
   // Widened on purpose: the exit callback sets it, which the loop's narrowing cannot see.
   let exited = null as number | null;
