@@ -64,13 +64,19 @@ export async function startLocalServer(opts: {
   // Widened on purpose: the exit callback sets it, which the loop's narrowing cannot see.
   let exited = null as number | null;
   child.on('exit', (code) => (exited = code ?? 1));
+  // A binary that cannot be spawned (missing, not executable) emits 'error' instead of 'exit'.
+  let spawnError = null as Error | null;
+  child.on('error', (err) => {
+    spawnError = err;
+    exited ??= 127;
+  });
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   while (!(await answers(opts.readyUrl))) {
     if (exited !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       const tail = fs.readFileSync(opts.logFile, 'utf8').split('\n').slice(-5).join(' | ');
       throw new Error(
-        `${opts.name} did not start (${exited !== null ? `exit ${exited}` : 'timed out'}; log ${opts.logFile}: ${tail})`,
+        `${opts.name} did not start (${spawnError ? spawnError.message : exited !== null ? `exit ${exited}` : 'timed out'}; log ${opts.logFile}: ${tail})`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
