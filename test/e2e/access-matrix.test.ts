@@ -13,6 +13,8 @@ const MATRIX: Record<string, MinRole> = {
   'get /readyz': 'public',
   'get /health': 'public',
   'get /metrics': 'public',
+  'get /api/unsubscribe': 'public',
+  'post /api/unsubscribe': 'public',
   'get /api/autonomous/system-state': 'viewer',
   'post /api/autonomous/run-cycle': 'operator',
   'post /api/autonomous/auto-remediate': 'operator',
