@@ -2,6 +2,7 @@
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
 import type { Messenger, PaymentGateway } from './effects/ports';
+import type { RetrainingHook } from './retraining/hook';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
@@ -19,4 +20,6 @@ export interface ActivityDeps {
   messenger: Messenger;
   approvals: ApprovalStarter;
   clock: () => Date;
+  /** The learn phase's dataset export and retraining notifications; absent or null: off (RETRAIN_DIR unset). */
+  retraining?: RetrainingHook | null;
 }

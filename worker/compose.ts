@@ -10,6 +10,7 @@ import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
+import { createRetrainingHook } from './retraining';
 import { ensureSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -52,12 +53,19 @@ export async function startEngineWorker(opts: {
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  const retraining = createRetrainingHook(config, { connection: clientConnection, namespace: opts.namespace }, clock);
+  if (retraining)
+    opts.log(
+      `Retraining: datasets to ${retraining.dir}` +
+        (retraining.notifiers.length ? `, notifying ${retraining.notifiers.map((n) => n.name).join(' and ')}` : ''),
+    );
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
     approvals: temporalApprovalStarter(client, opts.taskQueue),
     clock,
+    retraining,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });

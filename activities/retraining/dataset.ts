@@ -14,7 +14,8 @@ export interface ResolvedSuggestionRow {
   status: 'applied' | 'dismissed';
   modelVersion: string | null;
   shownAt: string;
-  resolvedAt: string;
+  /** Null for a resolved row the platform did not timestamp (the analysis counts it when shown before now). */
+  resolvedAt: string | null;
 }
 
 export const DATASET_FILE = 'suggestions.jsonl';
@@ -29,7 +30,7 @@ export const DATASET_FIELDS = [
   { name: 'outcome', type: 'string', nullable: false, enum: ['applied', 'dismissed'] },
   { name: 'label', type: 'integer', nullable: false, description: '1 when applied, 0 when dismissed' },
   { name: 'shown_at', type: 'string', format: 'date-time', nullable: false },
-  { name: 'resolved_at', type: 'string', format: 'date-time', nullable: false },
+  { name: 'resolved_at', type: 'string', format: 'date-time', nullable: true },
 ] as const;
 
 export interface DatasetManifest {
@@ -78,7 +79,8 @@ export function formatDataset(input: {
 }): Dataset {
   const valid = input.rows.filter((r) => Number.isFinite(r.confidence) && r.confidence >= 0 && r.confidence <= 1);
   // Sorted so the same rows give the same bytes and checksum whatever order the query returned.
-  const sorted = [...valid].sort((a, b) => Date.parse(a.resolvedAt) - Date.parse(b.resolvedAt) || a.id - b.id);
+  const resolvedMs = (r: ResolvedSuggestionRow) => Date.parse(r.resolvedAt ?? r.shownAt);
+  const sorted = [...valid].sort((a, b) => resolvedMs(a) - resolvedMs(b) || a.id - b.id);
   const jsonl = sorted
     .map((r) =>
       JSON.stringify({
@@ -89,7 +91,7 @@ export function formatDataset(input: {
         outcome: r.status,
         label: r.status === 'applied' ? 1 : 0,
         shown_at: iso(r.shownAt),
-        resolved_at: iso(r.resolvedAt),
+        resolved_at: r.resolvedAt === null ? null : iso(r.resolvedAt),
       }),
     )
     .map((line) => `${line}\n`)
