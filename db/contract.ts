@@ -72,7 +72,7 @@ export const APP_CONTRACT: Contract = {
     provider_ref: col(TEXT, true, 'the payment gateway (writes it)'),
   },
   suggestions: {
-    id: col(ID, false, null),
+    id: col(ID, false, 'the retraining dataset export'),
     user_id: col(ID, false, null),
     kind: col(TEXT, false, 'suggestion feedback per kind'),
     confidence: col(FLOAT, false, 'suggestion calibration and the ML threshold'),

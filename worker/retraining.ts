@@ -26,7 +26,10 @@ export function createRetrainingHook(
   if (!s.RETRAIN_DIR) return null;
   const notifiers: RetrainingNotifier[] = [];
   if (s.RETRAIN_WORKFLOW && s.RETRAIN_TASK_QUEUE) {
-    const client = new Client({ connection: temporal.connection, namespace: s.RETRAIN_NAMESPACE ?? temporal.namespace });
+    const client = new Client({
+      connection: temporal.connection,
+      namespace: s.RETRAIN_NAMESPACE ?? temporal.namespace,
+    });
     notifiers.push(createWorkflowNotifier(client, { workflow: s.RETRAIN_WORKFLOW, taskQueue: s.RETRAIN_TASK_QUEUE }));
   }
   if (s.RETRAIN_WEBHOOK_URL && s.RETRAIN_WEBHOOK_SECRET)

@@ -4,7 +4,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { retrainingIdOf, type RetrainingNotifier } from './hook';
 
-export function createWorkflowNotifier(client: Client, opts: { workflow: string; taskQueue: string }): RetrainingNotifier {
+export function createWorkflowNotifier(
+  client: Client,
+  opts: { workflow: string; taskQueue: string },
+): RetrainingNotifier {
   return {
     name: `workflow ${opts.workflow} on ${client.options.namespace}/${opts.taskQueue}`,
     async notify(request) {
