@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { appWritingPorts } from '../engine/safety/app-read-only';
 import type { Db } from '../db/knex';
 import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -53,6 +54,15 @@ export async function startEngineWorker(opts: {
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  const appWriteBlocked = appWritingPorts({
+    readOnly: config.APP_SCHEMA_READ_ONLY,
+    paymentGateway: adapters.names.paymentGateway,
+  });
+  if (config.APP_SCHEMA_READ_ONLY)
+    opts.log(
+      `Schema app is read-only (APP_SCHEMA_READ_ONLY)` +
+        (appWriteBlocked.length ? `: effects through ${appWriteBlocked.join(', ')} are blocked` : ''),
+    );
   const retraining = createRetrainingHook(config, { connection: clientConnection, namespace: opts.namespace }, clock);
   if (retraining)
     opts.log(
@@ -66,6 +76,7 @@ export async function startEngineWorker(opts: {
     approvals: temporalApprovalStarter(client, opts.taskQueue),
     clock,
     retraining,
+    appWriteBlocked,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });

@@ -31,7 +31,7 @@ import { getCycle } from '../../db/repos/cycles';
 import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
-import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
+import { effectTargetOf, type EffectPort, type EffectTarget } from '../../engine/safety/effect-keys';
 import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
@@ -47,6 +47,8 @@ export interface EffectDeps {
   now: () => Date;
   /** Defaults to the SQL adapter over `db`. */
   dataFixes?: DataFixer;
+  /** Read-only mode: ports whose adapter would write schema app; their actions are blocked. Default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
 
 export type ExecutionStatus = 'executed' | 'failed' | 'blocked';
@@ -240,11 +242,17 @@ async function executionTimeGates(
       : Promise.resolve(new Map<number, number>()),
     failureCounts(db, [action.type], breakerSince),
   ]);
-  const gates = executionGates(action.type, isMessage ? String(target.userId) : action.targetId, policies, {
-    recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
-    recentFailuresForType: failures.get(action.type) ?? 0,
-    now,
-  });
+  const gates = executionGates(
+    action.type,
+    isMessage ? String(target.userId) : action.targetId,
+    policies,
+    {
+      recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
+      recentFailuresForType: failures.get(action.type) ?? 0,
+      now,
+    },
+    deps.appWriteBlocked,
+  );
   if (isMessage) {
     const user = await recipientOf(db, target.userId);
     const reachable = !!user && user.deletedAt == null && !user.marketingOptOut;
