@@ -1,5 +1,6 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
-// suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
+// suggestion adoption and calibration by confidence; early behaviours of retained vs churned users; with a
+// retraining hook, the suggestion dataset exported and the retraining pipeline notified (once per cycle).
 import { highPerformerBehaviours, suggestionFeedback } from '../db/queries/learning';
 import { measureOutcomes, type TypeOutcomes } from '../db/repos/action-stats';
 import { outcomesMeasuredAt } from '../db/repos/actions';

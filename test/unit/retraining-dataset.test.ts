@@ -102,6 +102,20 @@ describe('formatDataset', () => {
     expect(cleaned.manifest).toMatchObject({ rowCount: 400, excludedRows: 2, sha256: ds.manifest.sha256 });
   });
 
+  it('keeps a resolved row without resolved_at as null, ordered by when it was shown', () => {
+    const base = rows.slice(0, 3);
+    const undated = { ...base[1]!, id: 9100, resolvedAt: null, shownAt: '2026-10-01T00:00:00.000Z' };
+    const out = formatDataset({
+      cycleId: 'cycle-1',
+      createdAt: '2026-11-21T00:00:00Z',
+      rows: [...base, undated],
+      threshold,
+    });
+    const first = JSON.parse(out.jsonl.split('\n')[0]!);
+    expect(first).toMatchObject({ suggestion_id: 9100, resolved_at: null, shown_at: '2026-10-01T00:00:00.000Z' });
+    expect(DATASET_FIELDS.find((f) => f.name === 'resolved_at')).toMatchObject({ nullable: true });
+  });
+
   it('says why there is no threshold below the minimum sample, and an empty dataset is empty', () => {
     const few = rowsOf(10);
     const small = formatDataset({
