@@ -2,11 +2,11 @@
 // configured retraining pipeline where it is. Safe to repeat: the export is written once per cycle (a retry
 // reads back the first manifest), and every notifier derives its id from the cycle, so a pipeline starts once.
 import type { Db } from '../../db/knex';
-import { resolvedSuggestions } from '../../db/queries/resolved-suggestions';
+import { resolvedSuggestionBatches } from '../../db/queries/resolved-suggestions';
 import { appendAudit } from '../../db/repos/audit';
 import type { ThresholdRecommendation } from '../../engine/learning/suggestions';
 import type { CycleContext } from '../context';
-import { DATASET_FILE, formatDataset, MANIFEST_FILE, writeDataset, type DatasetManifest } from './dataset';
+import { DATASET_FILE, exportDataset, MANIFEST_FILE, type DatasetManifest } from './dataset';
 import path from 'node:path';
 
 /** What a retraining pipeline receives: the manifest and where its files are. */
@@ -41,9 +41,11 @@ export async function exportForRetraining(
   threshold: ThresholdRecommendation,
 ): Promise<{ rows: number; notified: number }> {
   const { db, hook } = deps;
-  const rows = await resolvedSuggestions(db, new Date(ctx.now));
-  const dataset = formatDataset({ cycleId: ctx.cycleId, createdAt: deps.clock().toISOString(), rows, threshold });
-  const out = await writeDataset(hook.dir, dataset);
+  const out = await exportDataset(
+    hook.dir,
+    { cycleId: ctx.cycleId, createdAt: deps.clock().toISOString(), threshold },
+    resolvedSuggestionBatches(db, new Date(ctx.now)),
+  );
   const directory = path.resolve(out.path);
   await appendAudit(db, {
     actor: 'engine',

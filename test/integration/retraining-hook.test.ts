@@ -15,6 +15,7 @@ import { createActivities, type Activities } from '../../activities';
 import { createOutboxMessenger } from '../../activities/effects/outbox-messenger';
 import { createSandboxPaymentGateway } from '../../activities/effects/sandbox-payment-gateway';
 import { retrainingIdOf, type RetrainingRequest } from '../../activities/retraining/hook';
+import { resolvedSuggestionBatches } from '../../db/queries/resolved-suggestions';
 import { ensureTestNamespace } from '../../scripts/lib/namespace';
 import { createRetrainingHook } from '../../worker/retraining';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -199,6 +200,29 @@ describe('the retraining hook of the learn phase', () => {
       'retraining.notified',
       'retraining.notified',
     ]);
+  });
+
+  it('reads the rows through a cursor in batches, in resolution order, the same rows whatever the batch size', async () => {
+    const collect = async (size: number) => {
+      const batches: number[] = [];
+      const ids: number[] = [];
+      for await (const b of resolvedSuggestionBatches(t.db, NOW, size)) {
+        batches.push(b.length);
+        ids.push(...b.map((r) => r.id));
+      }
+      return { batches, ids };
+    };
+    const whole = await collect(10_000);
+    const paged = await collect(50);
+    expect(whole.ids).toHaveLength(resolvedBeforeNow);
+    expect(paged.ids).toEqual(whole.ids);
+    expect(paged.batches.slice(0, -1).every((n) => n === 50)).toBe(true);
+    // Stopping early ends the cursor's transaction: the pool is not left with an open one.
+    for await (const b of resolvedSuggestionBatches(t.db, NOW, 10)) if (b.length) break;
+    const open = await t.db.raw(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`,
+    );
+    expect(open.rows[0].n).toBe(0);
   });
 
   it('a dry-run cycle exports its dataset but notifies nobody', async () => {
