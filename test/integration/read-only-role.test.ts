@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../../db/knex';
+import { migrateLatest } from '../../db/migrate';
 import { appWritingPorts } from '../../engine/safety/app-read-only';
 import { childEnv } from '../../platform/config';
 import { repoRoot } from '../../platform/paths';
@@ -56,7 +57,8 @@ beforeAll(async () => {
      GRANT USAGE, CREATE ON SCHEMA engine TO ${ROLE};
      GRANT ALL ON ALL TABLES IN SCHEMA engine TO ${ROLE};
      GRANT ALL ON ALL SEQUENCES IN SCHEMA engine TO ${ROLE};
-     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engine TO ${ROLE};`,
+     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engine TO ${ROLE};
+     GRANT SELECT, INSERT, UPDATE ON public.knex_migrations, public.knex_migrations_lock TO ${ROLE};`,
   );
   const url = new URL(t.url);
   url.username = ROLE;
@@ -96,6 +98,10 @@ afterAll(async () => {
 });
 
 describe('read-only mode under a SELECT-only role on schema app', () => {
+  it("the worker's start-up migration has nothing to apply and runs as the role", async () => {
+    expect(await migrateLatest(roDb)).toEqual([]);
+  });
+
   it('the role really cannot write app', async () => {
     await expect(roDb('app.users').where({ id: 1 }).update({ email: 'x@example.com' })).rejects.toThrow(
       /permission denied/,
