@@ -81,7 +81,7 @@ export const APP_CONTRACT: Contract = {
     advice_code: { ...col(TEXT, true, 'the card-network do-not-retry rules'), optional: true },
   },
   suggestions: {
-    id: col(ID, false, null),
+    id: col(ID, false, 'the retraining dataset export'),
     user_id: col(ID, false, null),
     kind: col(TEXT, false, 'suggestion feedback per kind'),
     confidence: col(FLOAT, false, 'suggestion calibration and the ML threshold'),

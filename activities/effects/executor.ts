@@ -34,7 +34,7 @@ import { suppressionOfUser } from '../../db/repos/suppressions';
 import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
-import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
+import { effectTargetOf, type EffectPort, type EffectTarget } from '../../engine/safety/effect-keys';
 import { recipientGate } from '../../engine/safety/recipient-gate';
 import { cardNetworkGate, executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
@@ -53,6 +53,8 @@ export interface EffectDeps {
   now: () => Date;
   /** Defaults to the SQL adapter over `db`. */
   dataFixes?: DataFixer;
+  /** Read-only mode: ports whose adapter would write schema app; their actions are blocked. Default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
 
 export type ExecutionStatus = 'executed' | 'failed' | 'blocked';
@@ -246,11 +248,17 @@ async function executionTimeGates(
       : Promise.resolve(new Map<number, number>()),
     failureCounts(db, [action.type], breakerSince),
   ]);
-  const gates = executionGates(action.type, isMessage ? String(target.userId) : action.targetId, policies, {
-    recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
-    recentFailuresForType: failures.get(action.type) ?? 0,
-    now,
-  });
+  const gates = executionGates(
+    action.type,
+    isMessage ? String(target.userId) : action.targetId,
+    policies,
+    {
+      recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
+      recentFailuresForType: failures.get(action.type) ?? 0,
+      now,
+    },
+    deps.appWriteBlocked,
+  );
   if (isMessage) {
     // Read now, not at planning: an address unsubscribed since the plan is caught here.
     const user = await recipientOf(db, target.userId);

@@ -202,6 +202,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       demoted: demoted.get(plan.type) ?? null,
       thresholds,
       policies,
+      appWriteBlocked: deps.appWriteBlocked,
       counters: {
         typeAdmittedInCycle: typeCount.get(plan.type) ?? 0,
         recentContactsForUser:

@@ -12,6 +12,7 @@
 //                                                   retry is an outcome, not an error: not counted)
 //   card_network     retry_payment                  a card-network rule forbids retrying this card now
 //                                                   (card-network-rules.ts) → blocked, the rule's name first
+//   app_read_only    types whose adapter writes app  read-only mode → blocked (engine/safety/app-read-only.ts)
 // The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
 // has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
 // Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
@@ -22,8 +23,9 @@ import { lowerBound } from '../stats/beta';
 import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from '../types';
 import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
+import { appReadOnlyGate } from './app-read-only';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
-import { isMessageAction } from './effect-keys';
+import { isMessageAction, type EffectPort } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
 
 export interface GateCounters {
@@ -50,6 +52,8 @@ export interface GateInput {
   thresholds: Readonly<Record<string, number>>;
   policies: Policies;
   counters: GateCounters;
+  /** Ports whose adapter would write schema app in read-only mode (appWritingPorts); default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
 
 export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation';
@@ -197,8 +201,11 @@ export function executionGates(
   targetId: string,
   policies: Policies,
   counters: Omit<GateCounters, 'typeAdmittedInCycle'>,
+  appWriteBlocked: readonly EffectPort[] = [],
 ): GateOutcome[] {
   const out = [killSwitchGate(policies)];
+  const readOnly = appReadOnlyGate(type, appWriteBlocked);
+  if (readOnly) out.push(readOnly);
   if (isMessageAction(type)) {
     out.push(
       contactCapGate(targetId, counters.recentContactsForUser, policies),
@@ -258,7 +265,7 @@ export function evaluateGates(input: GateInput): GateEvaluation {
     return { confidence, mode: 'recommendation', verdict: 'recommendation', reason: outcomes[1]!.reason, outcomes };
   }
 
-  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters);
+  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters, input.appWriteBlocked);
   const outcomes: GateOutcome[] = [
     kill!,
     conf,
