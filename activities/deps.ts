@@ -2,6 +2,7 @@
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
 import type { Messenger, PaymentGateway } from './effects/ports';
+import type { SlackApi } from './slack/web-api';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
@@ -13,10 +14,22 @@ export interface ApprovalStarter {
   }): Promise<{ workflowId: string; started: boolean }>;
 }
 
+/** Approvals from Slack (docs/slack.md): where requests go and what their links point at. */
+export interface SlackApprovalSettings {
+  api: SlackApi;
+  channel: string;
+  /** For permalinks, e.g. https://acme.slack.com. */
+  workspaceUrl: string;
+  /** The dashboard's approvals page, linked from each request. */
+  approvalsUrl: string;
+}
+
 export interface ActivityDeps {
   db: Db;
   payments: PaymentGateway;
   messenger: Messenger;
   approvals: ApprovalStarter;
   clock: () => Date;
+  /** Null or absent: Slack is not configured, and the Slack activities do nothing. */
+  slack?: SlackApprovalSettings | null;
 }

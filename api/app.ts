@@ -30,6 +30,7 @@ import { opsRoutes } from './routes/ops';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { sessionRoutes } from './routes/session';
+import { slackInteractionRoutes, type SlackInteractionOptions } from './routes/slack-interactions';
 import { systemStateRoutes } from './routes/system-state';
 
 export interface AppDeps {
@@ -48,6 +49,8 @@ export interface AppDeps {
   dashboardDir?: string;
   /** The effect adapters the worker is configured with, shown and probed by /readyz (default: the config's). */
   adapters?: AdapterSettings;
+  /** Approvals from Slack: the signing secret and the user mapping (default: the config's). */
+  slack?: SlackInteractionOptions;
 }
 
 export type App = FastifyInstance;
@@ -116,6 +119,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Public: health and metrics (and /docs, registered above).
   await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
+
+  // Public but signed by Slack: the signing secret, not an API key, admits the caller.
+  await app.register(slackInteractionRoutes, {
+    prefix: '/api/integrations/slack',
+    ...(deps.slack ?? {
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      operators: config.SLACK_OPERATORS ?? new Map(),
+    }),
+  });
 
   // Everything under /api needs an API key; each route states the role it needs.
   await app.register(

@@ -3,12 +3,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { SlackApprovalSettings } from '../activities/deps';
 import type { Db } from '../db/knex';
 import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
 import { temporalApprovalStarter } from './approval-starter';
+import { slackApprovalSettings } from './slack-approvals';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
@@ -30,6 +32,8 @@ export async function startEngineWorker(opts: {
   ensureSchedules?: boolean;
   /** Which effect adapters to run with; default: the process's config (PAYMENT_GATEWAY, MESSENGER, …). */
   adapters?: AdapterSettings;
+  /** Approvals from Slack; default: the process's config (off unless SLACK_BOT_TOKEN is set). */
+  slack?: SlackApprovalSettings | null;
   /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
   tracing?: Tracing | null;
 }): Promise<RunningWorker> {
@@ -52,12 +56,15 @@ export async function startEngineWorker(opts: {
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  const slack = opts.slack !== undefined ? opts.slack : slackApprovalSettings(config);
+  if (slack) opts.log(`Approvals: posted to Slack channel ${slack.channel}`);
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
-    approvals: temporalApprovalStarter(client, opts.taskQueue),
+    approvals: temporalApprovalStarter(client, opts.taskQueue, slack ? {} : null),
     clock,
+    slack,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });
