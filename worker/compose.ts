@@ -34,6 +34,8 @@ export async function startEngineWorker(opts: {
   adapters?: AdapterSettings;
   /** Approvals from Slack; default: the process's config (off unless SLACK_BOT_TOKEN is set). */
   slack?: SlackApprovalSettings | null;
+  /** When to remind in Slack before a deadline (default a day and an hour before; the history recorder's are short). */
+  slackReminderLeads?: (timeoutSeconds: number) => number[];
   /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
   tracing?: Tracing | null;
 }): Promise<RunningWorker> {
@@ -62,7 +64,11 @@ export async function startEngineWorker(opts: {
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
-    approvals: temporalApprovalStarter(client, opts.taskQueue, slack ? {} : null),
+    approvals: temporalApprovalStarter(
+      client,
+      opts.taskQueue,
+      slack ? (opts.slackReminderLeads ? { reminderLeads: opts.slackReminderLeads } : {}) : null,
+    ),
     clock,
     slack,
   });
