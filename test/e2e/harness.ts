@@ -5,7 +5,11 @@ import { inject } from 'vitest';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { buildApp, type App } from '../../api/app';
 import { createApiKey } from '../../db/repos/api-keys';
+import { parseSlackOperators } from '../../platform/slack-operators';
 import { createTestDb, type TestDb } from '../helpers/db';
+
+/** The signing secret of the e2e api's Slack endpoint, so tests can sign requests as Slack. */
+export const E2E_SLACK_SECRET = 'e2e-slack-signing-secret';
 
 export interface E2E {
   app: App;
@@ -36,6 +40,7 @@ export async function setupE2E(
     temporal: { client, namespace, taskQueue },
     uiUrl: 'http://127.0.0.1:8233',
     bootstrapAdminKey: admin,
+    slack: { signingSecret: E2E_SLACK_SECRET, operators: parseSlackOperators('UOSCAR=oscar-operator:operator') },
   });
   await app.ready();
   const viewer = (await createApiKey(t.db, 'vera-viewer', 'viewer')).key;
