@@ -6,7 +6,12 @@ import type { Config } from '../platform/config';
 
 export type SlackSettings = Pick<
   Config,
-  'SLACK_BOT_TOKEN' | 'SLACK_APPROVAL_CHANNEL' | 'SLACK_API_BASE' | 'SLACK_WORKSPACE_URL' | 'PUBLIC_BASE_URL' | 'FLOYO_API_URL'
+  | 'SLACK_BOT_TOKEN'
+  | 'SLACK_APPROVAL_CHANNEL'
+  | 'SLACK_API_BASE'
+  | 'SLACK_WORKSPACE_URL'
+  | 'PUBLIC_BASE_URL'
+  | 'FLOYO_API_URL'
 >;
 
 export function slackApprovalSettings(c: SlackSettings): SlackApprovalSettings | null {

@@ -69,7 +69,12 @@ export function slackApprovalActivities(deps: ActivityDeps) {
       const posted = await slack.api.postMessage({ channel: claimed.channel, ...buildApprovalRequestMessage(view) });
       const permalink = slackPermalink(slack.workspaceUrl, posted.channel, posted.ts);
       await recordSlackApprovalPosted(deps.db, input.actionId, { ...posted, permalink });
-      await audit(input.actionId, 'approval.slack_posted', { ...posted, permalink }, `approval.slack_posted:${input.actionId}`);
+      await audit(
+        input.actionId,
+        'approval.slack_posted',
+        { ...posted, permalink },
+        `approval.slack_posted:${input.actionId}`,
+      );
       return { sent: true, permalink };
     },
 

@@ -98,7 +98,12 @@ export const slackInteractionRoutes: FastifyPluginAsync<SlackInteractionOptions>
         signalDeadlineMs: SIGNAL_DEADLINE_MS,
       });
       request.log.info(
-        { actionId: result.actionId, decision: result.decision, operator: result.operator, slackUser: click.slackUserId },
+        {
+          actionId: result.actionId,
+          decision: result.decision,
+          operator: result.operator,
+          slackUser: click.slackUserId,
+        },
         'approval decision signaled from Slack',
       );
       return result;

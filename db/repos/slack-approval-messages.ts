@@ -38,7 +38,9 @@ export async function claimSlackApprovalMessage(
   request: ApprovalRequestView,
 ): Promise<SlackApprovalMessage> {
   await db('engine.slack_approval_messages')
-    .insert({ action_id: actionId, channel, request: json(request) }).onConflict('action_id').ignore();
+    .insert({ action_id: actionId, channel, request: json(request) })
+    .onConflict('action_id')
+    .ignore();
   return (await getSlackApprovalMessage(db, actionId))!;
 }
 
