@@ -12,7 +12,7 @@ import { verifySlackSignature } from '../slack-signature';
 import type { SlackOperator } from '../../platform/slack-operators';
 import { DecisionAcceptedSchema } from '../schemas/approvals';
 import { problems } from '../schemas/common';
-import { SlackInteractionBody } from '../schemas/slack';
+import { SlackInteractionBody, SlackSignatureHeaders } from '../schemas/slack';
 
 export interface SlackInteractionOptions {
   /** Unset: Slack approvals are off and the endpoint answers 404. */
@@ -45,7 +45,10 @@ export const slackInteractionRoutes: FastifyPluginAsync<SlackInteractionOptions>
           'for a Slack user SLACK_OPERATORS does not map to an operator (or maps to a viewer), audited; 404 when ' +
           'Slack approvals are not configured. Otherwise the decision is signaled like POST ' +
           '/api/autonomous/approvals/{actionId}/approve|reject (404 / 409 likewise).',
+        // No API key: Slack's signature headers are the credential.
+        security: [],
         consumes: ['application/x-www-form-urlencoded'],
+        headers: SlackSignatureHeaders,
         body: SlackInteractionBody,
         response: { 200: DecisionAcceptedSchema, ...problems(403, 404, 409) },
       },
