@@ -293,11 +293,11 @@ describe('approval messages in Slack', () => {
       expect(requested).toMatchObject({ actor: 'alice' });
       expect(requested.after).toMatchObject({ via: 'slack', slackUserId: 'UALICE' });
       const updates = calls('chat.update').filter((c) => c.ts === ts);
-      // First the decision, then the execution's result; no buttons left.
-      expect(updates.map((u) => u.text)).toEqual([
-        expect.stringMatching(/^Approved by alice at \S+: data fix review/),
-        expect.stringMatching(/^Approved and executed by alice at /),
-      ]);
+      // The decision, shown while the action runs (or already its result: the update reads the approval's
+      // current status), then the execution's result; no buttons left.
+      expect(updates).toHaveLength(2);
+      expect(updates[0]!.text).toMatch(/^Approved (and executed )?by alice at \S+: data fix review/);
+      expect(updates[1]!.text).toMatch(/^Approved and executed by alice at /);
       expect(JSON.stringify(updates[1]!.blocks)).not.toContain(SLACK_APPROVE_ACTION_ID);
       expect(await t.db('engine.slack_approval_messages').where({ action_id: id }).first()).toMatchObject({
         outcome: 'executed',
