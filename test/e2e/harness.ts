@@ -10,6 +10,8 @@ import { createTestDb, type TestDb } from '../helpers/db';
 
 /** The signing secret of the e2e api's Slack endpoint, so tests can sign requests as Slack. */
 export const E2E_SLACK_SECRET = 'e2e-slack-signing-secret';
+/** The key the e2e api verifies unsubscribe links with (tests sign their links with it). */
+export const E2E_UNSUBSCRIBE_SECRET = 'e2e-unsubscribe-secret';
 
 export interface E2E {
   app: App;
@@ -41,6 +43,7 @@ export async function setupE2E(
     uiUrl: 'http://127.0.0.1:8233',
     bootstrapAdminKey: admin,
     slack: { signingSecret: E2E_SLACK_SECRET, operators: parseSlackOperators('UOSCAR=oscar-operator:operator') },
+    unsubscribeSecret: E2E_UNSUBSCRIBE_SECRET,
   });
   await app.ready();
   const viewer = (await createApiKey(t.db, 'vera-viewer', 'viewer')).key;
