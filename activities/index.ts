@@ -8,6 +8,7 @@ import { decide } from './decide';
 import type { ActivityDeps } from './deps';
 import { learn } from './learn';
 import { monitorHealth } from './monitor';
+import { slackApprovalActivities } from './slack/approval-messages';
 import { verify } from './verify';
 export type { CycleContext, PhaseSummary } from './context';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     verify: (ctx: CycleContext) => verify(deps, ctx),
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
     ...approvalActivities(deps),
+    ...slackApprovalActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;
