@@ -8,6 +8,7 @@ import { decide } from './decide';
 import type { ActivityDeps } from './deps';
 import { learn } from './learn';
 import { monitorHealth } from './monitor';
+import { relayOutboxBatch } from './outbox-relay';
 import { verify } from './verify';
 export type { CycleContext, PhaseSummary } from './context';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     decide: (ctx: CycleContext) => decide(deps, ctx),
     verify: (ctx: CycleContext) => verify(deps, ctx),
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
+    relayOutboxBatch: () => relayOutboxBatch(deps),
     ...approvalActivities(deps),
   };
 }

@@ -151,6 +151,12 @@ const ObjectSchema = z.object({
     .string()
     .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
     .optional(),
+  // The outbox relay (MESSENGER=smtp|webhook): messages per batch, attempts before a message is failed, the first
+  // retry's delay (doubling per attempt, at most an hour), and how long a claim holds a row (above one send's 10 s).
+  OUTBOX_RELAY_BATCH_SIZE: positiveInt.default(50),
+  OUTBOX_RELAY_MAX_ATTEMPTS: positiveInt.default(8),
+  OUTBOX_RELAY_RETRY_SECONDS: positiveInt.default(30),
+  OUTBOX_RELAY_LEASE_SECONDS: positiveInt.default(60),
 });
 
 export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
