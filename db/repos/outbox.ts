@@ -145,12 +145,12 @@ export async function secondsUntilNextDue(
   channel: Exclude<OutboxChannel, 'outbox'>,
 ): Promise<number | null> {
   const { rows } = await db.raw(
-    `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()))::float8 AS s
+    `SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 AS s
        FROM engine.outbox WHERE channel = ? AND status = 'queued'`,
     [channel],
   );
   const s = (rows as Array<{ s: number | null }>)[0]?.s;
-  return s == null ? null : Number(s);
+  return s == null ? null : Math.max(0, Number(s));
 }
 
 /** Outbox rows by channel and delivery status: what /metrics reports. */
