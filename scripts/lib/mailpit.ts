@@ -37,6 +37,9 @@ export async function ensureMailpit(opts: { log: (m: string) => void }): Promise
       '--smtp-auth-allow-insecure',
       '--smtp-disable-rdns',
       '--disable-version-check',
+      // Keep every message (the default keeps the newest 500): tests count what they sent.
+      '--max',
+      '0',
       // No --database: Mailpit then keeps messages in a temporary database it deletes on exit.
     ],
     readyUrl: `${apiUrl}/api/v1/info`,
