@@ -1,7 +1,7 @@
 // Prometheus metrics (`GET /metrics`, public): default process metrics, request durations per route,
 // counters of cycles started and approvals decided, and the engine's state read from PostgreSQL at
 // scrape time (cycles by outcome, open findings by severity, actions by type and status, approval
-// queue depth). One registry per app, so two apps in one process (tests) never collide.
+// queue depth, outbox messages by channel and delivery status). One registry per app, so two apps in one process (tests) never collide.
 import type { Knex } from 'knex';
 import client from 'prom-client';
 import { readEngineCounts } from '../../db/queries/engine-metrics';
@@ -19,6 +19,7 @@ export interface EngineMetrics {
   actions: client.Gauge<'type' | 'status'>;
   approvalQueueDepth: client.Gauge;
   approvalNextDeadline: client.Gauge;
+  outboxMessages: client.Gauge<'channel' | 'status'>;
   stateUp: client.Gauge;
 }
 
@@ -80,6 +81,12 @@ export function createMetrics(): EngineMetrics {
       help: 'Seconds until the most urgent pending approval expires (absent when none is pending)',
       registers: [registry],
     }),
+    outboxMessages: new client.Gauge({
+      name: 'floyo_outbox_messages',
+      help: 'Messages in engine.outbox by channel (outbox = the platform mailer, smtp, webhook) and delivery status (queued, delivered, bounced, failed)',
+      labelNames: ['channel', 'status'],
+      registers: [registry],
+    }),
     stateUp: new client.Gauge({
       name: 'floyo_engine_state_up',
       help: '1 when the engine state gauges were read from PostgreSQL for this scrape, 0 when the read failed',
@@ -101,10 +108,18 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
         );
       }),
     ]);
-    for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalNextDeadline]) g.reset();
+    for (const g of [
+      metrics.cycles,
+      metrics.findingsOpen,
+      metrics.actions,
+      metrics.approvalNextDeadline,
+      metrics.outboxMessages,
+    ])
+      g.reset();
     for (const c of counts.cycles) metrics.cycles.set({ kind: c.kind, status: c.status }, c.n);
     for (const f of counts.openFindings) metrics.findingsOpen.set({ severity: f.severity, category: f.category }, f.n);
     for (const a of counts.actions) metrics.actions.set({ type: a.type, status: a.status }, a.n);
+    for (const o of counts.outbox) metrics.outboxMessages.set({ channel: o.channel, status: o.status }, o.n);
     metrics.approvalQueueDepth.set(counts.approvalQueueDepth);
     if (counts.nextApprovalDeadlineSeconds !== null)
       metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
@@ -116,6 +131,7 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
       metrics.actions,
       metrics.approvalQueueDepth,
       metrics.approvalNextDeadline,
+      metrics.outboxMessages,
     ])
       g.reset();
     metrics.stateUp.set(0);
