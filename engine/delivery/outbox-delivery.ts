@@ -1,7 +1,5 @@
 // What happens to an outbox message after one delivery attempt: pure, so the relay activity only reads and writes.
 
-export type DeliveryStatus = 'queued' | 'delivered' | 'bounced' | 'failed';
-
 /** How an attempt went, as the relay classified the transport's answer. */
 export type AttemptResult =
   | { kind: 'delivered'; providerMessageId: string }
