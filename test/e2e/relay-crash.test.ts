@@ -139,10 +139,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
-  await client?.schedule
-    .getHandle(SCHEDULE_IDS.relay)
-    .delete()
-    .catch(() => undefined);
+  // The worker created the engine's schedules in this namespace: none should fire once the test is over.
+  for (const id of Object.values(SCHEDULE_IDS))
+    await client?.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
   await connection?.close();
   await t?.drop();
 });
