@@ -2,7 +2,9 @@
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
 import type { RetrySettings } from '../engine/delivery/outbox-delivery';
+import type { EffectPort } from '../engine/safety/effect-keys';
 import type { Messenger, PaymentGateway } from './effects/ports';
+import type { RetrainingHook } from './retraining/hook';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
@@ -35,4 +37,8 @@ export interface ActivityDeps {
   clock: () => Date;
   /** Null or absent: this worker relays nothing (MESSENGER=outbox). */
   outboxRelay?: OutboxRelay | null;
+  /** The learn phase's dataset export and retraining notifications; absent or null: off (RETRAIN_DIR unset). */
+  retraining?: RetrainingHook | null;
+  /** Read-only mode (APP_SCHEMA_READ_ONLY): the ports whose adapter would write schema app; default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
