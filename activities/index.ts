@@ -9,6 +9,7 @@ import type { ActivityDeps } from './deps';
 import { learn } from './learn';
 import { monitorHealth } from './monitor';
 import { slackApprovalActivities } from './slack/approval-messages';
+import { relayOutboxBatch } from './outbox-relay';
 import { verify } from './verify';
 export type { CycleContext, PhaseSummary } from './context';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     decide: (ctx: CycleContext) => decide(deps, ctx),
     verify: (ctx: CycleContext) => verify(deps, ctx),
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
+    relayOutboxBatch: () => relayOutboxBatch(deps),
     ...approvalActivities(deps),
     ...slackApprovalActivities(deps),
   };

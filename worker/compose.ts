@@ -59,7 +59,10 @@ export async function startEngineWorker(opts: {
   if (added.length) opts.log(`Temporal: registered search attributes ${added.join(', ')} in "${opts.namespace}"`);
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
-  opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  opts.log(
+    `Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}` +
+      (adapters.outboxRelay ? ' (accepted into engine.outbox, delivered by the outbox relay)' : ''),
+  );
   const appWriteBlocked = appWritingPorts({
     readOnly: config.APP_SCHEMA_READ_ONLY,
     paymentGateway: adapters.names.paymentGateway,
@@ -81,6 +84,7 @@ export async function startEngineWorker(opts: {
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
+    outboxRelay: adapters.outboxRelay,
     approvals: temporalApprovalStarter(
       client,
       opts.taskQueue,

@@ -59,3 +59,14 @@ export const SLACK_OPTIONS: ActivityOptions = {
   retry: { ...PHASE_RETRY, maximumAttempts: 8 },
   summary: 'Approval message in Slack',
 };
+
+/**
+ * One relay batch: up to OUTBOX_RELAY_BATCH_SIZE sends of at most 10 s each; it heartbeats every 2 s, so a batch
+ * lost with its worker is retried after 10 s (its unsent rows come back when their lease ends).
+ */
+export const RELAY_BATCH_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: PHASE_RETRY,
+  summary: 'Outbox relay: claim a batch, send each message, record its delivery',
+};

@@ -70,7 +70,11 @@ export interface TrialResult {
 /** A real worker process (worker/main.ts), in its own process group so SIGKILL takes all of it. */
 export class WorkerProcess {
   private child: ChildProcess | null = null;
-  constructor(private readonly target: ChaosTarget) {}
+  /** `env`: more variables for the worker, e.g. the adapters it runs with (MESSENGER, SMTP_URL, …). */
+  constructor(
+    private readonly target: Omit<ChaosTarget, 'db' | 'now' | 'log' | 'random'>,
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
@@ -83,6 +87,7 @@ export class WorkerProcess {
         TEMPORAL_NAMESPACE: this.target.namespace,
         TEMPORAL_TASK_QUEUE: this.target.taskQueue,
         WORKER_METRICS_ADDRESS: 'off',
+        ...this.env,
       }),
     });
     this.child = child;
