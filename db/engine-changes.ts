@@ -45,7 +45,7 @@ export function followEngineChanges(db: Knex, log: (msg: string) => void): Engin
     c?.on('error', () => undefined);
     void c?.end().catch(() => undefined);
     clearTimeout(timer);
-    timer = setTimeout(connect, retryMs);
+    timer = setTimeout(() => void connect(), retryMs);
     retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
   };
 
