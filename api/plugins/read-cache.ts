@@ -14,7 +14,8 @@ declare module 'fastify' {
 }
 
 interface Entry {
-  body: string;
+  // Bytes, so a hit is written without encoding the JSON again.
+  body: Buffer;
   contentType: string;
 }
 
@@ -37,7 +38,9 @@ export const readCachePlugin = fp(
         reply.header('x-cache', 'bypass');
         return;
       }
-      const hit = cache.get(request.url);
+      // A client that asks for a fresh answer (Cache-Control: no-cache, as browsers send on reload) gets one.
+      const fresh = /\bno-cache\b/i.test(String(request.headers['cache-control'] ?? ''));
+      const hit = fresh ? undefined : cache.get(request.url);
       if (hit) {
         reply.header('x-cache', 'hit').type(hit.contentType);
         return reply.send(hit.body);
@@ -52,7 +55,7 @@ export const readCachePlugin = fp(
       if (started === undefined || started !== changes.generation || !changes.live) return payload;
       if (reply.statusCode === 200 && typeof payload === 'string') {
         cache.set(request.url, {
-          body: payload,
+          body: Buffer.from(payload),
           contentType: String(reply.getHeader('content-type') ?? 'application/json'),
         });
       }
