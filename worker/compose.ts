@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { appWritingPorts } from '../engine/safety/app-read-only';
 import type { Db } from '../db/knex';
 import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -10,6 +11,7 @@ import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
+import { createRetrainingHook } from './retraining';
 import { ensureSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -52,12 +54,29 @@ export async function startEngineWorker(opts: {
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  const appWriteBlocked = appWritingPorts({
+    readOnly: config.APP_SCHEMA_READ_ONLY,
+    paymentGateway: adapters.names.paymentGateway,
+  });
+  if (config.APP_SCHEMA_READ_ONLY)
+    opts.log(
+      `Schema app is read-only (APP_SCHEMA_READ_ONLY)` +
+        (appWriteBlocked.length ? `: effects through ${appWriteBlocked.join(', ')} are blocked` : ''),
+    );
+  const retraining = createRetrainingHook(config, { connection: clientConnection, namespace: opts.namespace }, clock);
+  if (retraining)
+    opts.log(
+      `Retraining: datasets to ${retraining.dir}` +
+        (retraining.notifiers.length ? `, notifying ${retraining.notifiers.map((n) => n.name).join(' and ')}` : ''),
+    );
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
     approvals: temporalApprovalStarter(client, opts.taskQueue),
     clock,
+    retraining,
+    appWriteBlocked,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });

@@ -13,6 +13,7 @@ import type {
 } from '../../api/schemas/cycles';
 import type { CycleFindingSchema, EffectSchema, TrendPointSchema } from '../../api/schemas/history';
 import type { MlFeedbackSchema, MlQualitySchema } from '../../api/schemas/ml';
+import type { RecoveredRevenueSchema, RecoveryFiguresSchema } from '../../api/schemas/recovered-revenue';
 import type { ScheduleSchema } from '../../api/schemas/schedules';
 import type { DecisionSchema, KpiSchema, SystemStateSchema } from '../../api/schemas/state';
 
@@ -36,3 +37,5 @@ export type Effect = z.infer<typeof EffectSchema>;
 export type MlFeedback = z.infer<typeof MlFeedbackSchema>;
 export type MlBucket = MlFeedback['buckets'][number];
 export type MlQuality = z.infer<typeof MlQualitySchema>;
+export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
+export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;

@@ -23,6 +23,7 @@ import type {
   UpgradeCandidateTarget,
 } from '../../engine/planning/targets';
 import { VALID_EMAIL_PATTERN } from './detectors';
+import { paymentCardColumns } from './payment-card-columns';
 import { iso, type Queryable } from '../types';
 
 type Row = Record<string, unknown>;
@@ -87,6 +88,13 @@ function notContacted(userId: string, since: Date | undefined): { sql: string; b
   };
 }
 
+/**
+ * `and <not suppressed>` for the users row `u`: neither its address (normalized, as stored in
+ * engine.suppressions) nor its id is on the engine's suppression list. Two primary-key/index probes per row.
+ */
+const NOT_SUPPRESSED = `and not exists (select 1 from engine.suppressions sp where sp.address = lower(btrim(u.email)))
+        and not exists (select 1 from engine.suppressions sp where sp.user_id = u.id)`;
+
 // ---------------------------------------------------------------------------------------------------
 // Heal
 // ---------------------------------------------------------------------------------------------------
@@ -95,7 +103,8 @@ function notContacted(userId: string, since: Date | undefined): { sql: string; b
  * Failed payments to retry: soft decline (the normalized code is not in HARD_DECLINE_CODES; no code
  * counts as soft), attempt_count < maxAttempts, due (next_retry_at null or ≤ now), a positive amount,
  * and a subscription still active or past_due of a live user: the engine never charges a canceled
- * subscription or a deleted customer. Largest amount first.
+ * subscription or a deleted customer. Largest amount first. With the optional card columns (null where the
+ * platform has none), which the card-network gate reads.
  */
 export async function queryRetryablePayments(
   db: Queryable,
@@ -106,9 +115,11 @@ export async function queryRetryablePayments(
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1)
     throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${opts.maxAttempts}`);
   if (limit === 0) return [];
+  const card = await paymentCardColumns(db);
   const r = await rows(
     db,
-    `select p.id, p.subscription_id, s.user_id, p.amount_cents, p.failure_code, p.attempt_count, p.next_retry_at, p.status
+    `select p.id, p.subscription_id, s.user_id, p.amount_cents, p.failure_code, p.attempt_count, p.next_retry_at, p.status,
+            ${card.card_brand} as card_brand, ${card.payment_method_ref} as payment_method_ref, ${card.advice_code} as advice_code
        from app.payments p
        join app.subscriptions s on s.id = p.subscription_id and s.status in ('active', 'past_due')
        join app.users u on u.id = s.user_id and u.deleted_at is null
@@ -130,6 +141,9 @@ export async function queryRetryablePayments(
     attemptCount: Number(x.attempt_count),
     nextRetryAt: iso(x.next_retry_at),
     status: String(x.status),
+    cardBrand: (x.card_brand as string | null) ?? null,
+    paymentMethodRef: (x.payment_method_ref as string | null) ?? null,
+    adviceCode: (x.advice_code as string | null) ?? null,
   }));
 }
 
@@ -181,7 +195,7 @@ export async function queryUnnormalizedEmails(db: Queryable, opts: CapOptions): 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Optimize / prevent: users to message (live, not opted out of marketing)
+// Optimize / prevent: users to message (live, not opted out of marketing, not suppressed)
 // ---------------------------------------------------------------------------------------------------
 
 /**
@@ -205,6 +219,7 @@ export async function queryRecentNonActivatedSignups(
         and u.created_at >= ? and u.created_at < ?
         and (u.activated_at is null or u.activated_at > ?)
         and not u.marketing_opt_out
+        ${NOT_SUPPRESSED}
         ${nc.sql}
       order by u.created_at desc, u.id
       limit ?`,
@@ -258,6 +273,7 @@ export async function queryAtRiskUsers(
        ${ACTIVITY_LATERAL}
       where u.deleted_at is null
         and not u.marketing_opt_out
+        ${NOT_SUPPRESSED}
         and u.activated_at <= ?
         and ((a.previous >= ? and a.recent * 2 < a.previous)
              or (u.last_seen_at >= ? and u.last_seen_at < ? and a.recent = 0))
@@ -302,6 +318,7 @@ export async function queryChurnSignalUsers(
          left join pd on pd.user_id = u.id
          ${ACTIVITY_LATERAL}
         where u.deleted_at is null and not u.marketing_opt_out
+          ${NOT_SUPPRESSED}
           and (pd.user_id is not null or u.activated_at <= ?)
           and (pd.user_id is not null or (a.previous >= ? and a.recent * 2 < a.previous))
           ${nc.sql}
@@ -364,6 +381,7 @@ export async function queryUpgradeCandidates(
          from act a
          join app.users u on u.id = a.user_id
         where u.deleted_at is null and not u.marketing_opt_out
+          ${NOT_SUPPRESSED}
           and not exists (select 1 from app.subscriptions s
                            where s.user_id = a.user_id and s.status in ('trialing', 'past_due', 'incomplete'))
           ${nc.sql}

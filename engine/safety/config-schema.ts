@@ -3,6 +3,7 @@
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
+import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
 import { ValidationError, type ValidationIssue } from './errors';
 
 /** Re-exported for the modules that already read the list from here. */
@@ -156,6 +157,8 @@ export const POLICY_SCHEMAS = {
     proactive_retention: holdoutShare.optional(),
     upgrade_offer: holdoutShare.optional(),
   }),
+  /** Visa and Mastercard retry rules for payment retries (engine/safety/card-network-rules.ts). */
+  card_network_rules: cardNetworkRulesSchema,
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -177,6 +180,7 @@ export const DEFAULT_POLICIES: Policies = {
   payment_retry: { maxAttempts: 4 },
   approval: { deadlineHours: 72 },
   holdout: { default: 0.1 },
+  card_network_rules: DEFAULT_CARD_NETWORK_RULES,
 };
 
 // ---------------------------------------------------------------- parsers
