@@ -265,7 +265,7 @@ export async function runTrial(
 }
 
 /** The trial's approval workflows would wait days for an operator: end them with the trial. */
-async function endApprovals(client: Client, db: Knex, cycleIds: readonly string[]): Promise<void> {
+export async function endApprovals(client: Client, db: Knex, cycleIds: readonly string[]): Promise<void> {
   const ids: string[] = await db('engine.approvals')
     .join('engine.actions', 'engine.actions.id', 'engine.approvals.action_id')
     .whereIn('engine.actions.cycle_id', [...cycleIds])
