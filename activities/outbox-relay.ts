@@ -16,6 +16,8 @@ import {
 import { deliveryVerdict, retryDelaySeconds, type AttemptResult } from '../engine/delivery/outbox-delivery';
 import type { ActivityDeps, OutboxRelay } from './deps';
 import { isNonRetryable } from './effects/errors';
+import { recipientFactsOf } from './effects/recipient-facts';
+import { recipientGate } from '../engine/safety/recipient-gate';
 
 export interface RelayBatchResult {
   /** Null when this worker has no relay transport (MESSENGER=outbox). */
@@ -26,6 +28,8 @@ export interface RelayBatchResult {
   delivered: number;
   bounced: number;
   failed: number;
+  /** Not sent: the recipient unsubscribed, opted out or was deleted after the message was queued. */
+  suppressed: number;
   /** Attempts that failed for now; the message is due again after its backoff. */
   retrying: number;
   /** Claimed rows given back unsent because the transport is down. */
@@ -58,7 +62,7 @@ function heartbeat(details: unknown): void {
   }
 }
 
-const EMPTY = { claimed: 0, delivered: 0, bounced: 0, failed: 0, retrying: 0, released: 0 };
+const EMPTY = { claimed: 0, delivered: 0, bounced: 0, failed: 0, suppressed: 0, retrying: 0, released: 0 };
 
 export async function relayOutboxBatch(deps: Pick<ActivityDeps, 'db' | 'outboxRelay'>): Promise<RelayBatchResult> {
   const { db } = deps;
@@ -100,23 +104,27 @@ async function deliverOne(
   relay: OutboxRelay,
   m: ClaimedMessage,
   token: string,
-): Promise<{ outcome: 'delivered' | 'bounced' | 'failed' | 'retrying' | 'lost'; outage: boolean }> {
+): Promise<{ outcome: 'delivered' | 'bounced' | 'failed' | 'suppressed' | 'retrying' | 'lost'; outage: boolean }> {
   const attempt = await startAttempt(db, { id: m.id, token, leaseSeconds: relay.settings.leaseSeconds });
   if (attempt === null) return { outcome: 'lost', outage: false };
   let result: AttemptResult;
   let outage = false;
-  try {
-    const sent = await relay.transport.send({
-      userId: m.userId,
-      template: m.template,
-      payload: m.payload,
-      idempotencyKey: m.idempotencyKey,
-    });
-    result = { kind: 'delivered', providerMessageId: sent.messageId };
-  } catch (err) {
-    result = classify(err);
-    outage = isOutage(err);
-  }
+  // Checked again at the send: the user may have unsubscribed since the effect queued the message.
+  const recipient = recipientGate(m.userId, await recipientFactsOf(db, m.userId));
+  if (!recipient.passed) result = { kind: 'suppressed', error: recipient.reason };
+  else
+    try {
+      const sent = await relay.transport.send({
+        userId: m.userId,
+        template: m.template,
+        payload: m.payload,
+        idempotencyKey: m.idempotencyKey,
+      });
+      result = { kind: 'delivered', providerMessageId: sent.messageId };
+    } catch (err) {
+      result = classify(err);
+      outage = isOutage(err);
+    }
   const verdict = deliveryVerdict(result, attempt, relay.settings);
   const recorded = await db.transaction(async (trx) => {
     const ok = await recordAttempt(trx, { id: m.id, token, verdict });

@@ -23,6 +23,7 @@ export interface OutboxRelayResult {
   delivered: number;
   bounced: number;
   failed: number;
+  suppressed: number;
   retrying: number;
   released: number;
   /** Seconds until the next queued message is due when the run ended, null when none is queued. */
@@ -40,6 +41,7 @@ export async function outboxRelay(input: OutboxRelayInput = {}): Promise<OutboxR
     delivered: 0,
     bounced: 0,
     failed: 0,
+    suppressed: 0,
     retrying: 0,
     released: 0,
     nextDueInSeconds: null,
@@ -51,10 +53,11 @@ export async function outboxRelay(input: OutboxRelayInput = {}): Promise<OutboxR
     total.channel = r.channel;
     total.held = r.held;
     total.nextDueInSeconds = r.nextDueInSeconds;
-    for (const k of ['claimed', 'delivered', 'bounced', 'failed', 'retrying', 'released'] as const) total[k] += r[k];
+    for (const k of ['claimed', 'delivered', 'bounced', 'failed', 'suppressed', 'retrying', 'released'] as const)
+      total[k] += r[k];
     setCurrentDetails(
       `Outbox relay over ${r.channel ?? 'nothing (MESSENGER=outbox)'}: ${total.delivered} delivered, ` +
-        `${total.bounced} bounced, ${total.failed} failed, ${total.retrying} to retry${r.held ? '; held by the kill switch' : ''}`,
+        `${total.bounced} bounced, ${total.failed} failed, ${total.suppressed} suppressed, ${total.retrying} to retry${r.held ? '; held by the kill switch' : ''}`,
     );
     if (r.channel === null || r.held) break;
     if (r.claimed > 0 && r.released === 0) continue;

@@ -30,8 +30,8 @@ import { getAction, overrideGateDecision, transitionAction, type ActionRecord } 
 import { appendAudit } from '../../db/repos/audit';
 import { getPolicies, type Policies } from '../../db/repos/config';
 import { getCycle } from '../../db/repos/cycles';
-import { suppressionOfUser } from '../../db/repos/suppressions';
-import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
+import { paymentRow, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
+import { recipientFactsOf } from './recipient-facts';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { effectTargetOf, type EffectPort, type EffectTarget } from '../../engine/safety/effect-keys';
@@ -261,9 +261,7 @@ async function executionTimeGates(
   );
   if (isMessage) {
     // Read now, not at planning: an address unsubscribed since the plan is caught here.
-    const user = await recipientOf(db, target.userId);
-    const suppression = user ? await suppressionOfUser(db, target.userId, user.email) : null;
-    gates.push(recipientGate(target.userId, user && { ...user, suppression }));
+    gates.push(recipientGate(target.userId, await recipientFactsOf(db, target.userId)));
   }
   return gates;
 }

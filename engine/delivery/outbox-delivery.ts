@@ -6,7 +6,9 @@ export type AttemptResult =
   /** A refusal no retry can change: a permanent (5xx) SMTP reply, a 4xx webhook answer, no address. */
   | { kind: 'permanent'; error: string }
   /** An outage, a timeout, a transient refusal, or a misconfiguration an operator can fix: retry later. */
-  | { kind: 'transient'; error: string };
+  | { kind: 'transient'; error: string }
+  /** Not sent: the recipient gate refused it when the relay reached it (unsubscribed, opted out, deleted). */
+  | { kind: 'suppressed'; error: string };
 
 export interface RetrySettings {
   maxAttempts: number;
@@ -19,6 +21,7 @@ export type DeliveryVerdict =
   | { status: 'delivered'; providerMessageId: string }
   | { status: 'bounced'; error: string }
   | { status: 'failed'; error: string }
+  | { status: 'suppressed'; error: string }
   | { status: 'queued'; error: string; retryInSeconds: number };
 
 /** Exponential backoff: base × 2^(attempts-1), capped; `attempts` counts the attempts made so far (≥ 1). */
@@ -31,6 +34,7 @@ export function retryDelaySeconds(attempts: number, s: Pick<RetrySettings, 'base
 export function deliveryVerdict(result: AttemptResult, attempts: number, s: RetrySettings): DeliveryVerdict {
   if (result.kind === 'delivered') return { status: 'delivered', providerMessageId: result.providerMessageId };
   if (result.kind === 'permanent') return { status: 'bounced', error: result.error };
+  if (result.kind === 'suppressed') return { status: 'suppressed', error: result.error };
   if (attempts >= s.maxAttempts) return { status: 'failed', error: `after ${attempts} attempts: ${result.error}` };
   return { status: 'queued', error: result.error, retryInSeconds: retryDelaySeconds(attempts, s) };
 }

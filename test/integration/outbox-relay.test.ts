@@ -11,6 +11,7 @@ import { createWebhookMessenger } from '../../activities/effects/webhook-messeng
 import type { Db } from '../../db/knex';
 import { setPolicy } from '../../db/repos/config';
 import { enqueueMessage, type OutboxChannel } from '../../db/repos/outbox';
+import { suppressAddress } from '../../db/repos/suppressions';
 import { freeLoopbackPort } from '../../scripts/lib/local-server';
 import { outboxRelay } from '../../workflows';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -65,6 +66,8 @@ async function queue(count: number, channel: OutboxChannel = 'webhook'): Promise
   const keys: string[] = [];
   for (let i = 0; i < count; i++) {
     const key = `message:retention_campaign_v1:${++n}:${RUN}`;
+    // The relay checks the recipient again at the send, so each message has a live user.
+    await db('app.users').insert({ id: 1000 + n, email: `user${1000 + n}@example.test`, created_at: new Date() });
     await enqueueMessage(db, {
       idempotencyKey: key,
       userId: 1000 + n,
@@ -183,6 +186,37 @@ describe('outbox relay over a webhook', () => {
       [refused, 'message.bounced'],
       [doomed, 'message.failed'],
     ]);
+  });
+
+  it('does not send to a recipient who unsubscribed, opted out or was deleted after the message was queued', async () => {
+    const [unsubscribed, optedOut, deleted, fine] = await queue(4);
+    const userOf = async (key: string) =>
+      Number((await db('engine.outbox').where({ idempotency_key: key }).first('user_id')).user_id);
+    await suppressAddress(db, {
+      address: `user${await userOf(unsubscribed!)}@example.test`,
+      reason: 'unsubscribe',
+      source: 'test',
+      actor: 'test',
+    });
+    await db('app.users')
+      .where({ id: await userOf(optedOut!) })
+      .update({ marketing_opt_out: true });
+    await db('app.users')
+      .where({ id: await userOf(deleted!) })
+      .update({ deleted_at: new Date() });
+    const before = received.length;
+    const r = await relay();
+    expect(r).toMatchObject({ claimed: 4, delivered: 1, suppressed: 3 });
+    expect(received.slice(before).map((x) => x.id)).toEqual([fine]);
+    const rows = await rowsOf([unsubscribed!, optedOut!, deleted!]);
+    for (const row of rows) expect(row).toMatchObject({ status: 'suppressed', claim_token: null });
+    expect(rows.map((row) => row.last_error)).toEqual([
+      expect.stringMatching(/suppressed \(unsubscribe via test/),
+      expect.stringMatching(/opted out/),
+      expect.stringMatching(/is deleted/),
+    ]);
+    const audit = await db('engine.audit_log').where({ event: 'message.suppressed' });
+    expect(audit).toHaveLength(3);
   });
 
   it("leaves the platform mailer's rows alone, and holds everything while the kill switch is on", async () => {

@@ -24,6 +24,13 @@ describe('outbox delivery verdict', () => {
     });
   });
 
+  it('a recipient the gate refused at the send is suppressed, final on any attempt', () => {
+    expect(deliveryVerdict({ kind: 'suppressed', error: 'recipient: user 3 opted out' }, 1, S)).toEqual({
+      status: 'suppressed',
+      error: 'recipient: user 3 opted out',
+    });
+  });
+
   it('a transient failure stays queued with its backoff until the last attempt, then fails', () => {
     expect(deliveryVerdict({ kind: 'transient', error: 'ECONNREFUSED' }, 1, S)).toEqual({
       status: 'queued',
