@@ -78,6 +78,12 @@ const ADAPTER_NEEDS: Array<{ when: (c: Record<string, unknown>) => boolean; beca
     because: 'MESSENGER=webhook',
     needs: ['MESSAGE_WEBHOOK_URL', 'MESSAGE_WEBHOOK_SECRET'],
   },
+  // The alert webhook is on when its URL is set, and a signed webhook needs its secret.
+  {
+    when: (c) => c.ALERT_WEBHOOK_URL !== undefined,
+    because: 'ALERT_WEBHOOK_URL is set',
+    needs: ['ALERT_WEBHOOK_SECRET'],
+  },
 ];
 
 const ObjectSchema = z.object({
@@ -151,6 +157,19 @@ const ObjectSchema = z.object({
     .string()
     .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
     .optional(),
+  // Alert channels (docs/alerts.md): each one is on when its variables are set.
+  SLACK_WEBHOOK_URL: url(['https', 'http']).optional(),
+  PAGERDUTY_ROUTING_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9]{32}$/.test(v.trim()), 'expected the 32-character Events API v2 integration key')
+    .optional(),
+  // Default PagerDuty's public endpoint; tests point it at a local receiver.
+  PAGERDUTY_EVENTS_URL: url(['http', 'https']).optional(),
+  ALERT_WEBHOOK_URL: url(['http', 'https']).optional(),
+  ALERT_WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
+    .optional(),
 });
 
 export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
@@ -177,6 +196,9 @@ const SECRETS = new Set([
   'STRIPE_API_KEY',
   'UNSUBSCRIBE_SECRET',
   'MESSAGE_WEBHOOK_SECRET',
+  'SLACK_WEBHOOK_URL',
+  'PAGERDUTY_ROUTING_KEY',
+  'ALERT_WEBHOOK_SECRET',
 ]);
 
 /** The value as it may be printed: secrets hidden, a URL's password masked. */

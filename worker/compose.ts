@@ -8,6 +8,7 @@ import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
+import { createAlertChannels, type AlertChannelSettings } from './alert-channels';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
@@ -30,6 +31,8 @@ export async function startEngineWorker(opts: {
   ensureSchedules?: boolean;
   /** Which effect adapters to run with; default: the process's config (PAYMENT_GATEWAY, MESSENGER, …). */
   adapters?: AdapterSettings;
+  /** Which alert channels to send through; default: the process's config (SLACK_WEBHOOK_URL, …). */
+  alertChannels?: AlertChannelSettings;
   /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
   tracing?: Tracing | null;
 }): Promise<RunningWorker> {
@@ -52,11 +55,14 @@ export async function startEngineWorker(opts: {
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  const alertChannels = createAlertChannels(opts.alertChannels ?? config);
+  opts.log(`Alerts: ${alertChannels.size ? [...alertChannels.keys()].join(', ') : 'no channel configured'}`);
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
     approvals: temporalApprovalStarter(client, opts.taskQueue),
+    alertChannels,
     clock,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);

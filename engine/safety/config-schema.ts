@@ -2,6 +2,7 @@
 // one zod schema per threshold and per policy, the defaults the migration installs, and the parsers
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
+import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { ValidationError, type ValidationIssue } from './errors';
 
@@ -156,6 +157,8 @@ export const POLICY_SCHEMAS = {
     proactive_retention: holdoutShare.optional(),
     upgrade_offer: holdoutShare.optional(),
   }),
+  /** Alert routing and noise control (engine/alerts/policy.ts, docs/alerts.md); silences never hold actions. */
+  alerts: alertPolicySchema,
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -177,6 +180,7 @@ export const DEFAULT_POLICIES: Policies = {
   payment_retry: { maxAttempts: 4 },
   approval: { deadlineHours: 72 },
   holdout: { default: 0.1 },
+  alerts: DEFAULT_ALERT_POLICY,
 };
 
 // ---------------------------------------------------------------- parsers

@@ -49,6 +49,7 @@ export async function startTestWorker(
     payments: createSandboxPaymentGateway(db, clock),
     messenger: createOutboxMessenger(db),
     approvals: temporalApprovalStarter(client, taskQueue),
+    alertChannels: new Map(),
     clock,
     ...opts.deps,
   });
