@@ -133,7 +133,7 @@ export async function sendAlerts(
     }
   }
 
-  const outages: string[] = [];
+  const outages: Array<{ channel: string; message: string }> = [];
   const seen = new Set<string>();
   for (const job of jobs) {
     if (seen.has(job.alert.dedupeKey)) continue;
@@ -146,13 +146,14 @@ export async function sendAlerts(
       if (isNonRetryable(err)) counts.failed += 1;
       else {
         counts.pending += 1;
-        outages.push((err as Error).message);
+        outages.push({ channel: job.channel, message: (err as Error).message });
       }
     }
   }
   if (outages.length) {
-    throw new AlertDeliveryError(`${outages.length} alert delivery(ies) still pending: ${outages.join('; ')}`, {
-      channel: 'several',
+    const message = outages.map((o) => o.message).join('; ');
+    throw new AlertDeliveryError(`${outages.length} alert delivery(ies) still pending: ${message}`, {
+      channel: [...new Set(outages.map((o) => o.channel))].join(','),
     });
   }
   return { counts };
