@@ -21,7 +21,8 @@ import { ensureTemporal } from './lib/temporal-server';
 import { seedDemoData } from './seed/generate';
 
 const log = (m: string) => console.log(m);
-const DB_NAME = 'floyo_record_histories';
+// Per process: two checkouts may record at once on the shared server.
+const DB_NAME = `floyo_record_histories_${process.pid}`;
 const NOW = '2026-11-20T12:00:00.000Z';
 const outDir = path.join(repoRoot, 'test', 'replay', 'histories');
 
