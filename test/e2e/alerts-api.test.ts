@@ -103,4 +103,29 @@ describe('alert routes', () => {
     expect(slack).toMatchObject({ lastSuccessAt: null, lastError: 'slack: answered 503; will retry' });
     expect(webhook.lastError).toBe('webhook: refused with 401');
   });
+
+  it('edits the alerts policy like any other: defaults filled in, a bad silence refused naming the field', async () => {
+    const put = (value: unknown) =>
+      e.app.inject({
+        method: 'PUT',
+        url: '/api/autonomous/policies/alerts',
+        headers: e.as('admin'),
+        payload: { value, reason: 'maintenance window' },
+      });
+    const bad = await put({
+      silences: [{ startsAt: '2026-12-02T22:00:00Z', endsAt: '2026-12-02T21:00:00Z', reason: 'maintenance' }],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(problemOf(bad).errors?.map((x) => x.path)).toContain('value.silences.0.endsAt');
+    const ok = await put({
+      silences: [{ startsAt: '2026-12-02T22:00:00Z', endsAt: '2026-12-03T02:00:00Z', reason: 'maintenance' }],
+    });
+    expect(ok.statusCode).toBe(200);
+    const got = await e.app.inject({ url: '/api/autonomous/policies/alerts', headers: e.as('viewer') });
+    expect(got.json().current.value).toMatchObject({
+      routes: { critical: ['pagerduty', 'slack', 'webhook'] },
+      reminders: { everyMinutes: 240 },
+      silences: [expect.objectContaining({ reason: 'maintenance' })],
+    });
+  });
 });

@@ -2,14 +2,15 @@
 // and PagerDuty that answers 400 to any payload missing a documented field: a live monitor run pages a critical
 // finding once on each channel, later runs do not re-page while it stays open, its resolution resolves the page
 // with the same dedup_key, an outage is retried by the activity and delivered, an outage that outlasts the
-// activity is delivered by the next run, and a dry run records its alerts skipped without sending or using up
-// the live page.
+// activity is delivered by the next run, a dry run records its alerts skipped without sending or using up the
+// live page, a flapping finding is held until an operator loosens the policy, and a silence holds alerts while
+// the heal phase plans as usual.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlertDeliveryError } from '../../activities/alerts/delivery-error';
 import { setPolicy } from '../../db/repos/config';
 import { DEFAULT_ALERT_POLICY } from '../../engine/alerts/policy';
 import { seedDemoData } from '../../scripts/seed/generate';
-import { autonomousCycle, monitorAndRespond } from '../../workflows';
+import { autoRemediate, autonomousCycle, monitorAndRespond } from '../../workflows';
 import { createAlertChannels } from '../../worker/alert-channels';
 import { pagerDutyEvent, problems, slackMessage } from '../helpers/alert-payloads';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -99,7 +100,7 @@ const deliveries = () =>
     .orderBy('id')
     .select('channel', 'kind', 'dedupe_key', 'status', 'attempts', 'dry_run', 'last_error');
 
-describe('alert delivery from the monitor', () => {
+describe('alert delivery from the monitor and the cycle', () => {
   it('pages a critical finding once on each routed channel, with the documented payloads', async () => {
     const monitorId = await monitor(at(48)); // two days without an event
     expect(rx.requests.map((r) => r.path).sort()).toEqual(['/pd/v2/enqueue', '/slack/services/T0/B0/secret']);
@@ -231,5 +232,40 @@ describe('alert delivery from the monitor', () => {
       ['pagerduty', 'trigger', 'delivered', `${FINGERPRINT}:pagerduty:trigger:2`],
       ['slack', 'trigger', 'delivered', `${FINGERPRINT}:slack:trigger:2`],
     ]);
+  });
+
+  it('a silence holds alerts and never actions: the heal phase plans as usual', async () => {
+    await setPolicy(
+      t.db,
+      'alerts',
+      {
+        ...DEFAULT_ALERT_POLICY,
+        routes: { critical: ['pagerduty', 'slack'], high: ['slack'], medium: [], low: [], info: [] },
+        flap: { maxTransitions: 100, windowMinutes: 120, stableMinutes: 60 },
+        silences: [
+          {
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: new Date(Date.now() + HOUR).toISOString(),
+            reason: 'maintenance',
+          },
+        ],
+      },
+      'test',
+      'maintenance window',
+    );
+    const cycleId = `test-alert-send-silenced-${process.pid}-${Date.now().toString(36)}`;
+    await w.client.workflow.execute(autoRemediate, {
+      workflowId: cycleId,
+      taskQueue: w.taskQueue,
+      args: [{ dryRun: true, trigger: 'api', now: at(202).toISOString() }],
+    });
+    expect(rx.requests).toEqual([]);
+    const held = await t.db('engine.audit_log').where({ event: 'alert.held', cycle_id: cycleId });
+    expect(held.length).toBeGreaterThan(0);
+    expect(new Set(held.map((h) => h.after.reason))).toEqual(new Set(['silenced']));
+    expect(held.map((h) => h.target)).toContain('finding:system_health:stuck_payments');
+    expect(await t.db('engine.alert_deliveries').where({ cycle_id: cycleId })).toEqual([]);
+    const actions = await t.db('engine.actions').where({ cycle_id: cycleId, phase: 'heal' }).count({ n: '*' }).first();
+    expect(Number(actions!.n)).toBeGreaterThan(0);
   });
 });
