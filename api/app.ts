@@ -26,6 +26,7 @@ import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
 import { historyRoutes } from './routes/history';
 import { insightRoutes } from './routes/insights';
+import { recoveredRevenueRoutes } from './routes/recovered-revenue';
 import { keyRoutes } from './routes/keys';
 import { mlRoutes } from './routes/ml';
 import { opsRoutes } from './routes/ops';
@@ -33,6 +34,7 @@ import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { sessionRoutes } from './routes/session';
 import { systemStateRoutes } from './routes/system-state';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 
 export interface AppDeps {
   db: Knex;
@@ -52,6 +54,8 @@ export interface AppDeps {
   adapters?: AdapterSettings;
   /** The alert channels the worker is configured with, for channel health (default: the config's). */
   alertChannels?: AlertChannelSettings;
+  /** The HMAC key of the unsubscribe links in emails (default UNSUBSCRIBE_SECRET); the worker's, to verify them. */
+  unsubscribeSecret?: string;
 }
 
 export type App = FastifyInstance;
@@ -121,7 +125,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Public: health and metrics (and /docs, registered above).
   await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
 
-  // Everything under /api needs an API key; each route states the role it needs.
+  // Public too: the one-click unsubscribe links in emails carry their own signed token.
+  await app.register(unsubscribeRoutes, {
+    prefix: '/api',
+    secret: deps.unsubscribeSecret ?? config.UNSUBSCRIBE_SECRET,
+  });
+
+  // Everything else under /api needs an API key; each route states the role it needs.
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate);
@@ -130,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });
       await api.register(insightRoutes, { prefix: '/autonomous' });
+      await api.register(recoveredRevenueRoutes, { prefix: '/autonomous' });
       await api.register(findingRoutes, { prefix: '/autonomous' });
       await api.register(alertRoutes, {
         prefix: '/autonomous',

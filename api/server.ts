@@ -9,6 +9,7 @@ import { config } from '../platform/config';
 import { exitWithError, isEntrypoint, requireServers } from '../platform/entrypoint';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing } from '../platform/tracing';
+import type { AdapterSettings } from '../worker/adapters';
 import { buildApp, type App } from './app';
 
 export interface StartApiOptions {
@@ -30,6 +31,8 @@ export interface StartApiOptions {
   host?: string;
   logger?: boolean | object;
   log?: (msg: string) => void;
+  /** The worker's effect adapters, for /readyz and the unsubscribe links' secret (default: the config's). */
+  adapters?: AdapterSettings;
 }
 
 export interface RunningApi {
@@ -91,6 +94,7 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
       bootstrapAdminKey: opts.bootstrapAdminKey ?? config.ENGINE_BOOTSTRAP_ADMIN_KEY,
       logger: opts.logger ?? { level: config.LOG_LEVEL ?? 'info' },
       owns: { db: ownDb !== null, temporal: true },
+      ...(opts.adapters ? { adapters: opts.adapters, unsubscribeSecret: opts.adapters.UNSUBSCRIBE_SECRET } : {}),
     });
   } catch (err) {
     await connection.close();

@@ -222,6 +222,12 @@ export function loadConfig(env: Env): Config {
   throw new ConfigError(lines.join('; '));
 }
 
+/** Whether the process's environment sets `name` itself (not left to the default), e.g. MESSENGER. */
+export function setInEnvironment(name: keyof Config): boolean {
+  const v = process.env[name];
+  return v !== undefined && v !== '';
+}
+
 /** The environment for a child process: this one's, plus `overrides`. */
 export function childEnv(overrides: Env = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };

@@ -1,6 +1,7 @@
 // `npm start`: the whole engine on one machine. Starts (or reuses) the Temporal dev server and
-// PostgreSQL, migrates, seeds demo data when `app` is empty, runs the worker and the api, prints where
-// everything is, and stops what it started on Ctrl-C. Data persists under .data/ between runs.
+// PostgreSQL, migrates, seeds demo data when `app` is empty, starts Mailpit for the demo's emails (unless
+// MESSENGER is set), runs the worker and the api, prints where everything is, and stops what it started
+// on Ctrl-C. Data persists under .data/ between runs.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { startEngineWorker } from '../worker/compose';
 import { installRuntime } from '../worker/runtime-logging';
 import { config } from '../platform/config';
 import { ensureDashboardBuilt } from './lib/dashboard';
+import { buildDemoMailpit, demoMailWanted, startDemoMail } from './lib/demo-mail';
 import { ensurePostgres, redact, type PostgresHandle } from './lib/postgres';
 import { launchDataDir } from './lib/launch-env';
 import { ensureTemporal, type TemporalHandle } from './lib/temporal-server';
@@ -38,11 +40,14 @@ const runtime = installRuntime({ handleSignals: false });
 /** What this command started, in start order; stopped in reverse, each saying so. */
 const running: Array<{ name: string; stop: () => Promise<void> }> = [];
 const interrupt = new AbortController();
+// Aborted as stopping begins: a Mailpit build still running in the background ends with it.
+const abandon = new AbortController();
 let pending: Promise<unknown> = Promise.resolve();
 let stopping: Promise<never> | null = null;
 
 function shutdown(code: number): Promise<never> {
   stopping ??= (async () => {
+    abandon.abort();
     log('Stopping…');
     // A start-up step under way (say, waiting for the dev server) ends first, so what it starts is stopped too.
     await pending.catch(() => undefined);
@@ -85,6 +90,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   const started = Date.now();
+  // Mailpit builds (first time only, with Go) beside the servers; it starts once they are up.
+  const mailpitBinary = demoMailWanted()
+    ? buildDemoMailpit(log, AbortSignal.any([interrupt.signal, abandon.signal]))
+    : null;
   // Both are started side by side; whichever came up is stopped again when the other did not.
   const [pgResult, temporalResult] = await step(
     Promise.allSettled([ensurePostgres({ log }), ensureTemporal({ log, signal: interrupt.signal })]),
@@ -125,9 +134,16 @@ try {
     log(`Schema app holds ${count} users: keeping them`);
   }
 
+  const mail = mailpitBinary
+    ? await step(startDemoMail(mailpitBinary, { log, dataDir: launchDataDir() }), (m) => {
+        if (m) running.push({ name: 'Mailpit: stopped', stop: () => m.stop() });
+      })
+    : null;
+
   const worker = await step(
     startEngineWorker({
       db,
+      ...(mail ? { adapters: mail.settings } : {}),
       temporalAddress: temporal.address,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
@@ -152,6 +168,7 @@ try {
       taskQueue: temporal.taskQueue,
       uiUrl: temporal.uiUrl,
       bootstrapAdminKey: admin.key,
+      ...(mail ? { adapters: mail.settings } : {}),
     }),
     (a) => running.push({ name: 'Api: stopped', stop: () => a.close() }),
   );
@@ -167,6 +184,7 @@ try {
     API docs         ${api.url}/docs
     Metrics          ${api.url}/metrics (api)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}
     Temporal Web UI  ${ui}
+    ${mail ? `Mail UI          ${mail.uiUrl}   (the emails of live cycles, delivered over SMTP to Mailpit)` : `Messages         through ${config.MESSENGER}${config.MESSENGER === 'outbox' ? ' (rows in engine.outbox)' : ''}`}
     PostgreSQL       ${redact(pg.url)}${pg.embedded ? ` (embedded, data in ${path.join(launchDataDir(), 'postgres')})` : ''}
     Admin API key    ${admin.key}   (from ${admin.source})
 

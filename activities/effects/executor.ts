@@ -7,7 +7,7 @@
 //      an effects row with that key that is complete finishes the action from it, one owned by another
 //      action blocks this one as a duplicate;
 //   4. the execution-time gates run right before acting: kill switch; for messages the contact cap, quiet
-//      hours and a reachable recipient (not deleted, not opted out); the circuit breaker;
+//      hours and a reachable recipient (not deleted, not opted out, not suppressed); the circuit breaker;
 //   5. preconditions (first drive only): the payment is still failed, soft-declined, at the planned
 //      attempt and amount; the subscription still active; the email still the planned one;
 //   6. the engine.effects row is inserted (pending) BEFORE the port is called, then completed with the
@@ -28,10 +28,12 @@ import { getAction, overrideGateDecision, transitionAction, type ActionRecord } 
 import { appendAudit } from '../../db/repos/audit';
 import { getPolicies, type Policies } from '../../db/repos/config';
 import { getCycle } from '../../db/repos/cycles';
+import { suppressionOfUser } from '../../db/repos/suppressions';
 import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
+import { recipientGate } from '../../engine/safety/recipient-gate';
 import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
@@ -246,19 +248,10 @@ async function executionTimeGates(
     now,
   });
   if (isMessage) {
+    // Read now, not at planning: an address unsubscribed since the plan is caught here.
     const user = await recipientOf(db, target.userId);
-    const reachable = !!user && user.deletedAt == null && !user.marketingOptOut;
-    gates.push({
-      gate: 'recipient',
-      passed: reachable,
-      reason: reachable
-        ? `user ${target.userId} is reachable`
-        : !user
-          ? `recipient: user ${target.userId} does not exist`
-          : user.deletedAt != null
-            ? `recipient: user ${target.userId} is deleted`
-            : `recipient: user ${target.userId} opted out of marketing messages`,
-    });
+    const suppression = user ? await suppressionOfUser(db, target.userId, user.email) : null;
+    gates.push(recipientGate(target.userId, user && { ...user, suppression }));
   }
   return gates;
 }

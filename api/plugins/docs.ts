@@ -29,6 +29,7 @@ export const docsPlugin = fp(
           { name: 'ml', description: "Feedback on the platform's ML suggestions" },
           { name: 'keys', description: 'API keys (admin)' },
           { name: 'ops', description: 'Liveness, readiness and metrics' },
+          { name: 'unsubscribe', description: 'One-click unsubscribe from the links in emails (public)' },
         ],
         components: {
           securitySchemes: {

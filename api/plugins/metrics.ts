@@ -1,10 +1,13 @@
 // Prometheus metrics (`GET /metrics`, public): default process metrics, request durations per route,
 // counters of cycles started and approvals decided, and the engine's state read from PostgreSQL at
 // scrape time (cycles by outcome, open findings by severity, actions by type and status, approval
-// queue depth). One registry per app, so two apps in one process (tests) never collide.
+// queue depth, recovered revenue over the last 12 months). One registry per app, so two apps in one
+// process (tests) never collide.
 import type { Knex } from 'knex';
 import client from 'prom-client';
 import { readEngineCounts } from '../../db/queries/engine-metrics';
+import { queryRecoverySums } from '../../db/queries/recovered-revenue';
+import { recoveryReport, recoveryWindow, type RecoveryFigures } from '../../engine/learning/recovered-revenue';
 import fp from 'fastify-plugin';
 
 const STATE_READ_TIMEOUT_MS = 2_000;
@@ -19,6 +22,9 @@ export interface EngineMetrics {
   actions: client.Gauge<'type' | 'status'>;
   approvalQueueDepth: client.Gauge;
   approvalNextDeadline: client.Gauge;
+  recoveredRevenue: client.Gauge;
+  recoveryRate: client.Gauge;
+  incrementalRecovery: client.Gauge<'bound'>;
   stateUp: client.Gauge;
 }
 
@@ -80,6 +86,22 @@ export function createMetrics(): EngineMetrics {
       help: 'Seconds until the most urgent pending approval expires (absent when none is pending)',
       registers: [registry],
     }),
+    recoveredRevenue: new client.Gauge({
+      name: 'floyo_recovered_revenue_cents',
+      help: 'Amount of the treated failed charges now paid, over the last 12 months (docs/learning.md#recovered-revenue)',
+      registers: [registry],
+    }),
+    recoveryRate: new client.Gauge({
+      name: 'floyo_recovery_rate',
+      help: 'Recovered / treated failed charges (count) over the last 12 months; absent without treated charges',
+      registers: [registry],
+    }),
+    incrementalRecovery: new client.Gauge({
+      name: 'floyo_incremental_recovered_revenue_cents',
+      help: 'Recovered amount beyond the retry holdout over the last 12 months: bound=point, and low/high of its 95% interval when both arms have 20 charges',
+      labelNames: ['bound'],
+      registers: [registry],
+    }),
     stateUp: new client.Gauge({
       name: 'floyo_engine_state_up',
       help: '1 when the engine state gauges were read from PostgreSQL for this scrape, 0 when the read failed',
@@ -92,8 +114,8 @@ export function createMetrics(): EngineMetrics {
 export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const counts = await Promise.race([
-      readEngineCounts(db),
+    const [counts, recovery] = await Promise.race([
+      Promise.all([readEngineCounts(db), readRecovery(db)]),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`no answer within ${STATE_READ_TIMEOUT_MS} ms`)),
@@ -101,13 +123,22 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
         );
       }),
     ]);
-    for (const g of [metrics.cycles, metrics.findingsOpen, metrics.actions, metrics.approvalNextDeadline]) g.reset();
+    for (const g of [
+      metrics.cycles,
+      metrics.findingsOpen,
+      metrics.actions,
+      metrics.approvalNextDeadline,
+      metrics.recoveryRate,
+      metrics.incrementalRecovery,
+    ])
+      g.reset();
     for (const c of counts.cycles) metrics.cycles.set({ kind: c.kind, status: c.status }, c.n);
     for (const f of counts.openFindings) metrics.findingsOpen.set({ severity: f.severity, category: f.category }, f.n);
     for (const a of counts.actions) metrics.actions.set({ type: a.type, status: a.status }, a.n);
     metrics.approvalQueueDepth.set(counts.approvalQueueDepth);
     if (counts.nextApprovalDeadlineSeconds !== null)
       metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
+    setRecoveryGauges(metrics, recovery);
     metrics.stateUp.set(1);
   } catch {
     for (const g of [
@@ -116,11 +147,31 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
       metrics.actions,
       metrics.approvalQueueDepth,
       metrics.approvalNextDeadline,
+      metrics.recoveredRevenue,
+      metrics.recoveryRate,
+      metrics.incrementalRecovery,
     ])
       g.reset();
     metrics.stateUp.set(0);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The recovered-revenue figures of the last 12 months by the api's clock. */
+async function readRecovery(db: Knex): Promise<RecoveryFigures> {
+  const window = recoveryWindow({}, new Date());
+  return recoveryReport(window, await queryRecoverySums(db, window)).total;
+}
+
+function setRecoveryGauges(metrics: EngineMetrics, f: RecoveryFigures): void {
+  metrics.recoveredRevenue.set(f.recovered.amountCents);
+  if (f.recoveryRate !== null) metrics.recoveryRate.set(f.recoveryRate);
+  const inc = f.incremental;
+  if (inc.amountCents !== null) metrics.incrementalRecovery.set({ bound: 'point' }, inc.amountCents);
+  if (inc.amountInterval) {
+    metrics.incrementalRecovery.set({ bound: 'low' }, inc.amountInterval[0]);
+    metrics.incrementalRecovery.set({ bound: 'high' }, inc.amountInterval[1]);
   }
 }
 

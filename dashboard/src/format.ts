@@ -58,3 +58,19 @@ export function summarize(obj: Record<string, unknown> | null | undefined, max =
     )
     .join(' · ');
 }
+
+/** An amount in cents as dollars: whole dollars from $1,000 up, cents below. */
+export function money(cents: number | null | undefined): string {
+  if (cents == null || Number.isNaN(cents)) return '—';
+  const dollars = cents / 100;
+  const digits = Math.abs(dollars) >= 1000 ? 0 : 2;
+  const text = Math.abs(dollars).toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  return `${dollars < 0 ? '−' : ''}$${text}`;
+}
+
+/** A difference of rates in percentage points, signed: "+12.5 pp". */
+export const points = (v: number | null | undefined) =>
+  v == null ? '—' : `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)} pp`;

@@ -14,6 +14,7 @@ import type {
 } from '../../api/schemas/cycles';
 import type { CycleFindingSchema, EffectSchema, TrendPointSchema } from '../../api/schemas/history';
 import type { MlFeedbackSchema, MlQualitySchema } from '../../api/schemas/ml';
+import type { RecoveredRevenueSchema, RecoveryFiguresSchema } from '../../api/schemas/recovered-revenue';
 import type { ScheduleSchema } from '../../api/schemas/schedules';
 import type { DecisionSchema, KpiSchema, SystemStateSchema } from '../../api/schemas/state';
 
@@ -39,3 +40,5 @@ export type MlBucket = MlFeedback['buckets'][number];
 export type MlQuality = z.infer<typeof MlQualitySchema>;
 export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;
 export type AlertChannelHealth = z.infer<typeof AlertChannelHealthSchema>;
+export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
+export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;

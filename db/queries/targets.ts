@@ -87,6 +87,13 @@ function notContacted(userId: string, since: Date | undefined): { sql: string; b
   };
 }
 
+/**
+ * `and <not suppressed>` for the users row `u`: neither its address (normalized, as stored in
+ * engine.suppressions) nor its id is on the engine's suppression list. Two primary-key/index probes per row.
+ */
+const NOT_SUPPRESSED = `and not exists (select 1 from engine.suppressions sp where sp.address = lower(btrim(u.email)))
+        and not exists (select 1 from engine.suppressions sp where sp.user_id = u.id)`;
+
 // ---------------------------------------------------------------------------------------------------
 // Heal
 // ---------------------------------------------------------------------------------------------------
@@ -181,7 +188,7 @@ export async function queryUnnormalizedEmails(db: Queryable, opts: CapOptions): 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Optimize / prevent: users to message (live, not opted out of marketing)
+// Optimize / prevent: users to message (live, not opted out of marketing, not suppressed)
 // ---------------------------------------------------------------------------------------------------
 
 /**
@@ -205,6 +212,7 @@ export async function queryRecentNonActivatedSignups(
         and u.created_at >= ? and u.created_at < ?
         and (u.activated_at is null or u.activated_at > ?)
         and not u.marketing_opt_out
+        ${NOT_SUPPRESSED}
         ${nc.sql}
       order by u.created_at desc, u.id
       limit ?`,
@@ -258,6 +266,7 @@ export async function queryAtRiskUsers(
        ${ACTIVITY_LATERAL}
       where u.deleted_at is null
         and not u.marketing_opt_out
+        ${NOT_SUPPRESSED}
         and u.activated_at <= ?
         and ((a.previous >= ? and a.recent * 2 < a.previous)
              or (u.last_seen_at >= ? and u.last_seen_at < ? and a.recent = 0))
@@ -302,6 +311,7 @@ export async function queryChurnSignalUsers(
          left join pd on pd.user_id = u.id
          ${ACTIVITY_LATERAL}
         where u.deleted_at is null and not u.marketing_opt_out
+          ${NOT_SUPPRESSED}
           and (pd.user_id is not null or u.activated_at <= ?)
           and (pd.user_id is not null or (a.previous >= ? and a.recent * 2 < a.previous))
           ${nc.sql}
@@ -364,6 +374,7 @@ export async function queryUpgradeCandidates(
          from act a
          join app.users u on u.id = a.user_id
         where u.deleted_at is null and not u.marketing_opt_out
+          ${NOT_SUPPRESSED}
           and not exists (select 1 from app.subscriptions s
                            where s.user_id = a.user_id and s.status in ('trialing', 'past_due', 'incomplete'))
           ${nc.sql}

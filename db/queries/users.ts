@@ -13,13 +13,19 @@ export async function userCreatedAt(db: Queryable, userIds: readonly number[]): 
   return out;
 }
 
-/** A message recipient: whether it exists, is deleted, or opted out of marketing messages. */
+/** A message recipient: whether it exists, is deleted, or opted out of marketing messages, and its address. */
 export async function recipientOf(
   db: Queryable,
   userId: number,
-): Promise<{ deletedAt: Date | null; marketingOptOut: boolean } | null> {
-  const user = await db('app.users').where({ id: userId }).first('id', 'deleted_at', 'marketing_opt_out');
-  return user ? { deletedAt: user.deleted_at ?? null, marketingOptOut: Boolean(user.marketing_opt_out) } : null;
+): Promise<{ deletedAt: Date | null; marketingOptOut: boolean; email: string | null } | null> {
+  const user = await db('app.users').where({ id: userId }).first('id', 'deleted_at', 'marketing_opt_out', 'email');
+  return user
+    ? {
+        deletedAt: user.deleted_at ?? null,
+        marketingOptOut: Boolean(user.marketing_opt_out),
+        email: user.email ?? null,
+      }
+    : null;
 }
 
 export async function userEmailOf(db: Queryable, userId: number): Promise<{ id: number; email: string } | null> {

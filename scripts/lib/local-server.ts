@@ -51,21 +51,32 @@ export async function startLocalServer(opts: {
   readyUrl: string;
   logFile: string;
   timeoutMs?: number;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops it in order. */
+  detached?: boolean;
 }): Promise<LocalServer> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = fs.openSync(opts.logFile, 'a');
-  const child: ChildProcess = spawn(opts.binary, opts.args, { stdio: ['ignore', out, out] });
+  const child: ChildProcess = spawn(opts.binary, opts.args, {
+    stdio: ['ignore', out, out],
+    detached: opts.detached ?? false,
+  });
   fs.closeSync(out);
   // Widened on purpose: the exit callback sets it, which the loop's narrowing cannot see.
   let exited = null as number | null;
   child.on('exit', (code) => (exited = code ?? 1));
+  // A binary that cannot be spawned (missing, not executable) emits 'error' instead of 'exit'.
+  let spawnError = null as Error | null;
+  child.on('error', (err) => {
+    spawnError = err;
+    exited ??= 127;
+  });
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   while (!(await answers(opts.readyUrl))) {
     if (exited !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       const tail = fs.readFileSync(opts.logFile, 'utf8').split('\n').slice(-5).join(' | ');
       throw new Error(
-        `${opts.name} did not start (${exited !== null ? `exit ${exited}` : 'timed out'}; log ${opts.logFile}: ${tail})`,
+        `${opts.name} did not start (${spawnError ? spawnError.message : exited !== null ? `exit ${exited}` : 'timed out'}; log ${opts.logFile}: ${tail})`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
-// Runs Mailpit (an SMTP server with an HTTP API to read what it received) for tests.
+// Runs Mailpit (an SMTP server with a web UI and an HTTP API to read what it received) for tests and for the
+// `npm start` demo.
 import path from 'node:path';
 import { ensureGoTool, type GoTool } from './go-tool';
 import { freeLoopbackPorts, startLocalServer } from './local-server';
@@ -19,9 +20,18 @@ export interface MailpitHandle {
   stop(): Promise<void>;
 }
 
-/** Builds Mailpit on first use and starts it on free loopback ports, accepting any SMTP auth or none, in memory. */
-export async function ensureMailpit(opts: { log: (m: string) => void }): Promise<MailpitHandle> {
-  const binary = await ensureGoTool(MAILPIT, opts.log);
+export interface MailpitOptions {
+  log: (m: string) => void;
+  /** Default: .data/test/mailpit.log. */
+  logFile?: string;
+  /** A database file that keeps the messages across restarts; default: a temporary one deleted on exit. */
+  database?: string;
+  /** Run in its own process group (npm start stops it itself, after the worker). */
+  detached?: boolean;
+}
+
+/** Starts a built Mailpit on free loopback ports, accepting any SMTP auth or none. */
+export async function startMailpit(binary: string, opts: MailpitOptions): Promise<MailpitHandle> {
   const [smtpPort, httpPort] = (await freeLoopbackPorts(2)) as [number, number];
   const apiUrl = `http://127.0.0.1:${httpPort}`;
   const server = await startLocalServer({
@@ -37,11 +47,18 @@ export async function ensureMailpit(opts: { log: (m: string) => void }): Promise
       '--smtp-auth-allow-insecure',
       '--smtp-disable-rdns',
       '--disable-version-check',
-      // No --database: Mailpit then keeps messages in a temporary database it deletes on exit.
+      // Without --database Mailpit keeps messages in a temporary database it deletes on exit.
+      ...(opts.database ? ['--database', opts.database] : []),
     ],
     readyUrl: `${apiUrl}/api/v1/info`,
-    logFile: path.join(dataDir, 'test', 'mailpit.log'),
+    logFile: opts.logFile ?? path.join(dataDir, 'test', 'mailpit.log'),
+    detached: opts.detached ?? false,
   });
   opts.log(`Mailpit ${MAILPIT.version}: SMTP 127.0.0.1:${smtpPort}, API ${apiUrl}`);
   return { smtpHost: '127.0.0.1', smtpPort, apiUrl, stop: () => server.stop() };
+}
+
+/** Builds Mailpit on first use and starts it (see startMailpit), its messages in memory. */
+export async function ensureMailpit(opts: { log: (m: string) => void }): Promise<MailpitHandle> {
+  return startMailpit(await ensureGoTool(MAILPIT, opts.log), opts);
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatKpi } from '../../dashboard/src/format';
+import { formatKpi, money, pct } from '../../dashboard/src/format';
 import { classifyDecline } from '../../engine/detectors/decline-codes';
 import { dataDir } from '../../platform/paths';
 import { seedDemoData } from '../../scripts/seed/generate';
@@ -15,7 +15,7 @@ import { actionApproval } from '../../workflows';
 import { approvalWorkflowId, type ApprovalInput } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
-import { insertAction, insertCycle } from './fixtures';
+import { insertAction, insertCycle, insertRecoveryCharges } from './fixtures';
 import { setupE2E, type E2E } from './harness';
 
 const SHOTS = path.join(dataDir, 'test', 'screenshots');
@@ -123,6 +123,8 @@ describe('the operator dashboard in Chromium', () => {
         expect(await page.getByTestId(`kpi-sample-${k.name}`).textContent()).toBe(k.sampleSize.toLocaleString('en-US'));
       }
       await page.getByRole('table', { name: 'Phases of the last cycle' }).waitFor();
+      // Dry runs only so far: the recovered-revenue card says why it has no figures.
+      await page.getByText(/No failed charge has been admitted for a retry in a live cycle yet/).waitFor();
       await shoot(page, 'overview');
       await nav(page, 'Issues');
       await page.getByRole('table', { name: 'Open issues' }).waitFor();
@@ -211,6 +213,42 @@ describe('the operator dashboard in Chromium', () => {
     await shoot(page, 'approvals-decided');
     await ctx.close();
   }, 90_000);
+
+  it('shows on the overview the recovered revenue the api reports, with its denominator and interval', async () => {
+    await insertCycle(t.db, { id: 'c-dash-rr', dryRun: false });
+    await insertRecoveryCharges(t.db, { cycleId: 'c-dash-rr', now: new Date(), treated: 90, heldOut: 30 });
+    const report = (
+      await e.app.inject({
+        method: 'GET',
+        url: '/api/autonomous/recovered-revenue?months=12',
+        headers: e.as('viewer'),
+      })
+    ).json();
+    const inc = report.total.incremental;
+    expect(inc.amountInterval).not.toBeNull();
+    for (const size of SIZES) {
+      const { ctx, page } = await signIn(e.keys.viewer, size);
+      const card = page.getByTestId('recovered-revenue');
+      await card.waitFor();
+      expect(await page.getByTestId('recovered-amount').textContent()).toBe(money(report.total.recovered.amountCents));
+      expect(await page.getByTestId('recovery-rate').textContent()).toBe(pct(report.total.recoveryRate, 1));
+      expect(await page.getByTestId('incremental-amount').textContent()).toBe(`+${money(inc.amountCents)}`);
+      expect(await page.getByTestId('incremental-interval').textContent()).toBe(
+        `95% interval ${money(inc.amountInterval.low)} to ${money(inc.amountInterval.high)}`,
+      );
+      const denominator = await page.getByTestId('recovery-denominator').textContent();
+      expect(denominator).toContain(`Of ${report.total.eligible.count} failed charges`);
+      expect(denominator).toContain(`${report.total.heldOut.count} were held out as the control group`);
+      const months = report.byMonth.filter((m: { eligible: { count: number } }) => m.eligible.count > 0);
+      const monthRows = page.getByRole('table', { name: 'Recovered revenue per month' }).locator('tbody tr');
+      expect(await monthRows.count()).toBe(months.length);
+      expect(await monthRows.last().locator('td').first().textContent()).toBe(months.at(-1).month);
+      const codeRows = page.getByRole('table', { name: 'Recovered revenue per decline code' }).locator('tbody tr');
+      expect(await codeRows.count()).toBe(report.byDeclineCode.length);
+      await shoot(page, 'overview-recovered-revenue');
+      await ctx.close();
+    }
+  }, 60_000);
 
   it('shows a viewer key no live controls', async () => {
     const { ctx, page } = await signIn(e.keys.viewer);

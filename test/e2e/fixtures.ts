@@ -186,3 +186,66 @@ export async function insertApproval(
     created_at: T0,
   });
 }
+
+export interface RecoveryCharge {
+  paymentId: number;
+  amountCents: number;
+  declineCode: string;
+  heldOut: boolean;
+  recovered: boolean;
+  /** 'YYYY-MM' of its retry decision. */
+  month: string;
+}
+
+/**
+ * Failed charges with one live retry decision each (executed, or held out), spread over the current and
+ * the two previous months of `now`: 3 in 5 treated charges recovered, 1 in 4 held-out ones. Payment ids
+ * from 9,000,000, clear of the demo data's.
+ */
+export async function insertRecoveryCharges(
+  db: Knex,
+  opts: { cycleId: string; now: Date; treated: number; heldOut: number },
+): Promise<RecoveryCharge[]> {
+  const codes = ['insufficient_funds', 'card_declined', 'try_again_later'];
+  const charges: RecoveryCharge[] = [];
+  for (let i = 0; i < opts.treated + opts.heldOut; i++) {
+    const heldOut = i >= opts.treated;
+    const k = heldOut ? i - opts.treated : i;
+    const at = new Date(Date.UTC(opts.now.getUTCFullYear(), opts.now.getUTCMonth() - (i % 3), 1, 6 + (i % 12)));
+    charges.push({
+      paymentId: 9_000_000 + i,
+      amountCents: 1000 + 250 * (i % 7),
+      declineCode: codes[Math.floor(i / 2) % codes.length]!,
+      heldOut,
+      recovered: heldOut ? k % 4 === 0 : k % 5 !== 0 && k % 5 !== 3,
+      month: at.toISOString().slice(0, 7),
+    });
+    const c = charges[charges.length - 1]!;
+    await db('app.payments').insert({
+      id: c.paymentId,
+      subscription_id: 1,
+      amount_cents: c.amountCents,
+      status: c.recovered ? 'succeeded' : 'failed',
+      failure_code: c.recovered ? null : c.declineCode,
+      attempted_at: at,
+    });
+    await db('engine.actions').insert({
+      id: `${opts.cycleId}:retry_payment:${c.paymentId}`,
+      cycle_id: opts.cycleId,
+      phase: 'heal',
+      type: 'retry_payment',
+      target_type: 'payment',
+      target_id: String(c.paymentId),
+      params: JSON.stringify({ paymentId: c.paymentId, amountCents: c.amountCents, failureCode: c.declineCode }),
+      detection_confidence: 1,
+      confidence: 0.9,
+      mode: 'auto',
+      status: heldOut ? 'holdout' : 'executed',
+      dry_run: false,
+      created_at: at,
+      executed_at: at,
+      outcome: c.recovered ? 'success' : 'failure',
+    });
+  }
+  return charges;
+}

@@ -7,6 +7,9 @@ import { buildApp, type App, type AppDeps } from '../../api/app';
 import { createApiKey } from '../../db/repos/api-keys';
 import { createTestDb, type TestDb } from '../helpers/db';
 
+/** The key the e2e api verifies unsubscribe links with (tests sign their links with it). */
+export const E2E_UNSUBSCRIBE_SECRET = 'e2e-unsubscribe-secret';
+
 export interface E2E {
   app: App;
   t: TestDb;
@@ -36,6 +39,7 @@ export async function setupE2E(
     temporal: { client, namespace, taskQueue },
     uiUrl: 'http://127.0.0.1:8233',
     bootstrapAdminKey: admin,
+    unsubscribeSecret: E2E_UNSUBSCRIBE_SECRET,
     ...(opts.alertChannels ? { alertChannels: opts.alertChannels } : {}),
   });
   await app.ready();

@@ -6,6 +6,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../platform/paths';
+import { goToolPath } from '../../scripts/lib/go-tool';
+import { MAILPIT } from '../../scripts/lib/mailpit';
 import { childEnv } from '../../platform/config';
 
 export async function freePort(): Promise<number> {
@@ -30,7 +32,10 @@ export interface Stack {
   ports: { grpc: number; ui: number; pg: number; api: number };
 }
 
-/** A private stack: its own `.data`, an empty CLI cache, a dev-server config on free ports. */
+/**
+ * A private stack: its own `.data`, a cache without the Temporal CLI (but with the Mailpit the test setup
+ * built, so no start builds one), a dev-server config on free ports.
+ */
 export async function privateStack(label: string): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `floyo-${label}-`));
   // As root PostgreSQL runs as the `postgres` user, which must reach its data directory.
@@ -43,6 +48,12 @@ export async function privateStack(label: string): Promise<Stack> {
     .replace(/dbFile: .*/, `dbFile: ${path.join(dir, 'temporal', 'temporal.db')}`);
   fs.writeFileSync(path.join(dir, 'temporal-dev.yml'), config);
   fs.mkdirSync(path.join(dir, 'cache'));
+  const mailpit = goToolPath(MAILPIT);
+  if (fs.existsSync(mailpit)) {
+    const copy = goToolPath(MAILPIT, path.join(dir, 'cache'));
+    fs.mkdirSync(path.dirname(copy), { recursive: true });
+    fs.symlinkSync(mailpit, copy);
+  }
   const env: NodeJS.ProcessEnv = childEnv();
   for (const name of [
     'DATABASE_URL',
@@ -137,8 +148,8 @@ export function killStack(stack: Stack, launches: Launch[]): void {
   const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
   for (const line of ps.split('\n')) {
     const [pid, ...args] = line.trim().split(/\s+/);
-    // The dev server and postgres run in their own sessions; they are found by their private paths.
-    if (pid && args.join(' ').includes(stack.dir) && /temporal|postgres/.test(args[0] ?? ''))
+    // The dev server, postgres and Mailpit run in their own sessions; they are found by their private paths.
+    if (pid && args.join(' ').includes(stack.dir) && /temporal|postgres|mailpit/.test(args[0] ?? ''))
       process.kill(Number(pid), 'SIGKILL');
   }
 }

@@ -9,7 +9,8 @@ import { seedDemoData } from '../../scripts/seed/generate';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startPrismProxy, type PrismProxy } from '../helpers/prism';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
-import { setupE2E, type E2E } from './harness';
+import { unsubscribeToken } from '../../activities/effects/unsubscribe-token';
+import { E2E_UNSUBSCRIBE_SECRET, setupE2E, type E2E } from './harness';
 
 interface OpenApiDoc {
   paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
@@ -79,6 +80,9 @@ afterAll(async () => {
 
 /** A concrete URL for a path template; thresholds and policies have different names. */
 function urlOf(template: string): string {
+  // The unsubscribe page needs a link's signed token.
+  if (template === '/api/unsubscribe')
+    return `${template}?token=${unsubscribeToken(E2E_UNSUBSCRIBE_SECRET, 'prism@example.com')}`;
   return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
     if (name === 'name' && template.includes('/thresholds/')) return 'gate.remediation';
     const value = params[name];

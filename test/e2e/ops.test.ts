@@ -151,6 +151,7 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/cycles/{cycleId}/audit',
       'get /api/autonomous/decisions',
       'get /api/autonomous/learning',
+      'get /api/autonomous/recovered-revenue',
       'get /api/autonomous/optimization-opportunities',
       'get /api/autonomous/approvals',
       'post /api/autonomous/approvals/{actionId}/approve',

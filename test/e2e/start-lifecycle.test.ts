@@ -64,6 +64,11 @@ describe('npm start', () => {
     try {
       const readyAt = await l.waitFor(/Temporal: dev server ready/, 200_000);
       await l.waitFor(/Floyo Autonomous Engine is running/, 120_000);
+      // The demo's mail goes over SMTP to the Mailpit it started, whose UI is printed with the other URLs.
+      const mailUi = /Mail UI +(http:\/\/127\.0\.0\.1:\d+)/.exec(l.output())?.[1];
+      expect(mailUi, l.output()).toBeDefined();
+      expect((await fetch(`${mailUi}/api/v1/info`)).status).toBe(200);
+      expect(l.output()).toContain('messages through smtp');
       expect(l.output()).toContain('Building the Temporal CLI');
       expect(l.output()).toMatch(/Temporal CLI built in \d+s/);
       expect(l.output()).toContain(`Temporal: dev server ready at 127.0.0.1:${stack.ports.grpc}`);
@@ -87,6 +92,7 @@ describe('npm start', () => {
       'Stopping…',
       'Api: stopped',
       'Worker: stopped',
+      'Mailpit: stopped',
       'Temporal dev server: stopped',
       'PostgreSQL: stopped',
       'Stopped.',

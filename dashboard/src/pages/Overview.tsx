@@ -1,7 +1,8 @@
-// Overview: health and alignment gauges with their trend, KPI cards, the last cycle's phases and the
-// next scheduled runs. What an operator glances at first.
+// Overview: health and alignment gauges with their trend, KPI cards, the last cycle's phases, the
+// revenue the payment retries recovered, the next scheduled runs. What an operator glances at first.
 import { api } from '../api';
 import { Gauge, Sparkline } from '../components/charts';
+import { RecoveredRevenueCard } from '../components/recovered-revenue';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, duration, formatKpi, KPI_LABELS, pct, relative, score } from '../format';
 import { usePoll } from '../hooks';
@@ -89,6 +90,7 @@ export function Overview({ navigate }: { navigate: (to: string) => void }) {
           </>
         )}
       </Async>
+      <RecoveredRevenueCard />
       <div className="grid grid-two">
         <Panel title="Last cycle">
           <Async p={last} what="the last cycle">
