@@ -180,7 +180,13 @@ export async function runActionPhase(
   ctx: CycleContext,
 ): Promise<PhaseSummary> {
   const { db } = deps;
-  const effectDeps = { db, payments: deps.payments, messenger: deps.messenger, now: deps.clock };
+  const effectDeps = {
+    db,
+    payments: deps.payments,
+    messenger: deps.messenger,
+    now: deps.clock,
+    appWriteBlocked: deps.appWriteBlocked,
+  };
   return withPhase(db, ctx, phase, async (progress) => {
     const policies = await getPolicies(db);
     let planned: number | null = null;

@@ -12,7 +12,13 @@ export interface ResolveApprovalInput {
 }
 
 export function approvalActivities(deps: ActivityDeps) {
-  const effectDeps = { db: deps.db, payments: deps.payments, messenger: deps.messenger, now: deps.clock };
+  const effectDeps = {
+    db: deps.db,
+    payments: deps.payments,
+    messenger: deps.messenger,
+    now: deps.clock,
+    appWriteBlocked: deps.appWriteBlocked,
+  };
   return {
     openApproval: async (input: ApprovalInput): Promise<{ status: string }> => {
       const row = await openApproval(deps.db, {

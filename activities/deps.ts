@@ -1,8 +1,10 @@
 // The dependencies activities get by closure (docs/architecture.md): real ones in the worker, real ones
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
+import type { EffectPort } from '../engine/safety/effect-keys';
 import type { AlertChannel } from './alerts/port';
 import type { Messenger, PaymentGateway } from './effects/ports';
+import type { RetrainingHook } from './retraining/hook';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
@@ -19,7 +21,11 @@ export interface ActivityDeps {
   payments: PaymentGateway;
   messenger: Messenger;
   approvals: ApprovalStarter;
-  /** The configured alert channels by routing-policy name (empty: alerts are decided and nothing is sent). */
-  alertChannels: ReadonlyMap<string, AlertChannel>;
+  /** The configured alert channels by routing-policy name; absent or empty: no alert is sent or recorded. */
+  alertChannels?: ReadonlyMap<string, AlertChannel>;
   clock: () => Date;
+  /** The learn phase's dataset export and retraining notifications; absent or null: off (RETRAIN_DIR unset). */
+  retraining?: RetrainingHook | null;
+  /** Read-only mode (APP_SCHEMA_READ_ONLY): the ports whose adapter would write schema app; default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }

@@ -1,5 +1,6 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
-// suggestion adoption and calibration by confidence; early behaviours of retained vs churned users.
+// suggestion adoption and calibration by confidence; early behaviours of retained vs churned users; with a
+// retraining hook, the suggestion dataset exported and the retraining pipeline notified (once per cycle).
 import { highPerformerBehaviours, suggestionFeedback } from '../db/queries/learning';
 import { measureOutcomes, type TypeOutcomes } from '../db/repos/action-stats';
 import { outcomesMeasuredAt } from '../db/repos/actions';
@@ -14,6 +15,7 @@ import { isMeasuredActionType, priorOf } from '../engine/learning/outcomes';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
 import { withPhase } from './phase-record';
+import { exportForRetraining } from './retraining/hook';
 
 /**
  * Outcomes measured at this cycle's logical now. A retry after a crash between measuring and saving
@@ -86,8 +88,11 @@ async function upliftAndDemotions(
   return { uplift, changes };
 }
 
-export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): Promise<PhaseSummary> {
-  const { db } = deps;
+export async function learn(
+  deps: Pick<ActivityDeps, 'db'> & Partial<Pick<ActivityDeps, 'clock' | 'retraining'>>,
+  ctx: CycleContext,
+): Promise<PhaseSummary> {
+  const { db, retraining } = deps;
   return withPhase(db, ctx, 'learn', async (progress) => {
     const now = new Date(ctx.now);
     const saved = await learningsOfCycle(db, ctx.cycleId);
@@ -115,6 +120,12 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       breakdown: await suggestionBreakdown(db, now),
     };
     await saveLearning(db, ctx.cycleId, 'suggestion_feedback', suggestions);
+    let exported: { rows: number; notified: number } | null = null;
+    if (retraining) {
+      progress('retraining dataset export');
+      const clock = deps.clock ?? (() => new Date());
+      exported = await exportForRetraining({ db, clock, hook: retraining }, ctx, suggestions.threshold);
+    }
     progress('early behaviours of high performers');
     const behaviours = await highPerformerBehaviours(db, now);
     await saveLearning(db, ctx.cycleId, 'high_performers', behaviours);
@@ -125,6 +136,7 @@ export async function learn(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext): 
       behavioursRanked: behaviours.ranked.length,
       behaviourPatterns: behaviours.patterns.length,
       demotionChanges: changes.length,
+      ...(exported ? { retrainingRows: exported.rows, retrainingNotified: exported.notified } : {}),
     };
     await appendAudit(db, {
       actor: 'engine',

@@ -8,7 +8,7 @@ export interface ContractGap {
   /** null for a missing table. */
   column: string | null;
   problem: 'missing_table' | 'missing' | 'type' | 'nullable';
-  /** Optional columns (nothing reads them) are reported but do not fail the check. */
+  /** Optional columns (nothing reads them, or read only when present) are reported but do not fail the check. */
   required: boolean;
   line: string;
 }
@@ -21,7 +21,12 @@ export function baseType(type: string): string {
     .trim();
 }
 
-const needs = (c: ContractColumn) => (c.neededBy ? `${c.neededBy} need it` : 'optional, nothing reads it today');
+const needs = (c: ContractColumn) =>
+  !c.neededBy
+    ? 'optional, nothing reads it today'
+    : c.optional
+      ? `optional, ${c.neededBy} use it when present`
+      : `${c.neededBy} need it`;
 
 export function contractGaps(contract: Contract, columns: readonly AppColumn[]): ContractGap[] {
   const byTable = new Map<string, Map<string, AppColumn>>();
@@ -45,7 +50,7 @@ export function contractGaps(contract: Contract, columns: readonly AppColumn[]):
     }
     for (const [column, spec] of Object.entries(wanted)) {
       const name = `app.${table}.${column}`;
-      const required = spec.neededBy != null;
+      const required = spec.neededBy != null && !spec.optional;
       const found = have.get(column);
       if (!found) {
         gaps.push({ table, column, problem: 'missing', required, line: `${name}: missing — ${needs(spec)}` });

@@ -9,6 +9,8 @@ export interface ContractColumn {
   nullable: boolean;
   /** What in the engine needs it; null when nothing reads it today (then it is optional). */
   neededBy: string | null;
+  /** Read when present, null when absent: a missing column is reported but never fails the check. */
+  optional?: boolean;
 }
 
 export type Contract = Record<string, Record<string, ContractColumn>>;
@@ -70,9 +72,16 @@ export const APP_CONTRACT: Contract = {
     attempt_count: col(INT, false, 'the payment retry limit and its idempotency key'),
     next_retry_at: col(TS, true, 'the due-retry detector and the heal planner'),
     provider_ref: col(TEXT, true, 'the payment gateway (writes it)'),
+    // Optional: without them the card-network caps count per subscription and no network advice is known.
+    card_brand: { ...col(TEXT, true, 'the card-network retry rules (which network caps apply)'), optional: true },
+    payment_method_ref: {
+      ...col(TEXT, true, 'the card-network retry caps (counted per payment method)'),
+      optional: true,
+    },
+    advice_code: { ...col(TEXT, true, 'the card-network do-not-retry rules'), optional: true },
   },
   suggestions: {
-    id: col(ID, false, null),
+    id: col(ID, false, 'the retraining dataset export'),
     user_id: col(ID, false, null),
     kind: col(TEXT, false, 'suggestion feedback per kind'),
     confidence: col(FLOAT, false, 'suggestion calibration and the ML threshold'),

@@ -12,6 +12,7 @@ import * as segmentStats from '../migrations/20261125000008_segment_stats';
 import * as alertDeliveries from '../migrations/20261125000009_alert_deliveries';
 import * as phasePlanned from '../migrations/20261202000010_phase_planned';
 import * as suppressions from '../migrations/20261202000011_suppressions';
+import * as cardNetworkRules from '../migrations/20261202000013_card_network_rules';
 import * as alertPolicy from '../migrations/20261202000014_alert_policy';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '20261125000009_alert_deliveries': alertDeliveries,
   '20261202000010_phase_planned': phasePlanned,
   '20261202000011_suppressions': suppressions,
+  '20261202000013_card_network_rules': cardNetworkRules,
   '20261202000014_alert_policy': alertPolicy,
 };
 

@@ -84,7 +84,31 @@ const ADAPTER_NEEDS: Array<{ when: (c: Record<string, unknown>) => boolean; beca
     because: 'ALERT_WEBHOOK_URL is set',
     needs: ['ALERT_WEBHOOK_SECRET'],
   },
+  // The retraining pipeline is told where the dataset is: no notification without an export directory.
+  {
+    when: (c) => c.RETRAIN_WORKFLOW !== undefined,
+    because: 'RETRAIN_WORKFLOW is set',
+    needs: ['RETRAIN_TASK_QUEUE', 'RETRAIN_DIR'],
+  },
+  {
+    when: (c) => c.RETRAIN_WEBHOOK_URL !== undefined,
+    because: 'RETRAIN_WEBHOOK_URL is set',
+    needs: ['RETRAIN_WEBHOOK_SECRET', 'RETRAIN_DIR'],
+  },
 ];
+
+const webhookSecret = z
+  .string()
+  .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…');
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** True when DATABASE_URL names a database other than the embedded demo server (loopback, EMBEDDED_PG_PORT). */
+export function isPlatformDatabase(databaseUrl: string | undefined, embeddedPort: number): boolean {
+  if (!databaseUrl) return false;
+  const u = new URL(databaseUrl);
+  return !(LOOPBACK_HOSTS.has(u.hostname) && Number(u.port || 5432) === embeddedPort);
+}
 
 const ObjectSchema = z.object({
   // Where the data lives; unset means the dev launchers start an embedded PostgreSQL.
@@ -153,10 +177,19 @@ const ObjectSchema = z.object({
   // Base of the links and the unsubscribe URL in emails; default FLOYO_API_URL.
   PUBLIC_BASE_URL: url(['http', 'https']).optional(),
   MESSAGE_WEBHOOK_URL: url(['http', 'https']).optional(),
-  MESSAGE_WEBHOOK_SECRET: z
-    .string()
-    .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
-    .optional(),
+  MESSAGE_WEBHOOK_SECRET: webhookSecret.optional(),
+  // The model-retraining hook (docs/learning.md): unset RETRAIN_DIR means no export and no notification.
+  RETRAIN_DIR: z.string().optional(),
+  RETRAIN_WORKFLOW: z.string().optional(),
+  RETRAIN_TASK_QUEUE: z.string().optional(),
+  // Default: TEMPORAL_NAMESPACE.
+  RETRAIN_NAMESPACE: z.string().optional(),
+  RETRAIN_WEBHOOK_URL: url(['http', 'https']).optional(),
+  RETRAIN_WEBHOOK_SECRET: webhookSecret.optional(),
+  // Dry-run cycles export their dataset but notify the pipeline only when this is true.
+  RETRAIN_IN_DRY_RUN: boolean.default(false),
+  // Never write schema app (docs/connect-your-platform.md); unset: on exactly when DATABASE_URL is a platform database.
+  APP_SCHEMA_READ_ONLY: boolean.optional(),
   // Alert channels (docs/alerts.md): each one is on when its variables are set.
   SLACK_WEBHOOK_URL: url(['https', 'http']).optional(),
   PAGERDUTY_ROUTING_KEY: z
@@ -166,10 +199,7 @@ const ObjectSchema = z.object({
   // Default PagerDuty's public endpoint; tests point it at a local receiver.
   PAGERDUTY_EVENTS_URL: url(['http', 'https']).optional(),
   ALERT_WEBHOOK_URL: url(['http', 'https']).optional(),
-  ALERT_WEBHOOK_SECRET: z
-    .string()
-    .refine((v) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), 'expected a base64 secret, optionally whsec_…')
-    .optional(),
+  ALERT_WEBHOOK_SECRET: webhookSecret.optional(),
 });
 
 export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
@@ -179,7 +209,10 @@ export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
       if ((c as Record<string, unknown>)[name] === undefined)
         ctx.addIssue({ code: 'custom', path: [name], message: `required when ${rule.because}` });
   }
-});
+}).transform((c) => ({
+  ...c,
+  APP_SCHEMA_READ_ONLY: c.APP_SCHEMA_READ_ONLY ?? isPlatformDatabase(c.DATABASE_URL, c.EMBEDDED_PG_PORT),
+}));
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type Env = Record<string, string | undefined>;
@@ -199,6 +232,7 @@ const SECRETS = new Set([
   'SLACK_WEBHOOK_URL',
   'PAGERDUTY_ROUTING_KEY',
   'ALERT_WEBHOOK_SECRET',
+  'RETRAIN_WEBHOOK_SECRET',
 ]);
 
 /** The value as it may be printed: secrets hidden, a URL's password masked. */

@@ -7,8 +7,10 @@ import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { ensurePostgres } from './lib/postgres';
 import { dataDir } from '../platform/paths';
+import { config } from '../platform/config';
 import { SEED_USAGE, parseSeedArgs } from './seed/args';
 import { seedDemoData } from './seed/generate';
+import { SEED_REFUSED_READ_ONLY } from './seed/read-only';
 
 const log = (m: string) => console.log(`[seed] ${m}`);
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -25,6 +27,10 @@ if ('help' in parsed) {
   process.exit(0);
 }
 const { users, seed, now, manifestPath } = parsed.args;
+if (config.APP_SCHEMA_READ_ONLY) {
+  console.error(`seed: ${SEED_REFUSED_READ_ONLY}`);
+  process.exit(1);
+}
 
 const started = Date.now();
 let exitCode = 0;

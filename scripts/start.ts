@@ -17,6 +17,7 @@ import { ensurePostgres, redact, type PostgresHandle } from './lib/postgres';
 import { launchDataDir } from './lib/launch-env';
 import { ensureTemporal, type TemporalHandle } from './lib/temporal-server';
 import { seedDemoData } from './seed/generate';
+import { SEED_REFUSED_READ_ONLY } from './seed/read-only';
 
 const log = (m: string) => console.log(`[floyo] ${m}`);
 
@@ -122,7 +123,9 @@ try {
   const applied = await step(migrateLatest(db));
   log(applied.length ? `Migrated: ${applied.join(', ')}` : 'Database schema is up to date');
   const { count } = (await db('app.users').count({ count: '*' }).first()) as { count: number };
-  if (Number(count) === 0) {
+  if (Number(count) === 0 && config.APP_SCHEMA_READ_ONLY) {
+    log(`Schema app is empty: ${SEED_REFUSED_READ_ONLY}`);
+  } else if (Number(count) === 0) {
     const users = config.SEED_USERS;
     log(`Schema app is empty: seeding ${users} demo users (npm run seed -- --users N to change)`);
     const now = new Date();

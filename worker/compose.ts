@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { appWritingPorts } from '../engine/safety/app-read-only';
 import type { Db } from '../db/knex';
 import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -11,6 +12,7 @@ import { createAdapters, type AdapterSettings } from './adapters';
 import { createAlertChannels, type AlertChannelSettings } from './alert-channels';
 import { temporalApprovalStarter } from './approval-starter';
 import { createEngineWorker } from './create-worker';
+import { createRetrainingHook } from './retraining';
 import { ensureSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -57,6 +59,21 @@ export async function startEngineWorker(opts: {
   opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
   const alertChannels = createAlertChannels(opts.alertChannels ?? config);
   opts.log(`Alerts: ${alertChannels.size ? [...alertChannels.keys()].join(', ') : 'no channel configured'}`);
+  const appWriteBlocked = appWritingPorts({
+    readOnly: config.APP_SCHEMA_READ_ONLY,
+    paymentGateway: adapters.names.paymentGateway,
+  });
+  if (config.APP_SCHEMA_READ_ONLY)
+    opts.log(
+      `Schema app is read-only (APP_SCHEMA_READ_ONLY)` +
+        (appWriteBlocked.length ? `: effects through ${appWriteBlocked.join(', ')} are blocked` : ''),
+    );
+  const retraining = createRetrainingHook(config, { connection: clientConnection, namespace: opts.namespace }, clock);
+  if (retraining)
+    opts.log(
+      `Retraining: datasets to ${retraining.dir}` +
+        (retraining.notifiers.length ? `, notifying ${retraining.notifiers.map((n) => n.name).join(' and ')}` : ''),
+    );
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
@@ -64,6 +81,8 @@ export async function startEngineWorker(opts: {
     approvals: temporalApprovalStarter(client, opts.taskQueue),
     alertChannels,
     clock,
+    retraining,
+    appWriteBlocked,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });

@@ -53,7 +53,8 @@ export async function sendAlerts(
   deps: Pick<ActivityDeps, 'db' | 'alertChannels' | 'clock'>,
   ctx: CycleContext,
 ): Promise<SendAlertsSummary> {
-  const { db, alertChannels } = deps;
+  const { db } = deps;
+  const alertChannels = deps.alertChannels ?? new Map();
   const counts = { delivered: 0, skipped: 0, failed: 0, pending: 0, held: 0 };
   if (!alertChannels.size) return { counts };
   // Reminders, silences and flaps are about real time, as the deliveries' and audit entries' own timestamps are.

@@ -7,7 +7,9 @@
 //      an effects row with that key that is complete finishes the action from it, one owned by another
 //      action blocks this one as a duplicate;
 //   4. the execution-time gates run right before acting: kill switch; for messages the contact cap, quiet
-//      hours and a reachable recipient (not deleted, not opted out, not suppressed); the circuit breaker;
+//      hours and a reachable recipient (not deleted, not opted out, not suppressed); the circuit breaker; for
+//      payment retries the card-network rules on the payment's current card and advice, checked in the claim's
+//      transaction under a per-card lock (after the preconditions), so concurrent executions cannot overfill a cap;
 //   5. preconditions (first drive only): the payment is still failed, soft-declined, at the planned
 //      attempt and amount; the subscription still active; the email still the planned one;
 //   6. the engine.effects row is inserted (pending) BEFORE the port is called, then completed with the
@@ -32,11 +34,13 @@ import { suppressionOfUser } from '../../db/repos/suppressions';
 import { paymentRow, recipientOf, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/decline-codes';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
-import { effectTargetOf, type EffectTarget } from '../../engine/safety/effect-keys';
+import { effectTargetOf, type EffectPort, type EffectTarget } from '../../engine/safety/effect-keys';
 import { recipientGate } from '../../engine/safety/recipient-gate';
-import { executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
+import { cardNetworkGate, executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
+import { retryCardOf } from '../../engine/safety/card-retry-history';
+import { loadCardRetryContext } from './card-retry-context';
 import { isNonRetryable, NonRetryableError } from './errors';
 import type { DataFixer, Messenger, PaymentGateway } from './ports';
 import { createSqlDataFixer } from './sql-data-fixer';
@@ -49,6 +53,8 @@ export interface EffectDeps {
   now: () => Date;
   /** Defaults to the SQL adapter over `db`. */
   dataFixes?: DataFixer;
+  /** Read-only mode: ports whose adapter would write schema app; their actions are blocked. Default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
 
 export type ExecutionStatus = 'executed' | 'failed' | 'blocked';
@@ -242,11 +248,17 @@ async function executionTimeGates(
       : Promise.resolve(new Map<number, number>()),
     failureCounts(db, [action.type], breakerSince),
   ]);
-  const gates = executionGates(action.type, isMessage ? String(target.userId) : action.targetId, policies, {
-    recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
-    recentFailuresForType: failures.get(action.type) ?? 0,
-    now,
-  });
+  const gates = executionGates(
+    action.type,
+    isMessage ? String(target.userId) : action.targetId,
+    policies,
+    {
+      recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
+      recentFailuresForType: failures.get(action.type) ?? 0,
+      now,
+    },
+    deps.appWriteBlocked,
+  );
   if (isMessage) {
     // Read now, not at planning: an address unsubscribed since the plan is caught here.
     const user = await recipientOf(db, target.userId);
@@ -254,6 +266,36 @@ async function executionTimeGates(
     gates.push(recipientGate(target.userId, user && { ...user, suppression }));
   }
   return gates;
+}
+
+/**
+ * The card-network rules on the payment as it is now (its card and advice may have changed since planning),
+ * under a per-card advisory lock held until the claim commits: two executions on one card at once are
+ * serialized, and the second counts the first's claimed effect. Null = allowed.
+ */
+async function lockedCardCheck(
+  trx: Knex.Transaction,
+  action: ActionRecord,
+  paymentId: number,
+  policies: Policies,
+  now: Date,
+): Promise<GateOutcome | null> {
+  const row = await paymentRow(trx, paymentId);
+  const planned = retryCardOf(action.params);
+  const current = row ? retryCardOf(row) : planned;
+  const card = {
+    ...current,
+    // A hard decline is the precondition's refusal (a failure with its own reason), not a gate's block.
+    declineCode: null,
+    paymentId,
+    cardBrand: current.cardBrand ?? planned.cardBrand,
+    paymentMethodRef: current.paymentMethodRef ?? planned.paymentMethodRef,
+    subscriptionId: current.subscriptionId ?? planned.subscriptionId,
+  };
+  const lockKey = `floyo:card:${card.paymentMethodRef ?? `subscription:${card.subscriptionId}`}`;
+  await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [lockKey]);
+  const gate = cardNetworkGate((await loadCardRetryContext(trx, [card], now, action.id)).queryFor(card), policies);
+  return gate.passed ? null : gate;
 }
 
 /** Checks, on the first drive only, that the target is still in the state the action was planned on; returns the before snapshot. */
@@ -533,6 +575,9 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
     const request = portRequest(action, target, at);
     // The claim and its audit entry commit together: a crash leaves both or neither.
     const claimed = await db.transaction(async (trx) => {
+      const refused =
+        target.kind === 'retry_payment' ? await lockedCardCheck(trx, action, target.paymentId, policies, at) : null;
+      if (refused) return { refused };
       const c = await claimEffect(trx, {
         key: target.key,
         actionId: action.id,
@@ -554,8 +599,9 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
           dedupeKey: `effect.started:${target.key}`,
         });
       }
-      return c;
+      return { refused: null, ...c };
     });
+    if (claimed.refused) return block(db, action, [claimed.refused], null);
     if (claimed.effect.actionId !== action.id) {
       return block(
         db,

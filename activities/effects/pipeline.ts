@@ -17,7 +17,9 @@
 // plans not stored yet, and executes only the actions still 'planned'. Counting for the type cap is per
 // (cycle, type); the contact cap counts the user's outbox rows in the window plus messages admitted
 // earlier in this call; the circuit breaker counts effects of the type that failed with an error in its
-// window (the executor re-checks it before each effect, so it also trips in the middle of a run).
+// window (the executor re-checks it before each effect, so it also trips in the middle of a run). A payment
+// retry passes the card-network rules with its card's retries of the last 30 days plus the retries admitted
+// earlier in this call (activities/effects/card-retry-context.ts); the executor re-checks them too.
 //
 // Times: the gates decide at the cycle's logical `now` (defaults to deps.now()); the windows have no upper
 // bound, so a logical now in the past only widens them. Effects use deps.now(), the real clock.
@@ -48,6 +50,9 @@ import { evaluateGates } from '../../engine/safety/gates';
 import { actionVerdict } from '../../engine/safety/verdict';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionPlan, ActionStatus, GateOutcome, Phase } from '../../engine/types';
+import type { CardRetryAttempt } from '../../engine/safety/card-network-rules';
+import { retryCardOf } from '../../engine/safety/card-retry-history';
+import { loadCardRetryContext } from './card-retry-context';
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps } from './executor';
 
@@ -140,23 +145,30 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
-  const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures] = await Promise.all([
-    findingIdsByFingerprint(
-      db,
-      fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
-    ),
-    posteriorsOf(db, types),
-    demotedTypes(db),
-    segmentCountsOf(db, types),
-    userCreatedAt(db, recipients),
-    // Stored actions of this batch are in these counts already (a retried call).
-    admittedCountsByType(db, input.cycleId),
-    contactCounts(db, recipients, contactWindowStart(now, policies)),
-    failureCounts(db, types, breakerWindowStart(now, policies)),
-  ]);
+  const retryCards = new Map(
+    fresh.filter((p) => p.plan.type === 'retry_payment').map((p) => [p.id, retryCardOf(p.plan.params ?? {})]),
+  );
+  const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures, cards] =
+    await Promise.all([
+      findingIdsByFingerprint(
+        db,
+        fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
+      ),
+      posteriorsOf(db, types),
+      demotedTypes(db),
+      segmentCountsOf(db, types),
+      userCreatedAt(db, recipients),
+      // Stored actions of this batch are in these counts already (a retried call).
+      admittedCountsByType(db, input.cycleId),
+      contactCounts(db, recipients, contactWindowStart(now, policies)),
+      failureCounts(db, types, breakerWindowStart(now, policies)),
+      loadCardRetryContext(db, [...retryCards.values()], now),
+    ]);
 
   const typeCount = new Map<string, number>(admitted);
   const contactsInCall = new Map<number, number>();
+  // Retries admitted earlier in this call count against their card's caps like sent ones.
+  const retriesInCall: CardRetryAttempt[] = [];
   const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
   const newActions: NewAction[] = [];
@@ -170,6 +182,10 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       // Decided by an earlier attempt: keep that decision. It is in the type counts already; an admitted
       // message not yet executed is not in the outbox, so it counts against its user here.
       if (isAdmitted(existing) && recipient != null && existing.status !== 'executed') bump(contactsInCall, recipient);
+      if (isAdmitted(existing) && existing.type === 'retry_payment' && existing.status !== 'executed') {
+        const card = retryCardOf(existing.params);
+        retriesInCall.push({ at: now, paymentMethodRef: card.paymentMethodRef, subscriptionId: card.subscriptionId });
+      }
       continue;
     }
     const signup = recipient == null ? undefined : signups.get(recipient);
@@ -186,12 +202,14 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       demoted: demoted.get(plan.type) ?? null,
       thresholds,
       policies,
+      appWriteBlocked: deps.appWriteBlocked,
       counters: {
         typeAdmittedInCycle: typeCount.get(plan.type) ?? 0,
         recentContactsForUser:
           recipient == null ? 0 : (contacts.get(recipient) ?? 0) + (contactsInCall.get(recipient) ?? 0),
         recentFailuresForType: failures.get(plan.type) ?? 0,
         now,
+        cardRetry: retryCards.has(id) ? cards.queryFor(retryCards.get(id)!, retriesInCall) : null,
       },
     });
     const verdict = actionVerdict({ plan, evaluation, dryRun, policies });
@@ -199,6 +217,9 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     if (verdict.admitted) {
       bump(typeCount, plan.type);
       if (recipient != null) bump(contactsInCall, recipient);
+      const card = retryCards.get(id);
+      if (card)
+        retriesInCall.push({ at: now, paymentMethodRef: card.paymentMethodRef, subscriptionId: card.subscriptionId });
     }
     const findingId = plan.findingFingerprint ? (findingIds.get(plan.findingFingerprint) ?? null) : null;
     newActions.push({

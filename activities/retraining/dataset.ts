@@ -14,7 +14,8 @@ export interface ResolvedSuggestionRow {
   status: 'applied' | 'dismissed';
   modelVersion: string | null;
   shownAt: string;
-  resolvedAt: string;
+  /** Null for a resolved row the platform did not timestamp (the analysis counts it when shown before now). */
+  resolvedAt: string | null;
 }
 
 export const DATASET_FILE = 'suggestions.jsonl';
@@ -29,7 +30,7 @@ export const DATASET_FIELDS = [
   { name: 'outcome', type: 'string', nullable: false, enum: ['applied', 'dismissed'] },
   { name: 'label', type: 'integer', nullable: false, description: '1 when applied, 0 when dismissed' },
   { name: 'shown_at', type: 'string', format: 'date-time', nullable: false },
-  { name: 'resolved_at', type: 'string', format: 'date-time', nullable: false },
+  { name: 'resolved_at', type: 'string', format: 'date-time', nullable: true },
 ] as const;
 
 export interface DatasetManifest {
@@ -70,71 +71,85 @@ export interface Dataset {
 
 const iso = (s: string) => new Date(s).toISOString();
 
-export function formatDataset(input: {
+const isValid = (r: ResolvedSuggestionRow) => Number.isFinite(r.confidence) && r.confidence >= 0 && r.confidence <= 1;
+
+function lineOf(r: ResolvedSuggestionRow): string {
+  const line = JSON.stringify({
+    suggestion_id: r.id,
+    kind: r.kind,
+    model_version: r.modelVersion,
+    confidence: r.confidence,
+    outcome: r.status,
+    label: r.status === 'applied' ? 1 : 0,
+    shown_at: iso(r.shownAt),
+    resolved_at: r.resolvedAt === null ? null : iso(r.resolvedAt),
+  });
+  return `${line}\n`;
+}
+
+interface DatasetHeader {
   cycleId: string;
   createdAt: string;
-  rows: readonly ResolvedSuggestionRow[];
   threshold: ThresholdRecommendation;
-}): Dataset {
-  const valid = input.rows.filter((r) => Number.isFinite(r.confidence) && r.confidence >= 0 && r.confidence <= 1);
-  // Sorted so the same rows give the same bytes and checksum whatever order the query returned.
-  const sorted = [...valid].sort((a, b) => Date.parse(a.resolvedAt) - Date.parse(b.resolvedAt) || a.id - b.id);
-  const jsonl = sorted
-    .map((r) =>
-      JSON.stringify({
-        suggestion_id: r.id,
-        kind: r.kind,
-        model_version: r.modelVersion,
-        confidence: r.confidence,
-        outcome: r.status,
-        label: r.status === 'applied' ? 1 : 0,
-        shown_at: iso(r.shownAt),
-        resolved_at: iso(r.resolvedAt),
-      }),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
-  const t = input.threshold;
+}
+
+function manifestOf(
+  h: DatasetHeader,
+  body: { rowCount: number; excludedRows: number; sha256: string },
+): DatasetManifest {
+  const t = h.threshold;
   const c = t.recommendedCandidate;
   return {
-    jsonl,
-    manifest: {
-      formatVersion: 1,
-      cycleId: input.cycleId,
-      createdAt: iso(input.createdAt),
-      file: DATASET_FILE,
-      rowCount: sorted.length,
-      excludedRows: input.rows.length - valid.length,
-      sha256: crypto.createHash('sha256').update(jsonl).digest('hex'),
-      schema: { fields: DATASET_FIELDS },
-      recommendedThreshold: {
-        threshold: t.recommended,
-        reason: t.reason,
-        sampleSize: t.sampleSize,
-        minResolved: t.minResolved,
-        dismissCost: t.dismissCost,
-        appliedGain: t.appliedGain,
-        breakEvenConfidence: t.breakEvenConfidence,
-        figures: c
-          ? {
-              shown: c.shown,
-              applied: c.applied,
-              dismissed: c.dismissed,
-              utility: c.utility,
-              adoptionRate: c.adoptionRate,
-              precision: c.precision,
-              coverage: c.coverage,
-            }
-          : null,
-      },
+    formatVersion: 1,
+    cycleId: h.cycleId,
+    createdAt: iso(h.createdAt),
+    file: DATASET_FILE,
+    ...body,
+    schema: { fields: DATASET_FIELDS },
+    recommendedThreshold: {
+      threshold: t.recommended,
+      reason: t.reason,
+      sampleSize: t.sampleSize,
+      minResolved: t.minResolved,
+      dismissCost: t.dismissCost,
+      appliedGain: t.appliedGain,
+      breakEvenConfidence: t.breakEvenConfidence,
+      figures: c
+        ? {
+            shown: c.shown,
+            applied: c.applied,
+            dismissed: c.dismissed,
+            utility: c.utility,
+            adoptionRate: c.adoptionRate,
+            precision: c.precision,
+            coverage: c.coverage,
+          }
+        : null,
     },
   };
 }
 
-async function writeDurably(file: string, content: string): Promise<void> {
+const resolvedMs = (r: ResolvedSuggestionRow) => Date.parse(r.resolvedAt ?? r.shownAt);
+
+/** The dataset in memory, sorted by resolution then id (the export's order), whatever order the rows came in. */
+export function formatDataset(input: DatasetHeader & { rows: readonly ResolvedSuggestionRow[] }): Dataset {
+  const valid = input.rows.filter(isValid);
+  const sorted = [...valid].sort((a, b) => resolvedMs(a) - resolvedMs(b) || a.id - b.id);
+  const jsonl = sorted.map(lineOf).join('');
+  return {
+    jsonl,
+    manifest: manifestOf(input, {
+      rowCount: sorted.length,
+      excludedRows: input.rows.length - valid.length,
+      sha256: crypto.createHash('sha256').update(jsonl).digest('hex'),
+    }),
+  };
+}
+
+async function writeDurably(file: string, write: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
   const handle = await fs.open(file, 'wx');
   try {
-    await handle.writeFile(content, 'utf8');
+    await write(handle);
     await handle.sync();
   } finally {
     await handle.close();
@@ -150,12 +165,21 @@ async function readManifest(dir: string): Promise<DatasetManifest | null> {
   }
 }
 
-/** Writes `<dir>/<cycleId>/{suggestions.jsonl,manifest.json}`; a cycle already written is left as it is. */
-export async function writeDataset(
+export interface WrittenDataset {
+  path: string;
+  written: boolean;
+  manifest: DatasetManifest;
+}
+
+/**
+ * `<dir>/<cycleId>/`: `writeFile` fills the dataset file of a temp directory and returns its manifest, which is
+ * written next to it before the directory is renamed into place. A cycle already written is left as it is.
+ */
+async function writeOnce(
   dir: string,
-  dataset: Dataset,
-): Promise<{ path: string; written: boolean; manifest: DatasetManifest }> {
-  const { cycleId } = dataset.manifest;
+  cycleId: string,
+  writeFile: (handle: fs.FileHandle) => Promise<DatasetManifest>,
+): Promise<WrittenDataset> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(cycleId)) {
     throw new ValidationError(`cycleId ${JSON.stringify(cycleId)} cannot name a directory`, [
       { path: 'cycleId', message: 'letters, digits, ".", "_" and "-" only' },
@@ -168,10 +192,14 @@ export async function writeDataset(
   await fs.mkdir(dir, { recursive: true });
   const tmp = await fs.mkdtemp(path.join(dir, `.${cycleId}.tmp-`));
   try {
-    await writeDurably(path.join(tmp, DATASET_FILE), dataset.jsonl);
-    await writeDurably(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(dataset.manifest, null, 2)}\n`);
+    let manifest: DatasetManifest | null = null;
+    await writeDurably(path.join(tmp, DATASET_FILE), async (h) => {
+      manifest = await writeFile(h);
+    });
+    const json = `${JSON.stringify(manifest, null, 2)}\n`;
+    await writeDurably(path.join(tmp, MANIFEST_FILE), (h) => h.writeFile(json, 'utf8'));
     await fs.rename(tmp, target);
-    return { path: target, written: true, manifest: dataset.manifest };
+    return { path: target, written: true, manifest: manifest! };
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     // Another writer renamed its copy into place first: theirs stands.
@@ -180,4 +208,37 @@ export async function writeDataset(
     if (winner) return { path: target, written: false, manifest: winner };
     throw err;
   }
+}
+
+/** Writes a dataset built in memory (formatDataset). */
+export function writeDataset(dir: string, dataset: Dataset): Promise<WrittenDataset> {
+  return writeOnce(dir, dataset.manifest.cycleId, async (h) => {
+    await h.writeFile(dataset.jsonl, 'utf8');
+    return dataset.manifest;
+  });
+}
+
+/**
+ * Streams batches of rows (already in the export's order: resolution, then id) into the dataset file, hashing
+ * and counting as it goes, so a table of millions of suggestions never sits in memory.
+ */
+export function exportDataset(
+  dir: string,
+  header: DatasetHeader,
+  batches: AsyncIterable<readonly ResolvedSuggestionRow[]>,
+): Promise<WrittenDataset> {
+  return writeOnce(dir, header.cycleId, async (h) => {
+    const hash = crypto.createHash('sha256');
+    let rowCount = 0;
+    let excludedRows = 0;
+    for await (const batch of batches) {
+      const valid = batch.filter(isValid);
+      excludedRows += batch.length - valid.length;
+      rowCount += valid.length;
+      const chunk = valid.map(lineOf).join('');
+      hash.update(chunk);
+      await h.write(chunk, null, 'utf8');
+    }
+    return manifestOf(header, { rowCount, excludedRows, sha256: hash.digest('hex') });
+  });
 }

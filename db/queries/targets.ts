@@ -23,6 +23,7 @@ import type {
   UpgradeCandidateTarget,
 } from '../../engine/planning/targets';
 import { VALID_EMAIL_PATTERN } from './detectors';
+import { paymentCardColumns } from './payment-card-columns';
 import { iso, type Queryable } from '../types';
 
 type Row = Record<string, unknown>;
@@ -102,7 +103,8 @@ const NOT_SUPPRESSED = `and not exists (select 1 from engine.suppressions sp whe
  * Failed payments to retry: soft decline (the normalized code is not in HARD_DECLINE_CODES; no code
  * counts as soft), attempt_count < maxAttempts, due (next_retry_at null or ≤ now), a positive amount,
  * and a subscription still active or past_due of a live user: the engine never charges a canceled
- * subscription or a deleted customer. Largest amount first.
+ * subscription or a deleted customer. Largest amount first. With the optional card columns (null where the
+ * platform has none), which the card-network gate reads.
  */
 export async function queryRetryablePayments(
   db: Queryable,
@@ -113,9 +115,11 @@ export async function queryRetryablePayments(
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1)
     throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${opts.maxAttempts}`);
   if (limit === 0) return [];
+  const card = await paymentCardColumns(db);
   const r = await rows(
     db,
-    `select p.id, p.subscription_id, s.user_id, p.amount_cents, p.failure_code, p.attempt_count, p.next_retry_at, p.status
+    `select p.id, p.subscription_id, s.user_id, p.amount_cents, p.failure_code, p.attempt_count, p.next_retry_at, p.status,
+            ${card.card_brand} as card_brand, ${card.payment_method_ref} as payment_method_ref, ${card.advice_code} as advice_code
        from app.payments p
        join app.subscriptions s on s.id = p.subscription_id and s.status in ('active', 'past_due')
        join app.users u on u.id = s.user_id and u.deleted_at is null
@@ -137,6 +141,9 @@ export async function queryRetryablePayments(
     attemptCount: Number(x.attempt_count),
     nextRetryAt: iso(x.next_retry_at),
     status: String(x.status),
+    cardBrand: (x.card_brand as string | null) ?? null,
+    paymentMethodRef: (x.payment_method_ref as string | null) ?? null,
+    adviceCode: (x.advice_code as string | null) ?? null,
   }));
 }
 

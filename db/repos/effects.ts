@@ -146,3 +146,100 @@ export async function cycleEffects(db: Queryable, cycleId: string, limit = 500) 
     .limit(limit);
   return rows.map(toEffectDto);
 }
+
+/** A payment retry the engine sent to a card network (engine/safety/card-retry-history.ts counts them). */
+export interface EngineCardRetry {
+  actionId: string;
+  paymentId: number;
+  subscriptionId: number | null;
+  paymentMethodRef: string | null;
+  at: string;
+}
+
+// A retry counts once it was sent: in flight (pending) or answered; a refusal (outcome error) never left us.
+const SENT_RETRY = `e.action_type = 'retry_payment'
+        AND (e.status = 'pending' OR (e.response->>'outcome') IN ('succeeded', 'declined'))`;
+
+/**
+ * The engine's payment retries since `since` on these payment methods or subscriptions (the card as the
+ * action planned it), the action `excludeActionId` left out (the one being decided).
+ */
+export async function engineCardRetries(
+  db: Queryable,
+  cards: { paymentMethodRefs: readonly string[]; subscriptionIds: readonly number[] },
+  since: Date,
+  excludeActionId: string | null = null,
+): Promise<EngineCardRetry[]> {
+  if (!cards.paymentMethodRefs.length && !cards.subscriptionIds.length) return [];
+  const { rows } = await db.raw(
+    `SELECT e.action_id, e.created_at, (e.request->>'paymentId')::bigint AS payment_id,
+            a.params->>'paymentMethodRef' AS payment_method_ref, (a.params->>'subscriptionId')::bigint AS subscription_id
+       FROM engine.effects e
+       JOIN engine.actions a ON a.id = e.action_id
+      WHERE ${SENT_RETRY} AND e.created_at >= ? AND e.action_id IS DISTINCT FROM ?
+        AND (a.params->>'paymentMethodRef' = ANY(?::text[]) OR (a.params->>'subscriptionId')::bigint = ANY(?::bigint[]))`,
+    [since, excludeActionId, [...new Set(cards.paymentMethodRefs)], [...new Set(cards.subscriptionIds)]],
+  );
+  return (rows as Array<Record<string, any>>).map((r) => ({
+    actionId: r.action_id,
+    paymentId: Number(r.payment_id),
+    subscriptionId: r.subscription_id == null ? null : Number(r.subscription_id),
+    paymentMethodRef: r.payment_method_ref ?? null,
+    at: iso(r.created_at)!,
+  }));
+}
+
+/** Per payment: how many retries the engine ever sent (to tell the platform's own retries from the engine's). */
+export async function engineRetryCountsByPayment(
+  db: Queryable,
+  paymentIds: readonly number[],
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!paymentIds.length) return out;
+  const { rows } = await db.raw(
+    `SELECT (e.request->>'paymentId')::bigint AS payment_id, count(*)::int AS n
+       FROM engine.effects e
+      WHERE ${SENT_RETRY} AND (e.request->>'paymentId')::bigint = ANY(?::bigint[])
+      GROUP BY 1`,
+    [[...new Set(paymentIds)]],
+  );
+  for (const r of rows as Array<{ payment_id: string; n: number }>) out.set(Number(r.payment_id), Number(r.n));
+  return out;
+}
+
+/** The network's answer to the engine's latest declined retry of a payment. */
+export interface RetryAdvice {
+  completedAt: string;
+  adviceCode: string | null;
+  networkDeclineCode: string | null;
+  failureCode: string | null;
+}
+
+/** Per payment: the advice returned by the engine's latest answered retry that was declined. */
+export async function latestRetryAdvice(
+  db: Queryable,
+  paymentIds: readonly number[],
+): Promise<Map<number, RetryAdvice>> {
+  const out = new Map<number, RetryAdvice>();
+  if (!paymentIds.length) return out;
+  const { rows } = await db.raw(
+    `SELECT DISTINCT ON ((e.request->>'paymentId')::bigint)
+            (e.request->>'paymentId')::bigint AS payment_id, e.completed_at,
+            e.response->>'adviceCode' AS advice_code, e.response->>'networkDeclineCode' AS network_decline_code,
+            e.response->>'failureCode' AS failure_code
+       FROM engine.effects e
+      WHERE e.action_type = 'retry_payment' AND e.completed_at IS NOT NULL
+        AND (e.response->>'outcome') = 'declined'
+        AND (e.request->>'paymentId')::bigint = ANY(?::bigint[])
+      ORDER BY (e.request->>'paymentId')::bigint, e.completed_at DESC, e.id DESC`,
+    [[...new Set(paymentIds)]],
+  );
+  for (const r of rows as Array<Record<string, any>>)
+    out.set(Number(r.payment_id), {
+      completedAt: iso(r.completed_at)!,
+      adviceCode: r.advice_code ?? null,
+      networkDeclineCode: r.network_decline_code ?? null,
+      failureCode: r.failure_code ?? null,
+    });
+  return out;
+}

@@ -144,6 +144,10 @@ export function planPaymentRetries(input: HealInput): ActionPlan[] {
         failureCode: normalizeDeclineCode(r.failureCode),
         attempt: r.attemptCount + 1,
         maxAttempts,
+        // What the card-network gate needs (engine/safety/card-retry-history.ts).
+        cardBrand: r.cardBrand ?? null,
+        paymentMethodRef: r.paymentMethodRef ?? null,
+        adviceCode: r.adviceCode ?? null,
       },
       finding,
       detectionConfidence: deterministicConfidence(finding),

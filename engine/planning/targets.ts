@@ -13,6 +13,10 @@ export interface RetryablePaymentTarget {
   nextRetryAt: string | null;
   /** Always 'failed' from the query; the planner re-checks it because a wrong row must never be charged. */
   status: string;
+  /** Optional contract columns (null when unknown): the card network, the card, the network's advice. */
+  cardBrand?: string | null;
+  paymentMethodRef?: string | null;
+  adviceCode?: string | null;
 }
 
 /** An active subscription whose user row is missing or soft-deleted. */

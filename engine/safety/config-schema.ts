@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
+import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
 import { ValidationError, type ValidationIssue } from './errors';
 
 /** Re-exported for the modules that already read the list from here. */
@@ -159,6 +160,8 @@ export const POLICY_SCHEMAS = {
   }),
   /** Alert routing and noise control (engine/alerts/policy.ts, docs/alerts.md); silences never hold actions. */
   alerts: alertPolicySchema,
+  /** Visa and Mastercard retry rules for payment retries (engine/safety/card-network-rules.ts). */
+  card_network_rules: cardNetworkRulesSchema,
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -181,6 +184,7 @@ export const DEFAULT_POLICIES: Policies = {
   approval: { deadlineHours: 72 },
   holdout: { default: 0.1 },
   alerts: DEFAULT_ALERT_POLICY,
+  card_network_rules: DEFAULT_CARD_NETWORK_RULES,
 };
 
 // ---------------------------------------------------------------- parsers

@@ -10,6 +10,9 @@
 //   circuit_breaker  every executable type          `failures` effects of the type failed with an error
 //                                                   within windowMinutes → blocked (a declined payment
 //                                                   retry is an outcome, not an error: not counted)
+//   card_network     retry_payment                  a card-network rule forbids retrying this card now
+//                                                   (card-network-rules.ts) → blocked, the rule's name first
+//   app_read_only    types whose adapter writes app  read-only mode → blocked (engine/safety/app-read-only.ts)
 // The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
 // has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
 // Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
@@ -18,9 +21,11 @@
 import type { BetaPosterior } from '../stats/beta';
 import { lowerBound } from '../stats/beta';
 import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from '../types';
+import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
+import { appReadOnlyGate } from './app-read-only';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
-import { isMessageAction } from './effect-keys';
+import { isMessageAction, type EffectPort } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
 
 export interface GateCounters {
@@ -32,6 +37,8 @@ export interface GateCounters {
   recentFailuresForType: number;
   /** The time the decision is made at (quiet hours). */
   now: Date;
+  /** A payment retry's card, the network's advice and the card's earlier retries (card-network rules). */
+  cardRetry?: CardRetryQuery | null;
 }
 
 export interface GateInput {
@@ -45,6 +52,8 @@ export interface GateInput {
   thresholds: Readonly<Record<string, number>>;
   policies: Policies;
   counters: GateCounters;
+  /** Ports whose adapter would write schema app in read-only mode (appWritingPorts); default none. */
+  appWriteBlocked?: readonly EffectPort[];
 }
 
 export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation';
@@ -171,24 +180,39 @@ export function circuitBreakerGate(
   };
 }
 
+/** The card-network rules for one payment retry; a refusal's reason starts with the rule's name. */
+export function cardNetworkGate(q: CardRetryQuery, policies: Pick<Policies, 'card_network_rules'>): GateOutcome {
+  const v = checkCardRetry(q, policies.card_network_rules);
+  const network = cardNetworkOf(q.cardBrand);
+  const card = q.paymentMethodRef ?? (q.subscriptionId != null ? `subscription ${q.subscriptionId}` : 'unknown card');
+  const details = { network, card, earlierRetries: q.history.length };
+  return v.allowed
+    ? { gate: 'card_network', passed: true, reason: `${network} card ${card}: within the card-network rules`, details }
+    : { gate: 'card_network', passed: false, reason: `${v.rule}: ${v.reason}`, details: { ...details, rule: v.rule } };
+}
+
 /**
  * The policy gates an effect must pass at the moment it runs (also re-checked when an approved action
  * executes, possibly days after it was planned): kill switch, contact cap and quiet hours for messages,
- * circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
+ * the card-network rules for payment retries (a cap may fill between planning and execution), circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
  */
 export function executionGates(
   type: ActionType,
   targetId: string,
   policies: Policies,
   counters: Omit<GateCounters, 'typeAdmittedInCycle'>,
+  appWriteBlocked: readonly EffectPort[] = [],
 ): GateOutcome[] {
   const out = [killSwitchGate(policies)];
+  const readOnly = appReadOnlyGate(type, appWriteBlocked);
+  if (readOnly) out.push(readOnly);
   if (isMessageAction(type)) {
     out.push(
       contactCapGate(targetId, counters.recentContactsForUser, policies),
       quietHoursGate(counters.now, policies),
     );
   }
+  if (type === 'retry_payment' && counters.cardRetry) out.push(cardNetworkGate(counters.cardRetry, policies));
   out.push(circuitBreakerGate(type, counters.recentFailuresForType, policies));
   return out;
 }
@@ -241,7 +265,7 @@ export function evaluateGates(input: GateInput): GateEvaluation {
     return { confidence, mode: 'recommendation', verdict: 'recommendation', reason: outcomes[1]!.reason, outcomes };
   }
 
-  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters);
+  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters, input.appWriteBlocked);
   const outcomes: GateOutcome[] = [
     kill!,
     conf,

@@ -19,6 +19,7 @@ import {
   insertSubscriptions,
 } from './billing';
 import { USER_BATCH, createContext, exec, fmt, type SeedContext } from './context';
+import { insertPaymentCards } from './cards';
 import { insertEventBatch, insertFutureEvents } from './events';
 import type { SeedManifest } from './manifest';
 import { MIN_USERS, plantedCounts, type PlantedCounts } from './planted';
@@ -189,6 +190,11 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedMan
       'planted payments',
       () => insertPlantedPayments(ctx, planted),
       (n) => `${n} rows`,
+    );
+    await step(
+      'payment cards',
+      () => insertPaymentCards(ctx),
+      (n) => `${fmt(n)} rows`,
     );
     await step(
       'planted subscriptions',

@@ -49,7 +49,6 @@ export async function startTestWorker(
     payments: createSandboxPaymentGateway(db, clock),
     messenger: createOutboxMessenger(db),
     approvals: temporalApprovalStarter(client, taskQueue),
-    alertChannels: new Map(),
     clock,
     ...opts.deps,
   });

@@ -45,7 +45,7 @@ beforeAll(async () => {
     CREATE TABLE stripe.subscription_items (id text PRIMARY KEY, subscription text, price text, quantity integer);
     CREATE TABLE stripe.invoices (id text PRIMARY KEY, subscription text, attempt_count integer, next_payment_attempt integer);
     CREATE TABLE stripe.charges (id text PRIMARY KEY, invoice text, amount bigint, status text, refunded boolean,
-      failure_code text, outcome jsonb, created integer);
+      failure_code text, outcome jsonb, created integer, payment_method text, payment_method_details jsonb);
   `);
   await sql(
     `INSERT INTO stripe.customers VALUES ('cus_A', 'a@x.io', '{"account_id":"101"}', 0), ('cus_B', 'b@x.io', '{}', 0);
@@ -59,9 +59,11 @@ beforeAll(async () => {
      INSERT INTO stripe.subscription_items VALUES ('si_1', 'sub_1', 'price_m', 2), ('si_2', 'sub_2', 'price_y', 1);
      INSERT INTO stripe.invoices VALUES ('in_1', 'sub_1', 3, ${T('2026-11-22T00:00:00Z')}), ('in_2', null, 1, null);
      INSERT INTO stripe.charges VALUES
-       ('ch_1', 'in_1', 4000, 'failed', false, 'card_declined', '{"reason":"insufficient_funds"}', ${T('2026-11-19T00:00:00Z')}),
-       ('ch_2', 'in_1', 4000, 'failed', false, 'expired_card', '{"reason":"expired_card"}', ${T('2026-11-20T00:00:00Z')}),
-       ('ch_3', 'in_2', 500, 'succeeded', false, null, null, ${T('2026-11-20T00:00:00Z')});`,
+       ('ch_1', 'in_1', 4000, 'failed', false, 'card_declined', '{"reason":"insufficient_funds","network_advice_code":"02"}',
+        ${T('2026-11-19T00:00:00Z')}, 'pm_card_1', '{"type":"card","card":{"brand":"mastercard"}}'),
+       ('ch_2', 'in_1', 4000, 'failed', false, 'expired_card', '{"reason":"expired_card","network_decline_code":"54"}',
+        ${T('2026-11-20T00:00:00Z')}, 'pm_card_2', '{"type":"card","card":{"brand":"visa"}}'),
+       ('ch_3', 'in_2', 500, 'succeeded', false, null, null, ${T('2026-11-20T00:00:00Z')}, null, null);`,
   );
   // The page's step 1 drops the whole schema; here only the three tables the Stripe views replace.
   await sql('DROP TABLE app.plans, app.subscriptions, app.payments');
@@ -104,5 +106,10 @@ describe('Stripe views of docs/connect-your-platform.md', () => {
     const [sub] = await t.db('app.subscriptions').where({ status: 'past_due' });
     expect(payments.every((p) => p.subscription_id === sub.id)).toBe(true);
     expect(payments[0].next_retry_at.toISOString()).toBe('2026-11-22T00:00:00.000Z');
+    // The optional card columns: Mastercard's merchant advice code, Visa's response code.
+    expect(payments.map((p) => [p.card_brand, p.payment_method_ref, p.advice_code])).toEqual([
+      ['mastercard', 'pm_card_1', '02'],
+      ['visa', 'pm_card_2', '54'],
+    ]);
   });
 });

@@ -86,7 +86,7 @@ describe('data contract check', () => {
     ]);
     const clean = await fresh('contract_clean');
     const ok = await contractCli(['check'], clean.url);
-    expect(ok).toMatchObject({ code: 0, stdout: 'schema app meets the data contract (7 tables, 45 columns)\n' });
+    expect(ok).toMatchObject({ code: 0, stdout: 'schema app meets the data contract (7 tables, 48 columns)\n' });
   });
 
   it('a wrong command is one line on stderr and exit 2', async () => {

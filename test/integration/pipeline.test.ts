@@ -240,9 +240,10 @@ describe('dry run', () => {
       status_reason: 'dry run: would need approval (confidence 0.03 < remediation gate 0.80)',
     });
     expect(await countOf('engine.approvals')).toBe(0);
-    // Executable actions: kill switch, confidence, type cap, circuit breaker, + contact cap and quiet hours for the 2 messages.
+    // Executable actions: kill switch, confidence, type cap, circuit breaker, + contact cap and quiet hours for the 2
+    // messages, + the card-network rules for the 2 payment retries.
     expect(await db('engine.gate_decisions').whereIn('action_id', r.actionIds).count({ n: '*' }).first()).toEqual({
-      n: 7 * 4 + 2 * 2 + 2,
+      n: 7 * 4 + 2 * 2 + 2 * 1 + 2,
     });
     const audit = await listAudit(db, { cycleId, limit: 1000 });
     expect(audit.filter((e) => e.event === 'action.planned')).toHaveLength(8);

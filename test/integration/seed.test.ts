@@ -374,6 +374,43 @@ describe('seedDemoData', () => {
     expect(await num('SELECT count(*) FROM app.payments WHERE attempted_at > ?', [NOW])).toBe(0);
   });
 
+  it('gives every paid subscription one card of a realistic brand, and the network advice of some planted declines', async () => {
+    const brands = await rows<{ card_brand: string; share: number }>(
+      `SELECT card_brand, count(DISTINCT payment_method_ref)::float / (SELECT count(DISTINCT payment_method_ref) FROM app.payments) AS share
+         FROM app.payments GROUP BY card_brand ORDER BY share DESC`,
+    );
+    expect(brands.map((b) => b.card_brand)).toEqual(['visa', 'mastercard', 'amex', 'discover']);
+    expect(brands[0]!.share).toBeGreaterThan(0.4);
+    expect(await num('SELECT count(*) FROM app.payments WHERE payment_method_ref IS NULL OR card_brand IS NULL')).toBe(
+      0,
+    );
+    // One card per subscription, shared by its payments; cards of older subscriptions paid several times.
+    expect(
+      await num(
+        'SELECT count(*) FROM (SELECT subscription_id FROM app.payments GROUP BY 1 HAVING count(DISTINCT payment_method_ref) > 1) x',
+      ),
+    ).toBe(0);
+    const shared = await num(
+      `SELECT avg((n >= 3)::int) FROM (SELECT payment_method_ref, count(*) AS n FROM app.payments GROUP BY 1) x`,
+    );
+    expect(shared).toBeGreaterThan(0.1);
+    const advice = await rows<{ card_brand: string; advice_code: string; due: boolean }>(
+      `SELECT card_brand, advice_code, next_retry_at > ? AS due FROM app.payments WHERE advice_code IS NOT NULL`,
+      [NOW],
+    );
+    const codes = (brand: string) => new Set(advice.filter((a) => a.card_brand === brand).map((a) => a.advice_code));
+    expect([...codes('mastercard')]).toEqual(expect.arrayContaining(['03', '21']));
+    expect([...codes('visa')].every((c) => ['R1', '14', '41', '43'].includes(c))).toBe(true);
+    expect(codes('visa').size).toBeGreaterThan(0);
+    // Do-not-retry advice sits only on payments the engine would not retry today (not yet due, or hard).
+    const retryable = await num(
+      `SELECT count(*) FROM app.payments WHERE status = 'failed' AND advice_code IN ('03', '21', 'R1', '14', '41', '43')
+          AND attempt_count < 4 AND next_retry_at <= ?`,
+      [NOW],
+    );
+    expect(retryable).toBe(0);
+  });
+
   it('has suggestions whose adoption rises with confidence, and 4 months of spend per channel', async () => {
     expect(await num('SELECT count(*) FROM app.suggestions WHERE confidence < 0 OR confidence > 1')).toBe(0);
     expect(

@@ -206,6 +206,9 @@ describe('target queries on a hand-built fixture', () => {
         attemptCount: 3,
         nextRetryAt: null,
         status: 'failed',
+        cardBrand: null,
+        paymentMethodRef: null,
+        adviceCode: null,
       });
       expect(rows.every((r) => classifyDecline(r.failureCode) === 'soft')).toBe(true);
     });

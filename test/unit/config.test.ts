@@ -170,4 +170,43 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('the retraining hook and read-only mode', () => {
+    it('is off by default; a pipeline needs its task queue and the export directory', () => {
+      const c = loadConfig({});
+      expect(c.RETRAIN_DIR).toBeUndefined();
+      expect(c.RETRAIN_IN_DRY_RUN).toBe(false);
+      expect(errorOf({ RETRAIN_WORKFLOW: 'retrainModel', RETRAIN_DIR: '/var/floyo/retrain' })).toBe(
+        'RETRAIN_TASK_QUEUE: required when RETRAIN_WORKFLOW is set',
+      );
+      expect(errorOf({ RETRAIN_WEBHOOK_URL: 'https://ml.example/hook', RETRAIN_WEBHOOK_SECRET: 'whsec_abcd' })).toBe(
+        'RETRAIN_DIR: required when RETRAIN_WEBHOOK_URL is set',
+      );
+      expect(errorOf({ RETRAIN_WEBHOOK_SECRET: 'not base64!' })).toBe(
+        'RETRAIN_WEBHOOK_SECRET=***: expected a base64 secret, optionally whsec_…',
+      );
+      expect(
+        loadConfig({ RETRAIN_DIR: 'x', RETRAIN_WORKFLOW: 'retrainModel', RETRAIN_TASK_QUEUE: 'ml' }),
+      ).toMatchObject({ RETRAIN_WORKFLOW: 'retrainModel', RETRAIN_TASK_QUEUE: 'ml' });
+    });
+
+    it('APP_SCHEMA_READ_ONLY defaults to on for a platform database and off for the embedded one', () => {
+      expect(loadConfig({}).APP_SCHEMA_READ_ONLY).toBe(false);
+      expect(loadConfig({ DATABASE_URL: 'postgres://floyo@127.0.0.1:54329/floyo' }).APP_SCHEMA_READ_ONLY).toBe(false);
+      expect(
+        loadConfig({ DATABASE_URL: 'postgres://floyo@localhost:6000/x', EMBEDDED_PG_PORT: '6000' })
+          .APP_SCHEMA_READ_ONLY,
+      ).toBe(false);
+      expect(loadConfig({ DATABASE_URL: 'postgres://floyo@db.internal/platform' }).APP_SCHEMA_READ_ONLY).toBe(true);
+      expect(loadConfig({ DATABASE_URL: 'postgres://floyo@127.0.0.1:5432/platform' }).APP_SCHEMA_READ_ONLY).toBe(true);
+      expect(
+        loadConfig({ DATABASE_URL: 'postgres://floyo@db.internal/platform', APP_SCHEMA_READ_ONLY: 'false' })
+          .APP_SCHEMA_READ_ONLY,
+      ).toBe(false);
+      expect(loadConfig({ APP_SCHEMA_READ_ONLY: 'true' }).APP_SCHEMA_READ_ONLY).toBe(true);
+      expect(errorOf({ APP_SCHEMA_READ_ONLY: 'sometimes' })).toBe(
+        'APP_SCHEMA_READ_ONLY=sometimes: expected true or false',
+      );
+    });
+  });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DATASET_FIELDS,
+  exportDataset,
   formatDataset,
   writeDataset,
   type ResolvedSuggestionRow,
@@ -102,6 +103,20 @@ describe('formatDataset', () => {
     expect(cleaned.manifest).toMatchObject({ rowCount: 400, excludedRows: 2, sha256: ds.manifest.sha256 });
   });
 
+  it('keeps a resolved row without resolved_at as null, ordered by when it was shown', () => {
+    const base = rows.slice(0, 3);
+    const undated = { ...base[1]!, id: 9100, resolvedAt: null, shownAt: '2026-10-01T00:00:00.000Z' };
+    const out = formatDataset({
+      cycleId: 'cycle-1',
+      createdAt: '2026-11-21T00:00:00Z',
+      rows: [...base, undated],
+      threshold,
+    });
+    const first = JSON.parse(out.jsonl.split('\n')[0]!);
+    expect(first).toMatchObject({ suggestion_id: 9100, resolved_at: null, shown_at: '2026-10-01T00:00:00.000Z' });
+    expect(DATASET_FIELDS.find((f) => f.name === 'resolved_at')).toMatchObject({ nullable: true });
+  });
+
   it('says why there is no threshold below the minimum sample, and an empty dataset is empty', () => {
     const few = rowsOf(10);
     const small = formatDataset({
@@ -159,6 +174,33 @@ describe('writeDataset', () => {
     expect(results.filter((r) => r.written).length).toBe(1);
     expect(new Set(results.map((r) => r.manifest.createdAt)).size).toBe(1);
     expect(await fs.readdir(dir)).toEqual(['cycle-20261121T000000-abc123']);
+  });
+
+  it('exportDataset streams batches into the same bytes and manifest as the in-memory dataset', async () => {
+    const header = { cycleId: 'cycle-20261121T000000-abc123', createdAt: '2026-11-21T00:00:00Z' };
+    const dirty = [...rows, { ...rows[0]!, id: 9001, confidence: -0.1 }];
+    const ds = formatDataset({ ...header, rows: dirty, threshold: thresholdOf(rows) });
+    const ordered = ds.jsonl
+      .trimEnd()
+      .split('\n')
+      .map((l) => rows.find((r) => r.id === JSON.parse(l).suggestion_id)!);
+    async function* batches() {
+      for (let i = 0; i < ordered.length; i += 7) yield ordered.slice(i, i + 7);
+      yield [dirty.at(-1)!];
+    }
+    const out = await exportDataset(path.join(dir, 'streamed'), { ...header, threshold: thresholdOf(rows) }, batches());
+    expect(out.written).toBe(true);
+    expect(out.manifest).toEqual(ds.manifest);
+    expect(await fs.readFile(path.join(out.path, 'suggestions.jsonl'), 'utf8')).toBe(ds.jsonl);
+    // A second export of the cycle reads nothing: the rows are not even fetched.
+    let fetched = false;
+    async function* never() {
+      fetched = true;
+      yield [];
+    }
+    const again = await exportDataset(path.join(dir, 'streamed'), { ...header, threshold: thresholdOf(rows) }, never());
+    expect(again).toMatchObject({ written: false, manifest: ds.manifest });
+    expect(fetched).toBe(false);
   });
 
   it('refuses a cycle id that would escape the directory', async () => {

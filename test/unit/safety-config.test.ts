@@ -75,6 +75,13 @@ describe('policies', () => {
     expect(validationError(() => parsePolicy('type_caps', { default: -1 })).issues).toEqual([
       { path: 'value.default', message: 'must be 0 or more' },
     ]);
+    const rules = DEFAULT_POLICIES.card_network_rules;
+    expect(parsePolicy('card_network_rules', rules)).toEqual(rules);
+    expect(
+      validationError(() =>
+        parsePolicy('card_network_rules', { ...rules, mastercard: { ...rules.mastercard, maxRetries24h: 2.5 } }),
+      ).issues,
+    ).toEqual([{ path: 'value.mastercard.maxRetries24h', message: 'must be a whole number' }]);
     expect(validationError(() => parsePolicy('kill_switch', { enabled: 'yes' })).issues).toEqual([
       { path: 'value.enabled', message: 'enabled must be true or false' },
     ]);

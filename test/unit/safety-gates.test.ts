@@ -1,6 +1,7 @@
 // The safety gates (engine/safety/gates.ts): every gate, its boundary, the verdicts, quiet hours across
 // midnight and time zones, and the action-confidence product.
 import { describe, expect, it } from 'vitest';
+import { appWritingPorts } from '../../engine/safety/app-read-only';
 import { actionConfidence } from '../../engine/safety/confidence';
 import { DEFAULT_POLICIES, type Policies } from '../../engine/safety/config-schema';
 import {
@@ -49,6 +50,7 @@ function input(
     thresholds: p.thresholds ?? THRESHOLDS,
     policies: p.policies ?? policies(),
     counters: { typeAdmittedInCycle: 0, recentContactsForUser: 0, recentFailuresForType: 0, now: NOON, ...p.counters },
+    ...(p.appWriteBlocked ? { appWriteBlocked: p.appWriteBlocked } : {}),
   };
 }
 
@@ -310,5 +312,43 @@ describe('verdicts', () => {
         now: NOON,
       }).map((g) => g.gate),
     ).toEqual(['kill_switch', 'contact_cap', 'quiet_hours', 'circuit_breaker']);
+  });
+});
+
+describe('read-only mode (app_read_only)', () => {
+  it('blocks only the ports whose adapter writes schema app', () => {
+    expect(appWritingPorts({ readOnly: false, paymentGateway: 'sandbox' })).toEqual([]);
+    expect(appWritingPorts({ readOnly: true, paymentGateway: 'sandbox' })).toEqual(['payments', 'data']);
+    expect(appWritingPorts({ readOnly: true, paymentGateway: 'stripe' })).toEqual(['data']);
+  });
+
+  it('a sandbox payment retry and a data fix are blocked with the reason; Stripe retries and messages pass', () => {
+    const sandbox = appWritingPorts({ readOnly: true, paymentGateway: 'sandbox' });
+    const retry = evaluateGates(input({ appWriteBlocked: sandbox }));
+    expect(retry.verdict).toBe('blocked');
+    expect(retry.reason).toBe(
+      'schema app is read-only (APP_SCHEMA_READ_ONLY): the sandbox payment gateway writes app.payments, so retry_payment is left to the platform',
+    );
+    const fix = evaluateGates(
+      input({ appWriteBlocked: sandbox, planPatch: { type: 'normalize_email', gateClass: 'remediation' } }),
+    );
+    expect(fix.verdict).toBe('blocked');
+    expect(fix.reason).toMatch(/the SQL data fixer writes app.subscriptions and app.users/);
+    // A policy gate: an operator cannot approve past it even when the confidence gate fails too.
+    expect(evaluateGates(input({ appWriteBlocked: sandbox, posterior: null })).verdict).toBe('blocked');
+    const stripe = appWritingPorts({ readOnly: true, paymentGateway: 'stripe' });
+    expect(evaluateGates(input({ appWriteBlocked: stripe })).verdict).toBe('execute');
+    const nudge = { type: 'onboarding_nudge', gateClass: 'optimization' } as const;
+    const gates = executionGates(
+      'onboarding_nudge',
+      '7',
+      policies(),
+      { recentContactsForUser: 0, recentFailuresForType: 0, now: NOON },
+      sandbox,
+    );
+    expect(gates.map((g) => g.gate)).not.toContain('app_read_only');
+    expect(
+      evaluateGates(input({ appWriteBlocked: sandbox, planPatch: nudge })).outcomes.map((o) => o.gate),
+    ).not.toContain('app_read_only');
   });
 });
