@@ -5,6 +5,7 @@ import type { EffectPort } from '../engine/safety/effect-keys';
 import type { AlertChannel } from './alerts/port';
 import type { Messenger, PaymentGateway } from './effects/ports';
 import type { RetrainingHook } from './retraining/hook';
+import type { SlackApi } from './slack/web-api';
 
 /** Starts the approval workflow of an action (Temporal in production and tests). */
 export interface ApprovalStarter {
@@ -14,6 +15,16 @@ export interface ApprovalStarter {
     deadline: Date;
     timeoutSeconds: number;
   }): Promise<{ workflowId: string; started: boolean }>;
+}
+
+/** Approvals from Slack (docs/slack.md): where requests go and what their links point at. */
+export interface SlackApprovalSettings {
+  api: SlackApi;
+  channel: string;
+  /** For permalinks, e.g. https://acme.slack.com. */
+  workspaceUrl: string;
+  /** The dashboard's approvals page, linked from each request. */
+  approvalsUrl: string;
 }
 
 export interface ActivityDeps {
@@ -28,4 +39,6 @@ export interface ActivityDeps {
   retraining?: RetrainingHook | null;
   /** Read-only mode (APP_SCHEMA_READ_ONLY): the ports whose adapter would write schema app; default none. */
   appWriteBlocked?: readonly EffectPort[];
+  /** Null or absent: Slack is not configured, and the Slack activities do nothing. */
+  slack?: SlackApprovalSettings | null;
 }

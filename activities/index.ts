@@ -9,6 +9,7 @@ import { decide } from './decide';
 import type { ActivityDeps } from './deps';
 import { learn } from './learn';
 import { monitorHealth } from './monitor';
+import { slackApprovalActivities } from './slack/approval-messages';
 import { verify } from './verify';
 export type { CycleContext, PhaseSummary } from './context';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
     sendAlerts: (ctx: CycleContext) => sendAlerts(deps, ctx),
     ...approvalActivities(deps),
+    ...slackApprovalActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

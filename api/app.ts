@@ -33,6 +33,7 @@ import { opsRoutes } from './routes/ops';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { sessionRoutes } from './routes/session';
+import { slackInteractionRoutes, type SlackInteractionOptions } from './routes/slack-interactions';
 import { systemStateRoutes } from './routes/system-state';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 
@@ -54,6 +55,8 @@ export interface AppDeps {
   adapters?: AdapterSettings;
   /** The alert channels the worker is configured with, for channel health (default: the config's). */
   alertChannels?: AlertChannelSettings;
+  /** Approvals from Slack: the signing secret and the user mapping (default: the config's). */
+  slack?: SlackInteractionOptions;
   /** The HMAC key of the unsubscribe links in emails (default UNSUBSCRIBE_SECRET); the worker's, to verify them. */
   unsubscribeSecret?: string;
 }
@@ -124,6 +127,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Public: health and metrics (and /docs, registered above).
   await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
+
+  // Public but signed by Slack: the signing secret, not an API key, admits the caller.
+  await app.register(slackInteractionRoutes, {
+    prefix: '/api/integrations/slack',
+    ...(deps.slack ?? {
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      operators: config.SLACK_OPERATORS ?? new Map(),
+    }),
+  });
 
   // Public too: the one-click unsubscribe links in emails carry their own signed token.
   await app.register(unsubscribeRoutes, {

@@ -14,6 +14,7 @@ import * as phasePlanned from '../migrations/20261202000010_phase_planned';
 import * as suppressions from '../migrations/20261202000011_suppressions';
 import * as cardNetworkRules from '../migrations/20261202000013_card_network_rules';
 import * as alertPolicy from '../migrations/20261202000014_alert_policy';
+import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '20261202000011_suppressions': suppressions,
   '20261202000013_card_network_rules': cardNetworkRules,
   '20261202000014_alert_policy': alertPolicy,
+  '20261202000015_slack_approval_messages': slackApprovalMessages,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

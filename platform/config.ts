@@ -2,6 +2,7 @@
 // once with zod. A bad value stops the process with one line naming the variable, the value and what was
 // expected (e.g. `PORT=abc: expected a port number 0-65535`), never a stack trace.
 import { z } from 'zod';
+import { parseSlackOperators } from './slack-operators';
 
 const fail = (ctx: z.RefinementCtx, message: string) => {
   ctx.addIssue({ code: 'custom', message });
@@ -72,6 +73,12 @@ const ADAPTER_NEEDS: Array<{ when: (c: Record<string, unknown>) => boolean; beca
     when: (c) => c.MESSENGER === 'smtp',
     because: 'MESSENGER=smtp',
     needs: ['SMTP_URL', 'MAIL_FROM', 'UNSUBSCRIBE_SECRET'],
+  },
+  {
+    // Buttons nobody can click are worse than no message: a Slack app needs its channel and its signing secret.
+    when: (c) => c.SLACK_BOT_TOKEN !== undefined,
+    because: 'SLACK_BOT_TOKEN is set',
+    needs: ['SLACK_APPROVAL_CHANNEL', 'SLACK_SIGNING_SECRET'],
   },
   {
     when: (c) => c.MESSENGER === 'webhook',
@@ -200,6 +207,28 @@ const ObjectSchema = z.object({
   PAGERDUTY_EVENTS_URL: url(['http', 'https']).optional(),
   ALERT_WEBHOOK_URL: url(['http', 'https']).optional(),
   ALERT_WEBHOOK_SECRET: webhookSecret.optional(),
+  // Approvals from Slack (docs/slack.md): the app's bot token posts and updates the approval messages.
+  SLACK_BOT_TOKEN: z
+    .string()
+    .refine((v) => /^xox[a-z]-\S+$/.test(v.trim()), 'expected a Slack bot token (xoxb-…)')
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  // A channel id (C…) or name the bot is a member of.
+  SLACK_APPROVAL_CHANNEL: z.string().optional(),
+  // Slack's Web API base, for tests and proxies (default https://slack.com/api/).
+  SLACK_API_BASE: url(['http', 'https']).optional(),
+  // The workspace's URL, for message permalinks (default https://slack.com, which redirects).
+  SLACK_WORKSPACE_URL: url(['http', 'https']).default('https://slack.com'),
+  SLACK_OPERATORS: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return parseSlackOperators(raw);
+      } catch (err) {
+        return fail(ctx, (err as Error).message);
+      }
+    })
+    .optional(),
 });
 
 export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {
@@ -233,6 +262,8 @@ const SECRETS = new Set([
   'PAGERDUTY_ROUTING_KEY',
   'ALERT_WEBHOOK_SECRET',
   'RETRAIN_WEBHOOK_SECRET',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
 ]);
 
 /** The value as it may be printed: secrets hidden, a URL's password masked. */

@@ -95,3 +95,46 @@ export function buildApprovalDecidedMessage(
     ],
   };
 }
+
+export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+const OUTCOME_LINE: Record<ApprovalOutcome, string> = {
+  approved: ':white_check_mark: Approved',
+  rejected: ':no_entry: Rejected',
+  expired: ':hourglass: Expired without a decision',
+  executed: ':white_check_mark: Approved and executed',
+  failed: ':warning: Approved, but the execution failed',
+};
+
+/**
+ * The request once the approval workflow has an outcome, whoever decided (Slack, the api, the CLI): same
+ * details, no buttons, the outcome with the operator and reason.
+ */
+export function buildApprovalOutcomeMessage(
+  v: ApprovalRequestView,
+  o: { outcome: ApprovalOutcome; operator: string | null; reason: string | null; at: string | null },
+): SlackBlocksMessage {
+  const by = o.operator ? ` by ${o.operator}` : '';
+  const when = o.at ? ` at ${o.at}` : '';
+  const why = o.reason ? `\n>${clip(o.reason, 500)}` : '';
+  const headline = `${OUTCOME_LINE[o.outcome]}${by}${when}`;
+  return {
+    text: clip(`${headline.replace(/^:\S+: /, '')}: ${v.summary}`, 3000),
+    blocks: [
+      ...details(v),
+      { type: 'section', text: { type: 'mrkdwn', text: clip(`${headline}${why}`, 3000) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `action \`${v.actionId}\`` }] },
+    ],
+  };
+}
+
+/** A reminder in the request's thread: the deadline is near and nobody has decided yet. */
+export function buildApprovalReminderMessage(v: ApprovalRequestView): SlackBlocksMessage {
+  const text = `:alarm_clock: Still waiting for a decision: ${v.summary}. It expires at ${v.deadline}.`;
+  return { text: clip(text, 3000), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } }] };
+}
+
+/** A message's permalink from its channel and ts (Slack's `/archives/<channel>/p<ts without the dot>`). */
+export function slackPermalink(workspaceUrl: string, channel: string, ts: string): string {
+  return `${workspaceUrl.replace(/\/+$/, '')}/archives/${encodeURIComponent(channel)}/p${ts.replace('.', '')}`;
+}

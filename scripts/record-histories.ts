@@ -1,8 +1,11 @@
 // `npx tsx scripts/record-histories.ts`: records fresh workflow histories for the replay test
 // (test/replay/histories/) from real runs: a dry-run and a live cycle, the single-purpose runs, the
-// monitor, and an approval that was approved, one rejected and one expired. Run it when a workflow
+// monitor, and an approval that was approved, one rejected and one expired (with Slack on, answered by a local
+// stand-in for Slack's Web API, so the post / reminder / update steps are in them). Run it when a workflow
 // changes on purpose; keep the old histories too, so in-flight runs stay replayable.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
@@ -12,6 +15,8 @@ import { migrateLatest } from '../db/migrate';
 import { actionIdsOfCycle } from '../db/repos/actions';
 import { approvalActionIds, pendingApprovalWorkflowIds } from '../db/repos/approvals';
 import { setPolicy } from '../db/repos/config';
+import { createSlackApi } from '../activities/slack/web-api';
+import { slackReminderLeads } from '../engine/approvals/slack-reminders';
 import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimize } from '../workflows';
 import { approvalWorkflowId } from '../workflows/definitions';
 import { startEngineWorker } from '../worker/compose';
@@ -21,7 +26,7 @@ import { ensureTemporal } from './lib/temporal-server';
 import { seedDemoData } from './seed/generate';
 
 const log = (m: string) => console.log(m);
-// Per process: two checkouts may record at once on the shared server.
+// Per process: another checkout may be recording on the same PostgreSQL at the same time.
 const DB_NAME = `floyo_record_histories_${process.pid}`;
 const NOW = '2026-11-20T12:00:00.000Z';
 const outDir = path.join(repoRoot, 'test', 'replay', 'histories');
@@ -38,6 +43,18 @@ const db = createDb(url.toString());
 await migrateLatest(db);
 await seedDemoData(db, { users: 800, seed: 1, now: new Date(NOW) });
 
+// Slack's Web API, as far as the approval workflow needs it: every call succeeds with a fresh ts.
+let slackTs = 0;
+const slackStandIn = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, channel: 'C0RECORD', ts: `1763640000.${String(++slackTs).padStart(6, '0')}` }));
+  });
+});
+await new Promise<void>((resolve) => slackStandIn.listen(0, '127.0.0.1', resolve));
+const slackUrl = `http://127.0.0.1:${(slackStandIn.address() as AddressInfo).port}/api/`;
+
 const taskQueue = `record-histories-${Date.now()}`;
 const worker = await startEngineWorker({
   db,
@@ -46,6 +63,14 @@ const worker = await startEngineWorker({
   taskQueue,
   log,
   ensureSchedules: false,
+  slack: {
+    api: createSlackApi({ token: 'xoxb-record-histories', apiBase: slackUrl }),
+    channel: '#approvals',
+    workspaceUrl: 'https://slack.com',
+    approvalsUrl: 'http://127.0.0.1:3000/approvals',
+  },
+  // The expiring approval waits 1 s: remind halfway, so the reminder is in its history too.
+  slackReminderLeads: (timeout) => (timeout < 60 ? [timeout / 2] : slackReminderLeads(timeout)),
 });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, namespace: temporal.namespace });
@@ -87,7 +112,7 @@ try {
   const [expiredId] = await reviews(expiring);
   if (!expiredId) throw new Error('no approval was queued: cannot record approval histories');
   for (const id of await approvalActionIds(db)) await client.workflow.getHandle(approvalWorkflowId(id)).result();
-  await save(approvalWorkflowId(expiredId), 'action-approval-expired');
+  await save(approvalWorkflowId(expiredId), 'action-approval-slack-expired');
 
   await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
   const live = `record-live-2-${stamp}`;
@@ -103,12 +128,12 @@ try {
     .getHandle(approvalWorkflowId(approveId))
     .signal('approve', { operator: 'alice', reason: 'recorded for replay' });
   await client.workflow.getHandle(approvalWorkflowId(approveId)).result();
-  await save(approvalWorkflowId(approveId), 'action-approval-approved');
+  await save(approvalWorkflowId(approveId), 'action-approval-slack-approved');
   await client.workflow
     .getHandle(approvalWorkflowId(rejectId))
     .signal('reject', { operator: 'bob', reason: 'recorded for replay' });
   await client.workflow.getHandle(approvalWorkflowId(rejectId)).result();
-  await save(approvalWorkflowId(rejectId), 'action-approval-rejected');
+  await save(approvalWorkflowId(rejectId), 'action-approval-slack-rejected');
 } finally {
   const open = await pendingApprovalWorkflowIds(db);
   await Promise.all(
@@ -120,6 +145,7 @@ try {
     ),
   );
   await worker.shutdown();
+  slackStandIn.close();
   await connection.close();
   await db.destroy();
   const cleanup = createDb(pg.adminUrl, { poolMax: 1 });

@@ -2,18 +2,35 @@
 // the action id, so starting it twice (an activity retried after a crash) is harmless.
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApprovalStarter } from '../activities/deps';
-import { approvalWorkflowId } from '../workflows/definitions';
+import { slackReminderLeads } from '../engine/approvals/slack-reminders';
+import { approvalWorkflowId, type ApprovalInput } from '../workflows/definitions';
 import { actionApproval } from '../workflows';
 
-export function temporalApprovalStarter(client: Client, taskQueue: string): ApprovalStarter {
+/**
+ * With `slack`, each approval is started with Slack on (the workflow reads no env): its request is posted,
+ * reminded `reminderLeads(timeout)` seconds before the deadline (default a day and an hour), and updated.
+ */
+export function temporalApprovalStarter(
+  client: Client,
+  taskQueue: string,
+  slack?: { reminderLeads?: (timeoutSeconds: number) => number[] } | null,
+): ApprovalStarter {
   return {
     async start({ actionId, cycleId, deadline, timeoutSeconds }) {
       const workflowId = approvalWorkflowId(actionId);
+      const leads = slack ? (slack.reminderLeads ?? slackReminderLeads)(timeoutSeconds) : null;
+      const input: ApprovalInput = {
+        actionId,
+        cycleId,
+        deadline: deadline.toISOString(),
+        timeoutSeconds,
+        ...(leads ? { slack: { reminderLeadsSeconds: leads } } : {}),
+      };
       try {
         await client.workflow.start(actionApproval, {
           workflowId,
           taskQueue,
-          args: [{ actionId, cycleId, deadline: deadline.toISOString(), timeoutSeconds }],
+          args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           staticSummary: `Approval of action ${actionId}`,
           staticDetails: `Approve: temporal workflow signal --workflow-id ${workflowId} --name approve --input '{"operator":"<you>","reason":"<why>"}'`,

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { appWritingPorts } from '../engine/safety/app-read-only';
+import type { SlackApprovalSettings } from '../activities/deps';
 import type { Db } from '../db/knex';
 import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -11,6 +12,7 @@ import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
 import { createAlertChannels, type AlertChannelSettings } from './alert-channels';
 import { temporalApprovalStarter } from './approval-starter';
+import { slackApprovalSettings } from './slack-approvals';
 import { createEngineWorker } from './create-worker';
 import { createRetrainingHook } from './retraining';
 import { ensureSchedules } from './schedules';
@@ -35,6 +37,10 @@ export async function startEngineWorker(opts: {
   adapters?: AdapterSettings;
   /** Which alert channels to send through; default: the process's config (SLACK_WEBHOOK_URL, …). */
   alertChannels?: AlertChannelSettings;
+  /** Approvals from Slack; default: the process's config (off unless SLACK_BOT_TOKEN is set). */
+  slack?: SlackApprovalSettings | null;
+  /** When to remind in Slack before a deadline (default a day and an hour before; the history recorder's are short). */
+  slackReminderLeads?: (timeoutSeconds: number) => number[];
   /** Default: the process's tracing from the config (null when no OTLP endpoint is set). */
   tracing?: Tracing | null;
 }): Promise<RunningWorker> {
@@ -74,15 +80,22 @@ export async function startEngineWorker(opts: {
       `Retraining: datasets to ${retraining.dir}` +
         (retraining.notifiers.length ? `, notifying ${retraining.notifiers.map((n) => n.name).join(' and ')}` : ''),
     );
+  const slack = opts.slack !== undefined ? opts.slack : slackApprovalSettings(config);
+  if (slack) opts.log(`Approvals: posted to Slack channel ${slack.channel}`);
   const activities = createActivities({
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
-    approvals: temporalApprovalStarter(client, opts.taskQueue),
+    approvals: temporalApprovalStarter(
+      client,
+      opts.taskQueue,
+      slack ? (opts.slackReminderLeads ? { reminderLeads: opts.slackReminderLeads } : {}) : null,
+    ),
     alertChannels,
     clock,
     retraining,
     appWriteBlocked,
+    slack,
   });
   const schedules = opts.ensureSchedules === false ? [] : await ensureSchedules(client, opts.taskQueue);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...temporalConnectionOptions() });

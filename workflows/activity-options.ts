@@ -62,3 +62,10 @@ export const APPROVED_EXECUTION_OPTIONS: ActivityOptions = {
   retry: BOOKKEEPING_RETRY,
   summary: 'Execution of the approved action',
 };
+
+/** Slack posts and updates: a few minutes of retries, then the workflow goes on without them (Slack is a view). */
+export const SLACK_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...PHASE_RETRY, maximumAttempts: 8 },
+  summary: 'Approval message in Slack',
+};

@@ -53,6 +53,11 @@ export interface ApprovalInput {
   deadline: string;
   /** How long to wait for a decision; a duration, so the workflow never reads a clock. */
   timeoutSeconds: number;
+  /**
+   * Set by the starter when Slack approvals are configured (the workflow reads no env): post the request,
+   * remind in its thread this many seconds before the deadline, update it with the outcome.
+   */
+  slack?: { reminderLeadsSeconds: number[] };
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';

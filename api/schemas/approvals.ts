@@ -43,6 +43,7 @@ export const ApprovalSchema = z
     reason: z.string().nullable(),
     decidedAt: IsoDate.nullable(),
     createdAt: IsoDate,
+    slackUrl: z.string().nullable().describe("The request's Slack message (permalink), when it was posted to Slack"),
     action: ActionSchema,
   })
   .meta({ id: 'Approval' });

@@ -23,7 +23,17 @@ export interface DecisionSignaled {
 
 export async function signalApprovalDecision(
   app: FastifyInstance,
-  req: { actionId: string; decision: ApprovalDecision; operator: string; reason: string; requestId: string },
+  req: {
+    actionId: string;
+    decision: ApprovalDecision;
+    operator: string;
+    reason: string;
+    requestId: string;
+    /** Where the decision came from, for the audit entry (default the api); Slack adds who clicked. */
+    via?: { channel: 'api' } | { channel: 'slack'; slackUserId: string; slackUserName: string | null };
+    /** Slack wants its answer within 3 s; the api waits longer. */
+    signalDeadlineMs?: number;
+  },
 ): Promise<DecisionSignaled> {
   const { actionId, decision, operator, reason } = req;
   const approval = await getApproval(app.knex, actionId);
@@ -44,7 +54,7 @@ export async function signalApprovalDecision(
   const workflowId = approval.workflowId || approvalWorkflowId(actionId);
   const { client } = app.temporal;
   try {
-    await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+    await client.withDeadline(Date.now() + (req.signalDeadlineMs ?? SIGNAL_DEADLINE_MS), () =>
       client.workflow
         .getHandle(workflowId)
         .signal(decision === 'approve' ? approveSignal : rejectSignal, { operator, reason }),
@@ -66,7 +76,15 @@ export async function signalApprovalDecision(
     event: `approval.${decision}_requested`,
     target: `action:${actionId}`,
     before: { status: approval.status },
-    after: { decision, reason, workflowId, via: 'api', requestId: req.requestId },
+    after: {
+      decision,
+      reason,
+      workflowId,
+      ...(req.via?.channel === 'slack'
+        ? { via: 'slack', slackUserId: req.via.slackUserId, slackUserName: req.via.slackUserName }
+        : { via: 'api' }),
+      requestId: req.requestId,
+    },
     dryRun: approval.action.dryRun,
   });
   return { actionId, workflowId, decision, operator, reason, status: 'signaled' };

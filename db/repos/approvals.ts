@@ -14,6 +14,8 @@ export interface ApprovalDto {
   reason: string | null;
   decidedAt: string | null;
   createdAt: string;
+  /** The Slack message of the request, when it was posted to Slack. */
+  slackUrl: string | null;
   action: ActionDto;
 }
 
@@ -27,12 +29,15 @@ function toApprovalDto(r: Record<string, any>): ApprovalDto {
     reason: r.reason ?? null,
     decidedAt: iso(r.decided_at),
     createdAt: iso(r.approval_created_at)!,
+    slackUrl: r.slack_permalink ?? null,
     action: toActionDto(r),
   };
 }
 
 function base(db: Queryable) {
-  return db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id');
+  return db('engine.approvals as ap')
+    .join('engine.actions as a', 'a.id', 'ap.action_id')
+    .leftJoin('engine.slack_approval_messages as sm', 'sm.action_id', 'ap.action_id');
 }
 
 const COLUMNS = [
@@ -45,6 +50,7 @@ const COLUMNS = [
   'ap.reason',
   'ap.decided_at',
   'ap.created_at as approval_created_at',
+  'sm.permalink as slack_permalink',
 ];
 
 export async function listApprovals(

@@ -1,12 +1,13 @@
 // The role matrix (docs/safety.md): every route the api serves, called with no key and with a viewer,
 // operator and admin key, allows exactly the callers its role says. Routes are read from the OpenAPI
 // document, so a new route without an entry here fails the test. Also: the document is valid OpenAPI.
+// 'slack-signed' routes admit no API key at all: only a request signed with Slack's signing secret (401 else).
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPI } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemOf, setupE2E, type E2E } from './harness';
 
-type MinRole = 'public' | 'viewer' | 'operator' | 'admin';
+type MinRole = 'public' | 'viewer' | 'operator' | 'admin' | 'slack-signed';
 
 const MATRIX: Record<string, MinRole> = {
   'get /healthz': 'public',
@@ -62,6 +63,7 @@ const MATRIX: Record<string, MinRole> = {
   'get /api/keys': 'admin',
   'post /api/keys': 'admin',
   'delete /api/keys/{keyId}': 'admin',
+  'post /api/integrations/slack/interactions': 'slack-signed',
 };
 
 // Placeholders that name nothing real, so allowed calls answer 2xx/4xx without touching real things
@@ -83,7 +85,14 @@ const BODIES: Record<string, unknown> = {
   'post /api/keys': { name: 'matrix-key', role: 'viewer' },
 };
 
-const ROLE_RANK: Record<MinRole | 'none', number> = { none: 0, public: 0, viewer: 1, operator: 2, admin: 3 };
+const ROLE_RANK: Record<MinRole | 'none', number> = {
+  none: 0,
+  public: 0,
+  viewer: 1,
+  operator: 2,
+  admin: 3,
+  'slack-signed': Infinity,
+};
 
 let e: E2E;
 let operations: string[];
@@ -125,7 +134,7 @@ describe('role matrix', () => {
           );
         if (!allowed) {
           const p = problemOf(res);
-          expect(p.status).toBe(caller === 'none' ? 401 : 403);
+          expect(p.status).toBe(caller === 'none' || min === 'slack-signed' ? 401 : 403);
         }
         if (res.statusCode >= 500) failures.push(`${op} as ${caller}: ${res.statusCode} ${res.body.slice(0, 200)}`);
       }

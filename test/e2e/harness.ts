@@ -5,8 +5,11 @@ import { inject } from 'vitest';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { buildApp, type App, type AppDeps } from '../../api/app';
 import { createApiKey } from '../../db/repos/api-keys';
+import { parseSlackOperators } from '../../platform/slack-operators';
 import { createTestDb, type TestDb } from '../helpers/db';
 
+/** The signing secret of the e2e api's Slack endpoint, so tests can sign requests as Slack. */
+export const E2E_SLACK_SECRET = 'e2e-slack-signing-secret';
 /** The key the e2e api verifies unsubscribe links with (tests sign their links with it). */
 export const E2E_UNSUBSCRIBE_SECRET = 'e2e-unsubscribe-secret';
 
@@ -39,6 +42,7 @@ export async function setupE2E(
     temporal: { client, namespace, taskQueue },
     uiUrl: 'http://127.0.0.1:8233',
     bootstrapAdminKey: admin,
+    slack: { signingSecret: E2E_SLACK_SECRET, operators: parseSlackOperators('UOSCAR=oscar-operator:operator') },
     unsubscribeSecret: E2E_UNSUBSCRIBE_SECRET,
     ...(opts.alertChannels ? { alertChannels: opts.alertChannels } : {}),
   });

@@ -35,7 +35,12 @@ function uniqueTaskQueue(label: string): string {
 
 export async function startTestWorker(
   db: Db,
-  opts: { label: string; deps?: Partial<ActivityDeps> },
+  opts: {
+    label: string;
+    deps?: Partial<ActivityDeps>;
+    /** The approval starter on this worker's client and task queue (default: the production one, Slack off). */
+    approvals?: (client: Client, taskQueue: string) => ActivityDeps['approvals'];
+  },
 ): Promise<TestWorker> {
   quietRuntime();
   const address = inject('temporalAddress');
@@ -48,7 +53,7 @@ export async function startTestWorker(
     db,
     payments: createSandboxPaymentGateway(db, clock),
     messenger: createOutboxMessenger(db),
-    approvals: temporalApprovalStarter(client, taskQueue),
+    approvals: opts.approvals ? opts.approvals(client, taskQueue) : temporalApprovalStarter(client, taskQueue),
     clock,
     ...opts.deps,
   });

@@ -60,6 +60,7 @@ export function Approvals({ role }: { role: Role }) {
                   <th>By</th>
                   <th>Reason</th>
                   <th>Decided</th>
+                  <th>Slack</th>
                 </tr>
               </thead>
               <tbody>
@@ -77,6 +78,15 @@ export function Approvals({ role }: { role: Role }) {
                       <td>{a.decidedBy ?? '—'}</td>
                       <td className="small">{a.reason ?? '—'}</td>
                       <td className="small">{dateTime(a.decidedAt)}</td>
+                      <td className="small">
+                        {a.slackUrl ? (
+                          <a href={a.slackUrl} target="_blank" rel="noreferrer">
+                            message
+                          </a>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
                     </tr>
                   ))}
               </tbody>
@@ -134,6 +144,13 @@ function ApprovalItem({ a, mayDecide, onDecided }: { a: Approval; mayDecide: boo
           Deadline {dateTime(a.deadline)} ({relative(a.deadline)})
           {overdue ? ' — overdue, expires at the next check' : ''}
         </p>
+        {a.slackUrl && (
+          <p className="small">
+            <a href={a.slackUrl} target="_blank" rel="noreferrer" data-testid={`slack-${a.actionId}`}>
+              Open in Slack
+            </a>
+          </p>
+        )}
       </div>
       {mayDecide && !sent && (
         <form className="approval-form" onSubmit={(e) => e.preventDefault()}>
