@@ -1,6 +1,7 @@
 // The dependencies activities get by closure (docs/architecture.md): real ones in the worker, real ones
 // pointed at test databases in tests. Nothing is monkey-patched.
 import type { Db } from '../db/knex';
+import type { RetrySettings } from '../engine/delivery/outbox-delivery';
 import type { EffectPort } from '../engine/safety/effect-keys';
 import type { AlertChannel } from './alerts/port';
 import type { Messenger, PaymentGateway } from './effects/ports';
@@ -27,6 +28,19 @@ export interface SlackApprovalSettings {
   approvalsUrl: string;
 }
 
+export interface RelaySettings extends RetrySettings {
+  batchSize: number;
+  /** How long a claim holds a row; past it a dead relay's rows are due again. Must exceed one send's timeout. */
+  leaseSeconds: number;
+}
+
+/** The outbox relay's transport: MESSENGER=smtp or webhook. MESSENGER=outbox has none (the platform's mailer delivers). */
+export interface OutboxRelay {
+  channel: 'smtp' | 'webhook';
+  transport: Messenger;
+  settings: RelaySettings;
+}
+
 export interface ActivityDeps {
   db: Db;
   payments: PaymentGateway;
@@ -35,6 +49,8 @@ export interface ActivityDeps {
   /** The configured alert channels by routing-policy name; absent or empty: no alert is sent or recorded. */
   alertChannels?: ReadonlyMap<string, AlertChannel>;
   clock: () => Date;
+  /** Null or absent: this worker relays nothing (MESSENGER=outbox). */
+  outboxRelay?: OutboxRelay | null;
   /** The learn phase's dataset export and retraining notifications; absent or null: off (RETRAIN_DIR unset). */
   retraining?: RetrainingHook | null;
   /** Read-only mode (APP_SCHEMA_READ_ONLY): the ports whose adapter would write schema app; default none. */

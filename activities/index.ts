@@ -10,6 +10,7 @@ import type { ActivityDeps } from './deps';
 import { learn } from './learn';
 import { monitorHealth } from './monitor';
 import { slackApprovalActivities } from './slack/approval-messages';
+import { relayOutboxBatch } from './outbox-relay';
 import { verify } from './verify';
 export type { CycleContext, PhaseSummary } from './context';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     verify: (ctx: CycleContext) => verify(deps, ctx),
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
     sendAlerts: (ctx: CycleContext) => sendAlerts(deps, ctx),
+    relayOutboxBatch: () => relayOutboxBatch(deps),
     ...approvalActivities(deps),
     ...slackApprovalActivities(deps),
   };

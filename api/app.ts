@@ -10,11 +10,14 @@ import { adapterProbes, type AdapterSettings } from '../worker/adapters';
 import { configuredAlertChannels, type AlertChannelSettings } from '../worker/alert-channels';
 import { problemErrorHandler, problemNotFoundHandler } from './error-handler';
 import { HttpProblem } from './problem';
+import { RequestLog } from './request-log';
 import { authenticate, authPlugin } from './plugins/auth';
 import { dashboardPlugin } from './plugins/dashboard';
 import { docsPlugin } from './plugins/docs';
+import { engineChangesPlugin } from './plugins/engine-changes';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
+import { readCachePlugin } from './plugins/read-cache';
 import { auditMutatingRequest } from './plugins/request-audit';
 import { securityPlugin, type RateLimitOptions } from './plugins/security';
 import { temporalPlugin } from './plugins/temporal';
@@ -69,6 +72,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: new RequestLog(),
     // Ids arrive in paths; anything longer is not ours and would only bloat logs.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
@@ -116,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(knexPlugin, { db: deps.db, destroyOnClose: deps.owns?.db ?? false });
+  await app.register(engineChangesPlugin);
   await app.register(temporalPlugin, {
     temporal: { ...deps.temporal, uiUrl: deps.uiUrl ?? null },
     closeOnClose: deps.owns?.temporal ?? false,
@@ -123,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(metricsPlugin);
   await app.register(authPlugin, { bootstrapAdminKey: deps.bootstrapAdminKey });
   await app.register(securityPlugin, { rateLimit: deps.rateLimit });
+  await app.register(readCachePlugin);
   await app.register(docsPlugin);
 
   // Public: health and metrics (and /docs, registered above).

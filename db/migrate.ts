@@ -12,9 +12,11 @@ import * as segmentStats from '../migrations/20261125000008_segment_stats';
 import * as alertDeliveries from '../migrations/20261125000009_alert_deliveries';
 import * as phasePlanned from '../migrations/20261202000010_phase_planned';
 import * as suppressions from '../migrations/20261202000011_suppressions';
+import * as outboxDelivery from '../migrations/20261202000012_outbox_delivery';
 import * as cardNetworkRules from '../migrations/20261202000013_card_network_rules';
 import * as alertPolicy from '../migrations/20261202000014_alert_policy';
 import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
+import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -30,9 +32,11 @@ const migrations: Record<string, Migration> = {
   '20261125000009_alert_deliveries': alertDeliveries,
   '20261202000010_phase_planned': phasePlanned,
   '20261202000011_suppressions': suppressions,
+  '20261202000012_outbox_delivery': outboxDelivery,
   '20261202000013_card_network_rules': cardNetworkRules,
   '20261202000014_alert_policy': alertPolicy,
   '20261202000015_slack_approval_messages': slackApprovalMessages,
+  '20261202000020_engine_change_notify': engineChangeNotify,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -229,6 +229,12 @@ const ObjectSchema = z.object({
       }
     })
     .optional(),
+  // The outbox relay (MESSENGER=smtp|webhook): messages per batch, attempts before a message is failed, the first
+  // retry's delay (doubling per attempt, at most an hour), and how long a claim holds a row (above one send's 10 s).
+  OUTBOX_RELAY_BATCH_SIZE: positiveInt.default(50),
+  OUTBOX_RELAY_MAX_ATTEMPTS: positiveInt.default(8),
+  OUTBOX_RELAY_RETRY_SECONDS: positiveInt.default(30),
+  OUTBOX_RELAY_LEASE_SECONDS: positiveInt.default(60),
 });
 
 export const ConfigSchema = ObjectSchema.superRefine((c, ctx) => {

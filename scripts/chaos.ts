@@ -1,6 +1,8 @@
 // `npm run chaos -- --trials N [--users U]`: N crash trials, each a fresh database seeded with U demo users and
 // one live cycle whose worker is SIGKILLed inside heal, optimize and prevent; prints recovery times and the
 // invariants (all 0 when nothing was dropped, duplicated, left pending or unaudited). Exits 1 on a violation.
+// `--outage postgres|temporal [--down S]`: instead, PostgreSQL stopped for S seconds (default 30) or the Temporal
+// dev server restarted (down S, default 3) inside optimize, on servers this command starts itself.
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import pg from 'pg';
@@ -9,9 +11,17 @@ import { prepareChaosDatabase, runTrial, type TrialResult } from './lib/chaos';
 import { ensureDevServers } from './lib/dev-servers';
 import { parseFlags } from './lib/flags';
 import { ensureDatabase } from './lib/postgres';
+import { OUTAGE_KINDS, type OutageKind } from './lib/outage';
+import { runOutageMode } from './lib/outage-mode';
 
-const USAGE = 'usage: npm run chaos -- [--trials N] [--users U]';
-const flags = parseFlags(process.argv.slice(2), { trials: { type: 'string' }, users: { type: 'string' } });
+const USAGE = 'usage: npm run chaos -- [--trials N] [--users U] [--outage postgres|temporal [--down S] [--json]]';
+const flags = parseFlags(process.argv.slice(2), {
+  trials: { type: 'string' },
+  users: { type: 'string' },
+  outage: { type: 'string' },
+  down: { type: 'string' },
+  json: { type: 'boolean' },
+});
 if (!flags.ok || flags.help) {
   console.log(flags.ok ? USAGE : `${flags.error}\n${USAGE}`);
   process.exit(flags.ok ? 0 : 1);
@@ -31,6 +41,27 @@ const users = positive(flags.values.users, 'users', 4000);
 const NOW = new Date('2026-11-20T12:00:00.000Z');
 const NAMESPACE = 'floyo-chaos';
 const log = (m: string) => console.log(m);
+
+if (flags.values.outage !== undefined) {
+  const kind = String(flags.values.outage) as OutageKind;
+  if (!OUTAGE_KINDS.includes(kind)) {
+    console.error(`--outage must be one of ${OUTAGE_KINDS.join(', ')}, got ${String(flags.values.outage)}`);
+    process.exit(1);
+  }
+  const down = positive(flags.values.down, 'down', kind === 'postgres' ? 30 : 3);
+  process.exit(
+    await runOutageMode({
+      kind,
+      downSeconds: down,
+      users,
+      trials: flags.values.trials ? trials : 1,
+      now: NOW,
+      namespace: NAMESPACE,
+      json: !!flags.values.json,
+      log,
+    }),
+  );
+}
 const servers = await ensureDevServers(log);
 const results: TrialResult[] = [];
 let seed = 1;

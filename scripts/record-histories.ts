@@ -1,6 +1,6 @@
 // `npx tsx scripts/record-histories.ts`: records fresh workflow histories for the replay test
 // (test/replay/histories/) from real runs: a dry-run and a live cycle, the single-purpose runs, the
-// monitor, and an approval that was approved, one rejected and one expired (with Slack on, answered by a local
+// monitor, the outbox relay, and an approval that was approved, one rejected and one expired (with Slack on, answered by a local
 // stand-in for Slack's Web API, so the post / reminder / update steps are in them). Run it when a workflow
 // changes on purpose; keep the old histories too, so in-flight runs stay replayable.
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ import { approvalActionIds, pendingApprovalWorkflowIds } from '../db/repos/appro
 import { setPolicy } from '../db/repos/config';
 import { createSlackApi } from '../activities/slack/web-api';
 import { slackReminderLeads } from '../engine/approvals/slack-reminders';
-import { autonomousCycle, autoRemediate, monitorAndRespond, selfHeal, selfOptimize } from '../workflows';
+import { autonomousCycle, autoRemediate, monitorAndRespond, outboxRelay, selfHeal, selfOptimize } from '../workflows';
 import { approvalWorkflowId } from '../workflows/definitions';
 import { startEngineWorker } from '../worker/compose';
 import { ensureDatabase, ensurePostgres } from './lib/postgres';
@@ -103,6 +103,9 @@ try {
   await run(selfOptimize, 'self-optimize-dry-run', { dryRun: true });
   await run(selfHeal, 'self-heal-dry-run', { dryRun: true });
   await run(monitorAndRespond, 'monitor-dry-run', { dryRun: true });
+  // The recorder's worker runs MESSENGER=outbox: one batch that finds no transport. The histories of a relay that
+  // delivered, retried and slept come from the relay tests' runs (scripts/export-history.ts).
+  await run(outboxRelay, 'outbox-relay-no-transport', {});
 
   await setPolicy(db, 'approval', { deadlineHours: 1 / 3600 }, 'record-histories', 'expire at once');
   const expiring = await run(autonomousCycle, 'autonomous-cycle-live-heal', {

@@ -1,8 +1,10 @@
 // Adapter selection: the one place (with the readiness probes the api runs) that turns the config's PAYMENT_GATEWAY and MESSENGER (and their
-// variables) into the effect adapters the worker runs with. Real messengers are wrapped so that every
-// message is still recorded in engine.outbox, which the contact cap counts.
+// variables) into the effect adapters the worker runs with. Every message effect is accepted into engine.outbox
+// (which the contact cap counts); with MESSENGER=smtp|webhook the real messenger becomes the outbox relay's
+// transport, so an outage delays delivery instead of failing the effect.
 import type { Knex } from 'knex';
-import { createOutboxMessenger, withOutboxRecord } from '../activities/effects/outbox-messenger';
+import type { OutboxRelay } from '../activities/deps';
+import { createOutboxMessenger } from '../activities/effects/outbox-messenger';
 import type { Messenger, PaymentGateway } from '../activities/effects/ports';
 import { createSandboxPaymentGateway } from '../activities/effects/sandbox-payment-gateway';
 import { createSmtpMessenger, probeSmtp, smtpOptionsFromUrl } from '../activities/effects/smtp-messenger';
@@ -25,11 +27,18 @@ export type AdapterSettings = Pick<
   | 'FLOYO_API_URL'
   | 'MESSAGE_WEBHOOK_URL'
   | 'MESSAGE_WEBHOOK_SECRET'
+  | 'OUTBOX_RELAY_BATCH_SIZE'
+  | 'OUTBOX_RELAY_MAX_ATTEMPTS'
+  | 'OUTBOX_RELAY_RETRY_SECONDS'
+  | 'OUTBOX_RELAY_LEASE_SECONDS'
 >;
 
 export interface Adapters {
   payments: PaymentGateway;
+  /** What effects send through: always the outbox. */
   messenger: Messenger;
+  /** The relay that delivers the outbox over SMTP or webhook; null with MESSENGER=outbox. */
+  outboxRelay: OutboxRelay | null;
   names: { paymentGateway: Config['PAYMENT_GATEWAY']; messenger: Config['MESSENGER'] };
 }
 
@@ -40,6 +49,9 @@ function need(value: string | undefined, name: string, because: string): string 
   return value;
 }
 
+// The backoff's ceiling: a message waits at most an hour between two attempts.
+const RELAY_MAX_DELAY_SECONDS = 3_600;
+
 export function createAdapters(db: Knex, s: AdapterSettings, clock: () => Date): Adapters {
   const payments =
     s.PAYMENT_GATEWAY === 'stripe'
@@ -49,33 +61,40 @@ export function createAdapters(db: Knex, s: AdapterSettings, clock: () => Date):
         })
       : createSandboxPaymentGateway(db, clock);
   const findRecipient = (userId: number) => userEmailOf(db, userId);
-  let messenger: Messenger;
+  let transport: Messenger | null = null;
   if (s.MESSENGER === 'smtp') {
     const because = 'MESSENGER=smtp';
-    messenger = withOutboxRecord(
-      db,
-      createSmtpMessenger({
-        smtp: smtpOptionsFromUrl(need(s.SMTP_URL, 'SMTP_URL', because)),
-        from: need(s.MAIL_FROM, 'MAIL_FROM', because),
-        publicBaseUrl: s.PUBLIC_BASE_URL ?? s.FLOYO_API_URL,
-        unsubscribeSecret: need(s.UNSUBSCRIBE_SECRET, 'UNSUBSCRIBE_SECRET', because),
-        findRecipient,
-      }),
-    );
+    transport = createSmtpMessenger({
+      smtp: smtpOptionsFromUrl(need(s.SMTP_URL, 'SMTP_URL', because)),
+      from: need(s.MAIL_FROM, 'MAIL_FROM', because),
+      publicBaseUrl: s.PUBLIC_BASE_URL ?? s.FLOYO_API_URL,
+      unsubscribeSecret: need(s.UNSUBSCRIBE_SECRET, 'UNSUBSCRIBE_SECRET', because),
+      findRecipient,
+    });
   } else if (s.MESSENGER === 'webhook') {
     const because = 'MESSENGER=webhook';
-    messenger = withOutboxRecord(
-      db,
-      createWebhookMessenger({
-        url: need(s.MESSAGE_WEBHOOK_URL, 'MESSAGE_WEBHOOK_URL', because),
-        secret: need(s.MESSAGE_WEBHOOK_SECRET, 'MESSAGE_WEBHOOK_SECRET', because),
-        findRecipient,
-      }),
-    );
-  } else {
-    messenger = createOutboxMessenger(db);
+    transport = createWebhookMessenger({
+      url: need(s.MESSAGE_WEBHOOK_URL, 'MESSAGE_WEBHOOK_URL', because),
+      secret: need(s.MESSAGE_WEBHOOK_SECRET, 'MESSAGE_WEBHOOK_SECRET', because),
+      findRecipient,
+    });
   }
-  return { payments, messenger, names: { paymentGateway: s.PAYMENT_GATEWAY, messenger: s.MESSENGER } };
+  const outboxRelay: OutboxRelay | null =
+    transport && s.MESSENGER !== 'outbox'
+      ? {
+          channel: s.MESSENGER,
+          transport,
+          settings: {
+            batchSize: s.OUTBOX_RELAY_BATCH_SIZE,
+            maxAttempts: s.OUTBOX_RELAY_MAX_ATTEMPTS,
+            baseDelaySeconds: s.OUTBOX_RELAY_RETRY_SECONDS,
+            maxDelaySeconds: RELAY_MAX_DELAY_SECONDS,
+            leaseSeconds: s.OUTBOX_RELAY_LEASE_SECONDS,
+          },
+        }
+      : null;
+  const messenger = createOutboxMessenger(db, undefined, outboxRelay?.channel ?? 'outbox');
+  return { payments, messenger, outboxRelay, names: { paymentGateway: s.PAYMENT_GATEWAY, messenger: s.MESSENGER } };
 }
 
 export interface AdapterProbe {

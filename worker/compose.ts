@@ -62,7 +62,10 @@ export async function startEngineWorker(opts: {
   if (added.length) opts.log(`Temporal: registered search attributes ${added.join(', ')} in "${opts.namespace}"`);
   const clock = () => new Date();
   const adapters = createAdapters(opts.db, opts.adapters ?? config, clock);
-  opts.log(`Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}`);
+  opts.log(
+    `Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}` +
+      (adapters.outboxRelay ? ' (accepted into engine.outbox, delivered by the outbox relay)' : ''),
+  );
   const alertChannels = createAlertChannels(opts.alertChannels ?? config);
   opts.log(`Alerts: ${alertChannels.size ? [...alertChannels.keys()].join(', ') : 'no channel configured'}`);
   const appWriteBlocked = appWritingPorts({
@@ -86,6 +89,7 @@ export async function startEngineWorker(opts: {
     db: opts.db,
     payments: adapters.payments,
     messenger: adapters.messenger,
+    outboxRelay: adapters.outboxRelay,
     approvals: temporalApprovalStarter(
       client,
       opts.taskQueue,

@@ -1,11 +1,12 @@
 // Creates or updates the engine's schedules when the worker starts (idempotent): the autonomous cycle
-// every 4 hours at :00 and the monitor every hour at :30, overlap skip. Their runs carry no dryRun,
-// so they stay dry-run until an admin enables the live_mode policy. A paused schedule stays paused.
+// every 4 hours at :00, the monitor every hour at :30, and the outbox relay every minute, overlap skip. The cycle
+// and monitor runs carry no dryRun, so they stay dry-run until an admin enables the live_mode policy; the relay
+// only delivers what live effects queued. A paused schedule stays paused.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { autonomousCycle, monitorAndRespond } from '../workflows';
+import { autonomousCycle, monitorAndRespond, outboxRelay } from '../workflows';
 import { SA_CYCLE_KIND, SA_TRIGGER, SCHEDULE_IDS } from '../workflows/definitions';
 
-export type ScheduleIds = { cycle: string; monitor: string };
+export type ScheduleIds = { cycle: string; monitor: string; relay: string };
 
 export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDULE_IDS): ScheduleOptions[] {
   return [
@@ -44,6 +45,21 @@ export function scheduleDefinitions(taskQueue: string, ids: ScheduleIds = SCHEDU
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
       state: { note: 'Floyo health monitor, every hour at :30' },
+    },
+    {
+      scheduleId: ids.relay,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: outboxRelay,
+        workflowId: `${ids.relay}-run`,
+        taskQueue,
+        args: [{}],
+        staticSummary: 'Outbox relay: deliver queued messages over SMTP or webhook (MESSENGER)',
+      },
+      // Skip keeps one relay at a time; a missed minute needs no catch-up, the next run drains everything due.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state: { note: 'Floyo outbox relay, every minute' },
     },
   ];
 }

@@ -3,12 +3,15 @@ import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../activities/effects/errors';
 import type { Phase } from '../engine/types';
 
-/** Phases and the monitor: a handful of attempts, then the cycle fails and says why. */
+/**
+ * Phases and the monitor: 7 attempts over about 2 minutes (2, 4, 8, 16, 32, 60 s apart), so an outage of
+ * PostgreSQL or of a provider that long delays the cycle; a longer one fails it, saying why.
+ */
 export const PHASE_RETRY: RetryPolicy = {
   initialInterval: '2 seconds',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
-  maximumAttempts: 5,
+  maximumAttempts: 7,
   nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
 };
 
@@ -68,4 +71,15 @@ export const SLACK_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { ...PHASE_RETRY, maximumAttempts: 8 },
   summary: 'Approval message in Slack',
+};
+
+/**
+ * One relay batch: up to OUTBOX_RELAY_BATCH_SIZE sends of at most 10 s each; it heartbeats every 2 s, so a batch
+ * lost with its worker is retried after 10 s (its unsent rows come back when their lease ends).
+ */
+export const RELAY_BATCH_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: PHASE_RETRY,
+  summary: 'Outbox relay: claim a batch, send each message, record its delivery',
 };

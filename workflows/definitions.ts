@@ -83,4 +83,8 @@ export function approvalWorkflowId(actionId: string): string {
   return `approval-${actionId}`;
 }
 
-export const SCHEDULE_IDS = { cycle: 'floyo-autonomous-cycle', monitor: 'floyo-monitor' } as const;
+export const SCHEDULE_IDS = {
+  cycle: 'floyo-autonomous-cycle',
+  monitor: 'floyo-monitor',
+  relay: 'floyo-outbox-relay',
+} as const;

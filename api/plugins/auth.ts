@@ -1,16 +1,24 @@
 // API-key authentication and role checks (docs/safety.md Access): viewer < operator < admin.
 // Keys come as `Authorization: Bearer <key>` or `x-api-key: <key>`; only their SHA-256 hash is stored.
+// A key found once is remembered while the engine's change feed is live and engine.api_keys has not changed
+// since, so a revocation (through any api process) takes effect on the next request.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';
-import { findActiveKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../../db/repos/api-keys';
+import { findActiveKey, hashApiKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../../db/repos/api-keys';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Active keys by their hash, valid until engine.api_keys changes. */
+    knownKeys: Map<string, ApiKeyPrincipal>;
+  }
   interface FastifyRequest {
     /** The caller's API key; set on every route under /api (null on public routes). */
     principal: ApiKeyPrincipal | null;
   }
 }
+
+const KNOWN_KEYS_MAX = 10_000;
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
@@ -35,8 +43,18 @@ export async function authenticate(request: FastifyRequest, _reply: FastifyReply
   if (!key) throw unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.');
   // Longer than any key we issue: refuse before hashing attacker-sized input.
   if (key.length > 512) throw unauthorized('Unknown or revoked API key.');
-  const principal = await findActiveKey(request.server.knex, key);
-  if (!principal) throw unauthorized('Unknown or revoked API key.');
+  const { knownKeys, engineChanges, knex } = request.server;
+  const hash = hashApiKey(key);
+  let principal = engineChanges.live ? knownKeys.get(hash) : undefined;
+  if (!principal) {
+    const generation = engineChanges.generation;
+    const found = await findActiveKey(knex, key);
+    if (!found) throw unauthorized('Unknown or revoked API key.');
+    principal = found;
+    // Bounded: past this many distinct keys, lookups simply go to the database again.
+    if (engineChanges.live && generation === engineChanges.generation && knownKeys.size < KNOWN_KEYS_MAX)
+      knownKeys.set(hash, principal);
+  }
   request.principal = principal;
 }
 
@@ -67,6 +85,11 @@ export function assertRole(request: FastifyRequest, min: Role, what: string): Ap
 export const authPlugin = fp<{ bootstrapAdminKey?: string }>(
   async (app, opts) => {
     app.decorateRequest('principal', null);
+    const knownKeys = new Map<string, ApiKeyPrincipal>();
+    app.decorate('knownKeys', knownKeys);
+    app.engineChanges.onChange((table) => {
+      if (table === null || table === 'api_keys') knownKeys.clear();
+    });
     if (opts.bootstrapAdminKey) {
       if (opts.bootstrapAdminKey.trim().length < 16) {
         throw new Error('ENGINE_BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
@@ -74,5 +97,5 @@ export const authPlugin = fp<{ bootstrapAdminKey?: string }>(
       await upsertApiKey(app.knex, opts.bootstrapAdminKey.trim(), 'bootstrap-admin', 'admin');
     }
   },
-  { name: 'auth', fastify: '5.x' },
+  { name: 'auth', fastify: '5.x', dependencies: ['engine-changes'] },
 );

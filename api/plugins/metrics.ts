@@ -1,8 +1,8 @@
 // Prometheus metrics (`GET /metrics`, public): default process metrics, request durations per route,
 // counters of cycles started and approvals decided, and the engine's state read from PostgreSQL at
 // scrape time (cycles by outcome, open findings by severity, actions by type and status, approval
-// queue depth, recovered revenue over the last 12 months). One registry per app, so two apps in one
-// process (tests) never collide.
+// queue depth, recovered revenue over the last 12 months, outbox messages by channel and delivery status).
+// One registry per app, so two apps in one process (tests) never collide.
 import type { Knex } from 'knex';
 import client from 'prom-client';
 import { readEngineCounts } from '../../db/queries/engine-metrics';
@@ -25,6 +25,7 @@ export interface EngineMetrics {
   recoveredRevenue: client.Gauge;
   recoveryRate: client.Gauge;
   incrementalRecovery: client.Gauge<'bound'>;
+  outboxMessages: client.Gauge<'channel' | 'status'>;
   stateUp: client.Gauge;
 }
 
@@ -86,6 +87,12 @@ export function createMetrics(): EngineMetrics {
       help: 'Seconds until the most urgent pending approval expires (absent when none is pending)',
       registers: [registry],
     }),
+    outboxMessages: new client.Gauge({
+      name: 'floyo_outbox_messages',
+      help: 'Messages in engine.outbox by channel (outbox = the platform mailer, smtp, webhook) and delivery status (queued, delivered, bounced, failed)',
+      labelNames: ['channel', 'status'],
+      registers: [registry],
+    }),
     recoveredRevenue: new client.Gauge({
       name: 'floyo_recovered_revenue_cents',
       help: 'Amount of the treated failed charges now paid, over the last 12 months (docs/learning.md#recovered-revenue)',
@@ -130,11 +137,13 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
       metrics.approvalNextDeadline,
       metrics.recoveryRate,
       metrics.incrementalRecovery,
+      metrics.outboxMessages,
     ])
       g.reset();
     for (const c of counts.cycles) metrics.cycles.set({ kind: c.kind, status: c.status }, c.n);
     for (const f of counts.openFindings) metrics.findingsOpen.set({ severity: f.severity, category: f.category }, f.n);
     for (const a of counts.actions) metrics.actions.set({ type: a.type, status: a.status }, a.n);
+    for (const o of counts.outbox) metrics.outboxMessages.set({ channel: o.channel, status: o.status }, o.n);
     metrics.approvalQueueDepth.set(counts.approvalQueueDepth);
     if (counts.nextApprovalDeadlineSeconds !== null)
       metrics.approvalNextDeadline.set(counts.nextApprovalDeadlineSeconds);
@@ -150,6 +159,7 @@ export async function refreshEngineGauges(metrics: EngineMetrics, db: Knex): Pro
       metrics.recoveredRevenue,
       metrics.recoveryRate,
       metrics.incrementalRecovery,
+      metrics.outboxMessages,
     ])
       g.reset();
     metrics.stateUp.set(0);

@@ -1,7 +1,9 @@
 // Security headers (helmet) and per-key rate limiting. The limit runs after authentication so a key's
 // budget follows the key, not the address it calls from; unauthenticated calls are limited by IP.
 // Probes and scrapes (/healthz, /readyz, /health, /metrics) are never limited.
-import helmet from '@fastify/helmet';
+// helmet itself rather than @fastify/helmet 13, which builds a new helmet middleware (parsing the CSP) on every
+// request: one middleware built at start sets the same headers for a fraction of the cost.
+import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import { config } from '../../platform/config';
 import { HttpProblem } from '../problem';
@@ -18,7 +20,7 @@ const UNLIMITED = new Set(['/healthz', '/readyz', '/health', '/metrics']);
 
 export const securityPlugin = fp<{ rateLimit?: RateLimitOptions }>(
   async (app, opts) => {
-    await app.register(helmet, {
+    const securityHeaders = helmet({
       // The Swagger UI at /docs and the dashboard load only their own scripts and styles.
       contentSecurityPolicy: {
         directives: {
@@ -28,6 +30,9 @@ export const securityPlugin = fp<{ rateLimit?: RateLimitOptions }>(
         },
       },
     });
+    app.addHook('onRequest', (request, reply, done) =>
+      securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)),
+    );
     const max = opts.rateLimit?.max ?? config.API_RATE_LIMIT_MAX;
     const timeWindow = opts.rateLimit?.windowMs ?? 60_000;
     await app.register(rateLimit, {

@@ -14,6 +14,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     '/actions',
     {
       onRequest: requireRole('viewer'),
+      config: { readCache: true },
       schema: {
         tags: ['actions'],
         summary: 'Actions (newest first; awaiting_approval: nearest deadline first)',
@@ -33,6 +34,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     '/actions/:actionId',
     {
       onRequest: requireRole('viewer'),
+      config: { readCache: true },
       schema: {
         tags: ['actions'],
         summary: 'One action with its gate decisions, approval and effects',

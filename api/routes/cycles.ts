@@ -53,11 +53,13 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   const viewer = { onRequest: requireRole('viewer') };
+  // The routes that read engine tables alone; one cycle's detail and progress ask Temporal too.
+  const cachedViewer = { ...viewer, config: { readCache: true } };
 
   app.get(
     '/cycles',
     {
-      ...viewer,
+      ...cachedViewer,
       schema: {
         tags: ['cycles'],
         summary: 'List cycles, newest first',
@@ -216,7 +218,7 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/cycles/:cycleId/actions',
     {
-      ...viewer,
+      ...cachedViewer,
       schema: {
         tags: ['cycles'],
         summary: 'Actions a cycle planned',
@@ -238,7 +240,7 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/cycles/:cycleId/audit',
     {
-      ...viewer,
+      ...cachedViewer,
       schema: {
         tags: ['cycles'],
         summary: 'Audit trail of a cycle',

@@ -11,6 +11,7 @@ export const findingRoutes: FastifyPluginAsyncZod = async (app) => {
     '/findings',
     {
       onRequest: requireRole('viewer'),
+      config: { readCache: true },
       schema: {
         tags: ['findings'],
         summary: 'Findings (default: open, most severe first)',
@@ -31,6 +32,7 @@ export const findingRoutes: FastifyPluginAsyncZod = async (app) => {
     '/findings/:findingId',
     {
       onRequest: requireRole('viewer'),
+      config: { readCache: true },
       schema: {
         tags: ['findings'],
         summary: 'One finding',

@@ -1,5 +1,5 @@
-// The engine's Temporal schedules (the 4-hourly cycle and the hourly monitor): list them, and pause,
-// unpause or trigger one (admin). Only the engine's own schedule ids are reachable here.
+// The engine's Temporal schedules (the 4-hourly cycle, the hourly monitor, the every-minute outbox relay): list
+// them, and pause, unpause or trigger one (admin). Only the engine's own schedule ids are reachable here.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { appendAudit } from '../../db/repos/audit';

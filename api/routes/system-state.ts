@@ -19,6 +19,7 @@ export const systemStateRoutes: FastifyPluginAsyncZod = async (app) => {
     '/system-state',
     {
       onRequest: requireRole('viewer'),
+      config: { readCache: true },
       schema: {
         tags: ['state'],
         summary: 'System state: KPIs, issues, opportunities, recommendations',

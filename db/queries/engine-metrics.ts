@@ -1,10 +1,12 @@
 // The engine's state as counts for /metrics, read at scrape time from the owning repos: cycles by kind
-// and outcome, open findings by severity, actions by type and status, and the approval queue. Each is one
+// and outcome, open findings by severity, actions by type and status, the approval queue, and outbox messages by
+// channel and delivery status. Each is one
 // grouped query over an indexed column set, so a scrape stays cheap however many rows there are.
 import { countActionsByTypeAndStatus } from '../repos/actions';
 import { approvalQueue } from '../repos/approvals';
 import { countCyclesByKindAndStatus } from '../repos/cycles';
 import { countOpenFindings } from '../repos/findings';
+import { deliveryCounts } from '../repos/outbox';
 import type { Queryable } from '../types';
 
 export interface EngineCounts {
@@ -14,14 +16,16 @@ export interface EngineCounts {
   approvalQueueDepth: number;
   /** Seconds until the most urgent pending approval expires; null when the queue is empty. */
   nextApprovalDeadlineSeconds: number | null;
+  outbox: Array<{ channel: string; status: string; n: number }>;
 }
 
 export async function readEngineCounts(db: Queryable): Promise<EngineCounts> {
-  const [cycles, openFindings, actions, queue] = await Promise.all([
+  const [cycles, openFindings, actions, queue, outbox] = await Promise.all([
     countCyclesByKindAndStatus(db),
     countOpenFindings(db),
     countActionsByTypeAndStatus(db),
     approvalQueue(db),
+    deliveryCounts(db),
   ]);
   return {
     cycles,
@@ -29,5 +33,6 @@ export async function readEngineCounts(db: Queryable): Promise<EngineCounts> {
     actions,
     approvalQueueDepth: queue.depth,
     nextApprovalDeadlineSeconds: queue.nextDeadlineSeconds,
+    outbox,
   };
 }

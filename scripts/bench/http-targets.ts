@@ -22,11 +22,16 @@ export interface RouteVerdict {
   route: LoadResult;
   throughputRatio: number;
   p99Ratio: number;
-  status: 'PASS' | 'FAIL';
+  /** REFERENCE: measured and shown, not judged. */
+  status: 'PASS' | 'FAIL' | 'REFERENCE';
   reasons: string[];
 }
 
-export function evaluateRoute(route: LoadResult, baseline: LoadResult): RouteVerdict {
+export function evaluateRoute(
+  route: LoadResult,
+  baseline: LoadResult,
+  opts: { reference?: boolean } = {},
+): RouteVerdict {
   const throughputRatio = baseline.requestsPerSec > 0 ? route.requestsPerSec / baseline.requestsPerSec : 0;
   const p99Ratio = Math.max(route.p99Ms, LATENCY_RESOLUTION_MS) / Math.max(baseline.p99Ms, LATENCY_RESOLUTION_MS);
   const reasons: string[] = [];
@@ -35,7 +40,8 @@ export function evaluateRoute(route: LoadResult, baseline: LoadResult): RouteVer
   if (p99Ratio > HTTP_TARGETS.maxP99Ratio) reasons.push(`p99 ${p99Ratio.toFixed(2)}× > ${HTTP_TARGETS.maxP99Ratio}×`);
   if (route.non2xx) reasons.push(`${formatCount(route.non2xx)} non-2xx responses`);
   if (route.errors) reasons.push(`${formatCount(route.errors)} connection errors`);
-  return { route, throughputRatio, p99Ratio, status: reasons.length ? 'FAIL' : 'PASS', reasons };
+  const status = opts.reference ? 'REFERENCE' : reasons.length ? 'FAIL' : 'PASS';
+  return { route, throughputRatio, p99Ratio, status, reasons };
 }
 
 export function formatRatio(r: number): string {

@@ -70,7 +70,11 @@ export interface TrialResult {
 /** A real worker process (worker/main.ts), in its own process group so SIGKILL takes all of it. */
 export class WorkerProcess {
   private child: ChildProcess | null = null;
-  constructor(private readonly target: ChaosTarget) {}
+  /** `env`: more variables for the worker, e.g. the adapters it runs with (MESSENGER, SMTP_URL, …). */
+  constructor(
+    private readonly target: Omit<ChaosTarget, 'db' | 'now' | 'log' | 'random'>,
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
@@ -83,6 +87,7 @@ export class WorkerProcess {
         TEMPORAL_NAMESPACE: this.target.namespace,
         TEMPORAL_TASK_QUEUE: this.target.taskQueue,
         WORKER_METRICS_ADDRESS: 'off',
+        ...this.env,
       }),
     });
     this.child = child;
@@ -260,7 +265,7 @@ export async function runTrial(
 }
 
 /** The trial's approval workflows would wait days for an operator: end them with the trial. */
-async function endApprovals(client: Client, db: Knex, cycleIds: readonly string[]): Promise<void> {
+export async function endApprovals(client: Client, db: Knex, cycleIds: readonly string[]): Promise<void> {
   const ids: string[] = await db('engine.approvals')
     .join('engine.actions', 'engine.actions.id', 'engine.approvals.action_id')
     .whereIn('engine.actions.cycle_id', [...cycleIds])

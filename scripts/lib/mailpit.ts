@@ -47,8 +47,9 @@ export async function startMailpit(binary: string, opts: MailpitOptions): Promis
       '--smtp-auth-allow-insecure',
       '--smtp-disable-rdns',
       '--disable-version-check',
-      // Without --database Mailpit keeps messages in a temporary database it deletes on exit.
-      ...(opts.database ? ['--database', opts.database] : []),
+      // Without --database Mailpit keeps messages in a temporary database it deletes on exit, and then every
+      // message (the default keeps the newest 500): tests count what they sent.
+      ...(opts.database ? ['--database', opts.database] : ['--max', '0']),
     ],
     readyUrl: `${apiUrl}/api/v1/info`,
     logFile: opts.logFile ?? path.join(dataDir, 'test', 'mailpit.log'),

@@ -119,6 +119,20 @@ describe('GET /metrics', () => {
     expect(res.body).toContain('floyo_engine_state_up 1');
     expect(res.body).toContain('floyo_approval_queue_depth 0');
   });
+
+  it('counts outbox messages by channel and delivery status', async () => {
+    await e.t.db('engine.outbox').insert([
+      { idempotency_key: 'ops-metrics-1', user_id: 1, template: 't', channel: 'smtp', status: 'delivered' },
+      { idempotency_key: 'ops-metrics-2', user_id: 2, template: 't', channel: 'smtp', status: 'delivered' },
+      { idempotency_key: 'ops-metrics-3', user_id: 3, template: 't', channel: 'smtp', status: 'bounced' },
+      { idempotency_key: 'ops-metrics-4', user_id: 4, template: 't', channel: 'outbox' },
+    ]);
+    const res = await e.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('# TYPE floyo_outbox_messages gauge');
+    expect(res.body).toContain('floyo_outbox_messages{channel="smtp",status="delivered"} 2');
+    expect(res.body).toContain('floyo_outbox_messages{channel="smtp",status="bounced"} 1');
+    expect(res.body).toContain('floyo_outbox_messages{channel="outbox",status="queued"} 1');
+  });
 });
 
 describe('GET /docs/json', () => {

@@ -47,12 +47,13 @@ const op = (id: string, operation: string, payload: unknown = {}, role: 'viewer'
   });
 
 describe('before the worker created the schedules', () => {
-  it('lists both as not existing', async () => {
+  it('lists all three as not existing', async () => {
     const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') });
     expect(res.statusCode).toBe(200);
     expect(res.json().items.map((s: { scheduleId: string; exists: boolean }) => [s.scheduleId, s.exists])).toEqual([
       ['floyo-autonomous-cycle', false],
       ['floyo-monitor', false],
+      ['floyo-outbox-relay', false],
     ]);
   });
 
@@ -74,7 +75,7 @@ describe('with the schedules created', () => {
     const items = (
       await e.app.inject({ method: 'GET', url: '/api/autonomous/schedules', headers: e.as('viewer') })
     ).json().items;
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(3);
     expect(items[0]).toMatchObject({
       scheduleId: 'floyo-autonomous-cycle',
       exists: true,
@@ -87,9 +88,16 @@ describe('with the schedules created', () => {
       paused: false,
       workflowType: 'monitorAndRespond',
     });
-    // Every 4 hours at :00 and every hour at :30.
+    expect(items[2]).toMatchObject({
+      scheduleId: 'floyo-outbox-relay',
+      exists: true,
+      paused: false,
+      workflowType: 'outboxRelay',
+    });
+    // Every 4 hours at :00, every hour at :30, and every minute.
     for (const t of items[0].nextActionTimes) expect(t).toMatch(/T(00|04|08|12|16|20):00:00\.000Z$/);
     for (const t of items[1].nextActionTimes) expect(t).toMatch(/T\d\d:30:00\.000Z$/);
+    for (const t of items[2].nextActionTimes) expect(t).toMatch(/T\d\d:\d\d:00\.000Z$/);
   });
 
   it('pauses and unpauses, with the note and an audit entry by the admin', async () => {
@@ -135,7 +143,7 @@ describe('with the schedules created', () => {
     const res = await op('someone-elses-schedule', 'pause');
     expect(res.statusCode).toBe(404);
     expect(problemOf(res).detail).toBe(
-      "Unknown schedule 'someone-elses-schedule': the engine's schedules are floyo-autonomous-cycle, floyo-monitor.",
+      "Unknown schedule 'someone-elses-schedule': the engine's schedules are floyo-autonomous-cycle, floyo-monitor, floyo-outbox-relay.",
     );
   });
 

@@ -1,10 +1,11 @@
 // One-click unsubscribe end to end, on a listening api: the public route (a GET only shows the page, the
 // RFC 8058 POST suppresses once and audits once, a tampered link is a 400 problem), then a real email sent
-// through the SMTP messenger to Mailpit, its List-Unsubscribe URL read back through Mailpit's HTTP API and
+// through the SMTP messenger (by the outbox relay) to Mailpit, its List-Unsubscribe URL read back through Mailpit's HTTP API and
 // POSTed with the one-click body, after which the next message to that user is blocked by the gate.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeAction, type EffectDeps } from '../../activities/effects/executor';
+import { relayOutboxBatch } from '../../activities/outbox-relay';
 import { unsubscribeToken, unsubscribeUrl } from '../../activities/effects/unsubscribe-token';
 import { listAudit } from '../../db/repos/audit';
 import { setPolicy } from '../../db/repos/config';
@@ -116,6 +117,10 @@ describe('an email from the SMTP messenger, unsubscribed through its own header'
         FLOYO_API_URL: base,
         MESSAGE_WEBHOOK_URL: undefined,
         MESSAGE_WEBHOOK_SECRET: undefined,
+        OUTBOX_RELAY_BATCH_SIZE: 50,
+        OUTBOX_RELAY_MAX_ATTEMPTS: 8,
+        OUTBOX_RELAY_RETRY_SECONDS: 30,
+        OUTBOX_RELAY_LEASE_SECONDS: 60,
       },
       () => new Date(),
     );
@@ -152,6 +157,8 @@ describe('an email from the SMTP messenger, unsubscribed through its own header'
 
     const sent = await executeAction(deps, await planned('onboarding_nudge', 'onboarding_nudge_v1'));
     expect(sent.status, sent.reason ?? '').toBe('executed');
+    // The effect accepted the message into engine.outbox; the outbox relay delivers it to Mailpit.
+    expect(await relayOutboxBatch({ db, outboxRelay: adapters.outboxRelay })).toMatchObject({ delivered: 1 });
 
     const search = await fetch(`${mailpit.apiUrl}/api/v1/search?query=${encodeURIComponent(`to:"${addr(3)}"`)}`);
     const { messages } = (await search.json()) as { messages: Array<{ ID: string }> };

@@ -1,5 +1,5 @@
 // Adapter selection against the real servers: a config naming stripe + smtp wires the Stripe gateway
-// (stripe-mock) and the SMTP messenger (Mailpit) with every message recorded in engine.outbox, and /readyz
+// (stripe-mock), accepts every message into engine.outbox and delivers it to Mailpit through the relay, and /readyz
 // names the adapters and probes each one: 200 when they answer, 503 when the SMTP port has no listener.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app';
 import type { Db } from '../../db/knex';
 import { loadConfig } from '../../platform/config';
 import { freeLoopbackPort } from '../../scripts/lib/local-server';
+import { relayOutboxBatch } from '../../activities/outbox-relay';
 import { createAdapters } from '../../worker/adapters';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startHttpReceiver } from '../helpers/http-receiver';
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('adapter selection', () => {
-  it('wires stripe and smtp from the config; each message is sent and recorded in engine.outbox', async () => {
+  it('wires stripe and smtp from the config; each message is accepted into engine.outbox, the relay sends it', async () => {
     const adapters = createAdapters(db, realConfig(), () => NOW);
     expect(adapters.names).toEqual({ paymentGateway: 'stripe', messenger: 'smtp' });
 
@@ -87,14 +88,23 @@ describe('adapter selection', () => {
       payload: { offerPlanId: 'pro', offerPlanName: 'Pro', offerMrrCents: 4900, actionId: 'a7' },
       idempotencyKey: key,
     });
-    expect(sent.messageId).toMatch(/^<[0-9a-f]{32}@floyo\.example>$/);
+    // The effect only accepts the message: the contact cap counts this row, the relay delivers it.
+    const rows = await db('engine.outbox').where({ idempotency_key: key }).select('user_id', 'template', 'channel');
+    expect(rows).toEqual([{ user_id: 7, template: 'upgrade_offer_v1', channel: 'smtp' }]);
+    expect(sent.messageId).toBe(String((await db('engine.outbox').where({ idempotency_key: key }).first('id')).id));
+    expect(adapters.outboxRelay).toMatchObject({ channel: 'smtp', settings: { batchSize: 50, maxAttempts: 8 } });
+    expect(await relayOutboxBatch({ db, outboxRelay: adapters.outboxRelay })).toMatchObject({
+      channel: 'smtp',
+      claimed: 1,
+      delivered: 1,
+    });
+    const row = await db('engine.outbox').where({ idempotency_key: key }).first();
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
+    expect(row.provider_message_id).toMatch(/^<[0-9a-f]{32}@floyo\.example>$/);
     const found = await fetch(
       `${mailpitServer().apiUrl}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`,
     ).then((r) => r.json() as Promise<{ messages: { MessageID: string }[] }>);
-    expect(found.messages.map((m) => `<${m.MessageID}>`)).toEqual([sent.messageId]);
-    // The contact cap counts these rows: the real messenger must leave one per message.
-    const rows = await db('engine.outbox').where({ idempotency_key: key }).select('user_id', 'template');
-    expect(rows).toEqual([{ user_id: 7, template: 'upgrade_offer_v1' }]);
+    expect(found.messages.map((m) => `<${m.MessageID}>`)).toEqual([row.provider_message_id]);
   });
 
   it('defaults to the sandbox and the outbox, whose readiness is the database', async () => {

@@ -10,7 +10,11 @@ import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
 let t: TestDb;
 let w: TestWorker;
-const ids = { cycle: `test-cycle-${process.pid}-${Date.now()}`, monitor: `test-monitor-${process.pid}-${Date.now()}` };
+const ids = {
+  cycle: `test-cycle-${process.pid}-${Date.now()}`,
+  monitor: `test-monitor-${process.pid}-${Date.now()}`,
+  relay: `test-relay-${process.pid}-${Date.now()}`,
+};
 
 beforeAll(async () => {
   t = await createTestDb('schedules');
@@ -32,6 +36,7 @@ describe('schedules', () => {
     expect(await ensureSchedules(w.client, w.taskQueue, ids)).toEqual([
       { scheduleId: ids.cycle, created: true },
       { scheduleId: ids.monitor, created: true },
+      { scheduleId: ids.relay, created: true },
     ]);
     const cycle = await w.client.schedule.getHandle(ids.cycle).describe();
     expect(cycle.spec.calendars?.[0]).toMatchObject({
@@ -51,6 +56,27 @@ describe('schedules', () => {
     const monitor = await w.client.schedule.getHandle(ids.monitor).describe();
     expect(monitor.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 30, end: 30, step: 1 }] });
     expect(monitor.action).toMatchObject({ workflowType: 'monitorAndRespond' });
+    const relay = await w.client.schedule.getHandle(ids.relay).describe();
+    expect(relay.spec.intervals?.[0]).toMatchObject({ every: 60_000 });
+    expect(relay.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(relay.action).toMatchObject({ workflowType: 'outboxRelay', taskQueue: w.taskQueue });
+  });
+
+  it('the relay runs once a minute and, with MESSENGER=outbox, ends at once without sending', async () => {
+    const handle = w.client.schedule.getHandle(ids.relay);
+    await handle.trigger();
+    let workflowId: string | undefined;
+    await expect
+      .poll(
+        async () => (workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId),
+        { timeout: 20_000, interval: 200 },
+      )
+      .toMatch(new RegExp(`^${ids.relay}-run`));
+    expect(await w.client.workflow.getHandle(workflowId!).result()).toMatchObject({
+      channel: null,
+      batches: 1,
+      claimed: 0,
+    });
   });
 
   it('are updated, not duplicated, when the worker starts again, and stay paused if an operator paused them', async () => {
@@ -58,6 +84,7 @@ describe('schedules', () => {
     expect(await ensureSchedules(w.client, w.taskQueue, ids)).toEqual([
       { scheduleId: ids.cycle, created: false },
       { scheduleId: ids.monitor, created: false },
+      { scheduleId: ids.relay, created: false },
     ]);
     expect((await w.client.schedule.getHandle(ids.monitor).describe()).state.paused).toBe(true);
     await w.client.schedule.getHandle(ids.monitor).unpause();

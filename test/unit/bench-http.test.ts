@@ -44,6 +44,13 @@ describe('evaluateRoute', () => {
     expect(v.reasons).toEqual(['1,200 non-2xx responses', '3 connection errors']);
   });
 
+  it('shows a reference row with its ratios but never fails it', () => {
+    const v = evaluateRoute(route({ requestsPerSec: 500, p99Ms: 300 }), hello, { reference: true });
+    expect(v.status).toBe('REFERENCE');
+    expect(v.throughputRatio).toBeCloseTo(0.025);
+    expect(v.reasons).toEqual(['throughput 2.5% < 50%', 'p99 37.50× > 2×']);
+  });
+
   it('compares p99s below the 1 ms resolution as 1 ms, not as a division by zero', () => {
     const v = evaluateRoute(route({ requestsPerSec: 20_000, p99Ms: 0 }), { ...hello, p99Ms: 0 });
     expect(v.p99Ratio).toBe(1);

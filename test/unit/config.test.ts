@@ -171,6 +171,27 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('outbox relay', () => {
+    it('has the documented defaults and takes whole numbers', () => {
+      expect(loadConfig({})).toMatchObject({
+        OUTBOX_RELAY_BATCH_SIZE: 50,
+        OUTBOX_RELAY_MAX_ATTEMPTS: 8,
+        OUTBOX_RELAY_RETRY_SECONDS: 30,
+        OUTBOX_RELAY_LEASE_SECONDS: 60,
+      });
+      expect(loadConfig({ OUTBOX_RELAY_BATCH_SIZE: '200' }).OUTBOX_RELAY_BATCH_SIZE).toBe(200);
+    });
+
+    it('names a bad setting in one line', () => {
+      expect(errorOf({ OUTBOX_RELAY_MAX_ATTEMPTS: '0' })).toBe(
+        'OUTBOX_RELAY_MAX_ATTEMPTS=0: expected a whole number ≥ 1',
+      );
+      expect(errorOf({ OUTBOX_RELAY_LEASE_SECONDS: 'soon' })).toBe(
+        'OUTBOX_RELAY_LEASE_SECONDS=soon: expected a whole number ≥ 1',
+      );
+    });
+  });
+
   describe('the retraining hook and read-only mode', () => {
     it('is off by default; a pipeline needs its task queue and the export directory', () => {
       const c = loadConfig({});

@@ -9,6 +9,7 @@ import {
   BOOKKEEPING_OPTIONS,
   MONITOR_OPTIONS,
   PHASE_OPTIONS,
+  RELAY_BATCH_OPTIONS,
 } from '../../workflows/activity-options';
 import * as workflows from '../../workflows';
 
@@ -20,7 +21,8 @@ describe('workflow references', () => {
     }
     expect(Object.keys(CYCLE_WORKFLOWS).sort()).toEqual(
       Object.keys(workflows)
-        .filter((k) => k !== 'actionApproval')
+        // Not started through the api: approvals by their phase, the relay by its schedule.
+        .filter((k) => k !== 'actionApproval' && k !== 'outboxRelay')
         .sort(),
     );
   });
@@ -31,7 +33,13 @@ describe('non-retryable error types', () => {
     const names = ['ValidationError', 'NonRetryableError'];
     expect(new ValidationError('x').name).toBe(names[0]);
     expect(new NonRetryableError('x').name).toBe(names[1]);
-    const options = [...Object.values(PHASE_OPTIONS), BOOKKEEPING_OPTIONS, MONITOR_OPTIONS, APPROVAL_OPTIONS];
+    const options = [
+      ...Object.values(PHASE_OPTIONS),
+      BOOKKEEPING_OPTIONS,
+      MONITOR_OPTIONS,
+      APPROVAL_OPTIONS,
+      RELAY_BATCH_OPTIONS,
+    ];
     for (const o of options) expect(o.retry?.nonRetryableErrorTypes).toEqual(names);
   });
 
