@@ -2,6 +2,7 @@
 // imports: nothing of the server lands in the bundle).
 import type { z } from 'zod';
 import type { ActionSchema, FindingSchema } from '../../api/schemas/common';
+import type { AlertChannelHealthSchema, AlertDeliverySchema } from '../../api/schemas/alerts';
 import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
 import type { PolicyListSchema } from '../../api/schemas/config';
 import type {
@@ -37,5 +38,7 @@ export type Effect = z.infer<typeof EffectSchema>;
 export type MlFeedback = z.infer<typeof MlFeedbackSchema>;
 export type MlBucket = MlFeedback['buckets'][number];
 export type MlQuality = z.infer<typeof MlQualitySchema>;
+export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;
+export type AlertChannelHealth = z.infer<typeof AlertChannelHealthSchema>;
 export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
 export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;

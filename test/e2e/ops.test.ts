@@ -187,6 +187,8 @@ describe('GET /docs/json', () => {
       'get /metrics',
       'get /api/autonomous/findings',
       'get /api/autonomous/findings/{findingId}',
+      'get /api/autonomous/findings/{findingId}/alert-deliveries',
+      'get /api/autonomous/alerts/channels',
       'get /api/autonomous/actions',
       'get /api/autonomous/actions/{actionId}',
       'post /api/autonomous/actions/{actionId}/approve',
