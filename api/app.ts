@@ -132,7 +132,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(docsPlugin);
 
   // Public: health and metrics (and /docs, registered above).
-  await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
+  await app.register(opsRoutes, {
+    adapters: adapterProbes(deps.adapters ?? config),
+    mode: {
+      appSchemaReadOnly: config.APP_SCHEMA_READ_ONLY,
+      alertChannels: configuredAlertChannels(deps.alertChannels ?? config),
+      slackApprovals: config.SLACK_BOT_TOKEN !== undefined,
+    },
+  });
 
   // Public but signed by Slack: the signing secret, not an API key, admits the caller.
   await app.register(slackInteractionRoutes, {

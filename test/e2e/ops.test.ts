@@ -32,6 +32,8 @@ describe('GET /health', () => {
       namespace: e.namespace,
       taskQueue: e.taskQueue,
       checks: { database: { ok: true }, temporal: { ok: true } },
+      // The suite's own settings: the embedded demo database, no alert channel, no Slack app.
+      mode: { appSchemaReadOnly: false, alertChannels: [], slackApprovals: false },
     });
   });
 
