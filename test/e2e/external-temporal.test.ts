@@ -2,7 +2,6 @@
 // answers a cycle start with a 503 problem naming the missing attribute and the fix, never a 500; the worker's
 // start-up check registers the attributes (a dev server allows it), and then the same request starts a cycle.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
@@ -19,16 +18,9 @@ import { startEngineWorker } from '../../worker/compose';
 import { ensureSearchAttributes, SearchAttributesMissingError } from '../../worker/search-attributes';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { problemOf } from './harness';
+import { freePort } from './launcher';
 
 const NAMESPACE = 'default';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 let server: ChildProcess | undefined;
 let address: string;

@@ -10,12 +10,25 @@ import { goToolPath } from '../../scripts/lib/go-tool';
 import { MAILPIT } from '../../scripts/lib/mailpit';
 import { childEnv } from '../../platform/config';
 
+// Below Linux's ephemeral range (32768–60999): a port handed out there is free now, but nothing that binds
+// port 0 (the dev server's internal services, Mailpit, another test's server) can take it before the stack does.
+const RESERVED_RANGE = { low: 20_000, high: 32_000 } as const;
+
+/** A free loopback port for a server the test starts later. */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = RESERVED_RANGE.low + Math.floor(Math.random() * (RESERVED_RANGE.high - RESERVED_RANGE.low));
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${RESERVED_RANGE.low} and ${RESERVED_RANGE.high}`);
 }
 
 export function tcpOpen(port: number): Promise<boolean> {
