@@ -16,6 +16,7 @@ import * as outboxDelivery from '../migrations/20261202000012_outbox_delivery';
 import * as cardNetworkRules from '../migrations/20261202000013_card_network_rules';
 import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
 import * as outboxSuppressed from '../migrations/20261202000016_outbox_suppressed';
+import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
 import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '20261202000013_card_network_rules': cardNetworkRules,
   '20261202000015_slack_approval_messages': slackApprovalMessages,
   '20261202000016_outbox_suppressed': outboxSuppressed,
+  '20261202000017_autonomy_ladder': autonomyLadder,
   '20261202000020_engine_change_notify': engineChangeNotify,
 };
 
