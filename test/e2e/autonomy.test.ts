@@ -73,3 +73,52 @@ describe('PUT /api/autonomous/autonomy/{actionType}', () => {
     expect(await e.t.db('engine.audit_log').where({ event: 'autonomy.unpinned' })).toHaveLength(1);
   });
 });
+
+describe('GET /api/autonomous/learning after a sample-ratio mismatch', () => {
+  it('marks the type’s uplift untrustworthy, with the split and p', async () => {
+    await insertCycle(e.t.db, { id: 'autonomy-seed' });
+    // 150 of 1,000 held out at the default 10% share.
+    await e.t.db.raw(
+      `INSERT INTO engine.actions (id, cycle_id, phase, type, target_type, target_id, params, detection_confidence,
+                                   confidence, mode, status, dry_run)
+       SELECT 'autonomy-seed:' || g, 'autonomy-seed', 'optimize', 'proactive_retention', 'user', g::text, '{}'::jsonb,
+              1, 0.9, 'auto', CASE WHEN g <= 150 THEN 'holdout' ELSE 'executed' END, false
+         FROM generate_series(1, 1000) g`,
+    );
+    await e.t
+      .db('engine.action_stats')
+      .insert({
+        action_type: 'proactive_retention',
+        alpha: 1,
+        beta: 1,
+        successes: 300,
+        failures: 500,
+        holdout_successes: 30,
+        holdout_failures: 90,
+      })
+      .onConflict('action_type')
+      .merge();
+    await insertCycle(e.t.db, { id: 'autonomy-srm' });
+    const row = await e.t.db('engine.cycles').where({ id: 'autonomy-srm' }).first();
+    await learn(
+      { db: e.t.db },
+      { cycleId: row.id, kind: 'cycle', dryRun: true, now: new Date(row.logical_now).toISOString() },
+    );
+    const learning = (
+      await e.app.inject({ method: 'GET', url: '/api/autonomous/learning', headers: e.as('viewer') })
+    ).json();
+    const stat = learning.actionStats.find((s: { actionType: string }) => s.actionType === 'proactive_retention');
+    expect(stat.uplift).toMatchObject({
+      trustworthy: false,
+      srm: { status: 'mismatch', observed: { treated: 850, holdout: 150 }, threshold: 0.001 },
+    });
+    const f = await e.app.inject({
+      method: 'GET',
+      url: '/api/autonomous/findings?detector=holdout',
+      headers: e.as('viewer'),
+    });
+    expect(f.json().items.map((i: { fingerprint: string }) => i.fingerprint)).toEqual([
+      'holdout:srm:proactive_retention',
+    ]);
+  });
+});
