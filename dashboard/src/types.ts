@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { ActionSchema, FindingSchema } from '../../api/schemas/common';
 import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
+import type { AutonomyLevelSchema } from '../../api/schemas/autonomy';
 import type { PolicyListSchema } from '../../api/schemas/config';
 import type {
   ActionListSchema,
@@ -39,3 +40,4 @@ export type MlBucket = MlFeedback['buckets'][number];
 export type MlQuality = z.infer<typeof MlQualitySchema>;
 export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
 export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;
+export type AutonomyLevel = z.infer<typeof AutonomyLevelSchema>;

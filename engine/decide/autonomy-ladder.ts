@@ -21,7 +21,11 @@ export function decideLadder(entries: readonly LadderEntry[]): Decision | null {
   const srm = entries.filter((e) => e.srm === 'mismatch');
   if (!moved.length && !srm.length) return null;
   const title = [
-    ...moved.map((e) => `${e.type} ${e.from} → ${e.level}`),
+    ...moved.map((e) =>
+      e.change === 'reset'
+        ? `${e.type} starts in ${e.level} (new or changed definition)`
+        : `${e.type} ${e.from} → ${e.level}`,
+    ),
     ...(srm.length ? [`sample-ratio mismatch in ${srm.map((e) => e.type).join(', ')}: uplift not trusted`] : []),
   ].join('; ');
   return {

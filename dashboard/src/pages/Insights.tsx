@@ -1,6 +1,8 @@
 // Issues (severity, confidence, evidence, first/last seen), opportunities with the expected impact of
-// their planned actions, the latest cycle's recommendations, and the engine's decisions with rationale.
+// their planned actions, the latest cycle's recommendations, the autonomy ladder, and the engine's decisions
+// with rationale.
 import { api } from '../api';
+import { AutonomyLadderPanel } from '../components/autonomy-ladder';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, humanize, pct, relative, summarize } from '../format';
 import { usePoll } from '../hooks';
@@ -58,6 +60,7 @@ export function Insights() {
           {(s) => <ActionTable actions={s.recommendations} label="Recommendations" />}
         </Async>
       </Panel>
+      <AutonomyLadderPanel />
       <Panel title="Decisions">
         <Async
           p={decisions}
