@@ -64,35 +64,37 @@ export interface LadderWrite {
  * row keeps its level (re-checked in the statement, so a pin made meanwhile wins).
  */
 export async function applyLadder(db: Queryable, writes: readonly LadderWrite[], at: Date): Promise<void> {
-  for (const w of writes) {
-    const version = (ACTION_DEFINITION_VERSIONS as Record<string, number | undefined>)[w.actionType] ?? 1;
-    await db.raw(
-      `INSERT INTO engine.autonomy_levels AS l
-         (action_type, level, definition_version, level_since, reason, evidence, next_step, evaluated_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, now())
-       ON CONFLICT (action_type) DO UPDATE SET
-         level              = CASE WHEN l.pinned OR NOT ? THEN l.level ELSE excluded.level END,
-         definition_version = CASE WHEN l.pinned OR NOT ? THEN l.definition_version ELSE excluded.definition_version END,
-         level_since        = CASE WHEN l.pinned OR NOT ? THEN l.level_since ELSE excluded.level_since END,
-         reason             = CASE WHEN l.pinned OR NOT ? THEN l.reason ELSE excluded.reason END,
-         evidence = excluded.evidence, next_step = excluded.next_step, evaluated_at = excluded.evaluated_at,
-         updated_at = now()`,
-      [
-        w.actionType,
-        w.level,
-        version,
-        at,
-        w.reason,
-        JSON.stringify(w.evidence),
-        w.nextStep,
-        at,
-        w.moved,
-        w.moved,
-        w.moved,
-        w.moved,
-      ],
-    );
-  }
+  if (!writes.length) return;
+  const rows = writes.map((w) => ({
+    action_type: w.actionType,
+    level: w.level,
+    definition_version: (ACTION_DEFINITION_VERSIONS as Record<string, number | undefined>)[w.actionType] ?? 1,
+    moved: w.moved,
+    reason: w.reason,
+    evidence: w.evidence,
+    next_step: w.nextStep,
+  }));
+  const input = JSON.stringify(rows);
+  const RECORDS = `jsonb_to_recordset(?::jsonb) AS x(action_type text, level text, definition_version int,
+                     moved boolean, reason text, evidence jsonb, next_step text)`;
+  // A type seen for the first time gets its row; then every row takes its evaluation in one statement.
+  await db.raw(
+    `INSERT INTO engine.autonomy_levels (action_type, level, definition_version, level_since, reason)
+     SELECT x.action_type, x.level, x.definition_version, ?, x.reason FROM ${RECORDS}
+     ON CONFLICT (action_type) DO NOTHING`,
+    [at, input],
+  );
+  await db.raw(
+    `UPDATE engine.autonomy_levels l SET
+       level              = CASE WHEN l.pinned OR NOT x.moved THEN l.level ELSE x.level END,
+       definition_version = CASE WHEN l.pinned OR NOT x.moved THEN l.definition_version ELSE x.definition_version END,
+       level_since        = CASE WHEN l.pinned OR NOT x.moved OR l.level = x.level THEN l.level_since ELSE ? END,
+       reason             = CASE WHEN l.pinned OR NOT x.moved THEN l.reason ELSE x.reason END,
+       evidence = x.evidence, next_step = x.next_step, evaluated_at = ?, updated_at = now()
+     FROM ${RECORDS}
+     WHERE l.action_type = x.action_type`,
+    [at, at, input],
+  );
 }
 
 /** An admin's pin (level set) or unpin (level null); returns the row before and after. */

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learn } from '../../activities/learn';
 import { createOutboxMessenger } from '../../activities/effects/outbox-messenger';
+import { executeAction } from '../../activities/effects/executor';
 import { processPlans, type EffectDeps } from '../../activities/effects/pipeline';
 import { createSandboxPaymentGateway } from '../../activities/effects/sandbox-payment-gateway';
 import { listAutonomyLevels, pinAutonomyLevel } from '../../db/repos/autonomy-levels';
@@ -174,6 +175,9 @@ describe('the autonomy ladder', () => {
     ).toEqual([]);
     expect(await t.db('engine.effects').whereIn('action_id', r.shadowed)).toEqual([]);
     expect(await t.db('engine.approvals').whereIn('action_id', r.shadowed)).toEqual([]);
+    // Even called directly, the executor refuses a shadowed action.
+    await expect(executeAction(deps, r.shadowed[0]!)).rejects.toThrow(/is shadowed: only planned \(auto\) or approved/);
+    expect(await t.db('engine.effects').whereIn('action_id', r.shadowed)).toEqual([]);
     const gates = await t.db('engine.gate_decisions').whereIn('action_id', r.shadowed);
     expect(gates.length).toBeGreaterThan(25);
   });
