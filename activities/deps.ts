@@ -3,6 +3,7 @@
 import type { Db } from '../db/knex';
 import type { RetrySettings } from '../engine/delivery/outbox-delivery';
 import type { EffectPort } from '../engine/safety/effect-keys';
+import type { AlertChannel } from './alerts/port';
 import type { Messenger, PaymentGateway } from './effects/ports';
 import type { RetrainingHook } from './retraining/hook';
 import type { SlackApi } from './slack/web-api';
@@ -45,6 +46,8 @@ export interface ActivityDeps {
   payments: PaymentGateway;
   messenger: Messenger;
   approvals: ApprovalStarter;
+  /** The configured alert channels by routing-policy name; absent or empty: no alert is sent or recorded. */
+  alertChannels?: ReadonlyMap<string, AlertChannel>;
   clock: () => Date;
   /** Null or absent: this worker relays nothing (MESSENGER=outbox). */
   outboxRelay?: OutboxRelay | null;

@@ -1,5 +1,6 @@
 // createActivities(deps): every activity the workflows call, as thin adapters over engine/ and db/.
 import { runActionPhase } from './action-phases';
+import { sendAlerts } from './alerts/send-alerts';
 import { analyze } from './analyze';
 import { approvalActivities } from './approvals';
 import type { CycleContext } from './context';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     decide: (ctx: CycleContext) => decide(deps, ctx),
     verify: (ctx: CycleContext) => verify(deps, ctx),
     monitorHealth: (ctx: CycleContext) => monitorHealth(deps, ctx),
+    sendAlerts: (ctx: CycleContext) => sendAlerts(deps, ctx),
     relayOutboxBatch: () => relayOutboxBatch(deps),
     ...approvalActivities(deps),
     ...slackApprovalActivities(deps),

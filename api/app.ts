@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { config } from '../platform/config';
 import { adapterProbes, type AdapterSettings } from '../worker/adapters';
+import { configuredAlertChannels, type AlertChannelSettings } from '../worker/alert-channels';
 import { problemErrorHandler, problemNotFoundHandler } from './error-handler';
 import { HttpProblem } from './problem';
 import { RequestLog } from './request-log';
@@ -21,6 +22,7 @@ import { auditMutatingRequest } from './plugins/request-audit';
 import { securityPlugin, type RateLimitOptions } from './plugins/security';
 import { temporalPlugin } from './plugins/temporal';
 import { actionRoutes } from './routes/actions';
+import { alertRoutes } from './routes/alerts';
 import { approvalRoutes } from './routes/approvals';
 import { configRoutes } from './routes/config';
 import { cycleRoutes } from './routes/cycles';
@@ -55,6 +57,8 @@ export interface AppDeps {
   dashboardDir?: string;
   /** The effect adapters the worker is configured with, shown and probed by /readyz (default: the config's). */
   adapters?: AdapterSettings;
+  /** The alert channels the worker is configured with, for channel health (default: the config's). */
+  alertChannels?: AlertChannelSettings;
   /** Approvals from Slack: the signing secret and the user mapping (default: the config's). */
   slack?: SlackInteractionOptions;
   /** The HMAC key of the unsubscribe links in emails (default UNSUBSCRIBE_SECRET); the worker's, to verify them. */
@@ -129,7 +133,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(docsPlugin);
 
   // Public: health and metrics (and /docs, registered above).
-  await app.register(opsRoutes, { adapters: adapterProbes(deps.adapters ?? config) });
+  await app.register(opsRoutes, {
+    adapters: adapterProbes(deps.adapters ?? config),
+    mode: {
+      appSchemaReadOnly: config.APP_SCHEMA_READ_ONLY,
+      alertChannels: configuredAlertChannels(deps.alertChannels ?? config),
+      slackApprovals: config.SLACK_BOT_TOKEN !== undefined,
+    },
+  });
 
   // Public but signed by Slack: the signing secret, not an API key, admits the caller.
   await app.register(slackInteractionRoutes, {
@@ -158,6 +169,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(autonomyRoutes, { prefix: '/autonomous' });
       await api.register(recoveredRevenueRoutes, { prefix: '/autonomous' });
       await api.register(findingRoutes, { prefix: '/autonomous' });
+      await api.register(alertRoutes, {
+        prefix: '/autonomous',
+        configuredChannels: configuredAlertChannels(deps.alertChannels ?? config),
+      });
       await api.register(actionRoutes, { prefix: '/autonomous' });
       await api.register(approvalRoutes, { prefix: '/autonomous' });
       await api.register(scheduleRoutes, { prefix: '/autonomous' });

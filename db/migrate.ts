@@ -14,6 +14,7 @@ import * as phasePlanned from '../migrations/20261202000010_phase_planned';
 import * as suppressions from '../migrations/20261202000011_suppressions';
 import * as outboxDelivery from '../migrations/20261202000012_outbox_delivery';
 import * as cardNetworkRules from '../migrations/20261202000013_card_network_rules';
+import * as alertPolicy from '../migrations/20261202000014_alert_policy';
 import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
 import * as outboxSuppressed from '../migrations/20261202000016_outbox_suppressed';
 import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '20261202000011_suppressions': suppressions,
   '20261202000012_outbox_delivery': outboxDelivery,
   '20261202000013_card_network_rules': cardNetworkRules,
+  '20261202000014_alert_policy': alertPolicy,
   '20261202000015_slack_approval_messages': slackApprovalMessages,
   '20261202000016_outbox_suppressed': outboxSuppressed,
   '20261202000017_autonomy_ladder': autonomyLadder,

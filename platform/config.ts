@@ -85,6 +85,12 @@ const ADAPTER_NEEDS: Array<{ when: (c: Record<string, unknown>) => boolean; beca
     because: 'MESSENGER=webhook',
     needs: ['MESSAGE_WEBHOOK_URL', 'MESSAGE_WEBHOOK_SECRET'],
   },
+  // The alert webhook is on when its URL is set, and a signed webhook needs its secret.
+  {
+    when: (c) => c.ALERT_WEBHOOK_URL !== undefined,
+    because: 'ALERT_WEBHOOK_URL is set',
+    needs: ['ALERT_WEBHOOK_SECRET'],
+  },
   // The retraining pipeline is told where the dataset is: no notification without an export directory.
   {
     when: (c) => c.RETRAIN_WORKFLOW !== undefined,
@@ -191,6 +197,16 @@ const ObjectSchema = z.object({
   RETRAIN_IN_DRY_RUN: boolean.default(false),
   // Never write schema app (docs/connect-your-platform.md); unset: on exactly when DATABASE_URL is a platform database.
   APP_SCHEMA_READ_ONLY: boolean.optional(),
+  // Alert channels (docs/alerts.md): each one is on when its variables are set.
+  SLACK_WEBHOOK_URL: url(['https', 'http']).optional(),
+  PAGERDUTY_ROUTING_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9]{32}$/.test(v.trim()), 'expected the 32-character Events API v2 integration key')
+    .optional(),
+  // Default PagerDuty's public endpoint; tests point it at a local receiver.
+  PAGERDUTY_EVENTS_URL: url(['http', 'https']).optional(),
+  ALERT_WEBHOOK_URL: url(['http', 'https']).optional(),
+  ALERT_WEBHOOK_SECRET: webhookSecret.optional(),
   // Approvals from Slack (docs/slack.md): the app's bot token posts and updates the approval messages.
   SLACK_BOT_TOKEN: z
     .string()
@@ -248,6 +264,9 @@ const SECRETS = new Set([
   'STRIPE_API_KEY',
   'UNSUBSCRIBE_SECRET',
   'MESSAGE_WEBHOOK_SECRET',
+  'SLACK_WEBHOOK_URL',
+  'PAGERDUTY_ROUTING_KEY',
+  'ALERT_WEBHOOK_SECRET',
   'RETRAIN_WEBHOOK_SECRET',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',

@@ -10,6 +10,7 @@ import { config } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing, type Tracing } from '../platform/tracing';
 import { createAdapters, type AdapterSettings } from './adapters';
+import { createAlertChannels, type AlertChannelSettings } from './alert-channels';
 import { temporalApprovalStarter } from './approval-starter';
 import { slackApprovalSettings } from './slack-approvals';
 import { createEngineWorker } from './create-worker';
@@ -34,6 +35,8 @@ export async function startEngineWorker(opts: {
   ensureSchedules?: boolean;
   /** Which effect adapters to run with; default: the process's config (PAYMENT_GATEWAY, MESSENGER, …). */
   adapters?: AdapterSettings;
+  /** Which alert channels to send through; default: the process's config (SLACK_WEBHOOK_URL, …). */
+  alertChannels?: AlertChannelSettings;
   /** Approvals from Slack; default: the process's config (off unless SLACK_BOT_TOKEN is set). */
   slack?: SlackApprovalSettings | null;
   /** When to remind in Slack before a deadline (default a day and an hour before; the history recorder's are short). */
@@ -63,6 +66,8 @@ export async function startEngineWorker(opts: {
     `Effects: payments through ${adapters.names.paymentGateway}, messages through ${adapters.names.messenger}` +
       (adapters.outboxRelay ? ' (accepted into engine.outbox, delivered by the outbox relay)' : ''),
   );
+  const alertChannels = createAlertChannels(opts.alertChannels ?? config);
+  opts.log(`Alerts: ${alertChannels.size ? [...alertChannels.keys()].join(', ') : 'no channel configured'}`);
   const appWriteBlocked = appWritingPorts({
     readOnly: config.APP_SCHEMA_READ_ONLY,
     paymentGateway: adapters.names.paymentGateway,
@@ -90,6 +95,7 @@ export async function startEngineWorker(opts: {
       opts.taskQueue,
       slack ? (opts.slackReminderLeads ? { reminderLeads: opts.slackReminderLeads } : {}) : null,
     ),
+    alertChannels,
     clock,
     retraining,
     appWriteBlocked,

@@ -42,6 +42,16 @@ export const MONITOR_OPTIONS: ActivityOptions = {
   summary: 'Monitor: health detectors, alerts on critical findings',
 };
 
+/**
+ * Alert routing and delivery: one provider call per delivery, each bounded by its channel's 10 s timeout; an
+ * outage is retried for about three minutes, and what is still pending then is sent by the next run.
+ */
+export const ALERT_DELIVERY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { ...PHASE_RETRY, initialInterval: '5 seconds', maximumAttempts: 6 },
+  summary: 'Alerts: route findings and send to Slack, PagerDuty, the webhook',
+};
+
 /** Approval bookkeeping (open, resolve): single statements, retried 15 s after a lost attempt. */
 export const APPROVAL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 seconds',

@@ -1,8 +1,9 @@
-// monitorAndRespond: the hourly cheap health check. Records critical findings as alerts and, when
-// something healable is critical, starts a selfHeal run (which passes every gate on its own).
+// monitorAndRespond: the hourly cheap health check. Records critical findings as alerts, sends what the alert
+// policy routes, and, when something healable is critical, starts a selfHeal run (which passes every gate on its own).
 import { ParentClosePolicy, proxyActivities, setCurrentDetails, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { MONITOR_OPTIONS } from './activity-options';
+import { alertStep } from './alert-step';
 import { selfHeal } from './cycle';
 import { completeCycle, openCycle, parseCycleInput, runStep } from './cycle-lifecycle';
 import type { CycleInput, CycleResult } from './definitions';
@@ -16,6 +17,7 @@ export async function monitorAndRespond(
   const cycle = await openCycle('monitor', input, ['monitor']);
   const { cycleId, progress } = cycle;
   const result = await runStep(cycle, progress.phases[0]!, monitorHealth);
+  await alertStep(cycle.ctx);
 
   let selfHealWorkflowId: string | null = null;
   if (result.healRecommended) {

@@ -5,6 +5,7 @@ import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CycleKind, Phase } from '../engine/types';
 import { PHASE_OPTIONS } from './activity-options';
+import { alertStep } from './alert-step';
 import { completeCycle, openCycle, parseCycleInput, runStep } from './cycle-lifecycle';
 import type { CycleResult } from './definitions';
 
@@ -23,6 +24,8 @@ export async function runPhases(kind: CycleKind, rawInput: unknown, allowed: rea
     setCurrentDetails(`${mode} ${kind}: running ${phase}`);
     const summary = await runStep(cycle, entry, phaseActivity(phase));
     if (summary.alignmentScore != null) progress.alignmentScore = summary.alignmentScore;
+    // Right after the findings are recorded, so a page does not wait for the effect phases.
+    if (phase === 'analyze') await alertStep(cycle.ctx);
   }
   await completeCycle(cycle);
   setCurrentDetails(

@@ -21,6 +21,7 @@ export const docsPlugin = fp(
           { name: 'cycles', description: 'Start cycle workflows and follow them' },
           { name: 'state', description: 'System state, decisions, learning, opportunities' },
           { name: 'findings', description: 'Issues and opportunities the detectors found' },
+          { name: 'alerts', description: 'Alert channels (Slack, PagerDuty, a signed webhook) and their health' },
           { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
           { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
           { name: 'schedules', description: "The engine's Temporal schedules" },

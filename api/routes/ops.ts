@@ -10,10 +10,20 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const AdapterCheck = Check.extend({ adapter: z.string().describe('The selected adapter, e.g. stripe or smtp') });
+const ModeSchema = z
+  .object({
+    appSchemaReadOnly: z.boolean().describe('APP_SCHEMA_READ_ONLY: the engine never writes schema app'),
+    alertChannels: z.array(z.string()).describe('The alert channels configured (pagerduty, slack, webhook)'),
+    slackApprovals: z.boolean().describe('Approval requests are posted to Slack'),
+  })
+  .describe('How this deployment is set up: informational, not checked');
+export type ReadinessMode = z.infer<typeof ModeSchema>;
+
 const HealthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
     checks: z.object({ database: Check, temporal: Check, paymentGateway: AdapterCheck, messenger: AdapterCheck }),
+    mode: ModeSchema,
     namespace: z.string(),
     taskQueue: z.string(),
   })
@@ -45,6 +55,7 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
 
 export const opsRoutes: FastifyPluginAsyncZod<{
   adapters: { paymentGateway: AdapterProbe; messenger: AdapterProbe };
+  mode: ReadinessMode;
 }> = async (app, opts) => {
   async function readiness(_request: unknown, reply: FastifyReply) {
     const { client, namespace, taskQueue } = app.temporal;
@@ -66,6 +77,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'degraded',
       checks: { database: db, temporal, paymentGateway, messenger },
+      mode: opts.mode,
       namespace,
       taskQueue,
     });

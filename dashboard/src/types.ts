@@ -2,6 +2,7 @@
 // imports: nothing of the server lands in the bundle).
 import type { z } from 'zod';
 import type { ActionSchema, FindingSchema } from '../../api/schemas/common';
+import type { AlertChannelHealthSchema, AlertDeliverySchema } from '../../api/schemas/alerts';
 import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
 import type { AutonomyLevelSchema } from '../../api/schemas/autonomy';
 import type { PolicyListSchema } from '../../api/schemas/config';
@@ -38,6 +39,8 @@ export type Effect = z.infer<typeof EffectSchema>;
 export type MlFeedback = z.infer<typeof MlFeedbackSchema>;
 export type MlBucket = MlFeedback['buckets'][number];
 export type MlQuality = z.infer<typeof MlQualitySchema>;
+export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;
+export type AlertChannelHealth = z.infer<typeof AlertChannelHealthSchema>;
 export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
 export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;
 export type AutonomyLevel = z.infer<typeof AutonomyLevelSchema>;

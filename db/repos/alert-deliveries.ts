@@ -102,3 +102,56 @@ export async function listAlertDeliveries(db: Queryable, findingId: number): Pro
   const rows = await db('engine.alert_deliveries').where({ finding_id: findingId }).orderBy(['created_at', 'id']);
   return rows.map(toRow);
 }
+
+/** Deliveries an outage left pending (any run's), oldest first: the next alert run sends them again. */
+export async function listPendingAlertDeliveries(db: Queryable, limit = 200): Promise<AlertDeliveryRow[]> {
+  const rows = await db('engine.alert_deliveries')
+    .where({ status: 'pending' })
+    .orderBy(['created_at', 'id'])
+    .limit(limit);
+  return rows.map(toRow);
+}
+
+/** Findings with a channel whose last trigger has no resolve yet (in dry or live runs): candidates for a resolve. */
+export async function findingIdsWithOpenEpisodes(db: Queryable, dryRun: boolean): Promise<number[]> {
+  const { rows } = (await db.raw(
+    `select distinct finding_id from engine.alert_deliveries where dry_run = ?
+      group by finding_id, channel
+     having count(*) filter (where kind = 'trigger') > count(*) filter (where kind = 'resolve')`,
+    [dryRun],
+  )) as { rows: Array<{ finding_id: string }> };
+  return rows.map((r) => Number(r.finding_id));
+}
+
+export interface AlertChannelHealth {
+  channel: string;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastError: string | null;
+  delivered: number;
+  pending: number;
+  failed: number;
+}
+
+/** Per channel: the last delivered send, the last failed attempt (an outage or a refusal) and its error. */
+export async function alertChannelHealth(db: Queryable): Promise<AlertChannelHealth[]> {
+  const { rows } = (await db.raw(
+    `select channel,
+            max(delivered_at) filter (where status = 'delivered') as last_success_at,
+            max(updated_at) filter (where last_error is not null) as last_failure_at,
+            (array_agg(last_error order by updated_at desc) filter (where last_error is not null))[1] as last_error,
+            count(*) filter (where status = 'delivered') as delivered,
+            count(*) filter (where status = 'pending') as pending,
+            count(*) filter (where status = 'failed') as failed
+       from engine.alert_deliveries where not dry_run group by channel order by channel`,
+  )) as { rows: Array<Record<string, any>> };
+  return rows.map((r) => ({
+    channel: r.channel,
+    lastSuccessAt: r.last_success_at ? new Date(r.last_success_at).toISOString() : null,
+    lastFailureAt: r.last_failure_at ? new Date(r.last_failure_at).toISOString() : null,
+    lastError: r.last_error ?? null,
+    delivered: Number(r.delivered),
+    pending: Number(r.pending),
+    failed: Number(r.failed),
+  }));
+}

@@ -14,3 +14,9 @@ export async function raiseAlerts(
     .onConflict(['cycle_id', 'finding_id'])
     .ignore();
 }
+
+/** The monitor's alert row per finding for one run, to link each delivery to the alert that raised it. */
+export async function alertIdsOfCycle(db: Queryable, cycleId: string): Promise<Map<number, number>> {
+  const rows = await db('engine.alerts').where({ cycle_id: cycleId }).select('id', 'finding_id');
+  return new Map(rows.map((r: Record<string, any>) => [Number(r.finding_id), Number(r.id)]));
+}

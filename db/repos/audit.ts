@@ -134,3 +134,24 @@ export async function findingChangesOfCycle(
   )) as { rows: Array<{ event: string; target: string }> };
   return rows;
 }
+
+/** Each finding's status changes (finding.opened / reopened / resolved entries), oldest first, by fingerprint. */
+export async function findingTransitions(
+  db: Queryable,
+  fingerprints: readonly string[],
+): Promise<Map<string, Array<{ at: string; status: 'open' | 'resolved' }>>> {
+  const out = new Map<string, Array<{ at: string; status: 'open' | 'resolved' }>>();
+  if (!fingerprints.length) return out;
+  const { rows } = (await db.raw(
+    `select event, target, at from engine.audit_log
+      where event in ('finding.opened', 'finding.reopened', 'finding.resolved') and target = any(?::text[])
+      order by id`,
+    [fingerprints.map((fp) => `finding:${fp}`)],
+  )) as { rows: Array<{ event: string; target: string; at: Date }> };
+  for (const r of rows) {
+    const fp = r.target.replace(/^finding:/, '');
+    const status = r.event === 'finding.resolved' ? 'resolved' : 'open';
+    out.set(fp, [...(out.get(fp) ?? []), { at: new Date(r.at).toISOString(), status }]);
+  }
+  return out;
+}

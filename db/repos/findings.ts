@@ -283,6 +283,13 @@ export async function listCycleFindings(
   return rows.map((r: Record<string, any>) => ({ ...toFindingRecord(r), cycleEvidence: r.cycle_evidence }));
 }
 
+/** The stored findings with these ids (any status), by id. */
+export async function getFindingsByIds(db: Queryable, ids: readonly number[]): Promise<Map<number, FindingRecord>> {
+  if (!ids.length) return new Map();
+  const rows = await db('engine.findings').whereIn('id', [...new Set(ids)]);
+  return new Map(rows.map((r: Record<string, any>) => [Number(r.id), toFindingRecord(r)]));
+}
+
 /** engine.findings ids by fingerprint. */
 export async function findingIdsByFingerprint(
   db: Queryable,

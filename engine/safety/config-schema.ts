@@ -2,6 +2,7 @@
 // one zod schema per threshold and per policy, the defaults the migration installs, and the parsers
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
+import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
 import { ValidationError, type ValidationIssue } from './errors';
@@ -157,6 +158,8 @@ export const POLICY_SCHEMAS = {
     proactive_retention: holdoutShare.optional(),
     upgrade_offer: holdoutShare.optional(),
   }),
+  /** Alert routing and noise control (engine/alerts/policy.ts, docs/alerts.md); silences never hold actions. */
+  alerts: alertPolicySchema,
   /** Visa and Mastercard retry rules for payment retries (engine/safety/card-network-rules.ts). */
   card_network_rules: cardNetworkRulesSchema,
   /** Sample-ratio-mismatch check of each holdout (engine/learning/srm.ts): p below pValue over the last windowDays is a mismatch. */
@@ -187,6 +190,7 @@ export const DEFAULT_POLICIES: Policies = {
   payment_retry: { maxAttempts: 4 },
   approval: { deadlineHours: 72 },
   holdout: { default: 0.1 },
+  alerts: DEFAULT_ALERT_POLICY,
   card_network_rules: DEFAULT_CARD_NETWORK_RULES,
   srm: { pValue: 0.001, windowDays: 30 },
   autonomy_ladder: { minShadowDecisions: 50, minOutcomes: 100 },

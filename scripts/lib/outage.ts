@@ -82,7 +82,7 @@ export async function runOutageTrial(target: ChaosTarget, outage: Outage, label:
       await connection.close();
     }
     while ((await phaseStatus(target, cycleId, outage.phase)) !== 'running') await sleep(25);
-    await sleep(Math.floor(target.random() * 500));
+    await sleep(Math.floor(target.random() * 200));
     const inPhase = (await phaseStatus(target, cycleId, outage.phase)) === 'running';
     target.log(`${outage.kind}: stopping it ${inPhase ? 'inside' : 'just after'} ${outage.phase} of ${cycleId}`);
     const stoppedAt = Date.now();

@@ -214,7 +214,10 @@ export async function insertPlantedPayments(ctx: SeedContext, planted: PlantedCo
             CASE g.cat WHEN 'retryable' THEN 1 + g.j % 3 WHEN 'not_due' THEN 1 + g.j % 3 WHEN 'exhausted' THEN 4 + g.j % 2 ELSE 1 END,
             CASE g.cat WHEN 'retryable' THEN ${at(T, `floor(${r2} * (a.ago - ${HOUR_S}))`)}
                        WHEN 'not_due' THEN ${T} + make_interval(secs => ${HOUR_S} + floor(${r2} * ${71 * HOUR_S})) END,
-            'ch_' || substr(md5('${seed}:planted:' || g.slot), 1, 24)
+            -- A failed renewal is an invoice (in_…) in Stripe's shape, one in four a bare PaymentIntent (pi_…): the
+            -- objects the Stripe gateway retries (docs/adapters/stripe.md).
+            CASE WHEN g.cat = 'negative' THEN 're_' WHEN g.slot % 4 = 3 THEN 'pi_' ELSE 'in_' END
+              || substr(md5('${seed}:planted:' || g.slot), 1, 24)
        FROM g
        JOIN t ON t.rk = g.slot % ${targets}
       CROSS JOIN LATERAL (

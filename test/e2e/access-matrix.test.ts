@@ -35,6 +35,8 @@ const MATRIX: Record<string, MinRole> = {
   'get /api/autonomous/optimization-opportunities': 'viewer',
   'get /api/autonomous/findings': 'viewer',
   'get /api/autonomous/findings/{findingId}': 'viewer',
+  'get /api/autonomous/findings/{findingId}/alert-deliveries': 'viewer',
+  'get /api/autonomous/alerts/channels': 'viewer',
   'get /api/autonomous/actions': 'viewer',
   'get /api/autonomous/actions/{actionId}': 'viewer',
   'post /api/autonomous/actions/{actionId}/approve': 'operator',

@@ -3,7 +3,7 @@
 // tests start just wait, and are terminated at the end) unless the test brings its own worker's queue.
 import { inject } from 'vitest';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { buildApp, type App } from '../../api/app';
+import { buildApp, type App, type AppDeps } from '../../api/app';
 import { createApiKey } from '../../db/repos/api-keys';
 import { parseSlackOperators } from '../../platform/slack-operators';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -29,7 +29,7 @@ export interface E2E {
 
 export async function setupE2E(
   label: string,
-  opts: { namespace?: string; taskQueue?: string; db?: TestDb } = {},
+  opts: { namespace?: string; taskQueue?: string; db?: TestDb; alertChannels?: AppDeps['alertChannels'] } = {},
 ): Promise<E2E> {
   const t = opts.db ?? (await createTestDb(`e2e-${label}`));
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -44,6 +44,7 @@ export async function setupE2E(
     bootstrapAdminKey: admin,
     slack: { signingSecret: E2E_SLACK_SECRET, operators: parseSlackOperators('UOSCAR=oscar-operator:operator') },
     unsubscribeSecret: E2E_UNSUBSCRIBE_SECRET,
+    ...(opts.alertChannels ? { alertChannels: opts.alertChannels } : {}),
   });
   await app.ready();
   const viewer = (await createApiKey(t.db, 'vera-viewer', 'viewer')).key;

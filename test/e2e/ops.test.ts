@@ -32,6 +32,8 @@ describe('GET /health', () => {
       namespace: e.namespace,
       taskQueue: e.taskQueue,
       checks: { database: { ok: true }, temporal: { ok: true } },
+      // The suite's own settings: the embedded demo database, no alert channel, no Slack app.
+      mode: { appSchemaReadOnly: false, alertChannels: [], slackApprovals: false },
     });
   });
 
@@ -189,6 +191,8 @@ describe('GET /docs/json', () => {
       'get /metrics',
       'get /api/autonomous/findings',
       'get /api/autonomous/findings/{findingId}',
+      'get /api/autonomous/findings/{findingId}/alert-deliveries',
+      'get /api/autonomous/alerts/channels',
       'get /api/autonomous/actions',
       'get /api/autonomous/actions/{actionId}',
       'post /api/autonomous/actions/{actionId}/approve',

@@ -4,14 +4,14 @@
 // Webhooks: a valid signature); an outage (503, then 202) is a retryable error, then a delivery.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { z } from 'zod';
 import { AlertDeliveryError } from '../../activities/alerts/delivery-error';
 import { createPagerDutyChannel } from '../../activities/alerts/pagerduty';
 import type { Alert } from '../../activities/alerts/port';
 import { createSlackChannel } from '../../activities/alerts/slack';
 import { createWebhookChannel } from '../../activities/alerts/webhook';
 import { NonRetryableError } from '../../activities/effects/errors';
-import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../helpers/http-receiver';
+import { pagerDutyEvent, problems, slackMessage } from '../helpers/alert-payloads';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 
 const links = {
   dashboardUrl: 'http://127.0.0.1:3000/',
@@ -40,35 +40,6 @@ const alert = (kind: Alert['kind'], over: Partial<Alert> = {}): Alert => ({
   },
   ...over,
 });
-
-// The Events API v2 contract: what PagerDuty rejects with 400 when missing.
-const pagerDutyEvent = z.discriminatedUnion('event_action', [
-  z.object({
-    routing_key: z.string().length(32),
-    event_action: z.literal('trigger'),
-    dedup_key: z.string().min(1).max(255),
-    payload: z.object({
-      summary: z.string().min(1).max(1024),
-      source: z.string().min(1),
-      severity: z.enum(['critical', 'error', 'warning', 'info']),
-      timestamp: z.iso.datetime().optional(),
-    }),
-  }),
-  z.object({ routing_key: z.string().length(32), event_action: z.literal('resolve'), dedup_key: z.string().min(1) }),
-]);
-const slackMessage = z.object({
-  text: z.string().min(1),
-  blocks: z
-    .array(z.object({ type: z.enum(['header', 'section', 'actions', 'context', 'divider']) }))
-    .min(1)
-    .max(50),
-});
-
-const problems = (schema: z.ZodType) => (req: ReceivedRequest) => {
-  if (req.method !== 'POST' || req.headers['content-type'] !== 'application/json') return 'expected a JSON POST';
-  const parsed = schema.safeParse(JSON.parse(req.body));
-  return parsed.success ? null : `invalid_payload: ${parsed.error.message}`;
-};
 
 describe('PagerDuty channel', () => {
   let rx: HttpReceiver;

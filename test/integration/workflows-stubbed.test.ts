@@ -36,6 +36,10 @@ function stubActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
     learn: phase('learn'),
     decide: phase('decide'),
     verify: phase('verify'),
+    sendAlerts: async (ctx: CycleContext) => {
+      calls.push({ activity: 'sendAlerts', arg: ctx });
+      return { counts: { delivered: 0, skipped: 0, failed: 0, pending: 0, held: 0 } };
+    },
     ...overrides,
   };
 }
@@ -79,7 +83,14 @@ describe('a cycle whose phase fails', () => {
     expect(appFailure).toMatchObject({ type: 'NonRetryableError', message: 'payment gateway refused the batch' });
 
     // Non-retryable: one attempt, then the close bookkeeping with status failed; nothing after optimize.
-    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'analyze', 'heal', 'optimize', 'closeCycle']);
+    expect(calls.map((c) => c.activity)).toEqual([
+      'openCycle',
+      'analyze',
+      'sendAlerts',
+      'heal',
+      'optimize',
+      'closeCycle',
+    ]);
     expect(calls.at(-1)!.arg).toEqual({
       cycleId: workflowId,
       status: 'failed',
@@ -99,7 +110,7 @@ describe('a cycle whose phase fails', () => {
       taskQueue: w.taskQueue,
       args: [{ dryRun: true, trigger: 'cli', now: NOW, phases: ['verify', 'analyze'] }],
     });
-    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'analyze', 'verify', 'closeCycle']);
+    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'analyze', 'sendAlerts', 'verify', 'closeCycle']);
     expect(calls.at(-1)!.arg).toEqual({ cycleId: workflowId, status: 'completed' });
     expect(result.phases).toEqual([
       { name: 'analyze', status: 'completed', counts: { analyze: 1 } },
@@ -111,7 +122,7 @@ describe('a cycle whose phase fails', () => {
 describe('the monitor', () => {
   type MonitorResult = Awaited<ReturnType<Activities['monitorHealth']>>;
 
-  async function runMonitor(report: MonitorResult) {
+  async function runMonitor(report: MonitorResult, overrides: Partial<Activities> = {}) {
     const calls: Call[] = [];
     w = await startStubWorker(
       'stub-monitor',
@@ -120,6 +131,7 @@ describe('the monitor', () => {
           calls.push({ activity: 'monitorHealth', arg: ctx });
           return report;
         },
+        ...overrides,
       }),
     );
     const workflowId = `${w.taskQueue}-monitor`;
@@ -155,8 +167,8 @@ describe('the monitor', () => {
       dryRun: true,
     });
     const own = calls.filter((c) => (c.arg as { cycleId: string }).cycleId === workflowId);
-    expect(own.map((c) => c.activity)).toEqual(['openCycle', 'monitorHealth', 'closeCycle']);
-    expect(own[2]!.arg).toEqual({ cycleId: workflowId, status: 'completed' });
+    expect(own.map((c) => c.activity)).toEqual(['openCycle', 'monitorHealth', 'sendAlerts', 'closeCycle']);
+    expect(own[3]!.arg).toEqual({ cycleId: workflowId, status: 'completed' });
   });
 
   it('starts no selfHeal run when nothing critical is healable', async () => {
@@ -166,9 +178,23 @@ describe('the monitor', () => {
       healRecommended: false,
     });
     expect(result).toMatchObject({ alerts: 0, healthScore: 91, selfHealWorkflowId: null });
-    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'monitorHealth', 'closeCycle']);
+    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'monitorHealth', 'sendAlerts', 'closeCycle']);
     await expect(client.workflow.getHandle(`self-heal-from-${workflowId}`).describe()).rejects.toBeInstanceOf(
       WorkflowNotFoundError,
     );
+  });
+
+  it('completes when its alert step fails: the deliveries wait for the next run', async () => {
+    const { calls, result } = await runMonitor(
+      { counts: { findings: 1, alerts: 1, openFindings: 1, resolved: 0 }, healthScore: 60, healRecommended: false },
+      {
+        sendAlerts: async () => {
+          throw new NonRetryableError('slack refused the alert', 'http_404');
+        },
+      },
+    );
+    expect(result).toMatchObject({ kind: 'monitor', alerts: 1, healthScore: 60 });
+    expect(calls.map((c) => c.activity)).toEqual(['openCycle', 'monitorHealth', 'closeCycle']);
+    expect(calls.at(-1)!.arg).toMatchObject({ status: 'completed' });
   });
 });

@@ -142,6 +142,34 @@ describe('loadConfig', () => {
       );
     });
   });
+  describe('alert channels', () => {
+    it('turns a channel on by its variables, with PagerDuty and the signed webhook checked', () => {
+      const c = loadConfig({
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+        PAGERDUTY_ROUTING_KEY: 'R0123456789ABCDEF0123456789ABCDE',
+        PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9999/v2/enqueue',
+        ALERT_WEBHOOK_URL: 'https://alerts.example/floyo',
+        ALERT_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      });
+      expect(c.PAGERDUTY_EVENTS_URL).toBe('http://127.0.0.1:9999/v2/enqueue');
+      expect(loadConfig({}).SLACK_WEBHOOK_URL).toBeUndefined();
+    });
+
+    it('names the bad alert variable in one line, hiding secrets', () => {
+      expect(errorOf({ PAGERDUTY_ROUTING_KEY: 'short' })).toBe(
+        'PAGERDUTY_ROUTING_KEY=***: expected the 32-character Events API v2 integration key',
+      );
+      expect(errorOf({ SLACK_WEBHOOK_URL: 'hooks.slack.com/x' })).toBe(
+        'SLACK_WEBHOOK_URL=***: expected a URL (https, http)',
+      );
+      expect(errorOf({ ALERT_WEBHOOK_URL: 'https://alerts.example/floyo' })).toBe(
+        'ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set',
+      );
+      expect(errorOf({ PAGERDUTY_EVENTS_URL: 'ftp://pd' })).toBe(
+        'PAGERDUTY_EVENTS_URL=ftp://pd: expected a http or https URL',
+      );
+    });
+  });
 
   describe('outbox relay', () => {
     it('has the documented defaults and takes whole numbers', () => {

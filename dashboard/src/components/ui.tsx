@@ -36,6 +36,7 @@ const STATUS_TONES: Record<string, Tone> = {
   executed: 'ok',
   approved: 'ok',
   success: 'ok',
+  delivered: 'ok',
   passed: 'ok',
   below_target: 'bad',
   failed: 'bad',

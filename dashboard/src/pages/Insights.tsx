@@ -1,7 +1,8 @@
-// Issues (severity, confidence, evidence, first/last seen), opportunities with the expected impact of
-// their planned actions, the latest cycle's recommendations, the autonomy ladder, and the engine's decisions
-// with rationale.
+// Issues (severity, confidence, evidence, first/last seen, the alerts sent about each), the alert channels' health,
+// opportunities with the expected impact of their planned actions, the latest cycle's recommendations, the autonomy
+// ladder, and the engine's decisions with rationale.
 import { api } from '../api';
+import { AlertChannels, FindingAlerts } from '../components/alerts';
 import { AutonomyLadderPanel } from '../components/autonomy-ladder';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, humanize, pct, relative, summarize } from '../format';
@@ -29,6 +30,9 @@ export function Insights() {
         >
           {(s) => <FindingTable findings={s.issues} label="Open issues" />}
         </Async>
+      </Panel>
+      <Panel title="Alert channels">
+        <AlertChannels />
       </Panel>
       <Panel title="Opportunities">
         <Async
@@ -101,6 +105,7 @@ export function FindingTable({ findings, label }: { findings: Finding[]; label: 
             <th>Evidence</th>
             <th>First seen</th>
             <th>Last seen</th>
+            <th>Alerts</th>
           </tr>
         </thead>
         <tbody>
@@ -123,6 +128,9 @@ export function FindingTable({ findings, label }: { findings: Finding[]; label: 
               </td>
               <td className="small" title={f.lastSeenAt}>
                 {relative(f.lastSeenAt)}
+              </td>
+              <td>
+                <FindingAlerts findingId={f.id} />
               </td>
             </tr>
           ))}
