@@ -12,8 +12,10 @@ import { learningsOfCycle, saveDecisions, saveLearning } from '../db/repos/learn
 import { decideDemotions, type DemotionChange } from '../engine/decide/demotion';
 import { demotionChange, upliftOf, type Uplift } from '../engine/learning/holdout';
 import { isMeasuredActionType, priorOf } from '../engine/learning/outcomes';
+import type { SrmResult } from '../engine/learning/srm';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
+import { checkSampleRatios, evaluateLadder } from './autonomy-ladder';
 import { withPhase } from './phase-record';
 import { exportForRetraining } from './retraining/hook';
 
@@ -42,6 +44,8 @@ async function actionOutcomes(
   return { measured, byType };
 }
 
+type TrustedUplift = Uplift & { demoted: boolean; trustworthy: boolean; srm: SrmResult | null };
+
 /**
  * Each measured type's uplift over its holdout, from the cumulative counts in engine.action_stats, and
  * the demotions or restorations it calls for — applied with the decision and audit entry in one
@@ -50,9 +54,10 @@ async function actionOutcomes(
 async function upliftAndDemotions(
   db: ActivityDeps['db'],
   ctx: CycleContext,
-): Promise<{ uplift: Record<string, Uplift & { demoted: boolean }>; changes: DemotionChange[] }> {
+  srm: Record<string, SrmResult>,
+): Promise<{ uplift: Record<string, TrustedUplift>; changes: DemotionChange[] }> {
   const stats = (await listActionStats(db)).filter((s) => isMeasuredActionType(s.actionType));
-  const uplift: Record<string, Uplift & { demoted: boolean }> = {};
+  const uplift: Record<string, TrustedUplift> = {};
   const changes: DemotionChange[] = [];
   for (const s of stats) {
     // The prior pseudo-counts are not outcomes: uplift compares measured outcomes only.
@@ -60,8 +65,15 @@ async function upliftAndDemotions(
       { successes: s.successes, failures: s.failures },
       { successes: s.holdoutSuccesses, failures: s.holdoutFailures },
     );
-    const change = demotionChange(s.demoted, u);
-    uplift[s.actionType] = { ...u, demoted: change === 'demote' ? true : change === 'restore' ? false : s.demoted };
+    // A broken split (sample-ratio mismatch) makes the uplift untrustworthy: it changes no flag either way.
+    const mismatch = srm[s.actionType]?.status === 'mismatch';
+    const change = mismatch ? null : demotionChange(s.demoted, u);
+    uplift[s.actionType] = {
+      ...u,
+      demoted: change === 'demote' ? true : change === 'restore' ? false : s.demoted,
+      trustworthy: !mismatch,
+      srm: srm[s.actionType] ?? null,
+    };
     if (change) changes.push({ type: s.actionType, change, uplift: u });
   }
   const decision = decideDemotions(changes);
@@ -101,12 +113,16 @@ export async function learn(
       ? (saved.action_outcomes.payload as { measured: number; byType: Record<string, TypeOutcomes> })
       : await actionOutcomes(db, now);
     await saveLearning(db, ctx.cycleId, 'action_outcomes', outcomes);
+    progress('sample-ratio mismatch of the holdouts');
+    const srm = await checkSampleRatios(db, ctx);
     progress('uplift over the holdouts');
-    const { uplift, changes } = await upliftAndDemotions(db, ctx);
+    const { uplift, changes } = await upliftAndDemotions(db, ctx, srm);
     await saveLearning(db, ctx.cycleId, 'action_uplift', {
       uplift,
       changes: changes.map((c) => ({ type: c.type, change: c.change })),
     });
+    progress('autonomy ladder');
+    const ladder = await evaluateLadder(db, ctx, srm);
     progress('suggestion feedback');
     // The utility weights and the threshold in force are versioned config: the recommendation and its
     // expected change are computed against what the platform does today.
@@ -136,6 +152,8 @@ export async function learn(
       behavioursRanked: behaviours.ranked.length,
       behaviourPatterns: behaviours.patterns.length,
       demotionChanges: changes.length,
+      sampleRatioMismatches: Object.values(srm).filter((r) => r.status === 'mismatch').length,
+      autonomyChanges: ladder.filter((e) => e.change).length,
       ...(exported ? { retrainingRows: exported.rows, retrainingNotified: exported.notified } : {}),
     };
     await appendAudit(db, {

@@ -29,6 +29,7 @@ import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
 import { historyRoutes } from './routes/history';
 import { insightRoutes } from './routes/insights';
+import { autonomyRoutes } from './routes/autonomy';
 import { recoveredRevenueRoutes } from './routes/recovered-revenue';
 import { keyRoutes } from './routes/keys';
 import { mlRoutes } from './routes/ml';
@@ -165,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });
       await api.register(insightRoutes, { prefix: '/autonomous' });
+      await api.register(autonomyRoutes, { prefix: '/autonomous' });
       await api.register(recoveredRevenueRoutes, { prefix: '/autonomous' });
       await api.register(findingRoutes, { prefix: '/autonomous' });
       await api.register(alertRoutes, {

@@ -17,6 +17,7 @@ import * as cardNetworkRules from '../migrations/20261202000013_card_network_rul
 import * as alertPolicy from '../migrations/20261202000014_alert_policy';
 import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
 import * as outboxSuppressed from '../migrations/20261202000016_outbox_suppressed';
+import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
 import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '20261202000014_alert_policy': alertPolicy,
   '20261202000015_slack_approval_messages': slackApprovalMessages,
   '20261202000016_outbox_suppressed': outboxSuppressed,
+  '20261202000017_autonomy_ladder': autonomyLadder,
   '20261202000020_engine_change_notify': engineChangeNotify,
 };
 

@@ -25,7 +25,7 @@ export type FindingCategory = 'issue' | 'opportunity';
 export interface DetectedFinding {
   /** Stable across cycles for the same problem, e.g. "data_quality:malformed_email". */
   fingerprint: string;
-  detector: 'kpi' | 'system_health' | 'data_quality' | 'orphaned_records' | 'billing' | 'drift';
+  detector: 'kpi' | 'system_health' | 'data_quality' | 'orphaned_records' | 'billing' | 'drift' | 'holdout';
   kind: string;
   category: FindingCategory;
   severity: Severity;
@@ -72,7 +72,8 @@ export const ACTION_TYPES = [
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-export type ActionMode = 'auto' | 'needs_approval' | 'recommendation';
+/** shadow = recorded as "would have done" by a type in shadow on the autonomy ladder (engine/autonomy). */
+export type ActionMode = 'auto' | 'needs_approval' | 'recommendation' | 'shadow';
 
 /** A planned action before gating; the planner's output. */
 export interface ActionPlan {
@@ -102,7 +103,9 @@ export type ActionStatus =
   | 'blocked'
   | 'recommended'
   /** Held out as the control group of a measured type: no effect, outcome measured (engine/learning/holdout.ts). */
-  | 'holdout';
+  | 'holdout'
+  /** A type in shadow on the autonomy ladder: gated and recorded as "would have done", never executed. */
+  | 'shadowed';
 
 export interface GateOutcome {
   gate: string;

@@ -11,7 +11,9 @@
 //     a measured type's target the gates admit, drawn into the control group (policy holdout,
 //       engine/learning/holdout.ts) → holdout, in dry and live cycles alike: no effect, no approval, not
 //       counted against the caps; executed_at = now and the outcome window as if it had run
-//   A demoted type (uplift credibly negative) fails the confidence gate: approval only.
+//   A demoted type (uplift credibly negative) fails the confidence gate: approval only. The type's rung on
+//   the autonomy ladder (engine.autonomy_levels; none, or a changed definition = shadow) decides the rest:
+//   approval → approval only; shadow → shadowed: gated and recorded as would-have-done, no effect, no approval.
 // Actions, gate decisions and the 'action.planned' / 'gate.decision' audit entries are written set-based in
 // one transaction, all ON CONFLICT DO NOTHING: a retried activity re-reads what is stored, decides only the
 // plans not stored yet, and executes only the actions still 'planned'. Counting for the type cap is per
@@ -34,6 +36,8 @@ import {
 } from '../../db/repos/actions';
 import { contactCounts } from '../../db/repos/outbox';
 import { demotedTypes, segmentCountsOf, posteriorsOf } from '../../db/repos/action-stats';
+import { autonomyLevelsOf } from '../../db/repos/autonomy-levels';
+import { effectiveLevel, type StoredLevel } from '../../engine/autonomy/levels';
 import { failureCounts } from '../../db/repos/effects';
 import { userCreatedAt } from '../../db/queries/users';
 import { findingIdsByFingerprint } from '../../db/repos/findings';
@@ -84,6 +88,8 @@ export interface ProcessPlansResult {
   failed: string[];
   /** Held out as the control group: no effect, outcome measured. */
   heldOut: string[];
+  /** A type in shadow on the autonomy ladder: recorded as would-have-done, never executed or sent for approval. */
+  shadowed: string[];
 }
 
 const ACTOR = 'engine';
@@ -109,6 +115,17 @@ function recipientOf(p: Pick<ActionPlan, 'type' | 'targetId' | 'params'> | Actio
   const raw = p.params?.userId ?? p.targetId;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+/** The type's rung on the ladder and why, for the gates. */
+function autonomyOf(type: string, row: (StoredLevel & { reason?: string }) | undefined) {
+  const level = effectiveLevel(type, row);
+  const reason = !row
+    ? 'a new action type starts in shadow'
+    : level !== row.level
+      ? 'its definition changed: it starts again in shadow'
+      : (row.reason ?? level);
+  return { level, reason };
 }
 
 function isAdmitted(a: Pick<ActionRecord, 'mode' | 'status'>): boolean {
@@ -148,7 +165,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   const retryCards = new Map(
     fresh.filter((p) => p.plan.type === 'retry_payment').map((p) => [p.id, retryCardOf(p.plan.params ?? {})]),
   );
-  const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures, cards] =
+  const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures, cards, levels] =
     await Promise.all([
       findingIdsByFingerprint(
         db,
@@ -163,6 +180,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       contactCounts(db, recipients, contactWindowStart(now, policies)),
       failureCounts(db, types, breakerWindowStart(now, policies)),
       loadCardRetryContext(db, [...retryCards.values()], now),
+      autonomyLevelsOf(db, types),
     ]);
 
   const typeCount = new Map<string, number>(admitted);
@@ -200,6 +218,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       posterior: gating.posterior,
       posteriorSource: segment ? { segment, source: gating.source, segmentOutcomes: gating.segmentOutcomes } : null,
       demoted: demoted.get(plan.type) ?? null,
+      autonomy: autonomyOf(plan.type, levels.get(plan.type)),
       thresholds,
       policies,
       appWriteBlocked: deps.appWriteBlocked,
@@ -321,6 +340,7 @@ function classify(ids: readonly string[], actions: Map<string, ActionRecord>): P
     dryRun: [],
     failed: [],
     heldOut: [],
+    shadowed: [],
   };
   const bucket: Partial<Record<ActionStatus, keyof Omit<ProcessPlansResult, 'actionIds'>>> = {
     executed: 'executed',
@@ -330,6 +350,7 @@ function classify(ids: readonly string[], actions: Map<string, ActionRecord>): P
     recommended: 'recommended',
     dry_run: 'dryRun',
     holdout: 'heldOut',
+    shadowed: 'shadowed',
   };
   for (const id of ids) {
     const status = actions.get(id)?.status;

@@ -8,6 +8,7 @@ import { phaseActions } from '../../db/repos/actions';
 import { latestCycleWithCompletedPhase } from '../../db/repos/cycles';
 import { toFindingDto } from '../../db/repos/findings';
 import { actionStatsWithBounds } from '../../db/repos/action-stats';
+import type { SrmResult } from '../../engine/learning/srm';
 import { problems } from '../schemas/common';
 import { toIntervalDto } from '../schemas/interval';
 import { DecisionListSchema, DecisionsQuery, LearningSchema, OpportunitiesSchema } from '../schemas/state';
@@ -47,12 +48,23 @@ export const insightRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async () => {
       const [learnings, stats] = await Promise.all([latestLearnings(app.knex), actionStatsWithBounds(app.knex)]);
+      // The sample-ratio check of the newest learn phase says whether each uplift can be trusted.
+      const checked = ((learnings.action_uplift?.payload as { uplift?: Record<string, { srm?: SrmResult | null }> })
+        ?.uplift ?? {}) as Record<string, { srm?: SrmResult | null }>;
       return {
         learnings: Object.values(learnings).sort((a, b) => a.kind.localeCompare(b.kind)),
-        actionStats: stats.map((s) => ({
-          ...s,
-          uplift: s.uplift && { ...s.uplift, interval: toIntervalDto(s.uplift.interval) },
-        })),
+        actionStats: stats.map((s) => {
+          const srm = checked[s.actionType]?.srm ?? null;
+          return {
+            ...s,
+            uplift: s.uplift && {
+              ...s.uplift,
+              interval: toIntervalDto(s.uplift.interval),
+              trustworthy: srm?.status !== 'mismatch',
+              srm,
+            },
+          };
+        }),
       };
     },
   );

@@ -18,6 +18,7 @@ export const ACTION_STATUSES = [
   'blocked',
   'recommended',
   'holdout',
+  'shadowed',
 ] as const;
 
 export const ListActionsQuery = LimitOffsetQuery.extend({

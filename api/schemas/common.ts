@@ -89,7 +89,7 @@ export const ActionSchema = z
     detectionConfidence: z.number(),
     confidence: z.number(),
     expectedImpact: JsonRecord,
-    mode: z.enum(['auto', 'needs_approval', 'recommendation']),
+    mode: z.enum(['auto', 'needs_approval', 'recommendation', 'shadow']),
     status: z.string(),
     statusReason: z.string().nullable(),
     dryRun: z.boolean(),

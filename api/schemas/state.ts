@@ -79,6 +79,21 @@ export const ActionStatSchema = z.object({
       interval: IntervalSchema.nullable().describe('95% Newcombe interval; null below 20 outcomes in either group'),
       credibleHarm: z.boolean(),
       credibleBenefit: z.boolean(),
+      trustworthy: z
+        .boolean()
+        .describe('false when the last learn phase found a sample-ratio mismatch in this holdout: do not act on it'),
+      srm: z
+        .object({
+          status: z.enum(['healthy', 'mismatch', 'insufficient']),
+          observed: z.object({ treated: z.number().int(), holdout: z.number().int() }),
+          expected: z.object({ treated: z.number(), holdout: z.number() }),
+          expectedHoldoutShare: z.number(),
+          chiSquare: z.number().nullable(),
+          pValue: z.number().nullable(),
+          threshold: z.number(),
+        })
+        .nullable()
+        .describe('The last learn phase’s sample-ratio check of this holdout (chi-square, 1 df); null before one ran'),
     })
     .nullable()
     .describe('Effectiveness over the holdout; null for types whose outcome is not measured'),

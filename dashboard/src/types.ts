@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { ActionSchema, FindingSchema } from '../../api/schemas/common';
 import type { AlertChannelHealthSchema, AlertDeliverySchema } from '../../api/schemas/alerts';
 import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
+import type { AutonomyLevelSchema } from '../../api/schemas/autonomy';
 import type { PolicyListSchema } from '../../api/schemas/config';
 import type {
   ActionListSchema,
@@ -42,3 +43,4 @@ export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;
 export type AlertChannelHealth = z.infer<typeof AlertChannelHealthSchema>;
 export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
 export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;
+export type AutonomyLevel = z.infer<typeof AutonomyLevelSchema>;

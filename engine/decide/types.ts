@@ -2,7 +2,12 @@
 // concluded, why in words an operator can check, and how sure it is. Decisions are advice and
 // proposals; nothing here changes configuration or data by itself.
 export type DecisionKind =
-  'resource_allocation' | 'feature_prioritization' | 'pricing' | 'ml_threshold' | 'action_type_demotion';
+  | 'resource_allocation'
+  | 'feature_prioritization'
+  | 'pricing'
+  | 'ml_threshold'
+  | 'action_type_demotion'
+  | 'autonomy_ladder';
 
 export interface Decision {
   kind: DecisionKind;

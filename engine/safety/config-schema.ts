@@ -162,6 +162,13 @@ export const POLICY_SCHEMAS = {
   alerts: alertPolicySchema,
   /** Visa and Mastercard retry rules for payment retries (engine/safety/card-network-rules.ts). */
   card_network_rules: cardNetworkRulesSchema,
+  /** Sample-ratio-mismatch check of each holdout (engine/learning/srm.ts): p below pValue over the last windowDays is a mismatch. */
+  srm: z.strictObject({
+    pValue: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(0.05, 'must be at most 0.05'),
+    windowDays: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(365, 'must be at most 365'),
+  }),
+  /** Evidence the autonomy ladder needs to promote a type (engine/autonomy/ladder.ts). */
+  autonomy_ladder: z.strictObject({ minShadowDecisions: cap, minOutcomes: cap }),
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -185,6 +192,8 @@ export const DEFAULT_POLICIES: Policies = {
   holdout: { default: 0.1 },
   alerts: DEFAULT_ALERT_POLICY,
   card_network_rules: DEFAULT_CARD_NETWORK_RULES,
+  srm: { pValue: 0.001, windowDays: 30 },
+  autonomy_ladder: { minShadowDecisions: 50, minOutcomes: 100 },
 };
 
 // ---------------------------------------------------------------- parsers

@@ -16,10 +16,13 @@
 // The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
 // has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
 // Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
-// past a policy); else confidence failed → needs_approval; else execute. The mode stored on the action is
-// recommendation, or auto / needs_approval by the confidence gate alone.
+// past a policy); else a type in shadow on the autonomy ladder → shadow (would have done, nothing runs);
+// else confidence failed → needs_approval; else execute. The mode stored on the action is recommendation,
+// shadow, or auto / needs_approval by the confidence gate alone. A type at level approval fails the
+// confidence gate whatever its confidence; only a type at level auto may run without an operator.
 import type { BetaPosterior } from '../stats/beta';
 import { lowerBound } from '../stats/beta';
+import type { AutonomyLevel } from '../autonomy/levels';
 import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from '../types';
 import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
@@ -49,6 +52,8 @@ export interface GateInput {
   posteriorSource?: { segment: string; source: 'segment' | 'type'; segmentOutcomes: number } | null;
   /** Set when the learn phase demoted the type (uplift credibly negative): it runs only with approval. */
   demoted?: { reason: string } | null;
+  /** The type's rung on the autonomy ladder (engine/autonomy); absent = auto, the gates alone decide. */
+  autonomy?: { level: AutonomyLevel; reason: string } | null;
   thresholds: Readonly<Record<string, number>>;
   policies: Policies;
   counters: GateCounters;
@@ -56,7 +61,7 @@ export interface GateInput {
   appWriteBlocked?: readonly EffectPort[];
 }
 
-export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation';
+export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation' | 'shadow';
 
 export interface GateEvaluation {
   /** detection confidence × lower bound of the success posterior. */
@@ -244,7 +249,7 @@ export function evaluateGates(input: GateInput): GateEvaluation {
       : {}),
   });
   // A demoted type fails the confidence gate whatever its confidence: an operator may still approve it.
-  const conf: GateOutcome = input.demoted
+  const demotedConf: GateOutcome = input.demoted
     ? {
         ...measured,
         passed: false,
@@ -252,6 +257,17 @@ export function evaluateGates(input: GateInput): GateEvaluation {
         details: { ...measured.details, demoted: true },
       }
     : measured;
+  const level = input.autonomy?.level ?? 'auto';
+  // Below auto on the ladder an operator decides (approval) or nobody acts (shadow): never auto-execution.
+  const conf: GateOutcome =
+    level !== 'auto' && demotedConf.passed
+      ? {
+          ...demotedConf,
+          passed: false,
+          reason: `${plan.type} is at autonomy level ${level}: ${input.autonomy!.reason}`,
+          details: { ...demotedConf.details, autonomyLevel: level },
+        }
+      : { ...demotedConf, details: { ...demotedConf.details, autonomyLevel: level } };
 
   if (!plan.executable) {
     const outcomes: GateOutcome[] = [
@@ -273,9 +289,20 @@ export function evaluateGates(input: GateInput): GateEvaluation {
     ...rest,
   ];
   const policyFailures = outcomes.filter((o) => o.gate !== 'confidence' && !o.passed);
-  const mode: ActionMode = conf.passed ? 'auto' : 'needs_approval';
+  const mode: ActionMode = level === 'shadow' ? 'shadow' : conf.passed ? 'auto' : 'needs_approval';
   if (policyFailures.length)
     return { confidence, mode, verdict: 'blocked', reason: failedReasons(policyFailures), outcomes };
+  if (level === 'shadow')
+    return {
+      confidence,
+      mode,
+      verdict: 'shadow',
+      reason:
+        measured.passed && !input.demoted
+          ? 'would execute (all gates passed)'
+          : `would need approval (${demotedConf.reason})`,
+      outcomes,
+    };
   if (!conf.passed) return { confidence, mode, verdict: 'needs_approval', reason: conf.reason, outcomes };
   return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
 }

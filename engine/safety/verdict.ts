@@ -1,5 +1,5 @@
 // From the gates' verdict on a plan to the status its action is stored with: recommended, blocked,
-// dry_run, planned, pending_approval, or holdout when a measured type's admitted target is drawn into
+// shadowed (a type in shadow on the autonomy ladder, dry or live), dry_run, planned, pending_approval, or holdout when a measured type's admitted target is drawn into
 // the control group (engine/learning/holdout.ts). Dry and live cycles hold out alike.
 import { isHeldOut } from '../learning/holdout';
 import { isMeasuredActionType } from '../learning/outcomes';
@@ -24,6 +24,7 @@ export function holdoutShareOf(policies: Pick<Policies, 'holdout'>, type: string
 
 function statusFor(verdict: GateEvaluation['verdict'], dryRun: boolean): ActionStatus {
   if (verdict === 'recommendation') return 'recommended';
+  if (verdict === 'shadow') return 'shadowed';
   if (verdict === 'blocked') return 'blocked';
   if (dryRun) return 'dry_run';
   return verdict === 'execute' ? 'planned' : 'pending_approval';
@@ -31,6 +32,7 @@ function statusFor(verdict: GateEvaluation['verdict'], dryRun: boolean): ActionS
 
 function statusReason(e: Pick<GateEvaluation, 'verdict' | 'reason'>, dryRun: boolean): string {
   if (e.verdict === 'recommendation' || e.verdict === 'blocked') return e.reason;
+  if (e.verdict === 'shadow') return `shadow (autonomy ladder): ${e.reason}; nothing runs, no approval`;
   if (dryRun)
     return e.verdict === 'execute'
       ? 'dry run: would execute (all gates passed)'

@@ -29,6 +29,8 @@ const MATRIX: Record<string, MinRole> = {
   'get /api/autonomous/cycles/{cycleId}/audit': 'viewer',
   'get /api/autonomous/decisions': 'viewer',
   'get /api/autonomous/learning': 'viewer',
+  'get /api/autonomous/autonomy': 'viewer',
+  'put /api/autonomous/autonomy/{actionType}': 'admin',
   'get /api/autonomous/recovered-revenue': 'viewer',
   'get /api/autonomous/optimization-opportunities': 'viewer',
   'get /api/autonomous/findings': 'viewer',
@@ -75,6 +77,8 @@ const PARAMS: Record<string, string> = {
   scheduleId: 'matrix-no-such-schedule',
   name: 'gate.healing',
   keyId: '999999',
+  // Not an action type: an admin's pin answers 400 and pins nothing.
+  actionType: 'matrix-no-such-type',
 };
 
 // A body each route accepts from a caller with the role (dry-run for the runs).

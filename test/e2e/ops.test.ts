@@ -167,6 +167,8 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/cycles/{cycleId}/audit',
       'get /api/autonomous/decisions',
       'get /api/autonomous/learning',
+      'get /api/autonomous/autonomy',
+      'put /api/autonomous/autonomy/{actionType}',
       'get /api/autonomous/recovered-revenue',
       'get /api/autonomous/optimization-opportunities',
       'get /api/autonomous/approvals',

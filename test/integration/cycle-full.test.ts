@@ -107,7 +107,13 @@ describe('a dry-run cycle', () => {
 
   it('records learnings, decisions and the verification', async () => {
     const kinds: string[] = await t.db('engine.learnings').where({ cycle_id: cycleId }).pluck('kind');
-    expect(kinds.sort()).toEqual(['action_outcomes', 'action_uplift', 'high_performers', 'suggestion_feedback']);
+    expect(kinds.sort()).toEqual([
+      'action_outcomes',
+      'action_uplift',
+      'autonomy_ladder',
+      'high_performers',
+      'suggestion_feedback',
+    ]);
     const decisions: string[] = await t.db('engine.decisions').where({ cycle_id: cycleId }).pluck('kind');
     expect(decisions).toEqual(
       expect.arrayContaining(['resource_allocation', 'feature_prioritization', 'pricing', 'ml_threshold']),

@@ -1,8 +1,9 @@
 // Issues (severity, confidence, evidence, first/last seen, the alerts sent about each), the alert channels' health,
-// opportunities with the expected impact of their planned actions, the latest cycle's recommendations, and the
-// engine's decisions with rationale.
+// opportunities with the expected impact of their planned actions, the latest cycle's recommendations, the autonomy
+// ladder, and the engine's decisions with rationale.
 import { api } from '../api';
 import { AlertChannels, FindingAlerts } from '../components/alerts';
+import { AutonomyLadderPanel } from '../components/autonomy-ladder';
 import { Async, Badge, Panel } from '../components/ui';
 import { dateTime, humanize, pct, relative, summarize } from '../format';
 import { usePoll } from '../hooks';
@@ -63,6 +64,7 @@ export function Insights() {
           {(s) => <ActionTable actions={s.recommendations} label="Recommendations" />}
         </Async>
       </Panel>
+      <AutonomyLadderPanel />
       <Panel title="Decisions">
         <Async
           p={decisions}
