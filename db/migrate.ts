@@ -53,7 +53,7 @@ const migrationSource: Knex.MigrationSource<string> = {
 const config: Knex.MigratorConfig = { migrationSource, schemaName: 'public', tableName: 'knex_migrations' };
 
 /** Any fixed key: every engine process migrating a database waits on this one. */
-const MIGRATE_ADVISORY_LOCK = 20261125;
+export const MIGRATE_ADVISORY_LOCK = 20261125;
 
 /**
  * Applies every pending migration; returns the names it applied. Processes starting together (several workers

@@ -6,7 +6,9 @@ import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import pg from 'pg';
 import { createApiKey } from '../../db/repos/api-keys';
+import { MIGRATE_ADVISORY_LOCK } from '../../db/migrate';
 import { repoRoot } from '../../platform/paths';
 import { checkInvariants, endApprovals, prepareChaosDatabase } from '../../scripts/lib/chaos';
 import { ApiProcess, WorkerProcess, type EngineServers } from '../../scripts/lib/engine-processes';
@@ -84,7 +86,28 @@ afterAll(async () => {
 }, 60_000);
 
 it('starts two workers and two apis at once on an unmigrated database: each migration applied once', async () => {
-  const started = await Promise.allSettled([...workers, ...apis].map((p) => p.start()));
+  // Held until all four wait on it, so they meet at the migration however unevenly their start-ups run.
+  const gate = new pg.Client({ connectionString: t.url });
+  await gate.connect();
+  await gate.query('SELECT pg_advisory_lock($1)', [MIGRATE_ADVISORY_LOCK]);
+  const starting = Promise.allSettled([...workers, ...apis].map((p) => p.start()));
+  try {
+    await until(
+      'all four processes waiting to migrate',
+      async () => {
+        const { rows } = await gate.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+            WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid = $1 AND NOT l.granted`,
+          [MIGRATE_ADVISORY_LOCK],
+        );
+        return rows[0]!.n === 4;
+      },
+      120_000,
+    );
+  } finally {
+    await gate.end();
+  }
+  const started = await starting;
   expect(started.filter((s) => s.status === 'rejected')).toEqual([]);
   const applied = await t.db('public.knex_migrations').select('name');
   const known = fs.readdirSync(path.join(repoRoot, 'migrations')).filter((f) => f.endsWith('.ts'));
@@ -96,8 +119,14 @@ it('starts two workers and two apis at once on an unmigrated database: each migr
 }, 150_000);
 
 it('creates each schedule once: one worker creates it, the other finds it and updates it', async () => {
+  // A worker prints what it did with each schedule just after it starts polling.
+  const reported = (w: WorkerProcess, id: string) =>
+    w.output().match(new RegExp(`Schedule ${id}: (created|updated)`))?.[1];
+  await until('both workers reporting the schedules', async () =>
+    workers.every((w) => Object.values(SCHEDULE_IDS).every((id) => reported(w, id))),
+  );
   for (const id of Object.values(SCHEDULE_IDS)) {
-    const said = workers.map((w) => w.output().match(new RegExp(`Schedule ${id}: (created|updated)`))?.[1]);
+    const said = workers.map((w) => reported(w, id));
     expect(said.sort(), id).toEqual(['created', 'updated']);
   }
   const listed: string[] = [];
@@ -108,7 +137,7 @@ it('creates each schedule once: one worker creates it, the other finds it and up
 });
 
 it('completes a live cycle started through one api once, with a worker SIGKILLed mid-phase', async () => {
-  await prepareChaosDatabase(t.db, { users: 3000, seed: 41, now: new Date() });
+  await prepareChaosDatabase(t.db, { users: 1500, seed: 41, now: new Date() });
   const res = await call(apis[0]!, 'POST', '/api/autonomous/run-cycle', ADMIN_KEY, { dryRun: false });
   expect(res.status).toBe(202);
   cycleId = ((await res.json()) as { cycleId: string }).cycleId;
