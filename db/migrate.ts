@@ -1,6 +1,7 @@
 // Runs the knex migrations from migrations/. The list is static so that migrating works the same
 // under tsx, vitest and any bundler, without knex scanning the file system.
 import type { Knex } from 'knex';
+import pg from 'pg';
 import * as appSchema from '../migrations/20261125000001_app_schema';
 import * as engineSchema from '../migrations/20261125000002_engine_schema';
 import * as defaultConfig from '../migrations/20261125000003_default_config';
@@ -55,8 +56,23 @@ const migrationSource: Knex.MigrationSource<string> = {
 
 const config: Knex.MigratorConfig = { migrationSource, schemaName: 'public', tableName: 'knex_migrations' };
 
-/** Applies every pending migration; returns the names it applied. */
+/** Any fixed key: every engine process migrating a database waits on this one. */
+export const MIGRATE_ADVISORY_LOCK = 20261125;
+
+/**
+ * Applies every pending migration; returns the names it applied. Processes starting together (several workers
+ * and apis) take turns: knex creates its migration and lock tables, and inserts the lock row, before it locks
+ * anything, so on an empty database they collide (an error, or two lock rows that lock everyone out for good).
+ * A session advisory lock on a connection of its own serializes them; PostgreSQL drops it if the process dies.
+ */
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
-  return applied;
+  const lock = new pg.Client(db.client.config.connection as pg.ClientConfig);
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATE_ADVISORY_LOCK]);
+    const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
+    return applied;
+  } finally {
+    await lock.end(); // ends the session, and with it the lock
+  }
 }

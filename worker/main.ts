@@ -20,7 +20,8 @@ export async function runWorkerProcess(settings: WorkerSettings, log = (m: strin
   if (runtime.metricsUrl) log(`Worker metrics: ${runtime.metricsUrl}`);
   const db = createDb(settings.databaseUrl, { applicationName: 'floyo-worker' });
   try {
-    await migrateLatest(db);
+    const applied = await migrateLatest(db);
+    if (applied.length) log(`Migrated: ${applied.join(', ')}`);
     const worker = await startEngineWorker({
       db,
       temporalAddress: settings.temporalAddress,

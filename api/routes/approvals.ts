@@ -58,7 +58,7 @@ export function registerDecisionRoutes(app: FastifyInstance, base: '/approvals' 
             decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
           description:
             `Signals \`${decision}\` {operator, reason} to workflow approval-<actionId>; the operator is the API key's name. ` +
-            '404 when the action has no approval, 409 when it is no longer pending. Role: operator.',
+            '404 when the action has no approval, 409 when it is no longer pending or a decision was already requested. Role: operator.',
           params: ActionIdParams,
           body: DecisionBody,
           response: { 202: DecisionAcceptedSchema, ...problems(403, 404, 409) },

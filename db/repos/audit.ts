@@ -65,6 +65,12 @@ export async function appendAudit(db: Queryable, entry: AuditEntryInput): Promis
   return rows.length ? Number((rows[0] as { id: number }).id) : null;
 }
 
+/** The entry appended with `dedupeKey`, if any. */
+export async function findAuditByDedupeKey(db: Queryable, dedupeKey: string): Promise<AuditEntry | null> {
+  const row = await db('engine.audit_log').where({ dedupe_key: dedupeKey }).first();
+  return row ? toAuditEntry(row) : null;
+}
+
 /** Appends many entries in set-based batches; returns how many were new. */
 export async function appendAuditMany(
   db: Queryable,

@@ -2,15 +2,12 @@
 // phases (heal, optimize, prevent) and restarted, then the invariants that must hold after any crash:
 // every cycle completed, no effect twice, none pending, every effect audited, every admitted action finished.
 // Used by the chaos test (one bounded trial) and `npm run chaos -- --trials N` (longer, prints the figures).
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { childEnv } from '../../platform/config';
-import { repoRoot } from '../../platform/paths';
 import { setPolicy } from '../../db/repos/config';
 import { autonomousCycle } from '../../workflows';
 import { seedDemoData } from '../seed/generate';
+import { WorkerProcess, type EngineServers } from './engine-processes';
 
 export const EFFECT_PHASES = ['heal', 'optimize', 'prevent'] as const;
 
@@ -25,12 +22,8 @@ export async function prepareChaosDatabase(db: Knex, opts: { users: number; seed
   );
 }
 
-export interface ChaosTarget {
+export interface ChaosTarget extends EngineServers {
   db: Knex;
-  databaseUrl: string;
-  temporalAddress: string;
-  namespace: string;
-  taskQueue: string;
   /** The cycles' logical now (the seed's). */
   now: Date;
   log: (msg: string) => void;
@@ -65,62 +58,6 @@ export interface TrialResult {
   kills: KillRecord[];
   effects: number;
   invariants: Invariants;
-}
-
-/** A real worker process (worker/main.ts), in its own process group so SIGKILL takes all of it. */
-export class WorkerProcess {
-  private child: ChildProcess | null = null;
-  /** `env`: more variables for the worker, e.g. the adapters it runs with (MESSENGER, SMTP_URL, …). */
-  constructor(
-    private readonly target: Omit<ChaosTarget, 'db' | 'now' | 'log' | 'random'>,
-    private readonly env: Record<string, string> = {},
-  ) {}
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
-      cwd: repoRoot,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: childEnv({
-        DATABASE_URL: this.target.databaseUrl,
-        TEMPORAL_ADDRESS: this.target.temporalAddress,
-        TEMPORAL_NAMESPACE: this.target.namespace,
-        TEMPORAL_TASK_QUEUE: this.target.taskQueue,
-        WORKER_METRICS_ADDRESS: 'off',
-        ...this.env,
-      }),
-    });
-    this.child = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (b: Buffer) => {
-        output += b.toString();
-        if (output.includes('Worker: polling task queue')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-      child.once('exit', (code) =>
-        reject(new Error(`worker exited (${code}) before polling:\n${output.slice(-2000)}`)),
-      );
-    });
-  }
-
-  /** SIGKILL: no shutdown, no drain, in-flight activities are abandoned mid-statement. */
-  kill(): void {
-    if (this.child?.pid && this.child.exitCode == null) process.kill(-this.child.pid, 'SIGKILL');
-    this.child = null;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid || child.exitCode != null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = null;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

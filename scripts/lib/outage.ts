@@ -4,7 +4,8 @@
 // stopping them would break anything else using them.
 import { Client, Connection } from '@temporalio/client';
 import { autonomousCycle } from '../../workflows';
-import { checkInvariants, effectCount, endApprovals, WorkerProcess, type ChaosTarget, type Invariants } from './chaos';
+import { checkInvariants, effectCount, endApprovals, type ChaosTarget, type Invariants } from './chaos';
+import { WorkerProcess } from './engine-processes';
 
 export const OUTAGE_KINDS = ['postgres', 'temporal'] as const;
 export type OutageKind = (typeof OUTAGE_KINDS)[number];

@@ -159,6 +159,22 @@ describe('approve / reject', () => {
     ]);
   });
 
+  it('answers 409 to a second decision while the first is on its way, naming the first', async () => {
+    // act-a2's reject above is signaled; with no worker here its row still says pending.
+    const res = await decide('act-a2', 'approve', { reason: 'approve it after all' });
+    expect(res.statusCode).toBe(409);
+    const p = problemOf(res);
+    expect(p.type).toBe('urn:floyo:problem:approval-already-decided');
+    expect(p.detail).toMatch(
+      /^The approval of action 'act-a2' was already decided: reject requested by bootstrap-admin at \d{4}-/,
+    );
+    expect(await signalsOf('approval-act-a2')).toEqual([
+      { name: 'reject', input: { operator: 'bootstrap-admin', reason: 'not this customer' } },
+    ]);
+    const audit = await e.t.db('engine.audit_log').where({ target: 'action:act-a2' });
+    expect(audit.map((a) => a.event)).toEqual(['approval.reject_requested']);
+  });
+
   it('answers 404 for an action without an approval', async () => {
     const res = await decide('no-such-action', 'approve', { reason: 'looks right' });
     expect(res.statusCode).toBe(404);

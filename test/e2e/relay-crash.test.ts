@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { messageIdFor } from '../../activities/effects/smtp-messenger';
 import { enqueueMessage } from '../../db/repos/outbox';
-import { WorkerProcess } from '../../scripts/lib/chaos';
+import { WorkerProcess } from '../../scripts/lib/engine-processes';
 import { ensureTestNamespace } from '../../scripts/lib/namespace';
 import { outboxRelay } from '../../workflows';
 import { SCHEDULE_IDS } from '../../workflows/definitions';

@@ -1,4 +1,5 @@
-// A fresh, fully migrated database per test file, cloned from the template the global setup built.
+// A fresh, fully migrated database per test file, cloned from the template the global setup built (or an empty one,
+// for a test that has its processes race to migrate it).
 import { inject } from 'vitest';
 import pg from 'pg';
 import { createDb, type Db } from '../../db/knex';
@@ -22,7 +23,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDb(label: string): Promise<TestDb> {
+export async function createTestDb(label: string, opts: { migrated?: boolean } = {}): Promise<TestDb> {
   const safe = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
@@ -30,6 +31,7 @@ export async function createTestDb(label: string): Promise<TestDb> {
   const name = `floyo_t_${safe}_${process.pid}_${++counter}`;
   const template = inject('pgTemplateDb');
   await admin(async (c) => {
+    if (opts.migrated === false) return void (await c.query(`create database "${name}"`));
     for (let attempt = 0; ; attempt++) {
       try {
         await c.query(`create database "${name}" template "${template}"`);

@@ -10,11 +10,13 @@ import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
 let t: TestDb;
 let w: TestWorker;
-const ids = {
-  cycle: `test-cycle-${process.pid}-${Date.now()}`,
-  monitor: `test-monitor-${process.pid}-${Date.now()}`,
-  relay: `test-relay-${process.pid}-${Date.now()}`,
-};
+const idsOf = (label: string) => ({
+  cycle: `test-${label}cycle-${process.pid}-${Date.now()}`,
+  monitor: `test-${label}monitor-${process.pid}-${Date.now()}`,
+  relay: `test-${label}relay-${process.pid}-${Date.now()}`,
+});
+const ids = idsOf('');
+const raced = idsOf('raced-');
 
 beforeAll(async () => {
   t = await createTestDb('schedules');
@@ -22,7 +24,7 @@ beforeAll(async () => {
   w = await startTestWorker(t.db, { label: 'schedules' });
 });
 afterAll(async () => {
-  for (const id of Object.values(ids))
+  for (const id of [...Object.values(ids), ...Object.values(raced)])
     await w.client.schedule
       .getHandle(id)
       .delete()
@@ -130,5 +132,20 @@ describe('schedules', () => {
     expect(
       await t.db('engine.cycle_phases').where({ cycle_id: workflowId, name: 'monitor', status: 'completed' }).first(),
     ).toBeTruthy();
+  });
+
+  it('are created once when several workers ensure them at the same moment; the others update, none fails', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => ensureSchedules(w.client, w.taskQueue, raced)));
+    for (const id of Object.values(raced)) {
+      const created = results.map((r) => r.find((x) => x.scheduleId === id)?.created);
+      expect(
+        created.filter((c) => c === true),
+        id,
+      ).toHaveLength(1);
+      expect(
+        created.filter((c) => c === false),
+        id,
+      ).toHaveLength(2);
+    }
   });
 });
