@@ -20,6 +20,7 @@ import { holdoutShareOf } from '../engine/safety/verdict';
 import { ACTION_TYPES } from '../engine/types';
 import type { CycleContext } from './context';
 import type { ActivityDeps } from './deps';
+import { allReads } from '../db/types';
 
 const DAY_MS = 86_400_000;
 
@@ -50,12 +51,12 @@ export async function evaluateLadder(
   const saved = (await learningsOfCycle(db, ctx.cycleId)).autonomy_ladder;
   if (saved) return (saved.payload as { levels: LadderEntry[] }).levels;
   const now = new Date(ctx.now);
-  const [policies, rows, stats, shadowCounts] = await Promise.all([
-    getPolicies(db),
-    listAutonomyLevels(db),
-    listActionStats(db),
-    shadowDecisionCounts(db),
-  ]);
+  const [policies, rows, stats, shadowCounts] = await allReads(db, [
+    () => getPolicies(db),
+    () => listAutonomyLevels(db),
+    () => listActionStats(db),
+    () => shadowDecisionCounts(db),
+  ] as const);
   const rowOf = new Map(rows.map((r) => [r.actionType, r]));
   const statOf = new Map(stats.map((s) => [s.actionType, s]));
   const entries: LadderEntry[] = [];

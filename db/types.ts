@@ -19,3 +19,17 @@ export async function inTransaction<T>(db: Queryable, fn: (trx: Knex.Transaction
   if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
   return (db as Knex).transaction(fn);
 }
+
+/**
+ * Runs independent reads side by side on a pool, and one after another on a transaction: a transaction is one
+ * connection, where pg 8 queues overlapping queries with a deprecation warning and pg 9 refuses them.
+ */
+export async function allReads<T extends readonly (() => Promise<unknown>)[]>(
+  db: Queryable,
+  reads: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  if (!(db as Knex.Transaction).isTransaction) return (await Promise.all(reads.map((r) => r()))) as never;
+  const out: unknown[] = [];
+  for (const r of reads) out.push(await r());
+  return out as never;
+}

@@ -3,7 +3,7 @@
 // each payment's latest network advice. One set of queries per batch, never one per payment.
 import { paymentAttemptTimes, retriedPaymentsOfCards } from '../../db/queries/card-retries';
 import { engineCardRetries, engineRetryCountsByPayment, latestRetryAdvice } from '../../db/repos/effects';
-import type { Queryable } from '../../db/types';
+import { allReads, type Queryable } from '../../db/types';
 import type { CardRetryAttempt, CardRetryQuery } from '../../engine/safety/card-network-rules';
 import {
   CARD_HISTORY_MS,
@@ -29,12 +29,12 @@ export async function loadCardRetryContext(
     subscriptionIds: cards.flatMap((c) => (c.subscriptionId != null ? [c.subscriptionId] : [])),
   };
   const paymentIds = cards.map((c) => c.paymentId);
-  const [engine, platformRows, advice, attempted] = await Promise.all([
-    engineCardRetries(db, keys, since, excludeActionId),
-    retriedPaymentsOfCards(db, keys, since),
-    latestRetryAdvice(db, paymentIds),
-    paymentAttemptTimes(db, paymentIds),
-  ]);
+  const [engine, platformRows, advice, attempted] = await allReads(db, [
+    () => engineCardRetries(db, keys, since, excludeActionId),
+    () => retriedPaymentsOfCards(db, keys, since),
+    () => latestRetryAdvice(db, paymentIds),
+    () => paymentAttemptTimes(db, paymentIds),
+  ] as const);
   const engineCounts = await engineRetryCountsByPayment(
     db,
     platformRows.map((p) => p.paymentId),

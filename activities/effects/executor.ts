@@ -44,6 +44,7 @@ import { loadCardRetryContext } from './card-retry-context';
 import { isNonRetryable, NonRetryableError } from './errors';
 import type { DataFixer, Messenger, PaymentGateway } from './ports';
 import { createSqlDataFixer } from './sql-data-fixer';
+import { allReads } from '../../db/types';
 
 export interface EffectDeps {
   db: Knex;
@@ -242,12 +243,13 @@ async function executionTimeGates(
   const contactSince = contactWindowStart(now, policies);
   const breakerSince = breakerWindowStart(now, policies);
   const isMessage = target.kind === 'message';
-  const [contacts, failures] = await Promise.all([
-    isMessage
-      ? contactCounts(db, [target.userId], contactSince, target.key)
-      : Promise.resolve(new Map<number, number>()),
-    failureCounts(db, [action.type], breakerSince),
-  ]);
+  const [contacts, failures] = await allReads(db, [
+    () =>
+      isMessage
+        ? contactCounts(db, [target.userId], contactSince, target.key)
+        : Promise.resolve(new Map<number, number>()),
+    () => failureCounts(db, [action.type], breakerSince),
+  ] as const);
   const gates = executionGates(
     action.type,
     isMessage ? String(target.userId) : action.targetId,

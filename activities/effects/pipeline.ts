@@ -59,6 +59,7 @@ import { retryCardOf } from '../../engine/safety/card-retry-history';
 import { loadCardRetryContext } from './card-retry-context';
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps } from './executor';
+import { allReads } from '../../db/types';
 
 export type { EffectDeps } from './executor';
 
@@ -154,11 +155,11 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   });
   const ids = plans.map((p) => p.id);
 
-  const [stored, thresholds, policies] = await Promise.all([
-    getActionsByIds(db, ids),
-    getThresholds(db),
-    getPolicies(db),
-  ]);
+  const [stored, thresholds, policies] = await allReads(db, [
+    () => getActionsByIds(db, ids),
+    () => getThresholds(db),
+    () => getPolicies(db),
+  ] as const);
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
@@ -166,22 +167,23 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
     fresh.filter((p) => p.plan.type === 'retry_payment').map((p) => [p.id, retryCardOf(p.plan.params ?? {})]),
   );
   const [findingIds, posteriors, demoted, segmentCounts, signups, admitted, contacts, failures, cards, levels] =
-    await Promise.all([
-      findingIdsByFingerprint(
-        db,
-        fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
-      ),
-      posteriorsOf(db, types),
-      demotedTypes(db),
-      segmentCountsOf(db, types),
-      userCreatedAt(db, recipients),
+    await allReads(db, [
+      () =>
+        findingIdsByFingerprint(
+          db,
+          fresh.map((p) => p.plan.findingFingerprint).filter((f): f is string => !!f),
+        ),
+      () => posteriorsOf(db, types),
+      () => demotedTypes(db),
+      () => segmentCountsOf(db, types),
+      () => userCreatedAt(db, recipients),
       // Stored actions of this batch are in these counts already (a retried call).
-      admittedCountsByType(db, input.cycleId),
-      contactCounts(db, recipients, contactWindowStart(now, policies)),
-      failureCounts(db, types, breakerWindowStart(now, policies)),
-      loadCardRetryContext(db, [...retryCards.values()], now),
-      autonomyLevelsOf(db, types),
-    ]);
+      () => admittedCountsByType(db, input.cycleId),
+      () => contactCounts(db, recipients, contactWindowStart(now, policies)),
+      () => failureCounts(db, types, breakerWindowStart(now, policies)),
+      () => loadCardRetryContext(db, [...retryCards.values()], now),
+      () => autonomyLevelsOf(db, types),
+    ] as const);
 
   const typeCount = new Map<string, number>(admitted);
   const contactsInCall = new Map<number, number>();
