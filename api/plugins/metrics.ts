@@ -89,7 +89,7 @@ export function createMetrics(): EngineMetrics {
     }),
     outboxMessages: new client.Gauge({
       name: 'floyo_outbox_messages',
-      help: 'Messages in engine.outbox by channel (outbox = the platform mailer, smtp, webhook) and delivery status (queued, delivered, bounced, failed)',
+      help: 'Messages in engine.outbox by channel (outbox = the platform mailer, smtp, webhook) and delivery status (queued, delivered, bounced, failed, suppressed)',
       labelNames: ['channel', 'status'],
       registers: [registry],
     }),

@@ -162,6 +162,19 @@ export async function checkInvariants(db: Knex, cycleIds: readonly string[]): Pr
   };
 }
 
+/**
+ * The invariants once the approval workflows the phases started have recorded their rows, which takes a moment:
+ * call it with the worker still up. Gives up after 45 s and returns what it found.
+ */
+export async function settledInvariants(db: Knex, cycleIds: readonly string[]): Promise<Invariants> {
+  let invariants = await checkInvariants(db, cycleIds);
+  for (let i = 0; i < 90 && invariants.approvalsWithoutWorkflow > 0; i++) {
+    await sleep(500);
+    invariants = await checkInvariants(db, cycleIds);
+  }
+  return invariants;
+}
+
 export async function effectCount(db: Knex, cycleIds: readonly string[]): Promise<number> {
   return one(
     db,
@@ -187,12 +200,7 @@ export async function runTrial(
       cycleIds.push(cycleId);
       kills.push(...(await runCrashedCycle(target, worker, client, cycleId, opts.maxDelayMs)));
     }
-    // With the worker still up: the approval workflows the phases started record their rows in a moment.
-    let invariants = await checkInvariants(target.db, cycleIds);
-    for (let i = 0; i < 90 && invariants.approvalsWithoutWorkflow > 0; i++) {
-      await sleep(500);
-      invariants = await checkInvariants(target.db, cycleIds);
-    }
+    const invariants = await settledInvariants(target.db, cycleIds);
     await endApprovals(client, target.db, cycleIds);
     return { cycleIds, kills, effects: await effectCount(target.db, cycleIds), invariants };
   } finally {

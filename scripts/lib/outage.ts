@@ -4,7 +4,7 @@
 // stopping them would break anything else using them.
 import { Client, Connection } from '@temporalio/client';
 import { autonomousCycle } from '../../workflows';
-import { checkInvariants, effectCount, endApprovals, type ChaosTarget, type Invariants } from './chaos';
+import { type ChaosTarget, effectCount, endApprovals, type Invariants, settledInvariants } from './chaos';
 import { WorkerProcess } from './engine-processes';
 
 export const OUTAGE_KINDS = ['postgres', 'temporal'] as const;
@@ -96,12 +96,7 @@ export async function runOutageTrial(target: ChaosTarget, outage: Outage, label:
     const cycleStatus = await awaitCycle(target, cycleId);
     const completedAfterSeconds = (Date.now() - backAt) / 1000;
     target.log(`${cycleId}: ${cycleStatus} ${completedAfterSeconds.toFixed(1)} s after the server was back`);
-    // With the worker still up: the approval workflows the phases started record their rows in a moment.
-    let invariants = await checkInvariants(target.db, [cycleId]);
-    for (let i = 0; i < 90 && invariants.approvalsWithoutWorkflow > 0; i++) {
-      await sleep(500);
-      invariants = await checkInvariants(target.db, [cycleId]);
-    }
+    const invariants = await settledInvariants(target.db, [cycleId]);
     const connection2 = await Connection.connect({ address: target.temporalAddress });
     await endApprovals(new Client({ connection: connection2, namespace: target.namespace }), target.db, [
       cycleId,

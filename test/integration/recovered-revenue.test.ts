@@ -4,7 +4,7 @@
 // expected figures are computed here charge by charge from the seed, not by the statement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRecoverySums } from '../../db/queries/recovered-revenue';
-import { recoveryFigures, recoveryReport, type ArmSums } from '../../engine/learning/recovered-revenue';
+import { EMPTY_ARM, recoveryFigures, recoveryReport, type ArmSums } from '../../engine/learning/recovered-revenue';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { mulberry32 } from '../helpers/random';
 
@@ -137,26 +137,8 @@ afterAll(() => t?.drop());
 function expected(filter: (c: { month: string; code: string }) => boolean) {
   const admitted = ['planned', 'executed', 'failed', 'pending_approval', 'approved', 'rejected', 'expired', 'holdout'];
   const arms: Record<'treated' | 'holdout', ArmSums> = {
-    treated: {
-      charges: 0,
-      amountCents: 0,
-      retried: 0,
-      retriedAmountCents: 0,
-      recovered: 0,
-      recoveredAmountCents: 0,
-      sumSquaredAmount: 0,
-      sumSquaredRecoveredAmount: 0,
-    },
-    holdout: {
-      charges: 0,
-      amountCents: 0,
-      retried: 0,
-      retriedAmountCents: 0,
-      recovered: 0,
-      recoveredAmountCents: 0,
-      sumSquaredAmount: 0,
-      sumSquaredRecoveredAmount: 0,
-    },
+    treated: { ...EMPTY_ARM },
+    holdout: { ...EMPTY_ARM },
   };
   for (const c of charges) {
     const live = c.decisions.filter((d) => !d.dryRun && admitted.includes(d.status));
