@@ -13,6 +13,7 @@ import {
   queryUpgradeCandidates,
 } from '../db/queries/targets';
 import {
+  fixAttemptCounts,
   inFlightTargets,
   messagedUserIdsOfCycle,
   phaseActionIdsInStatus,
@@ -29,6 +30,7 @@ import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
 import { planOptimize } from '../engine/planning/optimize';
 import { planPrevent } from '../engine/planning/prevent';
 import type { SuccessPosteriors } from '../engine/planning/common';
+import { applyFixBudget, FIX_BUDGET_TYPES, fixBudgetFindings } from '../engine/safety/fix-budget';
 import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
@@ -153,6 +155,29 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
   }
 }
 
+/**
+ * Heal's data fixes over their per-target budget are not planned again; each quarantined target is a finding
+ * (recorded every heal, so it resolves once the window no longer holds maxFixes fixes of it).
+ */
+async function withinFixBudget(
+  db: Knex,
+  ctx: CycleContext,
+  pc: PlanningContext,
+  plans: ActionPlan[],
+): Promise<ActionPlan[]> {
+  const policy = pc.policies.fix_budget;
+  const budgeted = new Set<string>(FIX_BUDGET_TYPES);
+  const since = new Date(pc.now.getTime() - policy.windowDays * 86_400_000);
+  const counts = await fixAttemptCounts(
+    db,
+    plans.filter((p) => budgeted.has(p.type)),
+    since,
+  );
+  const split = applyFixBudget(plans, counts, policy);
+  await recordFindings(db, ctx.cycleId, pc.now, fixBudgetFindings(split, policy), { scope: ['fix_budget'] });
+  return split.allowed;
+}
+
 /** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
 async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
   const current = await listCycleFindings(db, ctx.cycleId);
@@ -195,7 +220,8 @@ export async function runActionPhase(
     } else {
       progress('loading findings, KPIs and targets');
       const pc = await planningContext(db, ctx, policies);
-      const plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
+      let plans = await withoutPendingApprovals(db, await planFor(db, phase, ctx, pc));
+      if (phase === 'heal') plans = await withinFixBudget(db, ctx, pc, plans);
       progress(`gating ${plans.length} planned action(s)`);
       await processPlans(effectDeps, {
         cycleId: ctx.cycleId,

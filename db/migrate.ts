@@ -19,6 +19,7 @@ import * as alertPolicy from '../migrations/20261202000014_alert_policy';
 import * as slackApprovalMessages from '../migrations/20261202000015_slack_approval_messages';
 import * as outboxSuppressed from '../migrations/20261202000016_outbox_suppressed';
 import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
+import * as fixBudget from '../migrations/20261202000018_fix_budget';
 import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '20261202000015_slack_approval_messages': slackApprovalMessages,
   '20261202000016_outbox_suppressed': outboxSuppressed,
   '20261202000017_autonomy_ladder': autonomyLadder,
+  '20261202000018_fix_budget': fixBudget,
   '20261202000020_engine_change_notify': engineChangeNotify,
 };
 

@@ -25,7 +25,8 @@ export type FindingCategory = 'issue' | 'opportunity';
 export interface DetectedFinding {
   /** Stable across cycles for the same problem, e.g. "data_quality:malformed_email". */
   fingerprint: string;
-  detector: 'kpi' | 'system_health' | 'data_quality' | 'orphaned_records' | 'billing' | 'drift' | 'holdout';
+  detector:
+    'kpi' | 'system_health' | 'data_quality' | 'orphaned_records' | 'billing' | 'drift' | 'holdout' | 'fix_budget';
   kind: string;
   category: FindingCategory;
   severity: Severity;

@@ -237,6 +237,33 @@ export async function inFlightTargets(db: Queryable, types: readonly string[]): 
   return new Set(rows.map((r: { type: string; target_id: string }) => `${r.type}\u0000${r.target_id}`));
 }
 
+/**
+ * Live attempts in cycles whose logical time is `since` or later, of each (type, target) asked for, keyed `${type}\u0000${targetId}` (the fix
+ * budget): actions executed or failed, and those the idempotency gate blocked because the fix was already
+ * done once (the target came back in need of the same fix).
+ */
+export async function fixAttemptCounts(
+  db: Queryable,
+  targets: ReadonlyArray<{ type: string; targetId: string }>,
+  since: Date,
+): Promise<Map<string, number>> {
+  if (!targets.length) return new Map();
+  const { rows } = (await db.raw(
+    `select a.type, a.target_id, count(*)::int as n
+       from engine.actions a
+       join unnest(?::text[], ?::text[]) as t(type, target_id) on a.type = t.type and a.target_id = t.target_id
+       join engine.cycles c on c.id = a.cycle_id
+      where a.dry_run = false and c.logical_now >= ?
+        and (a.status in ('executed', 'failed')
+             or (a.status = 'blocked' and exists (
+                   select 1 from engine.gate_decisions g
+                    where g.action_id = a.id and g.gate = 'idempotency' and not g.passed)))
+      group by a.type, a.target_id`,
+    [targets.map((t) => t.type), targets.map((t) => t.targetId), since],
+  )) as { rows: Array<{ type: string; target_id: string; n: number }> };
+  return new Map(rows.map((r) => [`${r.type}\u0000${r.target_id}`, r.n]));
+}
+
 /** What the decide phase weighs of a cycle's planned actions. */
 export async function plannedActionsOfCycle(
   db: Queryable,

@@ -169,6 +169,15 @@ export const POLICY_SCHEMAS = {
   }),
   /** Evidence the autonomy ladder needs to promote a type (engine/autonomy/ladder.ts). */
   autonomy_ladder: z.strictObject({ minShadowDecisions: cap, minOutcomes: cap }),
+  /** Per-target fix budget (engine/safety/fix-budget.ts): more than maxFixes of one data fix on one target in windowDays quarantines it. */
+  fix_budget: z.strictObject({
+    maxFixes: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100'),
+    windowDays: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(365, 'must be at most 365'),
+  }),
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -194,6 +203,7 @@ export const DEFAULT_POLICIES: Policies = {
   card_network_rules: DEFAULT_CARD_NETWORK_RULES,
   srm: { pValue: 0.001, windowDays: 30 },
   autonomy_ladder: { minShadowDecisions: 50, minOutcomes: 100 },
+  fix_budget: { maxFixes: 3, windowDays: 7 },
 };
 
 // ---------------------------------------------------------------- parsers
