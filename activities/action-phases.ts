@@ -30,7 +30,7 @@ import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
 import { planOptimize } from '../engine/planning/optimize';
 import { planPrevent } from '../engine/planning/prevent';
 import type { SuccessPosteriors } from '../engine/planning/common';
-import { applyFixBudget, FIX_BUDGET_TYPES, fixBudgetFindings } from '../engine/safety/fix-budget';
+import { applyFixBudget, fixBudgetFindings, isBudgetedFix } from '../engine/safety/fix-budget';
 import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
@@ -157,7 +157,7 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
 
 /**
  * Heal's data fixes over their per-target budget are not planned again; each quarantined target is a finding
- * (recorded every heal, so it resolves once the window no longer holds maxFixes fixes of it).
+ * (recorded every heal, so it resolves once the window no longer holds maxFixes attempts on it).
  */
 async function withinFixBudget(
   db: Knex,
@@ -166,13 +166,8 @@ async function withinFixBudget(
   plans: ActionPlan[],
 ): Promise<ActionPlan[]> {
   const policy = pc.policies.fix_budget;
-  const budgeted = new Set<string>(FIX_BUDGET_TYPES);
   const since = new Date(pc.now.getTime() - policy.windowDays * 86_400_000);
-  const counts = await fixAttemptCounts(
-    db,
-    plans.filter((p) => budgeted.has(p.type)),
-    since,
-  );
+  const counts = await fixAttemptCounts(db, plans.filter(isBudgetedFix), since);
   const split = applyFixBudget(plans, counts, policy);
   await recordFindings(db, ctx.cycleId, pc.now, fixBudgetFindings(split, policy), { scope: ['fix_budget'] });
   return split.allowed;

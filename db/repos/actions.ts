@@ -2,6 +2,7 @@
 // the safety gates and the phases read, and the api's views. Set-based: one query per batch.
 import type { Knex } from 'knex';
 import type { ActionDto } from '../../api/schemas/common';
+import { fixKey } from '../../engine/safety/fix-budget';
 import type { ExecutedActionCheck } from '../../engine/verify/alignment';
 import { getApprovalRecord } from './approvals';
 import { effectsOfAction } from './effects';
@@ -238,9 +239,9 @@ export async function inFlightTargets(db: Queryable, types: readonly string[]): 
 }
 
 /**
- * Live attempts in cycles whose logical time is `since` or later, of each (type, target) asked for, keyed `${type}\u0000${targetId}` (the fix
- * budget): actions executed or failed, and those the idempotency gate blocked because the fix was already
- * done once (the target came back in need of the same fix).
+ * The fix budget's count: live attempts of each (type, target) asked for, in cycles whose logical time is
+ * `since` or later, keyed by fixKey. An attempt is an action executed or failed, or one the idempotency
+ * gate blocked because the fix was already done once (the target came back in need of the same fix).
  */
 export async function fixAttemptCounts(
   db: Queryable,
@@ -261,7 +262,7 @@ export async function fixAttemptCounts(
       group by a.type, a.target_id`,
     [targets.map((t) => t.type), targets.map((t) => t.targetId), since],
   )) as { rows: Array<{ type: string; target_id: string; n: number }> };
-  return new Map(rows.map((r) => [`${r.type}\u0000${r.target_id}`, r.n]));
+  return new Map(rows.map((r) => [fixKey(r.type, r.target_id), r.n]));
 }
 
 /** What the decide phase weighs of a cycle's planned actions. */

@@ -169,7 +169,7 @@ export const POLICY_SCHEMAS = {
   }),
   /** Evidence the autonomy ladder needs to promote a type (engine/autonomy/ladder.ts). */
   autonomy_ladder: z.strictObject({ minShadowDecisions: cap, minOutcomes: cap }),
-  /** Per-target fix budget (engine/safety/fix-budget.ts): more than maxFixes of one data fix on one target in windowDays quarantines it. */
+  /** Per-target fix budget (engine/safety/fix-budget.ts): maxFixes live attempts of one data fix on one target in windowDays quarantine it. */
   fix_budget: z.strictObject({
     maxFixes: z
       .number({ error: 'must be a number' })

@@ -2,7 +2,7 @@
 // means the fix does not stick (something upstream keeps undoing it, and the idempotency gate refuses to
 // repeat a fix already done, so the action would be planned and blocked every cycle). The target is then held
 // out of that fix type (quarantined) and raised as a high-severity finding, which the alert policy routes,
-// instead of being fixed again every cycle. The quarantine lasts while the window still holds maxFixes fixes.
+// instead of being planned again every cycle. The quarantine lasts while the window still holds maxFixes attempts.
 import type { ActionPlan, ActionType, DetectedFinding } from '../types';
 
 /** The automatic data fixes: the types whose repetition on one target is a symptom, not progress. */
@@ -10,6 +10,11 @@ export const FIX_BUDGET_TYPES = [
   'cancel_orphaned_subscription',
   'normalize_email',
 ] as const satisfies readonly ActionType[];
+
+const BUDGETED = new Set<string>(FIX_BUDGET_TYPES);
+
+/** Whether a plan's type is one the budget counts. */
+export const isBudgetedFix = (plan: Pick<ActionPlan, 'type'>): boolean => BUDGETED.has(plan.type);
 
 export interface FixBudgetPolicy {
   maxFixes: number;
@@ -32,10 +37,9 @@ export function applyFixBudget(
   counts: FixCounts,
   policy: FixBudgetPolicy,
 ): FixBudgetSplit {
-  const budgeted = new Set<string>(FIX_BUDGET_TYPES);
   const out: FixBudgetSplit = { allowed: [], quarantined: [] };
   for (const plan of plans) {
-    const fixes = budgeted.has(plan.type) ? (counts.get(fixKey(plan.type, plan.targetId)) ?? 0) : 0;
+    const fixes = isBudgetedFix(plan) ? (counts.get(fixKey(plan.type, plan.targetId)) ?? 0) : 0;
     if (fixes >= policy.maxFixes) out.quarantined.push({ plan, fixes });
     else out.allowed.push(plan);
   }
