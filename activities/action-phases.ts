@@ -35,6 +35,7 @@ import { contactWindowStart } from '../engine/safety/windows';
 import type { ActionPlan, ActionType, DetectedFinding, KpiResult, Phase } from '../engine/types';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
+import { ensurePhaseCampaigns } from './campaigns';
 import { executeAction } from './effects/executor';
 import { processPlans } from './effects/pipeline';
 import { withPhase } from './phase-record';
@@ -173,6 +174,19 @@ async function withinFixBudget(
   return split.allowed;
 }
 
+/** The phase's campaigns a rollout must own, split by whether they wait for an operator. */
+async function campaignsToRollOut(db: Knex, ids: readonly string[]) {
+  const rows = await db('engine.campaigns')
+    .whereIn('id', [...ids])
+    .select('id', 'status');
+  return {
+    admitted: rows.filter((r: { status: string }) => r.status !== 'pending_approval').map((r: { id: string }) => r.id),
+    awaitingApproval: rows
+      .filter((r: { status: string }) => r.status === 'pending_approval')
+      .map((r: { id: string }) => r.id),
+  };
+}
+
 /** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
 async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
   const current = await listCycleFindings(db, ctx.cycleId);
@@ -229,6 +243,8 @@ export async function runActionPhase(
       });
       planned = plans.length;
     }
+    // Message actions become one campaign per type; their rollout workflows (started by the cycle) send them.
+    const campaignIds = await ensurePhaseCampaigns(deps, ctx, phase);
     const toRun = ctx.dryRun ? [] : await phaseActionIdsInStatus(db, ctx.cycleId, phase, ['planned']);
     for (const [i, actionId] of toRun.entries()) {
       await executeAction(effectDeps, actionId);
@@ -248,6 +264,7 @@ export async function runActionPhase(
       });
       if (started.started) approvalsStarted += 1;
     }
+    const campaigns = campaignIds.length ? await campaignsToRollOut(db, campaignIds) : null;
     const byStatus = await phaseStatusCounts(db, ctx.cycleId, phase);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     return {
@@ -261,7 +278,9 @@ export async function runActionPhase(
         recommended: byStatus.recommended ?? 0,
         failed: byStatus.failed ?? 0,
         resumed: planned == null ? 1 : 0,
+        campaigns: campaignIds.length,
       },
+      ...(campaigns ? { campaigns: { ...campaigns, waitSeconds: policies.campaign_rollout.cycleWaitSeconds } } : {}),
     };
   });
 }

@@ -11,6 +11,14 @@ export interface CycleContext {
 
 export interface PhaseSummary {
   counts: Record<string, number>;
+  /** Campaigns of an effect phase for the cycle to roll out as child workflows (docs/campaigns.md). */
+  campaigns?: {
+    /** Admitted by the gates: the cycle waits up to waitSeconds for their rollouts. */
+    admitted: string[];
+    /** Waiting for one approval each: their rollouts wait for it, the cycle does not. */
+    awaitingApproval: string[];
+    waitSeconds: number;
+  };
   healthScore?: number;
   alignmentScore?: number;
 }

@@ -3,6 +3,7 @@ import { runActionPhase } from './action-phases';
 import { sendAlerts } from './alerts/send-alerts';
 import { analyze } from './analyze';
 import { approvalActivities } from './approvals';
+import { campaignActivities } from './campaigns';
 import type { CycleContext } from './context';
 import { closeCycle, openCycle, type OpenCycleInput } from './cycle-bookkeeping';
 import { decide } from './decide';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     sendAlerts: (ctx: CycleContext) => sendAlerts(deps, ctx),
     relayOutboxBatch: () => relayOutboxBatch(deps),
     ...approvalActivities(deps),
+    ...campaignActivities(deps),
     ...slackApprovalActivities(deps),
   };
 }

@@ -24,6 +24,7 @@ import { temporalPlugin } from './plugins/temporal';
 import { actionRoutes } from './routes/actions';
 import { alertRoutes } from './routes/alerts';
 import { approvalRoutes } from './routes/approvals';
+import { campaignRoutes } from './routes/campaigns';
 import { configRoutes } from './routes/config';
 import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
@@ -175,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       });
       await api.register(actionRoutes, { prefix: '/autonomous' });
       await api.register(approvalRoutes, { prefix: '/autonomous' });
+      await api.register(campaignRoutes, { prefix: '/autonomous' });
       await api.register(scheduleRoutes, { prefix: '/autonomous' });
       await api.register(configRoutes, { prefix: '/autonomous' });
       await api.register(historyRoutes, { prefix: '/autonomous' });

@@ -6,6 +6,13 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ActionDetailSchema, ActionPageSchema, ACTION_STATUSES, ACTION_TYPES } from '../api/schemas/actions';
 import { DecisionAcceptedSchema } from '../api/schemas/approvals';
+import {
+  CAMPAIGN_CONTROLS,
+  CampaignControlAccepted,
+  CampaignDetailSchema,
+  CampaignListSchema,
+  type CampaignControl,
+} from '../api/schemas/campaigns';
 import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
 import { StartedSchema } from '../api/schemas/runs';
 import { ScheduleListSchema, ScheduleOpResultSchema } from '../api/schemas/schedules';
@@ -22,6 +29,9 @@ Usage:
   floyo-engine actions show <actionId>
   floyo-engine actions approve <actionId> --reason "..."
   floyo-engine actions reject <actionId> --reason "..."
+  floyo-engine campaigns ls [--status pending_approval,running,...] [--limit N]
+  floyo-engine campaigns show <campaignId>
+  floyo-engine campaigns approve|reject|pause|resume|cancel <campaignId> --reason "..."
   floyo-engine schedules ls
   floyo-engine schedules pause|unpause|trigger <scheduleId> [--note "..."]
 
@@ -238,6 +248,66 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     usage(`unknown actions command '${verb ?? ''}'`);
+  }
+
+  if (group === 'campaigns') {
+    if (verb === 'ls' || verb === 'list') {
+      const q = new URLSearchParams();
+      if (o.status) q.set('status', o.status);
+      q.set('limit', o.limit ?? '50');
+      const list = await api.request('GET', `/api/autonomous/campaigns?${q.toString()}`, CampaignListSchema);
+      print(list, () => {
+        if (!list.items.length) return `No campaigns${o.status ? ` with status ${o.status}` : ''}.`;
+        return table([
+          ['CAMPAIGN', 'STATUS', 'RECIPIENTS', 'WAVE', 'EXPECTED'],
+          ...list.items.map((c) => [
+            c.id,
+            c.status,
+            String(c.recipients),
+            c.progress.waves ? `${c.progress.wave ?? 0}/${c.progress.waves}` : '–',
+            String((c.expectedImpact as { expectedSuccesses?: number }).expectedSuccesses ?? '–'),
+          ]),
+        ]);
+      });
+      return 0;
+    }
+    if (verb === 'show') {
+      if (!id) usage('campaigns show needs a campaign id (campaigns ls lists them)');
+      const c = await api.request('GET', `/api/autonomous/campaigns/${encodeURIComponent(id)}`, CampaignDetailSchema);
+      print(c, () =>
+        [
+          `${c.id}  ${c.type}  (${c.status}${c.dryRun ? ', dry-run' : ''})${c.statusReason ? `: ${c.statusReason}` : ''}`,
+          `  cohort: ${c.cohort.definition} (moves ${c.cohort.kpi})`,
+          `  ${c.size} targets → ${c.recipients} recipients, ${c.heldOut} held out` +
+            (Object.keys(c.excluded).length
+              ? `, left out: ${Object.entries(c.excluded)
+                  .map(([g, n]) => `${g} ${n}`)
+                  .join(', ')}`
+              : ''),
+          `  ramp ${c.ramp.map((r) => `${Math.round(r * 100)}%`).join(' → ')}; progress ${c.progress.wave ?? 0}/${c.progress.waves ?? c.ramp.length} waves, ${c.progress.executed ?? 0} sent, ${c.progress.failed ?? 0} failed`,
+          ...(c.preview.message?.subject ? [`  message: ${c.preview.message.subject}`] : []),
+          ...(c.preview.recipients ?? []).slice(0, 5).map((r) => `  to user ${r.userId} ${r.email ?? ''}`),
+          `  actions: ${Object.entries(c.counts)
+            .map(([s, n]) => `${s} ${n}`)
+            .join(', ')}`,
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if ((CAMPAIGN_CONTROLS as readonly string[]).includes(verb ?? '')) {
+      const control = verb as CampaignControl;
+      if (!id) usage(`campaigns ${control} needs a campaign id (campaigns ls lists them)`);
+      if (!o.reason) usage(`campaigns ${control} needs --reason "why" (it is recorded in the audit log)`);
+      const r = await api.request(
+        'POST',
+        `/api/autonomous/campaigns/${encodeURIComponent(id)}/${control}`,
+        CampaignControlAccepted,
+        { reason: o.reason },
+      );
+      print(r, () => `Sent ${control} to ${r.workflowId} as ${r.operator}.`);
+      return 0;
+    }
+    usage(`unknown campaigns command '${verb ?? ''}'`);
   }
 
   if (group === 'schedules') {

@@ -83,3 +83,14 @@ export const RELAY_BATCH_OPTIONS: ActivityOptions = {
   retry: PHASE_RETRY,
   summary: 'Outbox relay: claim a batch, send each message, record its delivery',
 };
+
+/**
+ * One campaign wave: up to a few thousand sends, maxConcurrency at a time; it heartbeats after each send, so a
+ * wave lost with its worker is retried after 10 s and sends only what is still unsent.
+ */
+export const CAMPAIGN_WAVE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: PHASE_RETRY,
+  summary: 'Campaign wave: send to the next recipients of the ramp',
+};

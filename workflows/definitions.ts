@@ -1,6 +1,7 @@
 // Names, signals, queries and search attributes shared by workflows, the worker, the api and the
 // CLI docs. Pure: no I/O, safe to import in workflow code.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RolloutProgress } from '../engine/campaigns/rollout';
 import type { CycleKind, Phase, Trigger } from '../engine/types';
 
 export type { CycleKind, Trigger };
@@ -70,10 +71,19 @@ export interface ApprovalState {
   deadline: string;
 }
 
+export interface CampaignRolloutInput {
+  campaignId: string;
+}
+
 export const progressQuery = defineQuery<CycleProgress>('progress');
 export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
 export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
+/** A campaign rollout's controls: each carries {operator, reason}; approve and reject are the approval signals. */
+export const pauseCampaignSignal = defineSignal<[ApprovalDecision]>('pause');
+export const resumeCampaignSignal = defineSignal<[ApprovalDecision]>('resume');
+export const cancelCampaignSignal = defineSignal<[ApprovalDecision]>('cancel');
+export const campaignProgressQuery = defineQuery<RolloutProgress>('campaignProgress');
 
 // Declared once with their types in platform/search-attributes.ts (also the dev server's flags).
 export { SA_CYCLE_KIND, SA_DRY_RUN, SA_HEALTH_SCORE, SA_TRIGGER } from '../platform/search-attributes';

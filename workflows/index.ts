@@ -3,3 +3,4 @@ export { autonomousCycle, selfHeal, autoRemediate, selfOptimize } from './cycle'
 export { monitorAndRespond } from './monitor';
 export { actionApproval } from './approval';
 export { outboxRelay } from './outbox-relay';
+export { campaignRollout } from './campaign-rollout';

@@ -6,6 +6,7 @@ import type { Activities } from '../activities';
 import type { CycleKind, Phase } from '../engine/types';
 import { PHASE_OPTIONS } from './activity-options';
 import { alertStep } from './alert-step';
+import { rollOutCampaigns } from './campaign-children';
 import { completeCycle, openCycle, parseCycleInput, runStep } from './cycle-lifecycle';
 import type { CycleResult } from './definitions';
 
@@ -24,6 +25,10 @@ export async function runPhases(kind: CycleKind, rawInput: unknown, allowed: rea
     setCurrentDetails(`${mode} ${kind}: running ${phase}`);
     const summary = await runStep(cycle, entry, phaseActivity(phase));
     if (summary.alignmentScore != null) progress.alignmentScore = summary.alignmentScore;
+    if (summary.campaigns) {
+      setCurrentDetails(`${mode} ${kind}: rolling out ${phase}'s campaigns`);
+      await rollOutCampaigns(summary.campaigns);
+    }
     // Right after the findings are recorded, so a page does not wait for the effect phases.
     if (phase === 'analyze') await alertStep(cycle.ctx);
   }

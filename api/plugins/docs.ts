@@ -24,6 +24,10 @@ export const docsPlugin = fp(
           { name: 'alerts', description: 'Alert channels (Slack, PagerDuty, a signed webhook) and their health' },
           { name: 'actions', description: 'Planned actions: the approval queue, gates, effects; approve or reject' },
           { name: 'approvals', description: 'Actions waiting for an operator (the older view of the queue)' },
+          {
+            name: 'campaigns',
+            description: 'Message campaigns: one approval each, a rate-controlled rollout in waves',
+          },
           { name: 'schedules', description: "The engine's Temporal schedules" },
           { name: 'config', description: 'Versioned thresholds and policies' },
           { name: 'ml', description: "Feedback on the platform's ML suggestions" },

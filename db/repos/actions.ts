@@ -526,7 +526,10 @@ export async function getActionDetail(db: Queryable, actionId: string) {
   };
 }
 
-/** Ids of a (cycle, phase)'s actions in a status, oldest first: what a resumed phase still has to drive. */
+/**
+ * Ids of a (cycle, phase)'s actions in a status, oldest first: what a resumed phase still has to drive. Actions of
+ * a campaign are not among them: the campaign's rollout drives those.
+ */
 export async function phaseActionIdsInStatus(
   db: Queryable,
   cycleId: string,
@@ -535,6 +538,7 @@ export async function phaseActionIdsInStatus(
 ): Promise<string[]> {
   return db('engine.actions')
     .where({ cycle_id: cycleId, phase })
+    .whereNull('campaign_id')
     .whereIn('status', [...statuses])
     .orderBy([{ column: 'created_at' }, { column: 'id' }])
     .pluck('id');

@@ -178,6 +178,29 @@ export const POLICY_SCHEMAS = {
       .max(100, 'must be at most 100'),
     windowDays: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(365, 'must be at most 365'),
   }),
+  /** A campaign's rollout (engine/campaigns/rollout.ts): cumulative shares sent per wave, sends in flight, the error rate that halts it. */
+  campaign_rollout: z.strictObject({
+    ramp: z
+      .array(z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(1, 'must be at most 1'))
+      .min(1, 'needs at least one wave')
+      .max(20, 'at most 20 waves')
+      .refine((r) => r.every((x, i) => i === 0 || x > r[i - 1]!), 'must increase wave by wave')
+      .refine((r) => r[r.length - 1] === 1, 'the last wave must be 1 (everyone)'),
+    maxConcurrency: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(64, 'must be at most 64'),
+    maxErrorRate: z.number({ error: 'must be a number' }).min(0, 'must be at least 0').max(1, 'must be at most 1'),
+    waveIntervalSeconds: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must be at least 0')
+      .max(7 * 86_400, 'must be at most 604800 (7 days)'),
+    cycleWaitSeconds: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must be at least 0')
+      .max(3600, 'must be at most 3600'),
+  }),
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -204,6 +227,13 @@ export const DEFAULT_POLICIES: Policies = {
   srm: { pValue: 0.001, windowDays: 30 },
   autonomy_ladder: { minShadowDecisions: 50, minOutcomes: 100 },
   fix_budget: { maxFixes: 3, windowDays: 7 },
+  campaign_rollout: {
+    ramp: [0.01, 0.05, 0.25, 1],
+    maxConcurrency: 4,
+    maxErrorRate: 0.1,
+    waveIntervalSeconds: 0,
+    cycleWaitSeconds: 600,
+  },
 };
 
 // ---------------------------------------------------------------- parsers

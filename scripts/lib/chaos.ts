@@ -156,7 +156,11 @@ export async function checkInvariants(db: Knex, cycleIds: readonly string[]): Pr
     approvalsWithoutWorkflow: await one(
       db,
       `SELECT count(*)::int AS n FROM engine.actions a WHERE a.cycle_id = ANY(?) AND a.status = 'pending_approval'
-         AND NOT EXISTS (SELECT 1 FROM engine.approvals p WHERE p.action_id = a.id)`,
+         AND CASE WHEN a.campaign_id IS NULL
+               THEN NOT EXISTS (SELECT 1 FROM engine.approvals p WHERE p.action_id = a.id)
+               -- A campaign's recipients wait on the campaign's one approval, held by its rollout workflow.
+               ELSE NOT EXISTS (SELECT 1 FROM engine.campaigns c WHERE c.id = a.campaign_id AND c.workflow_id IS NOT NULL)
+             END`,
       [ids],
     ),
   };
@@ -216,6 +220,13 @@ export async function endApprovals(client: Client, db: Knex, cycleIds: readonly 
     .whereIn('engine.actions.cycle_id', [...cycleIds])
     .where('engine.approvals.status', 'pending')
     .pluck('engine.approvals.workflow_id');
+  ids.push(
+    ...(await db('engine.campaigns')
+      .whereIn('cycle_id', [...cycleIds])
+      .where('status', 'pending_approval')
+      .whereNotNull('workflow_id')
+      .pluck('workflow_id')),
+  );
   await Promise.all(
     ids.map((id) =>
       client.workflow

@@ -75,6 +75,25 @@ describe('floyo-engine CLI', () => {
     expect(body.items.every((a) => a.status === 'dry_run')).toBe(true);
   });
 
+  it('campaigns ls and show describe the dry-run campaigns; a control that does not apply fails with why', async () => {
+    const ls = await cli(['campaigns', 'ls', '--status', 'dry_run']);
+    expect(ls.stderr).toBe('');
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split('\n')[0]).toMatch(/^CAMPAIGN\s+STATUS\s+RECIPIENTS\s+WAVE\s+EXPECTED/);
+    const id = ls.stdout.split('\n')[1]!.split(/\s+/)[0]!;
+    const show = await cli(['campaigns', 'show', id]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/\(dry_run, dry-run\): dry run: would message \d+ recipient/);
+    expect(show.stdout).toMatch(/cohort: .+ \(moves \w+\)/);
+    expect(show.stdout).toMatch(/ramp 1% → 5% → 25% → 100%/);
+    const pause = await cli(['campaigns', 'pause', id, '--reason', 'checking it']);
+    expect(pause.code).toBe(1);
+    expect(pause.stderr).toMatch(/is dry_run.*pause applies only while it is approved or running/);
+    const noReason = await cli(['campaigns', 'cancel', id]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/needs --reason/);
+  });
+
   it('fails clearly: unknown action (1), rejected key (3), low role (3), bad usage (2), api down (1)', async () => {
     const missing = await cli(['actions', 'approve', 'no-such-action', '--reason', 'checked it']);
     expect(missing.code).toBe(1);

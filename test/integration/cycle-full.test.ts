@@ -8,6 +8,7 @@ import { PHASES } from '../../engine/types';
 import { seedDemoData } from '../../scripts/seed/generate';
 import type { SeedManifest } from '../../scripts/seed/manifest';
 import { autonomousCycle } from '../../workflows';
+import { campaignWorkflowId } from '../../engine/campaigns/campaign';
 import { approvalWorkflowId } from '../../workflows/definitions';
 import { appChecksums } from '../helpers/checksums';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -185,8 +186,18 @@ describe('live cycles', () => {
   });
 
   it('queues what needs an operator as approval workflows without waiting for them', async () => {
-    const needing = await countBy('engine.actions', { cycle_id: first.cycleId, status: 'pending_approval' });
-    expect(needing).toBeGreaterThan(0);
+    // Payment retries and data fixes wait one by one; messages wait as one campaign per (phase, type).
+    const needing = await t
+      .db('engine.actions')
+      .where({ cycle_id: first.cycleId, status: 'pending_approval' })
+      .whereNull('campaign_id')
+      .count({ n: '*' })
+      .then((r) => Number(r[0]!.n));
+    const campaigns: Array<{ id: string; recipients: number }> = await t
+      .db('engine.campaigns')
+      .where({ cycle_id: first.cycleId, status: 'pending_approval' })
+      .select('id', 'recipients');
+    expect(needing + campaigns.length).toBeGreaterThan(0);
     // Each approval workflow records its own row when it starts; on a busy machine the last ones may
     // still be starting when the cycle completes, so wait for them (without ever needing more).
     let pending: Array<{ action_id: string; workflow_id: string }> = [];
@@ -197,8 +208,16 @@ describe('live cycles', () => {
       })
       .toBeGreaterThanOrEqual(needing);
     expect(pending).toHaveLength(needing);
-    const desc = await w.client.workflow.getHandle(approvalWorkflowId(pending[0]!.action_id)).describe();
-    expect(desc.status.name).toBe('RUNNING');
+    if (pending.length) {
+      const desc = await w.client.workflow.getHandle(approvalWorkflowId(pending[0]!.action_id)).describe();
+      expect(desc.status.name).toBe('RUNNING');
+    }
+    for (const c of campaigns) {
+      const desc = await w.client.workflow.getHandle(campaignWorkflowId(c.id)).describe();
+      expect(desc.status.name).toBe('RUNNING');
+      const waiting = await countBy('engine.actions', { campaign_id: c.id, status: 'pending_approval' });
+      expect(waiting).toBeGreaterThan(0);
+    }
   });
 
   it('a second live cycle right after repeats no effect', async () => {

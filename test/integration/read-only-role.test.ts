@@ -17,8 +17,9 @@ import { seedDemoData } from '../../scripts/seed/generate';
 import { SEED_REFUSED_READ_ONLY } from '../../scripts/seed/read-only';
 import type { SeedManifest } from '../../scripts/seed/manifest';
 import { autonomousCycle } from '../../workflows';
-import { approvalWorkflowId, approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../workflows/definitions';
 import { appChecksums } from '../helpers/checksums';
+import { campaignWorkflowId } from '../../engine/campaigns/campaign';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -150,24 +151,29 @@ describe('read-only mode under a SELECT-only role on schema app', () => {
       .pluck('status_reason');
     for (const r of actionReasons) expect(r).toMatch(/schema app is read-only/);
 
-    // Messages do not touch app: an operator approves one and it goes out through the messenger port.
-    const message = await t
-      .db('engine.actions')
+    // Messages do not touch app: an operator approves a campaign and its messages go out through the messenger port.
+    const campaign = await t
+      .db('engine.campaigns')
       .whereIn('cycle_id', cycles)
       .where({ status: 'pending_approval' })
-      .whereIn('type', ['onboarding_nudge', 'retention_campaign', 'proactive_retention', 'upgrade_offer'])
       .orderBy('id')
       .first('id');
-    expect(message).toBeDefined();
-    const approval = w.client.workflow.getHandle(approvalWorkflowId(message.id));
+    expect(campaign).toBeDefined();
+    const rollout = w.client.workflow.getHandle(campaignWorkflowId(campaign.id));
     await expect
-      .poll(async () => (await t.db('engine.approvals').where({ action_id: message.id }).first())?.status, {
+      .poll(async () => (await t.db('engine.campaigns').where({ id: campaign.id }).first())?.workflow_id, {
         timeout: 30_000,
       })
-      .toBe('pending');
-    await approval.signal(approveSignal, { operator: 'alice', reason: 'read-only mode test' });
-    await approval.result();
-    expect((await t.db('engine.actions').where({ id: message.id }).first()).status).toBe('executed');
+      .toBeTruthy();
+    await rollout.signal(approveSignal, { operator: 'alice', reason: 'read-only mode test' });
+    expect(await rollout.result()).toMatchObject({ status: 'completed' });
+    const statuses = await t
+      .db('engine.actions')
+      .where({ campaign_id: campaign.id })
+      .distinct('status')
+      .pluck('status');
+    expect(statuses).toContain('executed');
+    expect(statuses).not.toContain('pending_approval');
 
     const effects: Array<{ port: string; status: string }> = await t.db('engine.effects').select('port', 'status');
     expect(effects.length).toBeGreaterThan(0);

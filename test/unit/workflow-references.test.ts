@@ -7,6 +7,7 @@ import { ValidationError } from '../../engine/safety/errors';
 import {
   APPROVAL_OPTIONS,
   BOOKKEEPING_OPTIONS,
+  CAMPAIGN_WAVE_OPTIONS,
   MONITOR_OPTIONS,
   PHASE_OPTIONS,
   RELAY_BATCH_OPTIONS,
@@ -21,8 +22,8 @@ describe('workflow references', () => {
     }
     expect(Object.keys(CYCLE_WORKFLOWS).sort()).toEqual(
       Object.keys(workflows)
-        // Not started through the api: approvals by their phase, the relay by its schedule.
-        .filter((k) => k !== 'actionApproval' && k !== 'outboxRelay')
+        // Not started through the api: approvals by their phase, the relay by its schedule, rollouts by their cycle.
+        .filter((k) => k !== 'actionApproval' && k !== 'outboxRelay' && k !== 'campaignRollout')
         .sort(),
     );
   });
@@ -39,6 +40,7 @@ describe('non-retryable error types', () => {
       MONITOR_OPTIONS,
       APPROVAL_OPTIONS,
       RELAY_BATCH_OPTIONS,
+      CAMPAIGN_WAVE_OPTIONS,
     ];
     for (const o of options) expect(o.retry?.nonRetryableErrorTypes).toEqual(names);
   });

@@ -3,6 +3,7 @@
 // actions move to "Recently decided" without a reload.
 import { useState } from 'react';
 import { api, ApiError, can, type Role } from '../api';
+import { CampaignsPanel } from '../components/campaigns';
 import { Async, Badge, ErrorState, Panel } from '../components/ui';
 import { dateTime, humanize, pct, relative, summarize } from '../format';
 import { usePoll } from '../hooks';
@@ -14,6 +15,7 @@ export function Approvals({ role }: { role: Role }) {
   const mayDecide = can(role, 'operator');
   return (
     <div className="page">
+      <CampaignsPanel role={role} />
       <Panel title={`Awaiting approval${pending.data ? ` (${pending.data.total})` : ''}`}>
         {!mayDecide && (
           <p className="notice">

@@ -1,0 +1,271 @@
+// Campaigns on the real dev server and PostgreSQL: a phase's message actions of one type become one campaign,
+// decided once; its campaignRollout workflow sends along the ramp, halts at MaxErrors, obeys pause, resume and
+// cancel, and ends every recipient it did not reach with a reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutboxMessenger } from '../../activities/effects/outbox-messenger';
+import { createWebhookMessenger } from '../../activities/effects/webhook-messenger';
+import { processPlans, type EffectDeps } from '../../activities/effects/pipeline';
+import { createSandboxPaymentGateway } from '../../activities/effects/sandbox-payment-gateway';
+import { ensurePhaseCampaigns } from '../../activities/campaigns';
+import { setPolicy } from '../../db/repos/config';
+import { getCampaign } from '../../db/repos/campaigns';
+import type { Db } from '../../db/knex';
+import { campaignIdOf, campaignWorkflowId } from '../../engine/campaigns/campaign';
+import type { RolloutProgress } from '../../engine/campaigns/rollout';
+import type { ActionPlan } from '../../engine/types';
+import { DEFAULT_POLICIES } from '../../engine/safety/config-schema';
+import { campaignRollout } from '../../workflows/campaign-rollout';
+import { campaignProgressQuery, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/definitions';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
+import { startTestWorker, type TestWorker } from '../helpers/temporal';
+
+const NOW = new Date();
+const DAY = 86_400_000;
+const USERS = 40;
+
+let t: TestDb;
+let db: Db;
+let w: TestWorker;
+let failing: TestWorker;
+let receiver: HttpReceiver;
+let n = 0;
+
+beforeAll(async () => {
+  t = await createTestDb('campaigns');
+  db = t.db;
+  await setPolicy(db, 'holdout', { default: 0 }, 'test', 'no control group: every recipient is sent to');
+  await db('app.users').insert(
+    Array.from({ length: USERS }, (_, i) => ({
+      id: i + 1,
+      email: `user${i + 1}@example.com`,
+      created_at: new Date(NOW.getTime() - 30 * DAY),
+    })),
+  );
+  w = await startTestWorker(db, { label: 'campaigns' });
+  // The same workflows with a messenger whose receiver refuses every message (a 400): every send fails.
+  receiver = await startHttpReceiver(undefined, { status: 400, body: 'unknown template' });
+  failing = await startTestWorker(db, {
+    label: 'campaigns-failing',
+    deps: {
+      messenger: createWebhookMessenger({
+        url: receiver.url,
+        secret: `whsec_${Buffer.from('floyo-campaign-test-secret-32-bytes').toString('base64')}`,
+      }),
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await w?.shutdown();
+  await failing?.shutdown();
+  await receiver?.close();
+  await t?.drop();
+});
+
+/** A live cycle whose optimize phase planned one retention message per user; `learned` decides auto vs approval. */
+async function plannedCampaign(learned: boolean): Promise<string> {
+  const cycleId = `c${++n}`;
+  await db('engine.cycles').insert({
+    id: cycleId,
+    kind: 'cycle',
+    trigger: 'api',
+    requested_by: 'test',
+    dry_run: false,
+    phases: ['optimize'],
+    logical_now: NOW,
+  });
+  await db('engine.action_stats')
+    .insert({ action_type: 'retention_campaign', alpha: learned ? 60 : 1, beta: 1, successes: 0, failures: 0 })
+    .onConflict('action_type')
+    .merge();
+  // Each cycle messages users nobody messaged yet, so the contact cap never gets in the way.
+  await db('engine.outbox').del();
+  const plans: ActionPlan[] = Array.from({ length: USERS }, (_, i) => ({
+    phase: 'optimize',
+    type: 'retention_campaign',
+    gateClass: 'optimization',
+    targetType: 'user',
+    targetId: String(i + 1),
+    params: { userId: i + 1, template: 'retention_campaign_v1' },
+    findingFingerprint: null,
+    detectionConfidence: 1,
+    expectedImpact: {},
+    executable: true,
+  }));
+  const deps: EffectDeps = {
+    db,
+    payments: createSandboxPaymentGateway(db, () => NOW),
+    messenger: createOutboxMessenger(db),
+    now: () => NOW,
+  };
+  await processPlans(deps, {
+    cycleId,
+    phase: 'optimize',
+    dryRun: false,
+    now: NOW,
+    plans,
+    markPlanned: true,
+    execute: false,
+  });
+  const ids = await ensurePhaseCampaigns(
+    { db },
+    { cycleId, kind: 'cycle', dryRun: false, now: NOW.toISOString() },
+    'optimize',
+  );
+  expect(ids).toEqual([campaignIdOf(cycleId, 'optimize', 'retention_campaign')]);
+  return ids[0]!;
+}
+
+const statusCounts = async (campaignId: string) =>
+  Object.fromEntries(
+    (
+      await db('engine.actions').where({ campaign_id: campaignId }).groupBy('status').select('status').count({ n: '*' })
+    ).map((r: Record<string, any>) => [r.status, Number(r.n)]),
+  );
+
+const start = (worker: TestWorker, campaignId: string) =>
+  worker.client.workflow.start(campaignRollout, {
+    taskQueue: worker.taskQueue,
+    workflowId: campaignWorkflowId(campaignId),
+    args: [{ campaignId }],
+  });
+
+describe('a campaign', () => {
+  it('is one row per (cycle, phase, type) with its cohort, recipients, expected impact and a preview', async () => {
+    const id = await plannedCampaign(true);
+    const c = (await getCampaign(db, id))!;
+    expect(c).toMatchObject({
+      status: 'approved',
+      type: 'retention_campaign',
+      size: USERS,
+      recipients: USERS,
+      heldOut: 0,
+    });
+    expect(c.cohort.definition).toMatch(/inactive/);
+    expect(c.preview.recipients).toHaveLength(20);
+    expect(c.preview.recipients![0]).toEqual({ userId: 1, email: 'user1@example.com' });
+    expect(c.preview.message?.subject).toBeTruthy();
+    expect(c.expectedImpact).toMatchObject({ recipients: USERS });
+    const impact = c.expectedImpact as { expectedSuccesses: number; interval: { low: number; high: number } };
+    expect(impact.interval.low).toBeLessThanOrEqual(impact.expectedSuccesses);
+    expect(impact.interval.high).toBeGreaterThanOrEqual(impact.expectedSuccesses);
+    // Linking is idempotent: a retried phase finds the same campaign and links nothing twice.
+    const again = await ensurePhaseCampaigns(
+      { db },
+      { cycleId: c.cycleId, kind: 'cycle', dryRun: false, now: NOW.toISOString() },
+      'optimize',
+    );
+    expect(again).toEqual([id]);
+    const seqs = await db('engine.actions').where({ campaign_id: id }).orderBy('campaign_seq').pluck('campaign_seq');
+    expect(seqs).toEqual(Array.from({ length: USERS }, (_, i) => i + 1));
+  });
+
+  it('admitted by the gates, rolls out along the ramp and sends each recipient exactly once', async () => {
+    const id = await plannedCampaign(true);
+    const h = await start(w, id);
+    const result: RolloutProgress = await h.result();
+    expect(result).toMatchObject({
+      status: 'completed',
+      waves: 4,
+      wave: 4,
+      reached: USERS,
+      executed: USERS,
+      failed: 0,
+    });
+    expect(await statusCounts(id)).toEqual({ executed: USERS });
+    const outbox = await db('engine.outbox').groupBy('user_id').select('user_id').count({ n: '*' });
+    expect(outbox).toHaveLength(USERS);
+    expect(outbox.every((r: Record<string, any>) => Number(r.n) === 1)).toBe(true);
+    const c = (await getCampaign(db, id))!;
+    expect(c.status).toBe('completed');
+    expect(c.progress).toMatchObject({ status: 'completed', reached: USERS });
+    const events = await db('engine.audit_log').where({ target: id }).orderBy('id').pluck('event');
+    expect(events).toEqual(['campaign.planned', 'campaign.started', 'campaign.completed']);
+  });
+
+  it('below its confidence gate, waits for one approval and then sends', async () => {
+    const id = await plannedCampaign(false);
+    expect((await getCampaign(db, id))!.status).toBe('pending_approval');
+    expect(await statusCounts(id)).toEqual({ pending_approval: USERS });
+    const h = await start(w, id);
+    await expect
+      .poll(async () => (await h.query(campaignProgressQuery)).status, { timeout: 10_000 })
+      .toBe('awaiting_approval');
+    expect(
+      await db('engine.outbox')
+        .count({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    ).toBe(0);
+    await h.signal('approve', { operator: 'alice', reason: 'reviewed the preview' });
+    expect(await h.result()).toMatchObject({ status: 'completed', executed: USERS });
+    const c = (await getCampaign(db, id))!;
+    expect(c).toMatchObject({ status: 'completed', decidedBy: 'alice', decisionReason: 'reviewed the preview' });
+  });
+
+  it('rejected, sends nothing and every recipient ends rejected with the reason', async () => {
+    const id = await plannedCampaign(false);
+    const h = await start(w, id);
+    await h.signal('reject', { operator: 'bob', reason: 'wrong season' });
+    expect(await h.result()).toMatchObject({ status: 'rejected' });
+    expect(await statusCounts(id)).toEqual({ rejected: USERS });
+    const reasons = await db('engine.actions')
+      .where({ campaign_id: id })
+      .distinct('status_reason')
+      .pluck('status_reason');
+    expect(reasons).toEqual(['campaign rejected by bob: wrong season']);
+    expect(
+      await db('engine.outbox')
+        .count({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    ).toBe(0);
+  });
+
+  it('halts at MaxErrors after the first wave when its sends fail, and the rest end blocked with why', async () => {
+    const id = await plannedCampaign(true);
+    const result = await (await start(failing, id)).result();
+    // Ramp 1% → 5% → 25% → 100% of 40: the first wave is one recipient; its failure is 100% > 10%.
+    expect(result).toMatchObject({ status: 'halted', wave: 1, reached: 1, failed: 1 });
+    expect(result.reason).toMatch(/1 of 1 sends failed .* MaxErrors 10\.0%/);
+    expect(receiver.requests).toHaveLength(1);
+    expect(await statusCounts(id)).toEqual({ failed: 1, blocked: USERS - 1 });
+    const blocked = await db('engine.actions').where({ campaign_id: id, status: 'blocked' }).first();
+    expect(blocked.status_reason).toMatch(/^campaign halted: 1 of 1 sends failed/);
+    expect((await getCampaign(db, id))!.status).toBe('halted');
+  });
+
+  it('pauses between waves, resumes, and a cancel ends the unreached recipients', async () => {
+    await setPolicy(
+      db,
+      'campaign_rollout',
+      { ...DEFAULT_POLICIES.campaign_rollout, waveIntervalSeconds: 2 },
+      'test',
+      'time to signal between waves',
+    );
+    try {
+      const id = await plannedCampaign(true);
+      const h = await start(w, id);
+      await h.signal(pauseCampaignSignal, { operator: 'carol', reason: 'checking complaints' });
+      await expect.poll(async () => (await getCampaign(db, id))!.status, { timeout: 15_000 }).toBe('paused');
+      const sent = (await statusCounts(id)).executed ?? 0;
+      expect(sent).toBeLessThan(USERS);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect((await statusCounts(id)).executed ?? 0).toBe(sent); // nothing goes out while paused
+      expect(await h.query(campaignProgressQuery)).toMatchObject({ status: 'paused', pausedBy: 'carol' });
+      await h.signal(resumeCampaignSignal, { operator: 'carol', reason: 'complaints are fine' });
+      await expect.poll(async () => (await statusCounts(id)).executed ?? 0, { timeout: 15_000 }).toBeGreaterThan(sent);
+      await h.signal('cancel', { operator: 'dave', reason: 'budget spent' });
+      const result = await h.result();
+      expect(['cancelled', 'completed']).toContain(result.status);
+      const counts = await statusCounts(id);
+      if (result.status === 'cancelled') {
+        expect(counts.executed! + counts.blocked!).toBe(USERS);
+        const blocked = await db('engine.actions').where({ campaign_id: id, status: 'blocked' }).first();
+        expect(blocked.status_reason).toBe('campaign cancelled by dave: budget spent');
+      } else expect(counts).toEqual({ executed: USERS });
+      const events = await db('engine.audit_log').where({ target: id }).orderBy('id').pluck('event');
+      expect(events).toEqual(expect.arrayContaining(['campaign.paused', 'campaign.resumed']));
+    } finally {
+      await setPolicy(db, 'campaign_rollout', DEFAULT_POLICIES.campaign_rollout, 'test', 'back to the default');
+    }
+  });
+});
