@@ -11,6 +11,7 @@ import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
 import { actionApproval, autonomousCycle } from '../../workflows';
 import { approvalStateQuery, approvalWorkflowId, rejectSignal, type ApprovalInput } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -24,7 +25,7 @@ beforeAll(async () => {
   w = await startTestWorker(t.db, { label: 'approvals' });
 });
 afterAll(async () => {
-  const pending: string[] = await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+  const pending: string[] = await waitingWorkflowIds(t.db);
   await Promise.all(
     pending.map((id) =>
       w.client.workflow

@@ -12,6 +12,7 @@ import { campaignWorkflowId } from '../../engine/campaigns/campaign';
 import { approvalWorkflowId } from '../../workflows/definitions';
 import { appChecksums } from '../helpers/checksums';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -27,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Approval workflows started by live cycles would wait for days: end them with the test.
-  const pending: string[] = await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+  const pending: string[] = await waitingWorkflowIds(t.db);
   await Promise.all(
     pending.map((id) =>
       w.client.workflow

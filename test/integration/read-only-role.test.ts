@@ -21,6 +21,7 @@ import { approveSignal } from '../../workflows/definitions';
 import { appChecksums } from '../helpers/checksums';
 import { campaignWorkflowId } from '../../engine/campaigns/campaign';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -83,7 +84,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const pending: string[] = t ? await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id') : [];
+  const pending: string[] = t ? await waitingWorkflowIds(t.db) : [];
   await Promise.all(
     pending.map((id) =>
       w.client.workflow

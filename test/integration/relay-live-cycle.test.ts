@@ -10,6 +10,7 @@ import { seedDemoData } from '../../scripts/seed/generate';
 import { createAdapters } from '../../worker/adapters';
 import { autonomousCycle, outboxRelay } from '../../workflows';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { mailpitServer } from '../helpers/local-servers';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -63,7 +64,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(async () => {
-  const pending: string[] = await t.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id');
+  const pending: string[] = await waitingWorkflowIds(t.db);
   await Promise.all(
     pending.map((id) =>
       w.client.workflow

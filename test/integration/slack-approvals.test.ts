@@ -17,6 +17,7 @@ import { temporalApprovalStarter } from '../../worker/approval-starter';
 import { actionApproval, autonomousCycle } from '../../workflows';
 import { approvalWorkflowId } from '../../workflows/definitions';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../helpers/http-receiver';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -114,7 +115,7 @@ beforeAll(async () => {
   viewerKey = (await createApiKey(t.db, 'slack-test-viewer', 'viewer')).key;
 });
 afterAll(async () => {
-  const pending: string[] = (await t?.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id')) ?? [];
+  const pending: string[] = t ? await waitingWorkflowIds(t.db) : [];
   await Promise.all(
     pending.map((id) =>
       w.client.workflow

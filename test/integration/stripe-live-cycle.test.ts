@@ -8,6 +8,7 @@ import { seedDemoData } from '../../scripts/seed/generate';
 import { loadConfig } from '../../platform/config';
 import { autonomousCycle } from '../../workflows';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { waitingWorkflowIds } from '../helpers/waiting-workflows';
 import { startRecordingProxy, stripeMockUrl, type RecordingProxy } from '../helpers/local-servers';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const pending: string[] = (await t?.db('engine.approvals').where({ status: 'pending' }).pluck('workflow_id')) ?? [];
+  const pending: string[] = t ? await waitingWorkflowIds(t.db) : [];
   await Promise.all(
     pending.map((id) =>
       w?.client.workflow
