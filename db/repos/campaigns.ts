@@ -75,11 +75,13 @@ export async function unlinkedMessageActions(
 ): Promise<Array<{ id: string; type: string; status: ActionStatus; failedGate: string | null; userId: number }>> {
   const { rows } = await db.raw(
     `SELECT a.id, a.type, a.status, a.target_id, a.params,
+            -- A failed confidence gate asks for approval; what blocks is another gate.
             (SELECT g.gate FROM engine.gate_decisions g
-              WHERE g.action_id = a.id AND NOT g.passed ORDER BY g.id LIMIT 1) AS failed_gate
+              WHERE g.action_id = a.id AND NOT g.passed ORDER BY (g.gate = 'confidence'), g.id LIMIT 1) AS failed_gate
        FROM engine.actions a
       WHERE a.cycle_id = ? AND a.phase = ? AND a.type = ANY(?::text[]) AND a.campaign_id IS NULL
-      ORDER BY a.id`,
+      -- User ids in numeric order (ids are text): the send order and the preview read naturally.
+      ORDER BY length(a.target_id), a.target_id`,
     [cycleId, phase, [...types]],
   );
   return rows.map((r: Record<string, any>) => ({

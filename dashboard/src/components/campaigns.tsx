@@ -12,6 +12,13 @@ import { usePoll } from '../hooks';
 type Campaign = z.infer<typeof CampaignSchema>;
 type CampaignList = z.infer<typeof CampaignListSchema>;
 type Control = 'approve' | 'reject' | 'pause' | 'resume' | 'cancel';
+const LABELS: Record<Control, [string, string]> = {
+  approve: ['Approve', 'Approving…'],
+  reject: ['Reject', 'Rejecting…'],
+  pause: ['Pause', 'Pausing…'],
+  resume: ['Resume', 'Resuming…'],
+  cancel: ['Cancel', 'Cancelling…'],
+};
 
 const CONTROLS: Record<string, Control[]> = {
   pending_approval: ['approve', 'reject', 'cancel'],
@@ -123,7 +130,7 @@ function CampaignItem({ c, mayDecide, onDone }: { c: Campaign; mayDecide: boolea
         method: 'POST',
         body: { reason: reason.trim() },
       });
-      setSent(`${humanize(what)} sent to the rollout.`);
+      setSent(`${LABELS[what][0]} sent to the campaign's rollout.`);
       setReason('');
       onDone();
     } catch (err) {
@@ -196,7 +203,7 @@ function CampaignItem({ c, mayDecide, onDone }: { c: Campaign; mayDecide: boolea
                 disabled={reason.trim().length < 3 || busy !== null}
                 onClick={() => void control(what)}
               >
-                {busy === what ? `${humanize(what)}…` : humanize(what)}
+                {LABELS[what][busy === what ? 1 : 0]}
               </button>
             ))}
           </div>
