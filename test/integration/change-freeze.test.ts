@@ -216,6 +216,36 @@ describe('the change_freeze gate', () => {
     expect(await effectsOf(id)).toHaveLength(0);
   });
 
+  it('a re-driven effect (left pending by a crash) is blocked during the freeze, the pending effect named, the port not called', async () => {
+    await failedPayment(107);
+    const c = await cycle('live-redrive', false, AFTER);
+    const id = await action(c, 107);
+    const sandbox = createSandboxPaymentGateway(db, () => clock);
+    let crash = true;
+    const crashing: EffectDeps = {
+      ...deps,
+      payments: {
+        retryPayment: async (r) => {
+          if (crash) throw new Error('connection reset');
+          return sandbox.retryPayment(r);
+        },
+      },
+    };
+    clock = AFTER;
+    try {
+      await expect(executeAction(crashing, id)).rejects.toThrow('connection reset');
+      expect(await effectsOf(id)).toMatchObject([{ status: 'pending' }]);
+      clock = DURING;
+      const blocked = await executeAction(crashing, id);
+      expect(blocked.status).toBe('blocked');
+      expect(blocked.reason).toMatch(new RegExp(`^${REASON.replace(/[()']/g, '.')}; effect \\S+ is still pending`));
+      expect(await db('app.payments').where({ id: 107 }).first()).toMatchObject({ attempt_count: 1 });
+    } finally {
+      clock = DURING;
+      crash = false;
+    }
+  });
+
   it('after the window, a live action runs', async () => {
     clock = AFTER;
     try {
