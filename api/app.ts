@@ -28,6 +28,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { configRoutes } from './routes/config';
 import { cycleRoutes } from './routes/cycles';
 import { findingRoutes } from './routes/findings';
+import { freezeRoutes } from './routes/freezes';
 import { historyRoutes } from './routes/history';
 import { insightRoutes } from './routes/insights';
 import { autonomyRoutes } from './routes/autonomy';
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(configRoutes, { prefix: '/autonomous' });
       await api.register(historyRoutes, { prefix: '/autonomous' });
       await api.register(sessionRoutes);
+      await api.register(freezeRoutes);
       await api.register(mlRoutes, { prefix: '/ml' });
       await api.register(keyRoutes);
     },

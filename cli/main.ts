@@ -14,6 +14,7 @@ import {
   type CampaignControl,
 } from '../api/schemas/campaigns';
 import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
+import { FreezeItemSchema, FreezeListSchema, FreezeWindowInputSchema } from '../api/schemas/freezes';
 import { StartedSchema } from '../api/schemas/runs';
 import { ScheduleListSchema, ScheduleOpResultSchema } from '../api/schemas/schedules';
 import { PHASES } from '../engine/types';
@@ -34,6 +35,10 @@ Usage:
   floyo-engine campaigns approve|reject|pause|resume|cancel <campaignId> --reason "..."
   floyo-engine schedules ls
   floyo-engine schedules pause|unpause|trigger <scheduleId> [--note "..."]
+  floyo-engine freezes ls
+  floyo-engine freezes add --name "..." --reason "..." --timezone <IANA zone>
+                           (--from <ISO time> --until <ISO time> | --cron "0 18 * * 5" --duration 60h)
+  floyo-engine freezes rm <id>
 
 Options:
   --url <url>   the api (default FLOYO_API_URL, else http://127.0.0.1:3000)
@@ -98,6 +103,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         limit: { type: 'string' };
         reason: { type: 'string' };
         note: { type: 'string' };
+        name: { type: 'string' };
+        timezone: { type: 'string' };
+        from: { type: 'string' };
+        until: { type: 'string' };
+        cron: { type: 'string' };
+        duration: { type: 'string' };
       };
       allowPositionals: true;
       strict: true;
@@ -123,6 +134,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         limit: { type: 'string' },
         reason: { type: 'string' },
         note: { type: 'string' },
+        name: { type: 'string' },
+        timezone: { type: 'string' },
+        from: { type: 'string' },
+        until: { type: 'string' },
+        cron: { type: 'string' },
+        duration: { type: 'string' },
       },
     });
   } catch (err) {
@@ -344,7 +361,91 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     usage(`unknown schedules command '${verb ?? ''}'`);
   }
 
+  if (group === 'freezes') {
+    if (verb === 'ls' || verb === 'list') {
+      const list = await api.request('GET', '/api/freezes', FreezeListSchema);
+      print(list, () => {
+        const head = list.active ? `ACTIVE: ${list.active.message}\n` : 'No change freeze in force.\n';
+        if (!list.items.length) return `${head}No change freezes defined.`;
+        const next = new Map<number, string>();
+        for (const u of list.upcoming) if (!next.has(u.id)) next.set(u.id, `${u.startsAt} → ${u.endsAt}`);
+        return (
+          head +
+          table([
+            ['ID', 'NAME', 'WHEN', 'ZONE', 'NEXT', 'REASON'],
+            ...list.items.map((f) => [
+              String(f.id),
+              f.name,
+              f.kind === 'one_off' ? `${f.startsAt} → ${f.endsAt}` : `cron "${f.cron}" for ${f.durationMinutes} min`,
+              f.timezone,
+              next.get(f.id) ?? '–',
+              f.reason,
+            ]),
+          ])
+        );
+      });
+      return 0;
+    }
+    if (verb === 'add') {
+      const duration = o.duration === undefined ? undefined : minutesOf(o.duration);
+      const input = FreezeWindowInputSchema.safeParse(
+        o.cron !== undefined || o.duration !== undefined
+          ? {
+              kind: 'recurring',
+              name: o.name,
+              reason: o.reason,
+              timezone: o.timezone ?? 'UTC',
+              cron: o.cron,
+              durationMinutes: duration,
+            }
+          : {
+              kind: 'one_off',
+              name: o.name,
+              reason: o.reason,
+              timezone: o.timezone ?? 'UTC',
+              startsAt: o.from,
+              endsAt: o.until,
+            },
+      );
+      if (!input.success) {
+        // One line: the first problem, named by its option.
+        const issue = input.error.issues[0]!;
+        const field = String(issue.path[0] ?? '');
+        throw new CliError(`freezes add: --${OPTION_OF[field] ?? field}: ${issue.message}`, 2);
+      }
+      const r = await api.request('POST', '/api/freezes', FreezeItemSchema, input.data);
+      print(r, () => `Added change freeze ${r.item.id} '${r.item.name}' (${r.item.timezone}).`);
+      return 0;
+    }
+    if (verb === 'rm' || verb === 'remove') {
+      if (!id || !/^\d+$/.test(id))
+        throw new CliError('freezes rm needs a numeric freeze id (freezes ls lists them)', 2);
+      const r = await api.request('DELETE', `/api/freezes/${id}`, FreezeItemSchema);
+      print(r, () => `Removed change freeze ${r.item.id} '${r.item.name}'.`);
+      return 0;
+    }
+    usage(`unknown freezes command '${verb ?? ''}'`);
+  }
+
   usage(`unknown command '${group}'`);
+}
+
+/** The CLI option behind each field of a freeze window. */
+const OPTION_OF: Record<string, string> = {
+  startsAt: 'from',
+  endsAt: 'until',
+  durationMinutes: 'duration',
+  name: 'name',
+  reason: 'reason',
+  timezone: 'timezone',
+  cron: 'cron',
+};
+
+/** "90", "90m", "36h", "2d" → minutes; anything else NaN, which the schema then names. */
+function minutesOf(s: string): number {
+  const m = /^(\d+)\s*([mhd]?)$/.exec(s.trim());
+  if (!m) return Number.NaN;
+  return Number(m[1]) * ({ '': 1, m: 1, h: 60, d: 1440 } as const)[m[2] as '' | 'm' | 'h' | 'd'];
 }
 
 /** Entry point: runs and exits with the command's code; CliErrors print their message only. */

@@ -6,7 +6,8 @@
 //   3. the effect and its idempotency key derive from the action's natural target (effect-keys.ts);
 //      an effects row with that key that is complete finishes the action from it, one owned by another
 //      action blocks this one as a duplicate;
-//   4. the execution-time gates run right before acting: kill switch; for messages the contact cap, quiet
+//   4. the execution-time gates run right before acting: kill switch; change freeze (engine.change_freezes, one
+//      query per action, so a window an admin adds mid-run stops the next effect); for messages the contact cap, quiet
 //      hours and a reachable recipient (not deleted, not opted out, not suppressed); the circuit breaker; for
 //      payment retries the card-network rules on the payment's current card and advice, checked in the claim's
 //      transaction under a per-card lock (after the preconditions), so concurrent executions cannot overfill a cap;
@@ -29,6 +30,7 @@ import { contactCounts } from '../../db/repos/outbox';
 import { getAction, overrideGateDecision, transitionAction, type ActionRecord } from '../../db/repos/actions';
 import { appendAudit } from '../../db/repos/audit';
 import { getPolicies, type Policies } from '../../db/repos/config';
+import { listActiveFreezeWindows } from '../../db/repos/change-freezes';
 import { getCycle } from '../../db/repos/cycles';
 import { paymentRow, subscriptionStateOf, userEmailOf } from '../../db/queries/users';
 import { recipientFactsOf } from './recipient-facts';
@@ -36,7 +38,15 @@ import { classifyDecline, normalizeDeclineCode } from '../../engine/detectors/de
 import { outcomeDueAt } from '../../engine/learning/outcomes';
 import { effectTargetOf, type EffectPort, type EffectTarget } from '../../engine/safety/effect-keys';
 import { recipientGate } from '../../engine/safety/recipient-gate';
-import { cardNetworkGate, executionGates, failedReasons, killSwitchGate } from '../../engine/safety/gates';
+import { activeFreeze } from '../../engine/safety/change-freeze';
+import {
+  cardNetworkGate,
+  changeFreezeGate,
+  executionGates,
+  failedReasons,
+  killSwitchGate,
+  type ActiveFreeze,
+} from '../../engine/safety/gates';
 import { breakerWindowStart, contactWindowStart } from '../../engine/safety/windows';
 import type { ActionStatus, GateOutcome } from '../../engine/types';
 import { retryCardOf } from '../../engine/safety/card-retry-history';
@@ -229,17 +239,24 @@ async function finish(
   };
 }
 
-/** The gates re-checked right before acting. A re-driven (pending) effect only honours the kill switch. */
+/** The kill switch and, when one is in force, the change freeze: what even a re-driven effect honours. */
+function stopGates(policies: Policies, freeze: ActiveFreeze | null): GateOutcome[] {
+  const frozen = changeFreezeGate(freeze);
+  return frozen ? [killSwitchGate(policies), frozen] : [killSwitchGate(policies)];
+}
+
+/** The gates re-checked right before acting. A re-driven (pending) effect only honours the kill switch and freezes. */
 async function executionTimeGates(
   deps: EffectDeps,
   action: ActionRecord,
   target: EffectTarget,
   policies: Policies,
+  freeze: ActiveFreeze | null,
   inFlight: boolean,
 ): Promise<GateOutcome[]> {
   const { db } = deps;
   const now = deps.now();
-  if (inFlight) return [killSwitchGate(policies)];
+  if (inFlight) return stopGates(policies, freeze);
   const contactSince = contactWindowStart(now, policies);
   const breakerSince = breakerWindowStart(now, policies);
   const isMessage = target.kind === 'message';
@@ -258,6 +275,7 @@ async function executionTimeGates(
       recentContactsForUser: isMessage ? (contacts.get(target.userId) ?? 0) : 0,
       recentFailuresForType: failures.get(action.type) ?? 0,
       now,
+      changeFreeze: freeze,
     },
     deps.appWriteBlocked,
   );
@@ -532,11 +550,15 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
     return failWithoutEffect(db, action, (err as Error).message);
   }
 
-  const policies = await getPolicies(db);
+  const [policies, freezeWindows] = await allReads(db, [
+    () => getPolicies(db),
+    () => listActiveFreezeWindows(db),
+  ] as const);
+  const freeze = activeFreeze(freezeWindows, deps.now());
   if (!target) {
     // data_fix_review: the fix is a human's; approving it hands it over, and there is nothing to run.
-    const kill = killSwitchGate(policies);
-    if (!kill.passed) return block(db, action, [kill], null);
+    const stopped = stopGates(policies, freeze).filter((g) => !g.passed);
+    if (stopped.length) return block(db, action, stopped, null);
     return finishWithoutEffect(deps, action);
   }
 
@@ -563,7 +585,7 @@ export async function executeAction(deps: EffectDeps, actionId: string): Promise
   }
   if (existing && existing.status !== 'pending') return finish(deps, action, existing, true);
 
-  const gates = await executionTimeGates(deps, action, target, policies, existing != null);
+  const gates = await executionTimeGates(deps, action, target, policies, freeze, existing != null);
   const failed = gates.filter((g) => !g.passed);
   if (failed.length) return block(db, action, failed, existing);
 

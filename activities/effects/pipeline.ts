@@ -11,6 +11,8 @@
 //     a measured type's target the gates admit, drawn into the control group (policy holdout,
 //       engine/learning/holdout.ts) → holdout, in dry and live cycles alike: no effect, no approval, not
 //       counted against the caps; executed_at = now and the outcome window as if it had run
+//   A change freeze in force at `now` blocks every executable plan of a live cycle (no approval is opened);
+//   a dry-run cycle lists it as a passed, informational gate and records what would happen.
 //   A demoted type (uplift credibly negative) fails the confidence gate: approval only. The type's rung on
 //   the autonomy ladder (engine.autonomy_levels; none, or a changed definition = shadow) decides the rest:
 //   approval → approval only; shadow → shadowed: gated and recorded as would-have-done, no effect, no approval.
@@ -43,6 +45,8 @@ import { userCreatedAt } from '../../db/queries/users';
 import { findingIdsByFingerprint } from '../../db/repos/findings';
 import { appendAuditMany, type AuditEntryInput } from '../../db/repos/audit';
 import { getPolicies, getThresholds } from '../../db/repos/config';
+import { listActiveFreezeWindows } from '../../db/repos/change-freezes';
+import { activeFreeze } from '../../engine/safety/change-freeze';
 import { getCycle } from '../../db/repos/cycles';
 import { markPhasePlanned } from '../../db/repos/cycle-phases';
 import { outcomeDueAt } from '../../engine/learning/outcomes';
@@ -155,11 +159,14 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
   });
   const ids = plans.map((p) => p.id);
 
-  const [stored, thresholds, policies] = await allReads(db, [
+  const [stored, thresholds, policies, freezeWindows] = await allReads(db, [
     () => getActionsByIds(db, ids),
     () => getThresholds(db),
     () => getPolicies(db),
+    () => listActiveFreezeWindows(db),
   ] as const);
+  // At the cycle's logical now, like the other gates; the executor checks again at the real time.
+  const changeFreeze = activeFreeze(freezeWindows, now);
   const fresh = plans.filter((p) => !stored.has(p.id));
   const types = [...new Set(fresh.map((p) => p.plan.type))];
   const recipients = fresh.map((p) => recipientOf(p.plan)).filter((u): u is number => u != null);
@@ -224,6 +231,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
       thresholds,
       policies,
       appWriteBlocked: deps.appWriteBlocked,
+      dryRun,
       counters: {
         typeAdmittedInCycle: typeCount.get(plan.type) ?? 0,
         recentContactsForUser:
@@ -231,6 +239,7 @@ export async function processPlans(deps: EffectDeps, input: ProcessPlansInput): 
         recentFailuresForType: failures.get(plan.type) ?? 0,
         now,
         cardRetry: retryCards.has(id) ? cards.queryFor(retryCards.get(id)!, retriesInCall) : null,
+        changeFreeze,
       },
     });
     const verdict = actionVerdict({ plan, evaluation, dryRun, policies });

@@ -2,6 +2,7 @@
 // the navigation and the page of the current path. A rejected key or an unreachable api is said plainly.
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { api, ApiError, clearKey, getKey, onKeyRejected, setKey, type Role } from './api';
+import { FreezeBanner, useFreezes } from './components/change-freezes';
 import { Badge } from './components/ui';
 import { usePoll } from './hooks';
 import { Approvals } from './pages/Approvals';
@@ -133,6 +134,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   const { path, search, navigate } = useLocation();
   const policies = usePoll(() => api<Policies>('/api/autonomous/policies'), 15_000);
   const pending = usePoll(() => api<{ total: number }>('/api/autonomous/approvals?limit=1'), 4_000);
+  const freezes = useFreezes();
   const page = PAGES.find((p) => p.path === path) ?? null;
   const selectedCycle = new URLSearchParams(search).get('cycle');
 
@@ -176,6 +178,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           {policies.data && (
             <>
               {policies.data.killSwitch && <Badge status="kill switch ON" tone="bad" />}
+              {freezes.data?.active && <Badge status="change freeze" tone="warn" />}
               {policies.data.liveMode ? (
                 <Badge status="live mode" tone="warn" />
               ) : (
@@ -196,12 +199,13 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           Api unreachable — the pages show the last data they received and retry automatically. {policies.error.message}
         </div>
       )}
+      <FreezeBanner freezes={freezes} />
       <main id="main" tabIndex={-1}>
         <h1 className="page-title">{page?.label ?? 'Not found'}</h1>
         {path === '/' && <Overview navigate={navigate} />}
         {path === '/insights' && <Insights />}
         {path === '/approvals' && <Approvals role={session.role} />}
-        {path === '/controls' && <Controls role={session.role} navigate={navigate} />}
+        {path === '/controls' && <Controls role={session.role} navigate={navigate} freezes={freezes} />}
         {path === '/history' && (
           <History
             selected={selectedCycle}

@@ -6,6 +6,7 @@ import type { AlertChannelHealthSchema, AlertDeliverySchema } from '../../api/sc
 import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
 import type { AutonomyLevelSchema } from '../../api/schemas/autonomy';
 import type { PolicyListSchema } from '../../api/schemas/config';
+import type { FreezeListSchema } from '../../api/schemas/freezes';
 import type {
   ActionListSchema,
   AuditEntrySchema,
@@ -44,3 +45,4 @@ export type AlertChannelHealth = z.infer<typeof AlertChannelHealthSchema>;
 export type RecoveredRevenue = z.infer<typeof RecoveredRevenueSchema>;
 export type RecoveryFigures = z.infer<typeof RecoveryFiguresSchema>;
 export type AutonomyLevel = z.infer<typeof AutonomyLevelSchema>;
+export type FreezeList = z.infer<typeof FreezeListSchema>;

@@ -79,7 +79,7 @@ const holdoutShare = z
   .min(0, 'must be between 0 and 0.5')
   .max(0.5, 'must be between 0 and 0.5 (a control group larger than the treated one wastes the action)');
 
-function isTimeZone(tz: string): boolean {
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

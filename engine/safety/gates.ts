@@ -13,6 +13,8 @@
 //   card_network     retry_payment                  a card-network rule forbids retrying this card now
 //                                                   (card-network-rules.ts) → blocked, the rule's name first
 //   app_read_only    types whose adapter writes app  read-only mode → blocked (engine/safety/app-read-only.ts)
+//   change_freeze    every executable type          a change freeze is in force → blocked in a live cycle; in a
+//                                                   dry run listed as passed, for information (change-freeze.ts)
 // The executor adds two execution-time gates: 'recipient' (messages: the user exists, is not deleted,
 // has not opted out) and 'idempotency' (the effect's key belongs to another action: a duplicate).
 // Verdict: not executable → recommendation; any policy gate failed → blocked (an operator cannot approve
@@ -27,6 +29,7 @@ import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from 
 import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
 import { appReadOnlyGate } from './app-read-only';
+import { describeFreeze, type FreezeWindow } from './change-freeze';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
 import { isMessageAction, type EffectPort } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
@@ -42,6 +45,13 @@ export interface GateCounters {
   now: Date;
   /** A payment retry's card, the network's advice and the card's earlier retries (card-network rules). */
   cardRetry?: CardRetryQuery | null;
+  /** The change freeze in force at `now` (activeFreeze), or none. */
+  changeFreeze?: ActiveFreeze | null;
+}
+
+export interface ActiveFreeze {
+  window: FreezeWindow;
+  endsAt: Date;
 }
 
 export interface GateInput {
@@ -59,6 +69,8 @@ export interface GateInput {
   counters: GateCounters;
   /** Ports whose adapter would write schema app in read-only mode (appWritingPorts); default none. */
   appWriteBlocked?: readonly EffectPort[];
+  /** A dry-run cycle: a change freeze is shown, not enforced, since nothing runs anyway. */
+  dryRun?: boolean;
 }
 
 export type GateVerdict = 'execute' | 'needs_approval' | 'blocked' | 'recommendation' | 'shadow';
@@ -185,6 +197,31 @@ export function circuitBreakerGate(
   };
 }
 
+/**
+ * A change freeze in force: blocks a live effect; in a dry run it passes with the freeze in its reason, so the
+ * rehearsal records what would happen and still shows why a live cycle would stop. Null when none is in force.
+ */
+export function changeFreezeGate(freeze: ActiveFreeze | null | undefined, dryRun = false): GateOutcome | null {
+  if (!freeze) return null;
+  const w = freeze.window;
+  const details = {
+    freezeId: w.id,
+    name: w.name,
+    timezone: w.timezone,
+    endsAt: freeze.endsAt.toISOString(),
+    reason: w.reason,
+    ...(dryRun ? { informational: true } : {}),
+  };
+  return dryRun
+    ? {
+        gate: 'change_freeze',
+        passed: true,
+        reason: `${describeFreeze(freeze)}: a live cycle would be blocked (dry run, not enforced)`,
+        details,
+      }
+    : { gate: 'change_freeze', passed: false, reason: `${describeFreeze(freeze)}: no effects run`, details };
+}
+
 /** The card-network rules for one payment retry; a refusal's reason starts with the rule's name. */
 export function cardNetworkGate(q: CardRetryQuery, policies: Pick<Policies, 'card_network_rules'>): GateOutcome {
   const v = checkCardRetry(q, policies.card_network_rules);
@@ -198,7 +235,7 @@ export function cardNetworkGate(q: CardRetryQuery, policies: Pick<Policies, 'car
 
 /**
  * The policy gates an effect must pass at the moment it runs (also re-checked when an approved action
- * executes, possibly days after it was planned): kill switch, contact cap and quiet hours for messages,
+ * executes, possibly days after it was planned): kill switch, change freeze, contact cap and quiet hours for messages,
  * the card-network rules for payment retries (a cap may fill between planning and execution), circuit breaker. Not the confidence gate or the type cap: those were settled when it was admitted.
  */
 export function executionGates(
@@ -207,8 +244,11 @@ export function executionGates(
   policies: Policies,
   counters: Omit<GateCounters, 'typeAdmittedInCycle'>,
   appWriteBlocked: readonly EffectPort[] = [],
+  dryRun = false,
 ): GateOutcome[] {
   const out = [killSwitchGate(policies)];
+  const freeze = changeFreezeGate(counters.changeFreeze, dryRun);
+  if (freeze) out.push(freeze);
   const readOnly = appReadOnlyGate(type, appWriteBlocked);
   if (readOnly) out.push(readOnly);
   if (isMessageAction(type)) {
@@ -281,7 +321,14 @@ export function evaluateGates(input: GateInput): GateEvaluation {
     return { confidence, mode: 'recommendation', verdict: 'recommendation', reason: outcomes[1]!.reason, outcomes };
   }
 
-  const [kill, ...rest] = executionGates(plan.type, plan.targetId, policies, counters, input.appWriteBlocked);
+  const [kill, ...rest] = executionGates(
+    plan.type,
+    plan.targetId,
+    policies,
+    counters,
+    input.appWriteBlocked,
+    input.dryRun,
+  );
   const outcomes: GateOutcome[] = [
     kill!,
     conf,

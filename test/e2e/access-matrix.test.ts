@@ -65,6 +65,9 @@ const MATRIX: Record<string, MinRole> = {
   'get /api/keys': 'admin',
   'post /api/keys': 'admin',
   'delete /api/keys/{keyId}': 'admin',
+  'get /api/freezes': 'viewer',
+  'post /api/freezes': 'admin',
+  'delete /api/freezes/{id}': 'admin',
   'post /api/integrations/slack/interactions': 'slack-signed',
 };
 
@@ -77,6 +80,7 @@ const PARAMS: Record<string, string> = {
   scheduleId: 'matrix-no-such-schedule',
   name: 'gate.healing',
   keyId: '999999',
+  id: '999999',
   // Not an action type: an admin's pin answers 400 and pins nothing.
   actionType: 'matrix-no-such-type',
 };
@@ -87,6 +91,15 @@ const BODIES: Record<string, unknown> = {
   'put /api/autonomous/thresholds/{name}': { value: 0.75, reason: 'matrix test' },
   'put /api/autonomous/policies/{name}': { value: { enabled: false }, reason: 'matrix test' },
   'post /api/keys': { name: 'matrix-key', role: 'viewer' },
+  // Over long ago: it freezes nothing.
+  'post /api/freezes': {
+    kind: 'one_off',
+    name: 'matrix',
+    reason: 'matrix test',
+    timezone: 'UTC',
+    startsAt: '2020-01-01T00:00:00Z',
+    endsAt: '2020-01-02T00:00:00Z',
+  },
 };
 
 const ROLE_RANK: Record<MinRole | 'none', number> = {

@@ -10,6 +10,7 @@ import { createTestDb, type TestDb } from '../helpers/db';
 import { startPrismProxy, type PrismProxy } from '../helpers/prism';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 import { unsubscribeToken } from '../../activities/effects/unsubscribe-token';
+import { createChangeFreeze } from '../../db/repos/change-freezes';
 import { E2E_UNSUBSCRIBE_SECRET, setupE2E, type E2E } from './harness';
 
 interface OpenApiDoc {
@@ -56,6 +57,20 @@ beforeAll(async () => {
     return c.status === 'running' ? null : c;
   });
   expect(done.status).toBe('completed');
+
+  // A change freeze in force (every hour, for an hour), so GET /api/freezes shows one; after the cycle, which it would not block anyway (dry run).
+  await createChangeFreeze(
+    t.db,
+    {
+      kind: 'recurring',
+      name: 'prism',
+      reason: 'an active freeze',
+      timezone: 'UTC',
+      cron: '0 * * * *',
+      durationMinutes: 60,
+    },
+    'test',
+  );
 
   // Real ids for the path parameters, from what the cycle wrote.
   params.cycleId = cycleId;

@@ -1,11 +1,13 @@
 // Controls: run a cycle (dry run by default; live only for admins, behind a confirmation), self-heal,
-// the schedules (pause, resume, trigger), and the kill switch and live mode. Viewers see state only.
+// the schedules (pause, resume, trigger), the kill switch and live mode, and the change freezes. Viewers see
+// state only.
 import { useState } from 'react';
 import { api, ApiError, can, type Role } from '../api';
+import { ChangeFreezesPanel } from '../components/change-freezes';
 import { Async, Badge, ConfirmDialog, ErrorState, Panel } from '../components/ui';
 import { dateTime, duration, relative } from '../format';
-import { usePoll } from '../hooks';
-import type { CycleDetail, Policies, Progress, Schedule } from '../types';
+import { usePoll, type Polled } from '../hooks';
+import type { CycleDetail, FreezeList, Policies, Progress, Schedule } from '../types';
 
 interface Started {
   cycleId: string;
@@ -13,7 +15,16 @@ interface Started {
   what: string;
 }
 
-export function Controls({ role, navigate }: { role: Role; navigate: (to: string) => void }) {
+export function Controls({
+  role,
+  navigate,
+  freezes,
+}: {
+  role: Role;
+  navigate: (to: string) => void;
+  /** The shell's poll, so adding or removing a freeze here updates the banner at once. */
+  freezes: Polled<FreezeList>;
+}) {
   const [started, setStarted] = useState<Started[]>([]);
   const policies = usePoll(() => api<Policies>('/api/autonomous/policies'), 10_000);
   const isOperator = can(role, 'operator');
@@ -40,6 +51,7 @@ export function Controls({ role, navigate }: { role: Role; navigate: (to: string
         </div>
       )}
       <SafetyPanel policies={policies} isAdmin={isAdmin} />
+      <ChangeFreezesPanel freezes={freezes} isAdmin={isAdmin} />
       <SchedulesPanel isAdmin={isAdmin} />
     </div>
   );
