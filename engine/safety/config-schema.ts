@@ -3,6 +3,7 @@
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
 import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
+import { DEFAULT_GUARDRAIL_POLICY, guardrailPolicySchema } from '../guardrails/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
 import { ValidationError, type ValidationIssue } from './errors';
@@ -178,6 +179,8 @@ export const POLICY_SCHEMAS = {
       .max(100, 'must be at most 100'),
     windowDays: z.number({ error: 'must be a number' }).gt(0, 'must be greater than 0').max(365, 'must be at most 365'),
   }),
+  /** Guardrail metrics of the message types (engine/guardrails): the always-valid test's alpha and tau, the sample per arm, each metric's severity and margin. */
+  guardrails: guardrailPolicySchema,
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -204,6 +207,7 @@ export const DEFAULT_POLICIES: Policies = {
   srm: { pValue: 0.001, windowDays: 30 },
   autonomy_ladder: { minShadowDecisions: 50, minOutcomes: 100 },
   fix_budget: { maxFixes: 3, windowDays: 7 },
+  guardrails: DEFAULT_GUARDRAIL_POLICY,
 };
 
 // ---------------------------------------------------------------- parsers
