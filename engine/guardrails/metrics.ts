@@ -9,14 +9,6 @@ import { MESSAGE_TEMPLATES, type MessageActionType } from '../planning/messages'
 export const GUARDRAIL_METRICS = ['unsubscribe', 'complaint', 'churn', 'downgrade'] as const;
 export type GuardrailMetric = (typeof GUARDRAIL_METRICS)[number];
 
-export const GUARDRAIL_METRIC_DESCRIPTIONS: Record<GuardrailMetric, string> = {
-  unsubscribe: "the user's address was suppressed as an unsubscribe (engine.suppressions) in the window",
-  complaint: "the user's address was suppressed as a complaint (engine.suppressions) in the window",
-  churn: 'a subscription of the user was canceled (canceled_at) in the window',
-  downgrade:
-    'the user started a paid subscription in the window with a lower, non-zero MRR than the highest they were paying',
-};
-
 /**
  * The metrics each message type declares. Every message can be unsubscribed from or reported, and every one
  * reaches users who may pay; a nudge goes to users still onboarding, who have no plan to downgrade from.
@@ -29,10 +21,6 @@ export const GUARDRAILS_BY_TYPE: Record<MessageActionType, readonly GuardrailMet
 };
 
 export const GUARDRAIL_TYPES = Object.keys(MESSAGE_TEMPLATES) as MessageActionType[];
-
-export function isGuardedType(type: string): type is MessageActionType {
-  return Object.prototype.hasOwnProperty.call(GUARDRAILS_BY_TYPE, type);
-}
 
 /** The window a type's guardrails are measured over: its outcome window. */
 export function guardrailWindowMs(type: MessageActionType): number {

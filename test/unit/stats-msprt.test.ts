@@ -16,8 +16,14 @@ function everRejected(pT: number, pH: number, mT: number, mH: number, runs: numb
     const h: ArmCounts = { n: 0, events: 0 };
     let p: number | null = null;
     for (let look = 0; look < looks; look++) {
-      for (let i = 0; i < mT; i++) (t.n++, rnd() < pT && t.events++);
-      for (let i = 0; i < mH; i++) (h.n++, rnd() < pH && h.events++);
+      for (let i = 0; i < mT; i++) {
+        t.n++;
+        if (rnd() < pT) t.events++;
+      }
+      for (let i = 0; i < mH; i++) {
+        h.n++;
+        if (rnd() < pH) h.events++;
+      }
       const r = msprt({ ...t }, { ...h }, opts, p);
       expect(r.pValue).toBeLessThanOrEqual(p ?? 1);
       p = r.pValue;
@@ -54,7 +60,12 @@ describe('mSPRT, always valid under repeated looks', () => {
         nh = 0,
         eh = 0;
       for (let look = 0; look < 20; look++) {
-        for (let i = 0; i < 100; i++) (nt++, rnd() < 0.05 && et++, nh++, rnd() < 0.05 && eh++);
+        for (let i = 0; i < 100; i++) {
+          nt++;
+          nh++;
+          if (rnd() < 0.05) et++;
+          if (rnd() < 0.05) eh++;
+        }
         const p = (et + eh) / (nt + nh);
         const z = (et / nt - eh / nh) / Math.sqrt(p * (1 - p) * (1 / nt + 1 / nh));
         if (Math.abs(z) > 1.96) {
@@ -71,7 +82,10 @@ describe('mSPRT, always valid under repeated looks', () => {
     const rnd = mulberry32(7);
     const t = { n: 2000, events: 0 };
     const h = { n: 2000, events: 0 };
-    for (let i = 0; i < 2000; i++) (rnd() < 0.15 && t.events++, rnd() < 0.05 && h.events++);
+    for (let i = 0; i < 2000; i++) {
+      if (rnd() < 0.15) t.events++;
+      if (rnd() < 0.05) h.events++;
+    }
     const r = msprt(t, h, OPTS);
     expect(r.status).toBe('significant');
     expect(r.difference!).toBeGreaterThan(0);
