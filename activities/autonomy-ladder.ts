@@ -11,19 +11,20 @@ import { appendAudit } from '../db/repos/audit';
 import { applyLadder, listAutonomyLevels, type LadderWrite } from '../db/repos/autonomy-levels';
 import { getPolicies } from '../db/repos/config';
 import { recordFindings } from '../db/repos/findings';
-import { previousGuardrailPValues, saveGuardrailResults } from '../db/repos/guardrail-results';
+import { saveGuardrailResults, storedGuardrailStreams } from '../db/repos/guardrail-results';
 import { guardrailCounts } from '../db/queries/guardrails';
 import { GUARDRAILS_BY_TYPE, GUARDRAIL_TYPES } from '../engine/guardrails/metrics';
 import {
   guardrailActionOf,
   guardrailFindings,
+  guardrailStream,
   guardrailVerdict,
   ladderBreachOf,
   type GuardrailResult,
 } from '../engine/guardrails/verdict';
 import { learningsOfCycle, saveDecisions, saveLearning } from '../db/repos/learning';
 import { ladderStep } from '../engine/autonomy/ladder';
-import { effectiveLevel } from '../engine/autonomy/levels';
+import { ACTION_DEFINITION_VERSIONS, effectiveLevel } from '../engine/autonomy/levels';
 import { decideLadder, type LadderEntry } from '../engine/decide/autonomy-ladder';
 import { upliftOf } from '../engine/learning/holdout';
 import { isMeasuredActionType } from '../engine/learning/outcomes';
@@ -56,24 +57,30 @@ export async function checkSampleRatios(db: ActivityDeps['db'], ctx: CycleContex
 
 /**
  * Every message type's guardrails at this cycle's now: the treated/holdout counts of each declared metric,
- * the always-valid test continued from the stored p-value, the results stored (latest per type and metric)
- * and a finding per breach. A retry of the same cycle computes the same results (the running minimum of a
- * p-value with itself is itself) and counts no second look.
+ * the always-valid test continued from the stored p-value (a changed definition starts a new stream from
+ * now), the results stored (latest per type and metric) and a finding per breach. A retry of the same cycle
+ * computes the same results (the running minimum of a p-value with itself is itself) and counts no second look.
  */
 export async function evaluateGuardrails(db: ActivityDeps['db'], ctx: CycleContext): Promise<GuardrailResult[]> {
   const now = new Date(ctx.now);
-  const [policies, counts, previous] = await allReads(db, [
-    () => getPolicies(db),
-    () => guardrailCounts(db, now),
-    () => previousGuardrailPValues(db),
-  ] as const);
-  const results: GuardrailResult[] = [];
-  for (const type of GUARDRAIL_TYPES)
+  const [policies, stored] = await allReads(db, [() => getPolicies(db), () => storedGuardrailStreams(db)] as const);
+  const streams = new Map(
+    GUARDRAIL_TYPES.map((t) => [t, guardrailStream(stored.get(t) ?? [], ACTION_DEFINITION_VERSIONS[t], now)]),
+  );
+  const counts = await guardrailCounts(db, now, new Map([...streams].map(([t, s]) => [t, s.since])));
+  const results: Array<GuardrailResult & { definitionVersion: number; since: string | null }> = [];
+  for (const type of GUARDRAIL_TYPES) {
+    const stream = streams.get(type)!;
     for (const metric of GUARDRAILS_BY_TYPE[type]) {
       const c = counts.get(type)!.get(metric)!;
-      const prev = previous.get(`${type}:${metric}`) ?? null;
-      results.push(guardrailVerdict(type, metric, c.treated, c.holdout, policies.guardrails, prev));
+      const prev = stream.previous.get(metric) ?? null;
+      results.push({
+        ...guardrailVerdict(type, metric, c.treated, c.holdout, policies.guardrails, prev),
+        definitionVersion: ACTION_DEFINITION_VERSIONS[type],
+        since: stream.since,
+      });
     }
+  }
   await db.transaction(async (trx) => {
     await saveGuardrailResults(trx, ctx.cycleId, now, results);
     await recordFindings(trx, ctx.cycleId, now, guardrailFindings(results), { scope: ['guardrail'] });

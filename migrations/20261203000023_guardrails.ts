@@ -1,7 +1,8 @@
 // Guardrails of the message types (engine/guardrails, docs/safety.md#guardrails): version 1 of the
 // `guardrails` policy; engine.guardrail_results, the latest result per (type, metric) — the always-valid
-// p-value is a running minimum over the looks, so the previous look's is kept here — and the index the
-// guardrail query scans: live treated and held-out user actions of a type by executed_at.
+// p-value is a running minimum over the looks, so the previous look's is kept here, with the definition
+// version and start of the stream it belongs to — and the index the guardrail query scans: live treated
+// and held-out user actions of a type by executed_at.
 import type { Knex } from 'knex';
 
 // Written out rather than imported: a migration's row stays what it was when a later default changes.
@@ -35,6 +36,8 @@ export async function up(knex: Knex): Promise<void> {
       alpha double precision NOT NULL,
       reason text NOT NULL,
       looks integer NOT NULL DEFAULT 1 CHECK (looks >= 1),
+      definition_version integer NOT NULL,    -- the type's definition version the stream runs at
+      stream_since timestamptz,               -- actions executed from here count; null = the whole history
       cycle_id text NOT NULL,                 -- the cycle of the latest look
       evaluated_at timestamptz NOT NULL,      -- that cycle's logical now
       updated_at timestamptz NOT NULL DEFAULT now(),

@@ -17,7 +17,7 @@ const PAID = PAID_SUBSCRIPTION_STATUSES.map((s) => `'${s}'`).join(', ');
 
 const SQL = `
     WITH params AS (SELECT ?::timestamptz AS now),
-    rules AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(type text, window_s float8)),
+    rules AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(type text, window_s float8, since timestamptz)),
     acts AS (
       SELECT a.type, a.status = 'holdout' AS held_out, a.target_id::bigint AS user_id, a.executed_at,
              a.executed_at + make_interval(secs => r.window_s) AS until
@@ -26,6 +26,7 @@ const SQL = `
         CROSS JOIN params p
        WHERE a.dry_run = false AND a.status IN ('executed', 'holdout') AND a.target_type = 'user'
          AND a.executed_at IS NOT NULL AND a.executed_at + make_interval(secs => r.window_s) <= p.now
+         AND (r.since IS NULL OR a.executed_at >= r.since)
          -- A non-numeric target id never reaches ::bigint (the planner path always writes a user id).
          AND a.target_id ~ '^[0-9]{1,18}$'
     ),
@@ -74,12 +75,20 @@ export interface GuardrailCounts {
 
 const EMPTY: GuardrailArm = { actions: 0, users: 0, affected: 0, events: 0 };
 
-/** Per message type, per metric (every metric; the engine keeps the declared ones), the treated and holdout counts. */
+/**
+ * Per message type, per metric (every metric; the engine keeps the declared ones), the treated and holdout
+ * counts; `since` per type (ISO) leaves out actions executed before its stream began.
+ */
 export async function guardrailCounts(
   db: Queryable,
   now: Date,
+  since: ReadonlyMap<string, string | null> = new Map(),
 ): Promise<Map<string, Map<GuardrailMetric, GuardrailCounts>>> {
-  const rules = GUARDRAIL_TYPES.map((type) => ({ type, window_s: guardrailWindowMs(type) / 1000 }));
+  const rules = GUARDRAIL_TYPES.map((type) => ({
+    type,
+    window_s: guardrailWindowMs(type) / 1000,
+    since: since.get(type) ?? null,
+  }));
   const { rows } = (await db.raw(SQL, [now, JSON.stringify(rules)])) as {
     rows: Array<{ type: string; held_out: boolean; metric: GuardrailMetric } & GuardrailArm>;
   };

@@ -2,12 +2,20 @@
 // verdict, the counts behind it, the always-valid p-value (a running minimum over the looks, so the next
 // look starts from it) and interval — and the action each type's results call for, which the campaign
 // rollouts read to pause (minor breach) or cancel (major breach) the running campaigns of a type.
-import { guardrailActionOf, type GuardrailAction, type GuardrailResult } from '../../engine/guardrails/verdict';
+import {
+  guardrailActionOf,
+  type GuardrailAction,
+  type GuardrailResult,
+  type StoredStream,
+} from '../../engine/guardrails/verdict';
 import { iso, type Queryable } from '../types';
 
 export interface GuardrailResultRecord extends GuardrailResult {
   action: GuardrailAction | null;
   looks: number;
+  definitionVersion: number;
+  /** Actions executed from here count (a changed definition starts a new stream); null = the whole history. */
+  since: string | null;
   cycleId: string;
   evaluatedAt: string;
 }
@@ -30,6 +38,8 @@ function toRecord(r: Record<string, any>): GuardrailResultRecord {
     reason: r.reason,
     action: r.action ?? null,
     looks: Number(r.looks),
+    definitionVersion: Number(r.definition_version),
+    since: iso(r.stream_since),
     cycleId: r.cycle_id,
     evaluatedAt: iso(r.evaluated_at)!,
   };
@@ -39,10 +49,27 @@ export async function listGuardrailResults(db: Queryable): Promise<GuardrailResu
   return (await db('engine.guardrail_results').orderBy(['action_type', 'metric'])).map(toRecord);
 }
 
-/** The stored always-valid p-value per `${type}:${metric}`: where the next look's running minimum starts. */
-export async function previousGuardrailPValues(db: Queryable): Promise<Map<string, number>> {
-  const rows = await db('engine.guardrail_results').select('action_type', 'metric', 'p_value');
-  return new Map(rows.map((r: any) => [`${r.action_type}:${r.metric}`, Number(r.p_value)]));
+/** Per type, the stored streams of its metrics: where the next look's running minimum starts. */
+export async function storedGuardrailStreams(db: Queryable): Promise<Map<string, StoredStream[]>> {
+  const rows = await db('engine.guardrail_results').select(
+    'action_type',
+    'metric',
+    'p_value',
+    'definition_version',
+    'stream_since',
+  );
+  const out = new Map<string, StoredStream[]>();
+  for (const r of rows)
+    out.set(r.action_type, [
+      ...(out.get(r.action_type) ?? []),
+      {
+        metric: r.metric,
+        pValue: Number(r.p_value),
+        definitionVersion: Number(r.definition_version),
+        since: iso(r.stream_since),
+      },
+    ]);
+  return out;
 }
 
 const actionOfVerdict = (v: GuardrailResult['verdict']): GuardrailAction | null =>
@@ -56,7 +83,7 @@ export async function saveGuardrailResults(
   db: Queryable,
   cycleId: string,
   now: Date,
-  results: readonly GuardrailResult[],
+  results: ReadonlyArray<GuardrailResult & { definitionVersion: number; since: string | null }>,
 ): Promise<void> {
   if (!results.length) return;
   await db('engine.guardrail_results')
@@ -77,6 +104,8 @@ export async function saveGuardrailResults(
         alpha: r.alpha,
         reason: r.reason,
         looks: 1,
+        definition_version: r.definitionVersion,
+        stream_since: r.since,
         cycle_id: cycleId,
         evaluated_at: now,
         updated_at: db.fn.now(),
@@ -96,9 +125,14 @@ export async function saveGuardrailResults(
       interval_high: db.raw('excluded.interval_high'),
       alpha: db.raw('excluded.alpha'),
       reason: db.raw('excluded.reason'),
+      // A new stream (changed definition) counts from 1; a retried look of the same cycle counts no second.
       looks: db.raw(
-        'CASE WHEN engine.guardrail_results.cycle_id = excluded.cycle_id THEN engine.guardrail_results.looks ELSE engine.guardrail_results.looks + 1 END',
+        `CASE WHEN engine.guardrail_results.definition_version <> excluded.definition_version THEN 1
+              WHEN engine.guardrail_results.cycle_id = excluded.cycle_id THEN engine.guardrail_results.looks
+              ELSE engine.guardrail_results.looks + 1 END`,
       ),
+      definition_version: db.raw('excluded.definition_version'),
+      stream_since: db.raw('excluded.stream_since'),
       cycle_id: db.raw('excluded.cycle_id'),
       evaluated_at: db.raw('excluded.evaluated_at'),
       updated_at: db.raw('excluded.updated_at'),

@@ -49,6 +49,29 @@ export interface GuardrailResult {
 const pct = (x: number) => `${(Math.round(x * 10000) / 100).toFixed(2)}%`;
 const pFmt = (p: number) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(2));
 
+/** Where a type's guardrail stream stands: what the stored results of its metrics say. */
+export interface StoredStream {
+  metric: string;
+  pValue: number;
+  definitionVersion: number;
+  since: string | null;
+}
+
+/**
+ * The stream a type's look continues: the stored one at the type's current definition version (its start and
+ * each metric's p-value), or — after the definition changed (a new message, a new experiment) — a fresh one
+ * from `now`, with nothing carried over. A type never looked at starts with its whole history.
+ */
+export function guardrailStream(
+  stored: readonly StoredStream[],
+  definitionVersion: number,
+  now: Date,
+): { since: string | null; previous: Map<string, number> } {
+  const current = stored.filter((s) => s.definitionVersion === definitionVersion);
+  if (current.length) return { since: current[0]!.since, previous: new Map(current.map((s) => [s.metric, s.pValue])) };
+  return { since: stored.length ? now.toISOString() : null, previous: new Map() };
+}
+
 /** One (type, metric)'s verdict at this look; `previousPValue` is the stored always-valid p of earlier looks. */
 export function guardrailVerdict(
   type: string,

@@ -5,7 +5,7 @@
 // breach, demotes the type with the major breach on the autonomy ladder (named in the ladder's decision),
 // marks the minor one 'pause' for the campaign rollouts, and leaves the null difference unacted on.
 // Dry-run actions and actions whose window is still open are not counted; the next look counts a second look
-// and its always-valid p-value never rises.
+// and its always-valid p-value never rises; a changed definition starts a new stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learn } from '../../activities/learn';
 import { guardrailCounts } from '../../db/queries/guardrails';
@@ -208,5 +208,35 @@ describe('guardrails in the learn phase', () => {
     }
     // The breach holds, so the type steps down once more, as on any breach.
     expect(await levelOf('retention_campaign')).toBe('shadow');
+  });
+
+  it('a changed definition starts a new stream: earlier actions no longer count, the breach and its finding clear', async () => {
+    // As if the stored results were of an older definition of retention_campaign (a new message since).
+    await t
+      .db('engine.guardrail_results')
+      .where({ action_type: 'retention_campaign' })
+      .update({ definition_version: 0 });
+    const at = new Date(NOW.getTime() + 2 * HOUR);
+    const id = await cycle(at);
+    await learnIn(id);
+    const churn = (await listGuardrailResults(t.db)).find(
+      (r) => r.type === 'retention_campaign' && r.metric === 'churn',
+    )!;
+    expect(churn).toMatchObject({
+      verdict: 'inconclusive',
+      action: null,
+      looks: 1,
+      pValue: 1,
+      since: at.toISOString(),
+    });
+    expect(churn.treated.actions).toBe(0);
+    const f = await t.db('engine.findings').where({ fingerprint: 'guardrail:retention_campaign:churn' }).first();
+    expect(f).toMatchObject({ status: 'resolved', resolved_cycle_id: id });
+    expect((await guardrailActionsByType(t.db)).has('retention_campaign')).toBe(false);
+    // The other types' streams go on.
+    const unsub = (await listGuardrailResults(t.db)).find(
+      (r) => r.type === 'upgrade_offer' && r.metric === 'unsubscribe',
+    )!;
+    expect(unsub).toMatchObject({ verdict: 'breach_minor', looks: 3, since: null });
   });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_GUARDRAIL_POLICY as POLICY, guardrailPolicySchema } from '../..
 import {
   guardrailActionOf,
   guardrailFindings,
+  guardrailStream,
   guardrailVerdict,
   ladderBreachOf,
   type GuardrailArm,
@@ -87,5 +88,20 @@ describe('guardrail declarations and policy', () => {
     for (const t of GUARDRAIL_TYPES) expect(GUARDRAILS_BY_TYPE[t].length).toBeGreaterThan(0);
     expect(guardrailPolicySchema.parse(POLICY)).toEqual(POLICY);
     expect(guardrailPolicySchema.safeParse({ ...POLICY, alpha: 0.5 }).success).toBe(false);
+  });
+});
+
+describe('guardrail streams', () => {
+  const now = new Date('2026-12-03T12:00:00.000Z');
+  it('continues the stored stream at the current definition, starts fresh from now after a change, whole history at first', () => {
+    const stored = [
+      { metric: 'churn', pValue: 0.2, definitionVersion: 1, since: null },
+      { metric: 'complaint', pValue: 0.03, definitionVersion: 1, since: null },
+    ];
+    const same = guardrailStream(stored, 1, now);
+    expect(same.since).toBeNull();
+    expect(Object.fromEntries(same.previous)).toEqual({ churn: 0.2, complaint: 0.03 });
+    expect(guardrailStream(stored, 2, now)).toEqual({ since: now.toISOString(), previous: new Map() });
+    expect(guardrailStream([], 1, now)).toEqual({ since: null, previous: new Map() });
   });
 });
