@@ -2,16 +2,29 @@
 // per measured type, the observed treated/holdout split of the SRM window against the policy's share
 // (a mismatch is a 'holdout:srm:<type>' finding, resolved once healthy); then each type's ladder step from
 // its evidence, stored with the learning, the decision and the audit entry in one transaction. A retry finds
-// the cycle's 'autonomy_ladder' learning and does not step twice.
+// the cycle's 'autonomy_ladder' learning and does not step twice. Before the ladder, each message type's
+// guardrails (docs/safety.md#guardrails): measured, tested, stored per (type, metric), a breach raised as a
+// 'guardrail:<type>:<metric>' finding (resolved once no longer breached), a major breach demoting the type.
 import { holdoutSplits, shadowDecisionCounts } from '../db/queries/holdout-split';
 import { listActionStats } from '../db/repos/action-stats';
 import { appendAudit } from '../db/repos/audit';
 import { applyLadder, listAutonomyLevels, type LadderWrite } from '../db/repos/autonomy-levels';
 import { getPolicies } from '../db/repos/config';
 import { recordFindings } from '../db/repos/findings';
+import { saveGuardrailResults, storedGuardrailStreams } from '../db/repos/guardrail-results';
+import { guardrailCounts } from '../db/queries/guardrails';
+import { GUARDRAILS_BY_TYPE, GUARDRAIL_TYPES } from '../engine/guardrails/metrics';
+import {
+  guardrailActionOf,
+  guardrailFindings,
+  guardrailStream,
+  guardrailVerdict,
+  ladderBreachOf,
+  type GuardrailResult,
+} from '../engine/guardrails/verdict';
 import { learningsOfCycle, saveDecisions, saveLearning } from '../db/repos/learning';
 import { ladderStep } from '../engine/autonomy/ladder';
-import { effectiveLevel } from '../engine/autonomy/levels';
+import { ACTION_DEFINITION_VERSIONS, effectiveLevel } from '../engine/autonomy/levels';
 import { decideLadder, type LadderEntry } from '../engine/decide/autonomy-ladder';
 import { upliftOf } from '../engine/learning/holdout';
 import { isMeasuredActionType } from '../engine/learning/outcomes';
@@ -42,11 +55,45 @@ export async function checkSampleRatios(db: ActivityDeps['db'], ctx: CycleContex
   return out;
 }
 
-/** Every action type's ladder step this cycle, applied once. */
+/**
+ * Every message type's guardrails at this cycle's now: the treated/holdout counts of each declared metric,
+ * the always-valid test continued from the stored p-value (a changed definition starts a new stream from
+ * now), the results stored (latest per type and metric) and a finding per breach. A retry of the same cycle
+ * computes the same results (the running minimum of a p-value with itself is itself) and counts no second look.
+ */
+export async function evaluateGuardrails(db: ActivityDeps['db'], ctx: CycleContext): Promise<GuardrailResult[]> {
+  const now = new Date(ctx.now);
+  const [policies, stored] = await allReads(db, [() => getPolicies(db), () => storedGuardrailStreams(db)] as const);
+  const streams = new Map(
+    GUARDRAIL_TYPES.map((t) => [t, guardrailStream(stored.get(t) ?? [], ACTION_DEFINITION_VERSIONS[t], now)]),
+  );
+  const counts = await guardrailCounts(db, now, new Map([...streams].map(([t, s]) => [t, s.since])));
+  const results: Array<GuardrailResult & { definitionVersion: number; since: string | null }> = [];
+  for (const type of GUARDRAIL_TYPES) {
+    const stream = streams.get(type)!;
+    for (const metric of GUARDRAILS_BY_TYPE[type]) {
+      const c = counts.get(type)!.get(metric)!;
+      const prev = stream.previous.get(metric) ?? null;
+      results.push({
+        ...guardrailVerdict(type, metric, c.treated, c.holdout, policies.guardrails, prev),
+        definitionVersion: ACTION_DEFINITION_VERSIONS[type],
+        since: stream.since,
+      });
+    }
+  }
+  await db.transaction(async (trx) => {
+    await saveGuardrailResults(trx, ctx.cycleId, now, results);
+    await recordFindings(trx, ctx.cycleId, now, guardrailFindings(results), { scope: ['guardrail'] });
+  });
+  return results;
+}
+
+/** Every action type's ladder step this cycle, applied once; a major guardrail breach is a breach. */
 export async function evaluateLadder(
   db: ActivityDeps['db'],
   ctx: CycleContext,
   srm: Record<string, SrmResult>,
+  guardrails: readonly GuardrailResult[] = [],
 ): Promise<LadderEntry[]> {
   const saved = (await learningsOfCycle(db, ctx.cycleId)).autonomy_ladder;
   if (saved) return (saved.payload as { levels: LadderEntry[] }).levels;
@@ -72,13 +119,13 @@ export async function evaluateLadder(
             { successes: s.holdoutSuccesses, failures: s.holdoutFailures },
           )
         : null;
+    const typeGuardrails = guardrails.filter((g) => g.type === type);
     const evidence = {
       shadowDecisions: shadowCounts.get(type) ?? 0,
       outcomes: s ? s.successes + s.failures : 0,
       uplift,
       srm: srm[type] ?? null,
-      // Guardrail metrics (issue 13, item 3) plug in here once they exist: a credible breach demotes.
-      guardrailBreach: null,
+      guardrailBreach: ladderBreachOf(typeGuardrails),
     };
     const step = ladderStep(current, evidence, policies.autonomy_ladder);
     const reset = !row || current !== row.level;
@@ -107,6 +154,7 @@ export async function evaluateLadder(
           : step.reason,
       nextStep: pinned ? `stays at ${level} until unpinned (the ladder would: ${step.nextStep})` : step.nextStep,
       srm: srm[type]?.status ?? null,
+      guardrail: guardrailActionOf(typeGuardrails),
       evidence: stored,
     });
     writes.push({

@@ -1,6 +1,7 @@
 // The learn phase: outcomes of past actions whose window closed → each type's Beta posterior;
 // suggestion adoption and calibration by confidence; early behaviours of retained vs churned users; with a
-// retraining hook, the suggestion dataset exported and the retraining pipeline notified (once per cycle).
+// retraining hook, the suggestion dataset exported and the retraining pipeline notified (once per cycle);
+// the message types' guardrails (treated vs holdout harm, an always-valid test) before the autonomy ladder.
 import { highPerformerBehaviours, suggestionFeedback } from '../db/queries/learning';
 import { measureOutcomes, type TypeOutcomes } from '../db/repos/action-stats';
 import { outcomesMeasuredAt } from '../db/repos/actions';
@@ -15,7 +16,7 @@ import { isMeasuredActionType, priorOf } from '../engine/learning/outcomes';
 import type { SrmResult } from '../engine/learning/srm';
 import type { CycleContext, PhaseSummary } from './context';
 import type { ActivityDeps } from './deps';
-import { checkSampleRatios, evaluateLadder } from './autonomy-ladder';
+import { checkSampleRatios, evaluateGuardrails, evaluateLadder } from './autonomy-ladder';
 import { withPhase } from './phase-record';
 import { exportForRetraining } from './retraining/hook';
 
@@ -121,8 +122,11 @@ export async function learn(
       uplift,
       changes: changes.map((c) => ({ type: c.type, change: c.change })),
     });
+    progress('guardrails of the message types');
+    const guardrails = await evaluateGuardrails(db, ctx);
+    await saveLearning(db, ctx.cycleId, 'guardrails', { results: guardrails });
     progress('autonomy ladder');
-    const ladder = await evaluateLadder(db, ctx, srm);
+    const ladder = await evaluateLadder(db, ctx, srm, guardrails);
     progress('suggestion feedback');
     // The utility weights and the threshold in force are versioned config: the recommendation and its
     // expected change are computed against what the platform does today.
@@ -154,6 +158,7 @@ export async function learn(
       demotionChanges: changes.length,
       sampleRatioMismatches: Object.values(srm).filter((r) => r.status === 'mismatch').length,
       autonomyChanges: ladder.filter((e) => e.change).length,
+      guardrailBreaches: guardrails.filter((g) => g.verdict === 'breach_major' || g.verdict === 'breach_minor').length,
       ...(exported ? { retrainingRows: exported.rows, retrainingNotified: exported.notified } : {}),
     };
     await appendAudit(db, {

@@ -3,13 +3,46 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { appendAudit } from '../../db/repos/audit';
 import { listAutonomyLevels, pinAutonomyLevel, type AutonomyLevelRecord } from '../../db/repos/autonomy-levels';
+import { listGuardrailResults, type GuardrailResultRecord } from '../../db/repos/guardrail-results';
+import { guardrailActionOf } from '../../engine/guardrails/verdict';
+import { allReads } from '../../db/types';
+import { toIntervalDto } from '../schemas/interval';
 import { ACTION_DEFINITION_VERSIONS, effectiveLevel } from '../../engine/autonomy/levels';
 import { ACTION_TYPES, type ActionType } from '../../engine/types';
 import { requireRole } from '../plugins/auth';
 import { problems } from '../schemas/common';
 import { AutonomyListSchema, AutonomyTypeParams, PinLevelBody, PinLevelResponse } from '../schemas/autonomy';
 
-function dto(type: ActionType, r: AutonomyLevelRecord | null | undefined) {
+function guardrailsDto(results: readonly GuardrailResultRecord[]) {
+  if (!results.length) return null;
+  const action = guardrailActionOf(results);
+  return {
+    action: action?.action ?? null,
+    reason: action?.reason ?? null,
+    metrics: results.map((g) => ({
+      metric: g.metric,
+      verdict: g.verdict,
+      action: g.action,
+      severity: g.severity,
+      margin: g.margin,
+      treated: g.treated,
+      holdout: g.holdout,
+      difference: g.difference,
+      pValue: g.pValue,
+      interval: toIntervalDto(g.interval),
+      alpha: g.alpha,
+      reason: g.reason,
+      looks: g.looks,
+      evaluatedAt: g.evaluatedAt,
+    })),
+  };
+}
+
+function dto(
+  type: ActionType,
+  r: AutonomyLevelRecord | null | undefined,
+  guardrails: readonly GuardrailResultRecord[],
+) {
   const level = effectiveLevel(type, r);
   return {
     actionType: type,
@@ -30,6 +63,7 @@ function dto(type: ActionType, r: AutonomyLevelRecord | null | undefined) {
     nextStep: r?.nextStep ?? null,
     evidence: r?.evidence ?? {},
     evaluatedAt: r?.evaluatedAt ?? null,
+    guardrails: guardrailsDto(guardrails.filter((g) => g.type === type)),
   };
 }
 
@@ -43,13 +77,18 @@ export const autonomyRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The autonomy ladder',
         description:
           'Every action type’s level (shadow: recorded only; approval: an operator decides; auto: the gates decide), ' +
-          'the evidence of the last evaluation and the next step. Role: viewer.',
+          'the evidence of the last evaluation and the next step, and for a message type its guardrails (treated vs ' +
+          'holdout rates, always-valid p-value and interval, verdict). Role: viewer.',
         response: { 200: AutonomyListSchema, ...problems(403) },
       },
     },
     async () => {
-      const rows = new Map((await listAutonomyLevels(app.knex)).map((r) => [r.actionType, r]));
-      return { items: ACTION_TYPES.map((t) => dto(t, rows.get(t))) };
+      const [levels, guardrails] = await allReads(app.knex, [
+        () => listAutonomyLevels(app.knex),
+        () => listGuardrailResults(app.knex),
+      ] as const);
+      const rows = new Map(levels.map((r) => [r.actionType, r]));
+      return { items: ACTION_TYPES.map((t) => dto(t, rows.get(t), guardrails)) };
     },
   );
 
@@ -85,7 +124,8 @@ export const autonomyRoutes: FastifyPluginAsyncZod = async (app) => {
         return r;
       });
       request.log.info({ actionType: type, level, by }, level ? 'autonomy level pinned' : 'autonomy level unpinned');
-      return { before: before && dto(type, before), after: dto(type, after) };
+      const guardrails = await listGuardrailResults(app.knex);
+      return { before: before && dto(type, before, guardrails), after: dto(type, after, guardrails) };
     },
   );
 };

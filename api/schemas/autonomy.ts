@@ -1,8 +1,10 @@
 // Params, bodies and responses of the autonomy ladder routes (engine/autonomy, docs/safety.md#autonomy-ladder).
 import { z } from 'zod';
 import { AUTONOMY_LEVELS } from '../../engine/autonomy/levels';
+import { GUARDRAIL_METRICS } from '../../engine/guardrails/metrics';
 import { ACTION_TYPES } from '../../engine/types';
 import { IsoDate, JsonRecord } from './common';
+import { IntervalSchema } from './interval';
 
 export const AutonomyTypeParams = z.object({ actionType: z.enum(ACTION_TYPES).describe('An action type') });
 
@@ -25,6 +27,50 @@ export const PinLevelBody = z.strictObject(
   },
 );
 
+const GuardrailArmSchema = z
+  .object({
+    actions: z.number().int().describe('Live actions whose outcome window closed'),
+    users: z.number().int().describe('Distinct users among them'),
+    affected: z.number().int().describe('Actions with the event in their window: the numerator of the rate'),
+    events: z.number().int().describe('Events in all windows'),
+    rate: z.number().nullable().describe('affected / actions; null without actions'),
+  })
+  .meta({ id: 'GuardrailArm' });
+
+export const GuardrailMetricSchema = z
+  .object({
+    metric: z.enum(GUARDRAIL_METRICS),
+    verdict: z
+      .enum(['ok', 'inconclusive', 'breach_minor', 'breach_major'])
+      .describe('inconclusive = not enough evidence either way: shown, never acted on'),
+    action: z
+      .enum(['pause', 'cancel_and_demote'])
+      .nullable()
+      .describe("What the verdict calls for: 'pause' (minor breach), 'cancel_and_demote' (major); null = nothing"),
+    severity: z.enum(['minor', 'major']).describe("The policy's severity of the metric"),
+    margin: z.number().describe('Harm (rate difference) whose credible excess makes even a minor metric major'),
+    treated: GuardrailArmSchema,
+    holdout: GuardrailArmSchema,
+    difference: z.number().nullable().describe('Treated rate − holdout rate (positive = worse among the treated)'),
+    pValue: z.number().describe('Always-valid mSPRT p-value: the minimum over every look'),
+    interval: IntervalSchema.nullable().describe(
+      'Always-valid (1 − alpha) interval for the difference; null when inconclusive',
+    ),
+    alpha: z.number(),
+    reason: z.string(),
+    looks: z.number().int().describe('Learn phases that looked at it'),
+    evaluatedAt: IsoDate,
+  })
+  .meta({ id: 'GuardrailMetric' });
+
+export const GuardrailsSchema = z
+  .object({
+    action: z.enum(['pause', 'cancel_and_demote']).nullable().describe("The type's action: its worst breach"),
+    reason: z.string().nullable(),
+    metrics: z.array(GuardrailMetricSchema),
+  })
+  .meta({ id: 'Guardrails', description: "A message type's guardrails: treated vs holdout, always-valid test" });
+
 export const AutonomyLevelSchema = z
   .object({
     actionType: z.string(),
@@ -43,6 +89,9 @@ export const AutonomyLevelSchema = z
       'The last evaluation: shadow decisions, measured outcomes, uplift with its 95% interval, sample-ratio check',
     ),
     evaluatedAt: IsoDate.nullable(),
+    guardrails: GuardrailsSchema.nullable().describe(
+      'The latest guardrail results of a message type (null for other types, or before the first learn phase)',
+    ),
   })
   .meta({ id: 'AutonomyLevel' });
 

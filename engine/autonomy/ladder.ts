@@ -2,8 +2,8 @@
 // phase applies to each action type's measured evidence:
 //   shadow → approval   at least minShadowDecisions "would have done" records since it entered shadow, no SRM
 //   approval → auto     at least minOutcomes measured treated outcomes, the uplift's 95% lower bound > 0, no SRM
-//   one step down       on a breach: a sample-ratio mismatch, or the uplift's upper bound < 0
-// A guardrail breach (issue 13, item 3) is a breach too once guardrails exist: `guardrailBreach` is the hook.
+//   one step down       on a breach: a sample-ratio mismatch, the uplift's upper bound < 0, or a major
+//                       guardrail breach (engine/guardrails: `guardrailBreach`)
 // A pinned level never moves; the evidence and the step it would take are still reported.
 import type { Uplift } from '../learning/holdout';
 import type { SrmResult } from '../learning/srm';
@@ -22,7 +22,7 @@ export interface LadderEvidence {
   /** Uplift over the holdout; null for a type without a success signal. */
   uplift: Uplift | null;
   srm: SrmResult | null;
-  /** Hook for guardrail metrics: a reason when one was credibly breached, else null. */
+  /** The type's major guardrail breaches in one line (engine/guardrails), else null. */
   guardrailBreach: string | null;
 }
 
@@ -97,7 +97,7 @@ export function ladderStep(current: AutonomyLevel, e: LadderEvidence, p: LadderP
         level: 'auto',
         change: 'promote',
         reason: `promoted approval → auto: ${e.outcomes} outcomes, uplift 95% interval [${fmt(e.uplift!.interval![0])}, ${fmt(e.uplift!.interval![1])}]`,
-        nextStep: 'stays at auto while no breach (SRM, uplift upper bound below 0)',
+        nextStep: 'stays at auto while no breach (SRM, uplift upper bound below 0, major guardrail breach)',
       };
     return {
       level: 'approval',
@@ -110,6 +110,6 @@ export function ladderStep(current: AutonomyLevel, e: LadderEvidence, p: LadderP
     level: 'auto',
     change: null,
     reason: 'at auto: the gates decide',
-    nextStep: 'stays at auto while no breach (SRM, uplift upper bound below 0)',
+    nextStep: 'stays at auto while no breach (SRM, uplift upper bound below 0, major guardrail breach)',
   };
 }

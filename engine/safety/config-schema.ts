@@ -3,6 +3,7 @@
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
 import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
+import { DEFAULT_GUARDRAIL_POLICY, guardrailPolicySchema } from '../guardrails/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
 import { ValidationError, type ValidationIssue } from './errors';
@@ -201,6 +202,8 @@ export const POLICY_SCHEMAS = {
       .min(0, 'must be at least 0')
       .max(3600, 'must be at most 3600'),
   }),
+  /** Guardrail metrics of the message types (engine/guardrails): the always-valid test's alpha and tau, the sample per arm, each metric's severity and margin. */
+  guardrails: guardrailPolicySchema,
 } as const;
 
 export type PolicyName = keyof typeof POLICY_SCHEMAS;
@@ -234,6 +237,7 @@ export const DEFAULT_POLICIES: Policies = {
     waveIntervalSeconds: 0,
     cycleWaitSeconds: 600,
   },
+  guardrails: DEFAULT_GUARDRAIL_POLICY,
 };
 
 // ---------------------------------------------------------------- parsers

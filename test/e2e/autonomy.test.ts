@@ -122,3 +122,50 @@ describe('GET /api/autonomous/learning after a sample-ratio mismatch', () => {
     ]);
   });
 });
+
+describe('GET /api/autonomous/autonomy with guardrails', () => {
+  it('shows each message type’s guardrails: treated vs holdout, always-valid p and interval, verdict', async () => {
+    await insertCycle(e.t.db, { id: 'autonomy-guardrails' });
+    const row = await e.t.db('engine.cycles').where({ id: 'autonomy-guardrails' }).first();
+    const sent = new Date(new Date(row.logical_now).getTime() - 10 * 86_400_000);
+    // onboarding_nudge: 400 treated (25% complain), 100 held out (none).
+    await e.t.db.raw(
+      `INSERT INTO engine.actions (id, cycle_id, phase, type, target_type, target_id, params, detection_confidence,
+                                   confidence, mode, status, dry_run, executed_at)
+       SELECT 'gr:' || g, ?, 'optimize', 'onboarding_nudge', 'user', (90000 + g)::text, '{}'::jsonb, 1, 0.9, 'auto',
+              CASE WHEN g <= 400 THEN 'executed' ELSE 'holdout' END, false, ?
+         FROM generate_series(1, 500) g`,
+      [row.id, sent],
+    );
+    await e.t.db.raw(
+      `INSERT INTO engine.suppressions (address, user_id, reason, source, created_at)
+       SELECT 'g' || g || '@example.com', 90000 + g, 'complaint', 'test', ?::timestamptz + interval '1 day'
+         FROM generate_series(1, 100) g`,
+      [sent],
+    );
+    await learn(
+      { db: e.t.db },
+      { cycleId: row.id, kind: 'cycle', dryRun: true, now: new Date(row.logical_now).toISOString() },
+    );
+    const items = (await list()).items;
+    expect(items.find((i) => i.actionType === 'retry_payment')!.guardrails).toBeNull();
+    const nudge = items.find((i) => i.actionType === 'onboarding_nudge')!;
+    expect(nudge.guardrails).toMatchObject({
+      action: 'cancel_and_demote',
+      reason: expect.stringMatching(/^complaint:/),
+    });
+    const complaint = nudge.guardrails.metrics.find((m: { metric: string }) => m.metric === 'complaint');
+    expect(complaint).toMatchObject({
+      verdict: 'breach_major',
+      action: 'cancel_and_demote',
+      treated: { actions: 400, affected: 100, rate: 0.25 },
+      holdout: { actions: 100, affected: 0, rate: 0 },
+    });
+    // Every learn phase of this file looked (the earlier ones at no actions): one look each.
+    expect(complaint.looks).toBe(3);
+    expect(complaint.pValue).toBeLessThan(0.01);
+    expect(complaint.interval.low).toBeGreaterThan(0);
+    const churn = nudge.guardrails.metrics.find((m: { metric: string }) => m.metric === 'churn');
+    expect(churn).toMatchObject({ verdict: 'inconclusive', action: null, pValue: 1, interval: null });
+  });
+});

@@ -1,5 +1,5 @@
 // The autonomy ladder panel in Chromium against the real api and PostgreSQL: every type's level, a pinned
-// type with who pinned it, a type in shadow, the evidence and the next step. Screenshot to
+// type with who pinned it, a type in shadow, the evidence and the next step, and a message type's guardrails. Screenshot to
 // .data/test/screenshots/autonomy-ladder-1280x800.png (a test artefact).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +63,16 @@ it('shows each type’s level, pin, evidence and next step on the Issues page', 
   expect(await page.getByTestId('autonomy-retry_payment').locator('[data-status]').getAttribute('data-status')).toBe(
     'auto',
   );
+  // Message types show their guardrails; with no measured actions yet every verdict is inconclusive.
+  const guardrails = campaign.locator('[data-metric]');
+  expect(await guardrails.count()).toBe(4);
+  expect(
+    new Set(
+      await campaign.locator('[data-verdict]').evaluateAll((els) => els.map((el) => el.getAttribute('data-verdict'))),
+    ),
+  ).toEqual(new Set(['inconclusive']));
+  expect(await campaign.textContent()).toMatch(/churn: treated — of 0 vs holdout — of 0 · p 1\.000/);
+  expect(await page.getByTestId('autonomy-retry_payment').locator('[data-metric]').count()).toBe(0);
   await table.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'autonomy-ladder-1280x800.png'), fullPage: true });
   await ctx.close();

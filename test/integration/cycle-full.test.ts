@@ -113,6 +113,7 @@ describe('a dry-run cycle', () => {
       'action_outcomes',
       'action_uplift',
       'autonomy_ladder',
+      'guardrails',
       'high_performers',
       'suggestion_feedback',
     ]);

@@ -1,6 +1,7 @@
 // The autonomy ladder: each action type's level (shadow → approval → auto), whether an admin pinned it,
 // the evidence of the last evaluation (shadow decisions, outcomes, uplift interval, sample-ratio check)
-// and what would move it next.
+// and what would move it next; for a message type its guardrails: per metric the treated and holdout rates,
+// the always-valid p-value and interval and the verdict ("inconclusive" shown as such, never acted on).
 import { api } from '../api';
 import { Async, Badge, Panel } from './ui';
 import { humanize, pct, relative } from '../format';
@@ -8,6 +9,35 @@ import { usePoll } from '../hooks';
 import type { AutonomyLevel } from '../types';
 
 const TONE = { shadow: 'muted', approval: 'warn', auto: 'ok' } as const;
+const VERDICT_TONE = { ok: 'ok', inconclusive: 'muted', breach_minor: 'warn', breach_major: 'bad' } as const;
+const ACTION_LABEL = { pause: 'campaigns paused', cancel_and_demote: 'campaigns cancelled, type demoted' } as const;
+
+type Guardrails = NonNullable<AutonomyLevel['guardrails']>;
+
+const pValue = (p: number) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
+
+/** One line per metric; the verdict chip carries data-verdict (not data-status: the row has one level badge). */
+function GuardrailList({ g }: { g: Guardrails }) {
+  return (
+    <div className="guardrails">
+      {g.action && (
+        <div className="small">
+          <strong>{ACTION_LABEL[g.action]}</strong>
+        </div>
+      )}
+      {g.metrics.map((m) => (
+        <div key={m.metric} className="small" data-metric={m.metric} title={m.reason}>
+          <span className={`badge badge-${VERDICT_TONE[m.verdict]}`} data-verdict={m.verdict}>
+            {humanize(m.verdict)}
+          </span>{' '}
+          {humanize(m.metric)}: treated {pct(m.treated.rate, 2)} of {m.treated.actions} vs holdout{' '}
+          {pct(m.holdout.rate, 2)} of {m.holdout.actions} · p {pValue(m.pValue)}
+          {m.interval && ` · [${pct(m.interval.low, 2)}, ${pct(m.interval.high, 2)}]`}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 interface Evidence {
   shadowDecisions?: number;
@@ -44,6 +74,7 @@ export function AutonomyLadderPanel() {
                   <th>Why</th>
                   <th>Evidence</th>
                   <th>Next step</th>
+                  <th>Guardrails (treated vs holdout)</th>
                 </tr>
               </thead>
               <tbody>
@@ -64,6 +95,9 @@ export function AutonomyLadderPanel() {
                     <td className="small">{x.reason}</td>
                     <td className="small evidence">{evidenceLine(x.evidence as Evidence)}</td>
                     <td className="small">{x.nextStep ?? 'evaluated at the next learn phase'}</td>
+                    <td>
+                      {x.guardrails ? <GuardrailList g={x.guardrails} /> : <span className="muted small">—</span>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
