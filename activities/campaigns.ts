@@ -19,7 +19,9 @@ import {
   waveActionIds,
   type CampaignRecord,
 } from '../db/repos/campaigns';
+import { listActiveFreezeWindows } from '../db/repos/change-freezes';
 import { getPolicies } from '../db/repos/config';
+import { guardrailActionsByType } from '../db/repos/guardrail-results';
 import {
   CAMPAIGN_TYPES,
   campaignIdOf,
@@ -33,6 +35,7 @@ import {
 } from '../engine/campaigns/campaign';
 import { waveCutoffs, type RolloutProgress, type RolloutStatus } from '../engine/campaigns/rollout';
 import { MESSAGE_TEMPLATES, type MessageActionType } from '../engine/planning/messages';
+import { activeFreeze, describeFreeze } from '../engine/safety/change-freeze';
 import type { ActionStatus } from '../engine/types';
 import type { CycleContext } from './context';
 import type { ActivityDeps } from './deps';
@@ -385,6 +388,34 @@ export function campaignActivities(deps: ActivityDeps) {
       });
       await setCampaignProgress(db, c.id, { ...input.progress, status: input.status });
       return { status: (await mustGet(c.id)).status, unreached };
+    },
+
+    /**
+     * What holds the next wave back: a change freeze in force (wait until it ends; nothing is sent, nothing
+     * blocked), or the type's guardrails (a minor breach pauses the rollout, a major one cancels it).
+     */
+    campaignWaveGate: async (input: {
+      campaignId: string;
+    }): Promise<{
+      freeze: { reason: string; waitSeconds: number } | null;
+      pause: string | null;
+      cancel: string | null;
+    }> => {
+      const c = await mustGet(input.campaignId);
+      const [windows, guardrails] = await Promise.all([listActiveFreezeWindows(db), guardrailActionsByType(db)]);
+      const now = deps.clock();
+      const f = activeFreeze(windows, now);
+      const g = guardrails.get(c.type);
+      return {
+        freeze: f
+          ? {
+              reason: `${describeFreeze(f)}: the rollout waits`,
+              waitSeconds: Math.max(1, Math.ceil((f.endsAt.getTime() - now.getTime()) / 1000)),
+            }
+          : null,
+        pause: g?.action === 'pause' ? `guardrail breach: ${g.reason}` : null,
+        cancel: g?.action === 'cancel_and_demote' ? `guardrail breach: ${g.reason}` : null,
+      };
     },
 
     /** Per status: the campaign's actions (the workflow's progress query and the api show them). */

@@ -9,6 +9,7 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -143,8 +144,28 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
     transition = undefined;
     await acts.recordCampaignProgress({ progress: { ...progress }, ...(t ? { transition: t } : {}) });
   };
+  // Before each wave: a change freeze holds it back until it ends; the type's guardrails pause (minor breach)
+  // or cancel (major) the rollout. An operator's resume overrides a guardrail pause for the rest of the rollout.
+  const gated = patched('campaign-wave-gate');
+  let resumedByOperator = false;
+  const gateWave = async (i: number) => {
+    for (;;) {
+      const g = await acts.campaignWaveGate({ campaignId });
+      if (g.cancel && !cancelled) cancelled = { operator: 'engine', reason: g.cancel };
+      if (g.pause && !paused && !resumedByOperator && !cancelled) {
+        paused = { operator: 'engine', reason: g.pause };
+        transition = { to: 'paused', ...paused };
+      }
+      if (!g.freeze || cancelled) return;
+      progress.reason = g.freeze.reason;
+      setCurrentDetails(`Campaign ${campaignId}: wave ${i + 1} waits: ${g.freeze.reason}`);
+      await condition(() => cancelled !== undefined, g.freeze.waitSeconds * 1000);
+      delete progress.reason;
+    }
+  };
   let afterSeq = 0;
   for (const [i, upto] of plan.cutoffs.entries()) {
+    if (gated) await gateWave(i);
     if (paused || transition) {
       progress.status = paused ? 'paused' : 'running';
       await record();
@@ -153,6 +174,7 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
           `Campaign ${campaignId}: paused by ${paused.operator} after wave ${i} of ${plan.cutoffs.length}`,
         );
       await condition(() => !paused || cancelled !== undefined);
+      if (!cancelled) resumedByOperator = true;
       progress.status = 'running';
       if (transition) await record();
     }

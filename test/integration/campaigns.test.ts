@@ -268,4 +268,71 @@ describe('a campaign', () => {
       await setPolicy(db, 'campaign_rollout', DEFAULT_POLICIES.campaign_rollout, 'test', 'back to the default');
     }
   });
+
+  it('waits out a change freeze before a wave: nothing is sent or blocked during it', async () => {
+    const id = await plannedCampaign(true);
+    const endsAt = new Date(Date.now() + 4000);
+    await db('engine.change_freezes').insert({
+      name: 'deploy',
+      reason: 'release night',
+      kind: 'one_off',
+      starts_at: new Date(Date.now() - 60_000),
+      ends_at: endsAt,
+      timezone: 'UTC',
+      created_by: 'test',
+    });
+    try {
+      const h = await start(w, id);
+      await expect
+        .poll(async () => (await h.query(campaignProgressQuery)).reason ?? '', { timeout: 10_000 })
+        .toMatch(/change freeze 'deploy'.*the rollout waits/);
+      expect(await statusCounts(id)).toEqual({ planned: USERS });
+      expect(await h.result()).toMatchObject({ status: 'completed', executed: USERS });
+      const first = await db('engine.actions').where({ campaign_id: id }).min({ at: 'executed_at' }).first();
+      expect(new Date(first!.at as string).getTime()).toBeGreaterThanOrEqual(endsAt.getTime());
+    } finally {
+      await db('engine.change_freezes').del();
+    }
+  });
+
+  it('pauses itself on a minor guardrail breach of its type until an operator resumes; a major one cancels it', async () => {
+    const breach = (verdict: 'breach_minor' | 'breach_major') => ({
+      action_type: 'retention_campaign',
+      metric: verdict === 'breach_minor' ? 'unsubscribe' : 'churn',
+      verdict,
+      action: verdict === 'breach_minor' ? 'pause' : 'cancel_and_demote',
+      severity: verdict === 'breach_minor' ? 'minor' : 'major',
+      margin: 0.01,
+      treated: JSON.stringify({ actions: 900, users: 900, affected: 90, events: 90, rate: 0.1 }),
+      holdout: JSON.stringify({ actions: 100, users: 100, affected: 1, events: 1, rate: 0.01 }),
+      difference: 0.09,
+      p_value: 0.0001,
+      alpha: 0.01,
+      reason: verdict === 'breach_minor' ? 'unsubscribes 10.0% vs 1.0%' : 'churn 10.0% vs 1.0%',
+      definition_version: 1,
+      cycle_id: 'c1',
+      evaluated_at: NOW,
+    });
+    await db('engine.guardrail_results').insert(breach('breach_minor'));
+    try {
+      const id = await plannedCampaign(true);
+      const h = await start(w, id);
+      await expect.poll(async () => (await getCampaign(db, id))!.status, { timeout: 10_000 }).toBe('paused');
+      expect((await getCampaign(db, id))!.statusReason).toMatch(/^paused by engine: guardrail breach: unsubscribes/);
+      expect(await statusCounts(id)).toEqual({ planned: USERS });
+      await h.signal(resumeCampaignSignal, { operator: 'erin', reason: 'the unsubscribes were a list import' });
+      expect(await h.result()).toMatchObject({ status: 'completed', executed: USERS });
+
+      await db('engine.guardrail_results').del();
+      await db('engine.guardrail_results').insert(breach('breach_major'));
+      const id2 = await plannedCampaign(true);
+      const r2 = await (await start(w, id2)).result();
+      expect(r2).toMatchObject({ status: 'cancelled', executed: 0 });
+      expect(await statusCounts(id2)).toEqual({ blocked: USERS });
+      const blocked = await db('engine.actions').where({ campaign_id: id2 }).first();
+      expect(blocked.status_reason).toBe('campaign cancelled by engine: guardrail breach: churn 10.0% vs 1.0%');
+    } finally {
+      await db('engine.guardrail_results').del();
+    }
+  });
 });
