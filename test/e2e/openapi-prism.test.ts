@@ -76,6 +76,9 @@ beforeAll(async () => {
   params.cycleId = cycleId;
   params.findingId = String((await t.db('engine.findings').orderBy('id').first('id')).id);
   params.actionId = String((await t.db('engine.actions').where({ cycle_id: cycleId }).orderBy('id').first('id')).id);
+  const campaign = await t.db('engine.campaigns').where({ cycle_id: cycleId }).orderBy('id').first('id');
+  expect(campaign, 'the dry run planned a campaign').toBeDefined();
+  params.campaignId = String(campaign.id);
   params.name = 'kill_switch';
   params.keyId = String((await t.db('engine.api_keys').orderBy('id').first('id')).id);
 

@@ -174,6 +174,13 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/approvals',
       'post /api/autonomous/approvals/{actionId}/approve',
       'post /api/autonomous/approvals/{actionId}/reject',
+      'get /api/autonomous/campaigns',
+      'get /api/autonomous/campaigns/{campaignId}',
+      'post /api/autonomous/campaigns/{campaignId}/approve',
+      'post /api/autonomous/campaigns/{campaignId}/reject',
+      'post /api/autonomous/campaigns/{campaignId}/pause',
+      'post /api/autonomous/campaigns/{campaignId}/resume',
+      'post /api/autonomous/campaigns/{campaignId}/cancel',
       'get /api/autonomous/schedules',
       'post /api/autonomous/schedules/{scheduleId}/pause',
       'post /api/autonomous/schedules/{scheduleId}/unpause',
@@ -210,6 +217,9 @@ describe('GET /docs/json', () => {
       'get /api/unsubscribe',
       'post /api/unsubscribe',
       'post /api/integrations/slack/interactions',
+      'get /api/freezes',
+      'post /api/freezes',
+      'delete /api/freezes/{id}',
     ];
     // Under /api but public: their own credential (a signed link, Slack's signature) instead of an API key.
     const PUBLIC_UNDER_API = new Set(['/api/unsubscribe', '/api/integrations/slack/interactions']);
