@@ -21,6 +21,7 @@ import * as outboxSuppressed from '../migrations/20261202000016_outbox_suppresse
 import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
 import * as fixBudget from '../migrations/20261202000018_fix_budget';
 import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
+import * as approvalQuorum from '../migrations/20261203000022_approval_quorum';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '20261202000017_autonomy_ladder': autonomyLadder,
   '20261202000018_fix_budget': fixBudget,
   '20261202000020_engine_change_notify': engineChangeNotify,
+  '20261203000022_approval_quorum': approvalQuorum,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

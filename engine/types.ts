@@ -26,7 +26,15 @@ export interface DetectedFinding {
   /** Stable across cycles for the same problem, e.g. "data_quality:malformed_email". */
   fingerprint: string;
   detector:
-    'kpi' | 'system_health' | 'data_quality' | 'orphaned_records' | 'billing' | 'drift' | 'holdout' | 'fix_budget';
+    | 'kpi'
+    | 'system_health'
+    | 'data_quality'
+    | 'orphaned_records'
+    | 'billing'
+    | 'drift'
+    | 'holdout'
+    | 'fix_budget'
+    | 'approvals';
   kind: string;
   category: FindingCategory;
   severity: Severity;

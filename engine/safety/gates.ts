@@ -27,6 +27,7 @@ import type { ActionMode, ActionPlan, ActionType, GateClass, GateOutcome } from 
 import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-network-rules';
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
 import { appReadOnlyGate } from './app-read-only';
+import { isBudgetedFix } from './fix-budget';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
 import { isMessageAction, type EffectPort } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
@@ -303,6 +304,31 @@ export function evaluateGates(input: GateInput): GateEvaluation {
           : `would need approval (${demotedConf.reason})`,
       outcomes,
     };
-  if (!conf.passed) return { confidence, mode, verdict: 'needs_approval', reason: conf.reason, outcomes };
+  if (!conf.passed) {
+    const reason = isBudgetedFix(plan) ? dataFixReviewReason(plan, conf, measured) : conf.reason;
+    return { confidence, mode, verdict: 'needs_approval', reason, outcomes };
+  }
   return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
+}
+
+const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/**
+ * Why a data fix waits for a person, for the reviewer: the problem's detection confidence (a data fix's
+ * problem is found by a query, so usually with certainty) and what keeps the fix from running unattended,
+ * instead of the action confidence, whose success factor makes a certain problem read as "3% sure".
+ */
+export function dataFixReviewReason(
+  plan: Pick<ActionPlan, 'type' | 'detectionConfidence'>,
+  conf: GateOutcome,
+  measured: GateOutcome,
+): string {
+  const d = plan.detectionConfidence;
+  const detected = d >= 0.9995 ? 'detected with certainty' : `detected with confidence ${percent(d)}`;
+  const lb = Number((measured.details as { posteriorLowerBound?: number } | undefined)?.posteriorLowerBound ?? 0);
+  const why =
+    conf.reason === measured.reason
+      ? `its record of fixes that held is too short to run it unattended (success lower bound ${percent(lb)}; ${measured.reason})`
+      : conf.reason;
+  return `${detected} (detection confidence ${percent(d)}); no safe automatic fix: ${why}`;
 }
