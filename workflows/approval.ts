@@ -20,12 +20,7 @@ import { ValidationError } from '../engine/safety/errors';
 import type { Activities } from '../activities';
 import type { OpenedApproval } from '../activities/approvals';
 import type { VoteRecord } from '../activities/effects/approvals';
-import {
-  APPROVAL_OPTIONS,
-  APPROVED_EXECUTION_OPTIONS,
-  ESCALATION_OPTIONS,
-  SLACK_OPTIONS,
-} from './activity-options';
+import { APPROVAL_OPTIONS, APPROVED_EXECUTION_OPTIONS, ESCALATION_OPTIONS, SLACK_OPTIONS } from './activity-options';
 import {
   approvalStateQuery,
   approveSignal,

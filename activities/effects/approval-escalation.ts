@@ -63,7 +63,12 @@ export async function escalateApproval(
       cycleId: action.cycleId,
       event: 'approval.escalated',
       target: actionId,
-      after: { deadline: approval.deadline, approvedBy: approval.approvedBy, required: approval.requiredApprovers, title },
+      after: {
+        deadline: approval.deadline,
+        approvedBy: approval.approvedBy,
+        required: approval.requiredApprovers,
+        title,
+      },
       dryRun: action.dryRun,
       dedupeKey: `approval.escalated:${actionId}`,
     });

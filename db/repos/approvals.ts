@@ -174,7 +174,9 @@ export async function pendingApprovalIdsMatching(
   f: { type?: string; cycleId?: string; actionIds?: readonly string[] },
   limit: number,
 ): Promise<string[]> {
-  const q = db('engine.approvals as ap').join('engine.actions as a', 'a.id', 'ap.action_id').where('ap.status', 'pending');
+  const q = db('engine.approvals as ap')
+    .join('engine.actions as a', 'a.id', 'ap.action_id')
+    .where('ap.status', 'pending');
   if (f.type) q.where('a.type', f.type);
   if (f.cycleId) q.where('a.cycle_id', f.cycleId);
   if (f.actionIds) q.whereIn('ap.action_id', f.actionIds);

@@ -162,7 +162,10 @@ export const POLICY_SCHEMAS = {
       .int('must be a whole number')
       .min(1, 'must be at least 1')
       .max(10, 'must be at most 10'),
-    whenUsersAtLeast: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1'),
+    whenUsersAtLeast: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1'),
     whenMrrCentsAtLeast: z
       .number({ error: 'must be a number' })
       .int('must be a whole number (cents)')
