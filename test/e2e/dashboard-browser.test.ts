@@ -198,9 +198,10 @@ describe('the operator dashboard in Chromium', () => {
     await expect.poll(() => item.textContent()).toContain('below the healing gate');
     const approve = item.getByRole('button', { name: 'Approve' });
     expect(await approve.isDisabled()).toBe(true); // a reason is required first
-    await item.getByLabel('Reason').fill('checked the customer record');
+    await page.getByTestId('key-legend').waitFor();
+    await page.getByLabel('Reason').fill('checked the customer record');
     await approve.click();
-    await expect.poll(() => item.getByRole('status').textContent()).toContain('Approved');
+    await expect.poll(() => page.getByTestId('decision-status').textContent()).toContain('Approve sent for 1 of 1');
     const result = (await handle.result()) as { status: string; decidedBy?: string };
     expect(result).toMatchObject({ status: 'executed', decidedBy: 'oscar-operator' });
     // Without a reload, the item leaves the queue and shows among the decided with the workflow's outcome.
