@@ -147,6 +147,7 @@ describe('approve / reject', () => {
       workflowId: 'approval-act-a1',
       via: 'api',
       requestId: expect.any(String),
+      requiredApprovers: 1,
     });
   });
 
