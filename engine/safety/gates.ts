@@ -46,7 +46,8 @@ export interface GateCounters {
 }
 
 export interface GateInput {
-  plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'>;
+  plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'> &
+    Partial<Pick<ActionPlan, 'params'>>;
   /** The type's success posterior (engine.action_stats); null = nothing learned yet, Beta(1,1). */
   posterior: BetaPosterior | null;
   /** Which posterior that is: the target's segment's, or the type's (engine/learning/segments.ts). */
@@ -305,7 +306,8 @@ export function evaluateGates(input: GateInput): GateEvaluation {
       outcomes,
     };
   if (!conf.passed) {
-    const reason = isBudgetedFix(plan) ? dataFixReviewReason(plan, conf, measured) : conf.reason;
+    const reason =
+      isBudgetedFix(plan) || plan.type === 'data_fix_review' ? dataFixReviewReason(plan, conf, measured) : conf.reason;
     return { confidence, mode, verdict: 'needs_approval', reason, outcomes };
   }
   return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
@@ -319,16 +321,21 @@ const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
  * instead of the action confidence, whose success factor makes a certain problem read as "3% sure".
  */
 export function dataFixReviewReason(
-  plan: Pick<ActionPlan, 'type' | 'detectionConfidence'>,
+  plan: Pick<ActionPlan, 'type' | 'detectionConfidence'> & Partial<Pick<ActionPlan, 'params'>>,
   conf: GateOutcome,
   measured: GateOutcome,
 ): string {
-  const d = plan.detectionConfidence;
+  // A review's planned confidence is capped below every gate on purpose; its finding's own is the detection's.
+  const found = plan.params?.findingConfidence;
+  const d = plan.type === 'data_fix_review' && typeof found === 'number' ? found : plan.detectionConfidence;
   const detected = d >= 0.9995 ? 'detected with certainty' : `detected with confidence ${percent(d)}`;
   const lb = Number((measured.details as { posteriorLowerBound?: number } | undefined)?.posteriorLowerBound ?? 0);
+  const suggested = plan.params?.suggestedFix;
   const why =
-    conf.reason === measured.reason
-      ? `its record of fixes that held is too short to run it unattended (success lower bound ${percent(lb)}; ${measured.reason})`
-      : conf.reason;
+    plan.type === 'data_fix_review'
+      ? `no rule can change these records safely, so a person fixes them${typeof suggested === 'string' ? ` (${suggested})` : ''}`
+      : conf.reason === measured.reason
+        ? `its record of fixes that held is too short to run it unattended (success lower bound ${percent(lb)}; ${measured.reason})`
+        : conf.reason;
   return `${detected} (detection confidence ${percent(d)}); no safe automatic fix: ${why}`;
 }

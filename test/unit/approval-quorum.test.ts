@@ -130,4 +130,29 @@ describe('data-fix review wording', () => {
     expect(e.reason).toMatch(/^detected with certainty \(detection confidence 100%\); no safe automatic fix: /);
     expect(e.reason).toMatch(/success lower bound 5%/);
   });
+
+  it('for a data-fix review uses its finding confidence, not the capped planned one, and says a person fixes it', () => {
+    const e = evaluateGates({
+      plan: {
+        ...plan,
+        type: 'data_fix_review',
+        gateClass: 'remediation',
+        targetId: 'data_quality:duplicate_email',
+        params: { findingConfidence: 1, suggestedFix: 'Merge the accounts.' },
+        detectionConfidence: 0.5,
+      },
+      policies: DEFAULT_POLICIES,
+      thresholds: {},
+      counters: {
+        typeAdmittedInCycle: 0,
+        recentContactsForUser: 0,
+        recentFailuresForType: 0,
+        now: new Date('2026-11-23T12:00:00Z'),
+      },
+      posterior: { alpha: 1, beta: 1 },
+    });
+    expect(e.reason).toBe(
+      'detected with certainty (detection confidence 100%); no safe automatic fix: no rule can change these records safely, so a person fixes them (Merge the accounts.)',
+    );
+  });
 });

@@ -10,7 +10,13 @@ import { usePoll } from '../hooks';
 import type { Approval, ApprovalGroup, ApprovalList, BulkDecision } from '../types';
 
 /** Data fixes: their problem is found by a query, so the reviewer sees the detection's confidence. */
-const DATA_FIXES = new Set(['cancel_orphaned_subscription', 'normalize_email']);
+const DATA_FIXES = new Set(['cancel_orphaned_subscription', 'normalize_email', 'data_fix_review']);
+
+/** A review's planned confidence is capped below every gate; its finding's confidence is the detection's. */
+function detectionOf(a: Approval): number {
+  const found = a.action.params.findingConfidence;
+  return a.action.type === 'data_fix_review' && typeof found === 'number' ? found : a.action.detectionConfidence;
+}
 const MIN_REASON = 3;
 
 type Decision = 'approve' | 'reject';
@@ -415,12 +421,8 @@ function ApprovalItem({
         </h3>
         <p className="small">
           <Badge status={a.action.dryRun ? 'dry run' : 'live'} tone={a.action.dryRun ? 'info' : 'warn'} />{' '}
-          {dataFix ? (
-            <>detection confidence {pct(a.action.detectionConfidence)}</>
-          ) : (
-            <>confidence {pct(a.action.confidence)}</>
-          )}{' '}
-          · cycle <span className="mono">{a.action.cycleId}</span>
+          {dataFix ? <>detection confidence {pct(detectionOf(a))}</> : <>confidence {pct(a.action.confidence)}</>} ·
+          cycle <span className="mono">{a.action.cycleId}</span>
         </p>
         <p>
           <strong>Why it needs you:</strong> {a.action.statusReason ?? 'below the confidence gate'}
