@@ -96,6 +96,10 @@ describe('actionBlastRadius', () => {
       { users: 1, mrrCents: 2_000 },
     );
     expect(actionBlastRadius(act('funnel_recommendation', 'funnel', 'signup'), 0)).toEqual({ users: 0, mrrCents: 0 });
+    expect(actionBlastRadius(act('data_fix_review', 'finding', 'data_quality:x', { count: 620 }), 0)).toEqual({
+      users: 620,
+      mrrCents: 0,
+    });
     expect(userOf(act('upgrade_offer', 'user', '5'))).toBe(5);
   });
 });
