@@ -328,7 +328,8 @@ export function dataFixReviewReason(
   // A review's planned confidence is capped below every gate on purpose; its finding's own is the detection's.
   const found = plan.params?.findingConfidence;
   const d = plan.type === 'data_fix_review' && typeof found === 'number' ? found : plan.detectionConfidence;
-  const detected = d >= 0.9995 ? 'detected with certainty' : `detected with confidence ${percent(d)}`;
+  const detected =
+    d >= 0.9995 ? 'detected with certainty (detection confidence 100%)' : `detection confidence ${percent(d)}`;
   const lb = Number((measured.details as { posteriorLowerBound?: number } | undefined)?.posteriorLowerBound ?? 0);
   const suggested = plan.params?.suggestedFix;
   const why =
@@ -337,5 +338,5 @@ export function dataFixReviewReason(
       : conf.reason === measured.reason
         ? `its record of fixes that held is too short to run it unattended (success lower bound ${percent(lb)}; ${measured.reason})`
         : conf.reason;
-  return `${detected} (detection confidence ${percent(d)}); no safe automatic fix: ${why}`;
+  return `${detected}; no safe automatic fix: ${why}`;
 }

@@ -42,6 +42,7 @@ const MATRIX: Record<string, MinRole> = {
   'post /api/autonomous/actions/{actionId}/approve': 'operator',
   'post /api/autonomous/actions/{actionId}/reject': 'operator',
   'get /api/autonomous/approvals': 'viewer',
+  'post /api/autonomous/approvals/decide': 'operator',
   'post /api/autonomous/approvals/{actionId}/approve': 'operator',
   'post /api/autonomous/approvals/{actionId}/reject': 'operator',
   'get /api/autonomous/schedules': 'viewer',
@@ -87,6 +88,11 @@ const BODIES: Record<string, unknown> = {
   'put /api/autonomous/thresholds/{name}': { value: 0.75, reason: 'matrix test' },
   'put /api/autonomous/policies/{name}': { value: { enabled: false }, reason: 'matrix test' },
   'post /api/keys': { name: 'matrix-key', role: 'viewer' },
+  'post /api/autonomous/approvals/decide': {
+    decision: 'reject',
+    reason: 'matrix test',
+    filter: { actionIds: ['act-matrix-none'] },
+  },
 };
 
 const ROLE_RANK: Record<MinRole | 'none', number> = {
