@@ -75,7 +75,7 @@ describe('floyo-engine CLI', () => {
     expect(body.items.every((a) => a.status === 'dry_run')).toBe(true);
   });
 
-  it("approvals ls shows the groups; approvals decide rejects a cycle's group with one reason", async () => {
+  it('approvals ls shows the groups; approvals decide sends one reason to a group and lists what it could not signal', async () => {
     await t.db('engine.cycles').insert({
       id: 'c-cli-bulk',
       run_id: 'run-c-cli-bulk',
