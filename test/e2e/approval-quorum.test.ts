@@ -19,6 +19,8 @@ let t: TestDb;
 let w: TestWorker;
 let e: E2E;
 let olga: string;
+// Votes are recorded beside the wait: give a loaded machine time.
+const POLL = { timeout: 20_000 };
 
 beforeAll(async () => {
   t = await createTestDb('e2e-approval-quorum');
@@ -115,7 +117,7 @@ describe('quorum', () => {
 
     expect((await decideOne(id, 'approve', e.keys.operator)).statusCode).toBe(202);
     await expect
-      .poll(() => votes(id))
+      .poll(() => votes(id), POLL)
       .toEqual([{ operator: 'oscar-operator', counted: true, note: '1 of 2 approvals' }]);
     expect(await handle.query(approvalStateQuery)).toMatchObject({
       status: 'pending',
@@ -135,7 +137,7 @@ describe('quorum', () => {
     expect(problemOf(again).type).toBe('urn:floyo:problem:approval-already-voted');
     // ...and the workflow does not count one sent past the api, however it is spelled.
     await handle.signal(approveSignal, { operator: ' OSCAR-operator ', reason: 'me again' });
-    await expect.poll(async () => (await votes(id)).length).toBe(2);
+    await expect.poll(async () => (await votes(id)).length, POLL).toBe(2);
     expect((await votes(id))[1]).toMatchObject({ operator: 'OSCAR-operator', counted: false });
     expect((await votes(id))[1]!.note).toMatch(/already approved/);
     expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -173,7 +175,7 @@ describe('self-approval', () => {
 
     // A signal from the Temporal CLI or Web UI reaches the workflow without the api: it refuses the vote too.
     await handle.signal(approveSignal, { operator: 'oscar-operator', reason: 'my own run, trust me' });
-    await expect.poll(() => votes(id)).toHaveLength(1);
+    await expect.poll(() => votes(id), POLL).toHaveLength(1);
     expect((await votes(id))[0]).toMatchObject({ operator: 'oscar-operator', counted: false });
     const refused = await t.db('engine.audit_log').where({ target: id, event: 'approval.vote_refused' }).first();
     expect(refused).toMatchObject({ actor: 'oscar-operator' });
