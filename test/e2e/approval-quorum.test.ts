@@ -10,7 +10,10 @@ import { classifyDecline } from '../../engine/detectors/decline-codes';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { actionApproval } from '../../workflows';
 import { approvalStateQuery, approvalWorkflowId, approveSignal, type ApprovalInput } from '../../workflows/definitions';
+import { createAlertChannels } from '../../worker/alert-channels';
+import { problems, slackMessage } from '../helpers/alert-payloads';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
 import { insertAction, insertApproval, insertCycle } from './fixtures';
 import { problemOf, setupE2E, type E2E } from './harness';
@@ -19,13 +22,27 @@ let t: TestDb;
 let w: TestWorker;
 let e: E2E;
 let olga: string;
+let slack: HttpReceiver;
 // Votes are recorded beside the wait: give a loaded machine time.
 const POLL = { timeout: 20_000 };
 
 beforeAll(async () => {
   t = await createTestDb('e2e-approval-quorum');
   await seedDemoData(t.db, { users: 400, seed: 11, now: new Date() });
-  w = await startTestWorker(t.db, { label: 'e2e-quorum' });
+  // The escalation pages through the alert path: a Slack incoming webhook, checked against Slack's fields.
+  slack = await startHttpReceiver(problems(slackMessage));
+  const alertChannels = createAlertChannels({
+    SLACK_WEBHOOK_URL: `${slack.url}/slack/services/T0/B0/secret`,
+    PAGERDUTY_ROUTING_KEY: undefined,
+    PAGERDUTY_EVENTS_URL: undefined,
+    ALERT_WEBHOOK_URL: undefined,
+    ALERT_WEBHOOK_SECRET: undefined,
+    PUBLIC_BASE_URL: undefined,
+    FLOYO_API_URL: 'http://127.0.0.1:3000',
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    TEMPORAL_NAMESPACE: 'default',
+  });
+  w = await startTestWorker(t.db, { label: 'e2e-quorum', deps: { alertChannels } });
   e = await setupE2E('approval-quorum', { db: t, taskQueue: w.taskQueue });
   olga = (await createApiKey(t.db, 'olga-operator', 'operator')).key;
   // Any MRR at all needs two approvers here; 1000 users never happens with per-user actions.
@@ -39,6 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await w?.shutdown();
+  await slack?.close();
   await e?.close(); // also drops the database
 });
 
@@ -306,6 +324,11 @@ describe('expiry', () => {
       severity: 'high',
       status: 'resolved',
     });
+    // Paged once on the channel the alert policy routes a high finding to, under the routing's own key.
+    const pages = await t.db('engine.alert_deliveries').where({ channel: 'slack' }).select('dedupe_key', 'status');
+    expect(pages).toEqual([{ dedupe_key: `approvals:escalated:${id}:slack:trigger:0`, status: 'delivered' }]);
+    expect(slack.requests).toHaveLength(1);
+    expect(slack.requests[0]!.body).toContain('decide or it expires');
 
     // A late approve: the api refuses it, a direct signal finds no workflow, and nothing ran.
     const late = await decideOne(id, 'approve', e.keys.operator);
