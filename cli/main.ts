@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ActionDetailSchema, ActionPageSchema, ACTION_STATUSES, ACTION_TYPES } from '../api/schemas/actions';
-import { DecisionAcceptedSchema } from '../api/schemas/approvals';
 import {
   CAMPAIGN_CONTROLS,
   CampaignControlAccepted,
@@ -13,6 +12,7 @@ import {
   CampaignListSchema,
   type CampaignControl,
 } from '../api/schemas/campaigns';
+import { ApprovalListSchema, BulkDecisionSchema, DecisionAcceptedSchema } from '../api/schemas/approvals';
 import { CycleDetailSchema, ProgressSchema } from '../api/schemas/cycles';
 import { FreezeItemSchema, FreezeListSchema, FreezeWindowInputSchema } from '../api/schemas/freezes';
 import { StartedSchema } from '../api/schemas/runs';
@@ -33,6 +33,8 @@ Usage:
   floyo-engine campaigns ls [--status pending_approval,running,...] [--limit N]
   floyo-engine campaigns show <campaignId>
   floyo-engine campaigns approve|reject|pause|resume|cancel <campaignId> --reason "..."
+  floyo-engine approvals ls                      pending approvals grouped by cycle and type
+  floyo-engine approvals decide --approve|--reject --reason "..." [--type T] [--cycle C] [--ids a,b]
   floyo-engine schedules ls
   floyo-engine schedules pause|unpause|trigger <scheduleId> [--note "..."]
   floyo-engine freezes ls
@@ -109,6 +111,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         until: { type: 'string' };
         cron: { type: 'string' };
         duration: { type: 'string' };
+        cycle: { type: 'string' };
+        ids: { type: 'string' };
+        approve: { type: 'boolean' };
+        reject: { type: 'boolean' };
       };
       allowPositionals: true;
       strict: true;
@@ -140,6 +146,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         until: { type: 'string' },
         cron: { type: 'string' },
         duration: { type: 'string' },
+        cycle: { type: 'string' },
+        ids: { type: 'string' },
+        approve: { type: 'boolean' },
+        reject: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -325,6 +335,47 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     usage(`unknown campaigns command '${verb ?? ''}'`);
+  }
+
+  if (group === 'approvals') {
+    if (verb === 'ls' || verb === 'list') {
+      const list = await api.request('GET', '/api/autonomous/approvals?limit=1', ApprovalListSchema);
+      print(list.groups, () =>
+        list.groups.length
+          ? `${table([
+              ['CYCLE', 'TYPE', 'PENDING', 'QUORUM', 'NEXT DEADLINE'],
+              ...list.groups.map((g) => [g.cycleId, g.type, String(g.count), String(g.needQuorum), g.nextDeadline]),
+            ])}\n${list.total} pending`
+          : 'Nothing awaits approval.',
+      );
+      return 0;
+    }
+    if (verb === 'decide') {
+      if (o.approve === o.reject) usage('approvals decide needs exactly one of --approve, --reject');
+      if (!o.reason) usage('approvals decide needs --reason "why" (it is recorded for every approval it decides)');
+      const ids = o.ids
+        ?.split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (!o.type && !o.cycle && !ids?.length) usage('approvals decide needs a filter: --type, --cycle and/or --ids');
+      const r = await api.request('POST', '/api/autonomous/approvals/decide', BulkDecisionSchema, {
+        decision: o.approve ? 'approve' : 'reject',
+        reason: o.reason,
+        filter: {
+          ...(o.type ? { type: o.type } : {}),
+          ...(o.cycle ? { cycleId: o.cycle } : {}),
+          ...(ids?.length ? { actionIds: ids } : {}),
+        },
+      });
+      print(r, () =>
+        [
+          `${r.decision === 'approve' ? 'Approve' : 'Reject'} signaled to ${r.signaled} of ${r.matched} matching approval(s) as ${r.operator}.`,
+          ...r.skipped.map((k) => `  skipped ${k.actionId} (${k.status}): ${k.reason}`),
+        ].join('\n'),
+      );
+      return r.skipped.length && !r.signaled ? 1 : 0;
+    }
+    usage(`unknown approvals command '${verb ?? ''}'`);
   }
 
   if (group === 'schedules') {

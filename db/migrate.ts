@@ -22,6 +22,7 @@ import * as autonomyLadder from '../migrations/20261202000017_autonomy_ladder';
 import * as fixBudget from '../migrations/20261202000018_fix_budget';
 import * as engineChangeNotify from '../migrations/20261202000020_engine_change_notify';
 import * as changeFreezes from '../migrations/20261203000021_change_freezes';
+import * as approvalQuorum from '../migrations/20261203000022_approval_quorum';
 import * as guardrails from '../migrations/20261203000023_guardrails';
 import * as campaigns from '../migrations/20261203000024_campaigns';
 
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '20261202000018_fix_budget': fixBudget,
   '20261202000020_engine_change_notify': engineChangeNotify,
   '20261203000021_change_freezes': changeFreezes,
+  '20261203000022_approval_quorum': approvalQuorum,
   '20261203000023_guardrails': guardrails,
   '20261203000024_campaigns': campaigns,
 };

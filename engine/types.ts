@@ -34,7 +34,8 @@ export interface DetectedFinding {
     | 'drift'
     | 'holdout'
     | 'fix_budget'
-    | 'guardrail';
+    | 'guardrail'
+    | 'approvals';
   kind: string;
   category: FindingCategory;
   severity: Severity;

@@ -1,7 +1,8 @@
 // `npx tsx scripts/record-histories.ts`: records fresh workflow histories for the replay test
 // (test/replay/histories/) from real runs: a dry-run and a live cycle, the single-purpose runs, the
 // monitor, the outbox relay, and an approval that was approved, one rejected and one expired (with Slack on, answered by a local
-// stand-in for Slack's Web API, so the post / reminder / update steps are in them). Run it when a workflow
+// stand-in for Slack's Web API, so the post / reminder / update steps are in them). The approved one needs two
+// approvers and sees a self-approval and a repeated vote refused; the expired one is escalated before it expires. Run it when a workflow
 // changes on purpose; keep the old histories too, so in-flight runs stay replayable.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -107,7 +108,8 @@ try {
   // delivered, retried and slept come from the relay tests' runs (scripts/export-history.ts).
   await run(outboxRelay, 'outbox-relay-no-transport', {});
 
-  await setPolicy(db, 'approval', { deadlineHours: 1 / 3600 }, 'record-histories', 'expire at once');
+  // Five seconds: the reminder (halfway) and the escalation (at 80%) both fall inside the wait.
+  await setPolicy(db, 'approval', { deadlineHours: 5 / 3600 }, 'record-histories', 'expire at once');
   const expiring = await run(autonomousCycle, 'autonomous-cycle-live-heal', {
     dryRun: false,
     phases: ['analyze', 'heal'],
@@ -118,19 +120,30 @@ try {
   await save(approvalWorkflowId(expiredId), 'action-approval-slack-expired');
 
   await setPolicy(db, 'approval', { deadlineHours: 72 }, 'record-histories', 'normal deadline');
+  // Every review touches records of at least one user: each needs two approvers.
+  await setPolicy(
+    db,
+    'approval_quorum',
+    { approvers: 2, whenUsersAtLeast: 1, whenMrrCentsAtLeast: 100_000_000 },
+    'record-histories',
+    'two approvers',
+  );
   const live = `record-live-2-${stamp}`;
   await client.workflow.execute(autonomousCycle, {
     workflowId: live,
     taskQueue,
-    args: [{ dryRun: false, trigger: 'cli', now: NOW, phases: ['analyze', 'heal'] }],
+    args: [{ dryRun: false, trigger: 'cli', requestedBy: 'carol', now: NOW, phases: ['analyze', 'heal'] }],
   });
   const pending = await approvalActionIds(db, { pendingOf: { cycleId: live, type: 'data_fix_review' } });
   const [approveId, rejectId] = pending;
   if (!approveId || !rejectId) throw new Error('fewer than two pending reviews: cannot record approve/reject');
-  await client.workflow
-    .getHandle(approvalWorkflowId(approveId))
-    .signal('approve', { operator: 'alice', reason: 'recorded for replay' });
-  await client.workflow.getHandle(approvalWorkflowId(approveId)).result();
+  const approving = client.workflow.getHandle(approvalWorkflowId(approveId));
+  // carol started the run (refused), alice approves, alice again (refused), bob approves: executed.
+  await approving.signal('approve', { operator: 'carol', reason: 'my own run' });
+  await approving.signal('approve', { operator: 'alice', reason: 'recorded for replay' });
+  await approving.signal('approve', { operator: 'alice', reason: 'once more' });
+  await approving.signal('approve', { operator: 'bob', reason: 'second approver' });
+  await approving.result();
   await save(approvalWorkflowId(approveId), 'action-approval-slack-approved');
   await client.workflow
     .getHandle(approvalWorkflowId(rejectId))

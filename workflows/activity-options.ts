@@ -73,6 +73,13 @@ export const SLACK_OPTIONS: ActivityOptions = {
   summary: 'Approval message in Slack',
 };
 
+/** The page to admins of an approval still pending late in its wait: retried a while, never blocks the wait. */
+export const ESCALATION_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...PHASE_RETRY, maximumAttempts: 8 },
+  summary: 'Escalation of a pending approval to admins',
+};
+
 /**
  * One relay batch: up to OUTBOX_RELAY_BATCH_SIZE sends of at most 10 s each; it heartbeats every 2 s, so a batch
  * lost with its worker is retried after 10 s (its unsent rows come back when their lease ends).

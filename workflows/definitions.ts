@@ -69,6 +69,9 @@ export interface ApprovalState {
   decidedBy?: string;
   reason?: string;
   deadline: string;
+  /** Operators whose approve counted so far, and how many distinct ones decide (absent before the quorum). */
+  approvals?: string[];
+  requiredApprovers?: number;
 }
 
 export interface CampaignRolloutInput {

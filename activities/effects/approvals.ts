@@ -9,10 +9,16 @@ import {
   type ApprovalRecord,
   type ApprovalRowStatus,
   insertApproval,
+  insertApprovalVotes,
   lockApproval,
   updateApproval,
 } from '../../db/repos/approvals';
 import { appendAudit } from '../../db/repos/audit';
+import { getPolicies } from '../../db/repos/config';
+import { getCycle } from '../../db/repos/cycles';
+import { userMrrCents } from '../../db/queries/users';
+import { actionBlastRadius, userOf } from '../../engine/approvals/blast-radius';
+import { quorumReason, requiredApprovers, runStarter } from '../../engine/approvals/quorum';
 import type { ActionStatus } from '../../engine/types';
 import { NonRetryableError } from './errors';
 import { executeAction, type EffectDeps, type ExecutionResult } from './executor';
@@ -28,7 +34,11 @@ const AWAITING_OR_DECIDED: readonly ActionStatus[] = [
   'blocked',
 ];
 
-/** Inserts the engine.approvals row of an action waiting for an operator (idempotent). */
+/**
+ * Inserts the engine.approvals row of an action waiting for an operator (idempotent), with its blast radius
+ * (users and MRR touched), the distinct approvals it needs (policy approval_quorum) and who started its run by
+ * hand (refused as an approver). A retry returns the row the first call wrote, so the workflow sees one answer.
+ */
 export async function openApproval(
   db: Knex,
   input: { actionId: string; workflowId: string; deadline: Date | string },
@@ -48,7 +58,19 @@ export async function openApproval(
         'not_awaiting_approval',
       );
     }
-    const inserted = await insertApproval(trx, { actionId: input.actionId, workflowId: input.workflowId, deadline });
+    const policies = await getPolicies(trx);
+    const user = userOf(action);
+    const blast = actionBlastRadius(action, user === null ? 0 : await userMrrCents(trx, user));
+    const required = requiredApprovers(blast, policies.approval_quorum);
+    const startedBy = runStarter(await getCycle(trx, action.cycleId));
+    const inserted = await insertApproval(trx, {
+      actionId: input.actionId,
+      workflowId: input.workflowId,
+      deadline,
+      blast,
+      requiredApprovers: required,
+      startedBy,
+    });
     if (inserted) {
       await appendAudit(trx, {
         actor: 'engine',
@@ -60,6 +82,10 @@ export async function openApproval(
           deadline: deadline.toISOString(),
           confidence: action.confidence,
           reason: action.statusReason,
+          blastRadius: blast,
+          requiredApprovers: required,
+          quorum: quorumReason(blast, policies.approval_quorum),
+          startedBy,
         },
         dryRun: action.dryRun,
         dedupeKey: `approval.opened:${input.actionId}`,
@@ -177,4 +203,41 @@ export async function executeApprovedAction(
     result.reason ?? decision.reason,
   );
   return result;
+}
+
+export interface VoteRecord {
+  /** The workflow's own count of the signals it saw, from 1: the idempotency key of the vote. */
+  seq: number;
+  operator: string;
+  approve: boolean;
+  reason: string;
+  counted: boolean;
+  note: string;
+}
+
+/**
+ * Records the votes the workflow saw, each with an audit entry: approval.vote when it counted,
+ * approval.vote_refused when it did not (self-approval, a repeat, after the decision). Idempotent per seq.
+ */
+export async function recordApprovalVotes(db: Knex, actionId: string, votes: readonly VoteRecord[]): Promise<number> {
+  return db.transaction(async (trx) => {
+    const action = await getAction(trx, actionId);
+    if (!action) throw new NonRetryableError(`action ${actionId} does not exist`, 'not_found');
+    if (!(await getApprovalRecord(trx, actionId)))
+      throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
+    const inserted = new Set(await insertApprovalVotes(trx, actionId, votes));
+    for (const v of votes) {
+      if (!inserted.has(v.seq)) continue;
+      await appendAudit(trx, {
+        actor: v.operator || 'unknown',
+        cycleId: action.cycleId,
+        event: v.counted ? 'approval.vote' : 'approval.vote_refused',
+        target: actionId,
+        after: { seq: v.seq, operator: v.operator, approve: v.approve, reason: v.reason, note: v.note },
+        dryRun: action.dryRun,
+        dedupeKey: `approval.vote:${actionId}:${v.seq}`,
+      });
+    }
+    return inserted.size;
+  });
 }

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requireRole } from '../plugins/auth';
-import { listApprovals } from '../../db/repos/approvals';
-import { signalApprovalDecision } from '../services/approval-decision';
+import { listApprovals, pendingApprovalGroups } from '../../db/repos/approvals';
+import { BULK_DECISION_LIMIT, signalApprovalDecision, signalBulkDecision } from '../services/approval-decision';
 import { problems } from '../schemas/common';
 import {
   ActionIdParams,
   ApprovalListSchema,
+  BulkDecisionBody,
+  BulkDecisionSchema,
   DecisionAcceptedSchema,
   DecisionBody,
   ListApprovalsQuery,
@@ -22,7 +24,9 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['approvals'],
         summary: 'Approvals (default: pending, nearest deadline first)',
-        description: 'engine.approvals with the action each one is about. Role: viewer.',
+        description:
+          'engine.approvals with the action each one is about, its blast radius, quorum and votes; `groups` holds every ' +
+          'pending approval grouped by (cycle, action type) for review together. Role: viewer.',
         querystring: ListApprovalsQuery,
         response: { 200: ApprovalListSchema, ...problems(403) },
       },
@@ -34,7 +38,38 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
         limit,
         offset,
       });
-      return { items, total, limit, offset };
+      return { items, total, limit, offset, groups: await pendingApprovalGroups(app.knex) };
+    },
+  );
+
+  app.post(
+    '/approvals/decide',
+    {
+      onRequest: requireRole('operator'),
+      schema: {
+        tags: ['approvals'],
+        summary: 'Approve or reject every pending approval matching a filter, with one reason',
+        description:
+          `Signals the decision to each pending approval matching all of filter {type, cycleId, actionIds} (at most ${BULK_DECISION_LIMIT}), ` +
+          'each as a decision of its own: the self-approval and quorum rules apply per approval, and the ones that cannot ' +
+          'be signaled are listed in `skipped` with why. 400 for an empty filter, 409 when it matches too many. Role: operator.',
+        body: BulkDecisionBody,
+        response: { 200: BulkDecisionSchema, ...problems(400, 403, 409) },
+      },
+    },
+    async (request) => {
+      const result = await signalBulkDecision(app, {
+        decision: request.body.decision,
+        reason: request.body.reason,
+        filter: request.body.filter,
+        operator: request.principal!.name,
+        requestId: request.id,
+      });
+      request.log.info(
+        { decision: result.decision, matched: result.matched, signaled: result.signaled, operator: result.operator },
+        'bulk approval decision signaled',
+      );
+      return result;
     },
   );
 
@@ -58,7 +93,8 @@ export function registerDecisionRoutes(app: FastifyInstance, base: '/approvals' 
             decision === 'approve' ? 'Approve an action awaiting approval' : 'Reject an action awaiting approval',
           description:
             `Signals \`${decision}\` {operator, reason} to workflow approval-<actionId>; the operator is the API key's name. ` +
-            '404 when the action has no approval, 409 when it is no longer pending or a decision was already requested. Role: operator.',
+            '404 when the action has no approval; 409 when it is no longer pending, past its deadline, or a decision (with a ' +
+            "quorum: this operator's approve) was already requested; 403 for an approve by whoever started the run by hand. Role: operator.",
           params: ActionIdParams,
           body: DecisionBody,
           response: { 202: DecisionAcceptedSchema, ...problems(403, 404, 409) },

@@ -204,7 +204,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         <h1 className="page-title">{page?.label ?? 'Not found'}</h1>
         {path === '/' && <Overview navigate={navigate} />}
         {path === '/insights' && <Insights />}
-        {path === '/approvals' && <Approvals role={session.role} />}
+        {path === '/approvals' && <Approvals role={session.role} me={session.name} />}
         {path === '/controls' && <Controls role={session.role} navigate={navigate} freezes={freezes} />}
         {path === '/history' && (
           <History

@@ -3,7 +3,12 @@
 import type { z } from 'zod';
 import type { ActionSchema, FindingSchema } from '../../api/schemas/common';
 import type { AlertChannelHealthSchema, AlertDeliverySchema } from '../../api/schemas/alerts';
-import type { ApprovalListSchema, ApprovalSchema } from '../../api/schemas/approvals';
+import type {
+  ApprovalGroupSchema,
+  ApprovalListSchema,
+  ApprovalSchema,
+  BulkDecisionSchema,
+} from '../../api/schemas/approvals';
 import type { AutonomyLevelSchema } from '../../api/schemas/autonomy';
 import type { PolicyListSchema } from '../../api/schemas/config';
 import type { FreezeListSchema } from '../../api/schemas/freezes';
@@ -32,6 +37,8 @@ export type Progress = z.infer<typeof ProgressSchema>;
 export type ActionList = z.infer<typeof ActionListSchema>;
 export type Approval = z.infer<typeof ApprovalSchema>;
 export type ApprovalList = z.infer<typeof ApprovalListSchema>;
+export type ApprovalGroup = z.infer<typeof ApprovalGroupSchema>;
+export type BulkDecision = z.infer<typeof BulkDecisionSchema>;
 export type Schedule = z.infer<typeof ScheduleSchema>;
 export type Decision = z.infer<typeof DecisionSchema>;
 export type Policies = z.infer<typeof PolicyListSchema>;

@@ -44,3 +44,12 @@ export async function subscriptionStateOf(db: Queryable, subscriptionId: number)
     null
   );
 }
+
+/** A user's MRR: the sum over their subscriptions that still bill (trialing, active, past due), in cents. */
+export async function userMrrCents(db: Queryable, userId: number): Promise<number> {
+  const row = await db('app.subscriptions')
+    .where({ user_id: userId })
+    .whereIn('status', ['trialing', 'active', 'past_due'])
+    .first(db.raw('coalesce(sum(mrr_cents), 0)::bigint as mrr'));
+  return Number(row?.mrr ?? 0);
+}

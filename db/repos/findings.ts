@@ -395,3 +395,78 @@ export async function countOpenFindings(
     .groupBy('severity', 'category');
   return rows.map((r: Record<string, any>) => ({ severity: r.severity, category: r.category, n: Number(r.n) }));
 }
+
+/**
+ * Opens (or reopens) one finding that no detector run owns, such as an approval escalated to admins, with its
+ * finding.opened audit entry; `dedupeKey` makes a retry append nothing. Returns the stored finding.
+ */
+export async function raiseFinding(
+  db: Queryable,
+  f: DetectedFinding & { cycleId: string; at: Date; dryRun: boolean; dedupeKey: string },
+): Promise<FindingRecord> {
+  return inTransaction(db, async (trx) => {
+    const { rows } = (await trx.raw(
+      `insert into engine.findings as f
+         (fingerprint, detector, kind, category, severity, confidence, title, evidence, status,
+          first_seen_at, last_seen_at, first_cycle_id, last_cycle_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'open', ?, ?, ?, ?)
+       on conflict (fingerprint) do update set
+         status = 'open', resolved_at = null, resolved_cycle_id = null, last_seen_at = excluded.last_seen_at,
+         title = excluded.title, evidence = excluded.evidence, severity = excluded.severity
+       returning f.*`,
+      [
+        f.fingerprint,
+        f.detector,
+        f.kind,
+        f.category,
+        f.severity,
+        f.confidence,
+        f.title,
+        JSON.stringify(f.evidence),
+        f.at,
+        f.at,
+        f.cycleId,
+        f.cycleId,
+      ],
+    )) as { rows: Array<Record<string, any>> };
+    await appendAuditMany(trx, [
+      {
+        actor: 'engine',
+        cycleId: f.cycleId,
+        event: 'finding.opened',
+        target: `finding:${f.fingerprint}`,
+        after: { status: 'open', detector: f.detector, kind: f.kind, severity: f.severity, title: f.title },
+        dryRun: f.dryRun,
+        dedupeKey: f.dedupeKey,
+      },
+    ]);
+    return toFindingRecord(rows[0]!);
+  });
+}
+
+/** Resolves one open finding by fingerprint (its cause is gone), audited; false when it was not open. */
+export async function resolveFinding(
+  db: Queryable,
+  fingerprint: string,
+  r: { cycleId: string; at: Date; dryRun: boolean; dedupeKey: string },
+): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const n = await trx('engine.findings')
+      .where({ fingerprint, status: 'open' })
+      .update({ status: 'resolved', resolved_at: r.at, resolved_cycle_id: r.cycleId });
+    if (!Number(n)) return false;
+    await appendAuditMany(trx, [
+      {
+        actor: 'engine',
+        cycleId: r.cycleId,
+        event: 'finding.resolved',
+        target: `finding:${fingerprint}`,
+        before: { status: 'open' },
+        after: { status: 'resolved', resolvedAt: r.at.toISOString() },
+        dryRun: r.dryRun,
+        dedupeKey: r.dedupeKey,
+      },
+    ]);
+    return true;
+  });
+}

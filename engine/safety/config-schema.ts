@@ -149,6 +149,28 @@ export const POLICY_SCHEMAS = {
       .number({ error: 'must be a number' })
       .gt(0, 'must be greater than 0')
       .max(24 * 30, 'must be at most 720 (30 days)'),
+    /** When, as a share of the wait, a still-pending approval is escalated to admins through the alert path. */
+    escalateAtFraction: z
+      .number({ error: 'must be a number' })
+      .gt(0, 'must be greater than 0')
+      .lt(1, 'must be less than 1')
+      .default(0.8),
+  }),
+  /** Distinct approvers an approval needs once its blast radius reaches a threshold (engine/approvals/quorum.ts). */
+  approval_quorum: z.strictObject({
+    approvers: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(10, 'must be at most 10'),
+    whenUsersAtLeast: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1'),
+    whenMrrCentsAtLeast: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number (cents)')
+      .min(1, 'must be at least 1'),
   }),
   /** Share of eligible targets of each measured action type held out as a control group (engine/learning/holdout.ts). */
   holdout: z.strictObject({
@@ -223,7 +245,8 @@ export const DEFAULT_POLICIES: Policies = {
   quiet_hours: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
   circuit_breaker: { failures: 5, windowMinutes: 60 },
   payment_retry: { maxAttempts: 4 },
-  approval: { deadlineHours: 72 },
+  approval: { deadlineHours: 72, escalateAtFraction: 0.8 },
+  approval_quorum: { approvers: 2, whenUsersAtLeast: 500, whenMrrCentsAtLeast: 500_000 },
   holdout: { default: 0.1 },
   alerts: DEFAULT_ALERT_POLICY,
   card_network_rules: DEFAULT_CARD_NETWORK_RULES,

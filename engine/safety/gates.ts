@@ -30,6 +30,7 @@ import { cardNetworkOf, checkCardRetry, type CardRetryQuery } from './card-netwo
 import { actionConfidence, POSTERIOR_LEVEL, UNINFORMED } from './confidence';
 import { appReadOnlyGate } from './app-read-only';
 import { describeFreeze, type FreezeWindow } from './change-freeze';
+import { isBudgetedFix } from './fix-budget';
 import { DEFAULT_GATES, gateThresholdName, typeCapOf, type Policies } from './config-schema';
 import { isMessageAction, type EffectPort } from './effect-keys';
 import { describeQuietHours, isQuietTime, localTime } from './quiet-hours';
@@ -55,7 +56,8 @@ export interface ActiveFreeze {
 }
 
 export interface GateInput {
-  plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'>;
+  plan: Pick<ActionPlan, 'type' | 'gateClass' | 'executable' | 'detectionConfidence' | 'targetId'> &
+    Partial<Pick<ActionPlan, 'params'>>;
   /** The type's success posterior (engine.action_stats); null = nothing learned yet, Beta(1,1). */
   posterior: BetaPosterior | null;
   /** Which posterior that is: the target's segment's, or the type's (engine/learning/segments.ts). */
@@ -350,6 +352,38 @@ export function evaluateGates(input: GateInput): GateEvaluation {
           : `would need approval (${demotedConf.reason})`,
       outcomes,
     };
-  if (!conf.passed) return { confidence, mode, verdict: 'needs_approval', reason: conf.reason, outcomes };
+  if (!conf.passed) {
+    const reason =
+      isBudgetedFix(plan) || plan.type === 'data_fix_review' ? dataFixReviewReason(plan, conf, measured) : conf.reason;
+    return { confidence, mode, verdict: 'needs_approval', reason, outcomes };
+  }
   return { confidence, mode, verdict: 'execute', reason: 'all gates passed', outcomes };
+}
+
+const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/**
+ * Why a data fix waits for a person, for the reviewer: the problem's detection confidence (a data fix's
+ * problem is found by a query, so usually with certainty) and what keeps the fix from running unattended,
+ * instead of the action confidence, whose success factor makes a certain problem read as "3% sure".
+ */
+export function dataFixReviewReason(
+  plan: Pick<ActionPlan, 'type' | 'detectionConfidence'> & Partial<Pick<ActionPlan, 'params'>>,
+  conf: GateOutcome,
+  measured: GateOutcome,
+): string {
+  // A review's planned confidence is capped below every gate on purpose; its finding's own is the detection's.
+  const found = plan.params?.findingConfidence;
+  const d = plan.type === 'data_fix_review' && typeof found === 'number' ? found : plan.detectionConfidence;
+  const detected =
+    d >= 0.9995 ? 'detected with certainty (detection confidence 100%)' : `detection confidence ${percent(d)}`;
+  const lb = Number((measured.details as { posteriorLowerBound?: number } | undefined)?.posteriorLowerBound ?? 0);
+  const suggested = plan.params?.suggestedFix;
+  const why =
+    plan.type === 'data_fix_review'
+      ? `no rule can change these records safely, so a person fixes them${typeof suggested === 'string' ? ` (${suggested})` : ''}`
+      : conf.reason === measured.reason
+        ? `its record of fixes that held is too short to run it unattended (success lower bound ${percent(lb)}; ${measured.reason})`
+        : conf.reason;
+  return `${detected}; no safe automatic fix: ${why}`;
 }

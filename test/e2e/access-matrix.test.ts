@@ -49,6 +49,7 @@ const MATRIX: Record<string, MinRole> = {
   'post /api/autonomous/campaigns/{campaignId}/resume': 'operator',
   'post /api/autonomous/campaigns/{campaignId}/cancel': 'operator',
   'get /api/autonomous/approvals': 'viewer',
+  'post /api/autonomous/approvals/decide': 'operator',
   'post /api/autonomous/approvals/{actionId}/approve': 'operator',
   'post /api/autonomous/approvals/{actionId}/reject': 'operator',
   'get /api/autonomous/schedules': 'viewer',
@@ -107,6 +108,11 @@ const BODIES: Record<string, unknown> = {
     timezone: 'UTC',
     startsAt: '2020-01-01T00:00:00Z',
     endsAt: '2020-01-02T00:00:00Z',
+  },
+  'post /api/autonomous/approvals/decide': {
+    decision: 'reject',
+    reason: 'matrix test',
+    filter: { actionIds: ['act-matrix-none'] },
   },
 };
 

@@ -4,24 +4,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionApproval } from '../../workflows';
 import type { ApprovalInput } from '../../workflows/definitions';
 import { approvalWorkflowId } from '../../workflows/definitions';
-import { insertAction, insertApproval, insertCycle, minutes } from './fixtures';
+import { insertAction, insertApproval, insertCycle } from './fixtures';
 import { problemOf, setupE2E, type E2E } from './harness';
 
 let e: E2E;
+// Deadlines ahead of the real clock: the api never signals an approval past its deadline.
+const AHEAD = Date.now() + 30 * 86_400_000;
+const due = (m: number) => new Date(AHEAD + m * 60_000);
 beforeAll(async () => {
   e = await setupE2E('approvals');
   await insertCycle(e.t.db, { id: 'c-ap' });
   for (const id of ['act-a1', 'act-a2', 'act-a3', 'act-done', 'act-gone'])
     await insertAction(e.t.db, { id, cycleId: 'c-ap' });
-  await insertApproval(e.t.db, 'act-a1', 'pending', minutes(600));
-  await insertApproval(e.t.db, 'act-a2', 'pending', minutes(60));
-  await insertApproval(e.t.db, 'act-a3', 'pending', minutes(120));
+  await insertApproval(e.t.db, 'act-a1', 'pending', due(600));
+  await insertApproval(e.t.db, 'act-a2', 'pending', due(60));
+  await insertApproval(e.t.db, 'act-a3', 'pending', due(120));
   await insertApproval(e.t.db, 'act-done', 'approved');
   await e.t
     .db('engine.approvals')
     .where({ action_id: 'act-done' })
     .update({ decided_by: 'alice', reason: 'looked fine' });
-  await insertApproval(e.t.db, 'act-gone', 'pending');
+  await insertApproval(e.t.db, 'act-gone', 'pending', due(72 * 60));
 });
 afterAll(async () => {
   await e?.close();
@@ -31,7 +34,7 @@ async function startApprovalWorkflow(actionId: string): Promise<void> {
   const input: ApprovalInput = {
     actionId,
     cycleId: 'c-ap',
-    deadline: minutes(600).toISOString(),
+    deadline: due(600).toISOString(),
     timeoutSeconds: 3600,
   };
   await e.client.workflow.start(actionApproval, {
@@ -77,7 +80,7 @@ describe('GET /api/autonomous/approvals', () => {
       actionId: 'act-a2',
       workflowId: 'approval-act-a2',
       status: 'pending',
-      deadline: minutes(60).toISOString(),
+      deadline: due(60).toISOString(),
       decidedBy: null,
       action: {
         actionId: 'act-a2',
@@ -147,6 +150,7 @@ describe('approve / reject', () => {
       workflowId: 'approval-act-a1',
       via: 'api',
       requestId: expect.any(String),
+      requiredApprovers: 1,
     });
   });
 

@@ -94,6 +94,64 @@ describe('floyo-engine CLI', () => {
     expect(noReason.stderr).toMatch(/needs --reason/);
   });
 
+  it('approvals ls shows the groups; approvals decide sends one reason to a group and lists what it could not signal', async () => {
+    await t.db('engine.cycles').insert({
+      id: 'c-cli-bulk',
+      run_id: 'run-c-cli-bulk',
+      kind: 'cycle',
+      trigger: 'schedule',
+      requested_by: 'schedule',
+      dry_run: false,
+      phases: ['heal'],
+      status: 'completed',
+      logical_now: new Date(),
+    });
+    const deadline = new Date(Date.now() + 3_600_000);
+    for (const id of ['act-cli-1', 'act-cli-2']) {
+      await t.db('engine.actions').insert({
+        id,
+        cycle_id: 'c-cli-bulk',
+        phase: 'heal',
+        type: 'normalize_email',
+        target_type: 'user',
+        target_id: id.replace(/\D/g, ''),
+        params: JSON.stringify({}),
+        detection_confidence: 1,
+        confidence: 0.05,
+        expected_impact: JSON.stringify({}),
+        mode: 'needs_approval',
+        status: 'pending_approval',
+        dry_run: false,
+      });
+      // No workflow: the rows say pending, so the api signals and finds no workflow (skipped, 409).
+      await t
+        .db('engine.approvals')
+        .insert({ action_id: id, workflow_id: `approval-${id}`, status: 'pending', deadline });
+    }
+    const ls = await cli(['approvals', 'ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/c-cli-bulk\s+normalize_email\s+2\s+0/);
+    const noFilter = await cli(['approvals', 'decide', '--reject', '--reason', 'not now']);
+    expect(noFilter.code).toBe(2);
+    expect(noFilter.stderr).toContain('needs a filter');
+    const both = await cli(['approvals', 'decide', '--reject', '--approve', '--type', 'x', '--reason', 'not now']);
+    expect(both.code).toBe(2);
+    const r = await cli([
+      'approvals',
+      'decide',
+      '--reject',
+      '--cycle',
+      'c-cli-bulk',
+      '--type',
+      'normalize_email',
+      '--reason',
+      'the addresses are right',
+    ]);
+    expect(r.stdout).toContain('Reject signaled to 0 of 2 matching approval(s) as oscar-operator.');
+    expect(r.stdout).toMatch(/skipped act-cli-1 \(409\): .*no longer running/);
+    expect(r.code).toBe(1);
+  });
+
   it('fails clearly: unknown action (1), rejected key (3), low role (3), bad usage (2), api down (1)', async () => {
     const missing = await cli(['actions', 'approve', 'no-such-action', '--reason', 'checked it']);
     expect(missing.code).toBe(1);

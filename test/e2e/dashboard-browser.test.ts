@@ -198,9 +198,10 @@ describe('the operator dashboard in Chromium', () => {
     await expect.poll(() => item.textContent()).toContain('below the healing gate');
     const approve = item.getByRole('button', { name: 'Approve' });
     expect(await approve.isDisabled()).toBe(true); // a reason is required first
-    await item.getByLabel('Reason').fill('checked the customer record');
+    await page.getByTestId('key-legend').waitFor();
+    await page.getByLabel('Reason').fill('checked the customer record');
     await approve.click();
-    await expect.poll(() => item.getByRole('status').textContent()).toContain('Approved');
+    await expect.poll(() => page.getByTestId('decision-status').textContent()).toContain('Approve sent for 1 of 1');
     const result = (await handle.result()) as { status: string; decidedBy?: string };
     expect(result).toMatchObject({ status: 'executed', decidedBy: 'oscar-operator' });
     // Without a reload, the item leaves the queue and shows among the decided with the workflow's outcome.
@@ -211,6 +212,57 @@ describe('the operator dashboard in Chromium', () => {
       })
       .toBe('executed');
     await shoot(page, 'approvals-decided');
+    await ctx.close();
+  }, 90_000);
+
+  it('reviews a group from the keyboard: x selects, k moves, r rejects the focused group with one reason', async () => {
+    await insertCycle(t.db, { id: 'c-dash-kb', dryRun: false, trigger: 'schedule' });
+    const handles = [];
+    for (const id of ['act-kb-1', 'act-kb-2']) {
+      await insertAction(t.db, { id, cycleId: 'c-dash-kb', type: 'retry_payment' });
+      await t
+        .db('engine.actions')
+        .where({ id })
+        .update({ dry_run: false, params: JSON.stringify({ attempt: 2, amountCents: 2900 }) });
+      const input: ApprovalInput = {
+        actionId: id,
+        cycleId: 'c-dash-kb',
+        deadline: new Date(Date.now() + 3_600_000).toISOString(),
+        timeoutSeconds: 3600,
+      };
+      handles.push(
+        await w.client.workflow.start(actionApproval, {
+          workflowId: approvalWorkflowId(id),
+          taskQueue: w.taskQueue,
+          args: [input],
+        }),
+      );
+      e.track(approvalWorkflowId(id));
+    }
+    const { ctx, page } = await signIn(e.keys.operator, SIZES[1]);
+    await nav(page, 'Approvals');
+    const group = page.getByTestId('group-retry_payment-c-dash-kb');
+    await group.waitFor({ timeout: 30_000 });
+    await page.getByTestId('approval-act-kb-2').waitFor();
+    expect(await page.getByTestId('key-legend').textContent()).toMatch(/j\/k move · x select · a approve · r reject/);
+    expect(await page.getByTestId('quorum-act-kb-1').textContent()).toBe('0 of 1 approval');
+    // x on an item selects it, x again unselects it.
+    await page.getByTestId('approval-act-kb-1').locator('h3').click();
+    await page.keyboard.press('x');
+    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('1 selected');
+    await page.keyboard.press('x');
+    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('0 selected');
+    // k moves up to the group header; the reason box takes the one reason, Esc leaves it.
+    await page.keyboard.press('k');
+    await expect.poll(() => group.getAttribute('aria-current')).toBe('true');
+    await page.keyboard.press('/');
+    await page.keyboard.type('cards are being updated');
+    await page.keyboard.press('Escape');
+    await shoot(page, 'approvals-queue');
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('decision-status').textContent()).toMatch(/Reject sent for 2 of 2/);
+    for (const h of handles)
+      expect(await h.result()).toMatchObject({ status: 'rejected', decidedBy: 'oscar-operator' });
     await ctx.close();
   }, 90_000);
 

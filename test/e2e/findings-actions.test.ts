@@ -8,6 +8,9 @@ import { insertAction, insertApproval, insertCycle, insertFinding, minutes } fro
 import { problemOf, setupE2E, type E2E } from './harness';
 
 let e: E2E;
+// Deadlines ahead of the real clock: the api never signals an approval past its deadline.
+const AHEAD = Date.now() + 30 * 86_400_000;
+const due = (m: number) => new Date(AHEAD + m * 60_000);
 let highId: number;
 beforeAll(async () => {
   e = await setupE2E('findings-actions');
@@ -48,8 +51,8 @@ beforeAll(async () => {
   await insertAction(e.t.db, { id: 'act-w1', cycleId: 'c-fa-1' });
   await insertAction(e.t.db, { id: 'act-w2', cycleId: 'c-fa-1', type: 'onboarding_nudge', phase: 'optimize' });
   await insertAction(e.t.db, { id: 'act-x1', cycleId: 'c-fa-1', status: 'executed', mode: 'auto' });
-  await insertApproval(e.t.db, 'act-w1', 'pending', minutes(600));
-  await insertApproval(e.t.db, 'act-w2', 'pending', minutes(60));
+  await insertApproval(e.t.db, 'act-w1', 'pending', due(600));
+  await insertApproval(e.t.db, 'act-w2', 'pending', due(60));
   await e.t.db('engine.gate_decisions').insert([
     { action_id: 'act-x1', gate: 'kill_switch', passed: true, reason: 'off' },
     { action_id: 'act-x1', gate: 'confidence', passed: true, reason: '0.91 >= 0.75' },
@@ -99,7 +102,7 @@ describe('GET /api/autonomous/actions', () => {
   it('awaiting_approval is the queue, nearest deadline first, with deadlines', async () => {
     const res = (await get('/api/autonomous/actions?status=awaiting_approval')).json();
     expect(res.items.map((a: { actionId: string }) => a.actionId)).toEqual(['act-w2', 'act-w1']);
-    expect(res.items[0].approvalDeadline).toBe(minutes(60).toISOString());
+    expect(res.items[0].approvalDeadline).toBe(due(60).toISOString());
     const nudges = (await get('/api/autonomous/actions?type=onboarding_nudge')).json();
     expect(nudges.items.map((a: { actionId: string }) => a.actionId)).toEqual(['act-w2']);
     expect((await get('/api/autonomous/actions?status=executed&cycleId=c-fa-1')).json().total).toBe(1);
@@ -127,7 +130,7 @@ describe('GET /api/autonomous/actions', () => {
     const input: ApprovalInput = {
       actionId: 'act-w1',
       cycleId: 'c-fa-1',
-      deadline: minutes(600).toISOString(),
+      deadline: due(600).toISOString(),
       timeoutSeconds: 3600,
     };
     await e.client.workflow.start(actionApproval, {

@@ -172,6 +172,7 @@ describe('GET /docs/json', () => {
       'get /api/autonomous/recovered-revenue',
       'get /api/autonomous/optimization-opportunities',
       'get /api/autonomous/approvals',
+      'post /api/autonomous/approvals/decide',
       'post /api/autonomous/approvals/{actionId}/approve',
       'post /api/autonomous/approvals/{actionId}/reject',
       'get /api/autonomous/campaigns',

@@ -23,7 +23,11 @@ function stubs(calls: string[], slackFails: boolean): Partial<Activities> {
   return {
     openApproval: async () => {
       calls.push('openApproval');
-      return { status: 'pending' };
+      return { status: 'pending', requiredApprovers: 1, startedBy: null, escalateAtFraction: null };
+    },
+    recordApprovalVotes: async (input) => {
+      calls.push(`recordApprovalVotes:${input.votes.length}`);
+      return { recorded: input.votes.length };
     },
     resolveApproval: async (input) => {
       calls.push(`resolveApproval:${input.status}`);
@@ -74,6 +78,6 @@ describe('actionApproval with Slack', () => {
     });
     await handle.signal(rejectSignal, { operator: 'bob', reason: 'not now' });
     expect(await handle.result()).toMatchObject({ status: 'rejected', decidedBy: 'bob' });
-    expect(calls).toEqual(['openApproval', 'resolveApproval:rejected']);
+    expect(calls).toEqual(['openApproval', 'recordApprovalVotes:1', 'resolveApproval:rejected']);
   });
 });

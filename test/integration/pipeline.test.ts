@@ -237,7 +237,8 @@ describe('dry run', () => {
       status: 'dry_run',
       mode: 'needs_approval',
       confidence: 0.025,
-      status_reason: 'dry run: would need approval (confidence 0.03 < remediation gate 0.80)',
+      status_reason:
+        'dry run: would need approval (detection confidence 50%; no safe automatic fix: no rule can change these records safely, so a person fixes them)',
     });
     expect(await countOf('engine.approvals')).toBe(0);
     // Executable actions: kill switch, confidence, type cap, circuit breaker, + contact cap and quiet hours for the 2
@@ -297,7 +298,8 @@ describe('live run', () => {
     expect(await db('engine.actions').where({ id: r.needsApproval[0] }).first()).toMatchObject({
       status: 'pending_approval',
       mode: 'needs_approval',
-      status_reason: 'needs approval: confidence 0.03 < remediation gate 0.80',
+      status_reason:
+        'needs approval: detection confidence 50%; no safe automatic fix: no rule can change these records safely, so a person fixes them',
     });
 
     const effects = await db('engine.effects').whereIn('action_id', r.executed).orderBy('idempotency_key');

@@ -1,0 +1,123 @@
+// Escalation of an approval still pending late in its wait (docs/safety.md#approvals): once per approval it
+// is raised as a high finding (detector approvals) and paged through the alert path right away, on the
+// channels the alert policy routes a high finding to, with the routing's own dedupe keys so the monitor's
+// alert run sees the page as made and later sends its resolve. The finding resolves with the decision.
+import type { Knex } from 'knex';
+import { getAction } from '../../db/repos/actions';
+import { getApproval, markApprovalEscalated } from '../../db/repos/approvals';
+import { appendAudit } from '../../db/repos/audit';
+import { getPolicies } from '../../db/repos/config';
+import { raiseFinding, resolveFinding, type FindingRecord } from '../../db/repos/findings';
+import { deliverAlert } from '../alerts/deliver';
+import type { AlertChannel } from '../alerts/port';
+import { isNonRetryable, NonRetryableError } from './errors';
+
+export const escalationFingerprint = (actionId: string) => `approvals:escalated:${actionId}`;
+
+export interface EscalationResult {
+  escalated: boolean;
+  /** Channels the page went out on (or was already delivered on). */
+  channels: string[];
+}
+
+export async function escalateApproval(
+  deps: { db: Knex; alertChannels?: ReadonlyMap<string, AlertChannel>; now: () => Date },
+  actionId: string,
+): Promise<EscalationResult> {
+  const { db } = deps;
+  const approval = await getApproval(db, actionId);
+  if (!approval) throw new NonRetryableError(`action ${actionId} has no approval`, 'not_found');
+  if (approval.status !== 'pending') return { escalated: false, channels: [] };
+  const action = (await getAction(db, actionId))!;
+  const first = await markApprovalEscalated(db, actionId);
+  // Decided in the meantime: nothing to page. Escalated by an earlier attempt: page again, under the same keys.
+  if (!first && approval.escalatedAt === null) return { escalated: false, channels: [] };
+  const at = deps.now();
+  const votes = `${approval.approvedBy.length} of ${approval.requiredApprovers} approvals`;
+  const title = `Approval of ${action.type} on ${action.targetType} ${action.targetId} expires ${approval.deadline} (${votes}): decide or it expires`;
+  const finding: FindingRecord = await raiseFinding(db, {
+    fingerprint: escalationFingerprint(actionId),
+    detector: 'approvals',
+    kind: 'approval_escalated',
+    category: 'issue',
+    severity: 'high',
+    confidence: 1,
+    title,
+    evidence: {
+      count: 1,
+      sampleIds: [actionId],
+      actionId,
+      type: action.type,
+      deadline: approval.deadline,
+      approvedBy: approval.approvedBy,
+      requiredApprovers: approval.requiredApprovers,
+    },
+    cycleId: action.cycleId,
+    at,
+    dryRun: action.dryRun,
+    dedupeKey: `finding.opened:approval-escalation:${actionId}`,
+  });
+  if (first)
+    await appendAudit(db, {
+      actor: 'engine',
+      cycleId: action.cycleId,
+      event: 'approval.escalated',
+      target: actionId,
+      after: {
+        deadline: approval.deadline,
+        approvedBy: approval.approvedBy,
+        required: approval.requiredApprovers,
+        title,
+      },
+      dryRun: action.dryRun,
+      dedupeKey: `approval.escalated:${actionId}`,
+    });
+  const routed = (await getPolicies(db)).alerts.routes.high;
+  const channels = routed.filter((c) => deps.alertChannels?.has(c));
+  for (const channel of channels) {
+    try {
+      await deliverAlert(
+        { db, channels: deps.alertChannels! },
+        {
+          channel,
+          alert: {
+            kind: 'trigger',
+            // The routing's key of a finding's first trigger (engine/alerts/routing.ts): one page per episode.
+            dedupeKey: `${finding.fingerprint}:${channel}:trigger:0`,
+            finding: {
+              id: finding.id,
+              fingerprint: finding.fingerprint,
+              title: finding.title,
+              severity: finding.severity,
+              detector: finding.detector,
+              kind: finding.kind,
+              confidence: finding.confidence,
+              evidence: finding.evidence as Record<string, unknown>,
+              firstSeenAt: finding.firstSeenAt,
+              lastSeenAt: finding.lastSeenAt,
+            },
+            cycleId: action.cycleId,
+            at: at.toISOString(),
+            dryRun: action.dryRun,
+          },
+        },
+      );
+    } catch (err) {
+      // A channel that refuses is recorded failed by deliverAlert; an outage is retried by Temporal.
+      if (!isNonRetryable(err)) throw err;
+    }
+  }
+  return { escalated: true, channels };
+}
+
+/** The approval was decided or expired: its escalation finding, if any, resolves. */
+export async function resolveEscalation(db: Knex, actionId: string, now: Date): Promise<boolean> {
+  const action = await getAction(db, actionId);
+  if (!action) return false;
+  return resolveFinding(db, escalationFingerprint(actionId), {
+    cycleId: action.cycleId,
+    at: now,
+    dryRun: action.dryRun,
+    dedupeKey: `finding.resolved:approval-escalation:${actionId}`,
+  });
+}
