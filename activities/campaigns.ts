@@ -21,6 +21,7 @@ import {
 } from '../db/repos/campaigns';
 import { listActiveFreezeWindows } from '../db/repos/change-freezes';
 import { getPolicies } from '../db/repos/config';
+import { getCycle } from '../db/repos/cycles';
 import { guardrailActionsByType } from '../db/repos/guardrail-results';
 import {
   CAMPAIGN_TYPES,
@@ -33,6 +34,7 @@ import {
   ROLLOUT_OWNED,
   type CampaignStatus,
 } from '../engine/campaigns/campaign';
+import { quorumReason, requiredApprovers, runStarter } from '../engine/approvals/quorum';
 import { waveCutoffs, type RolloutProgress, type RolloutStatus } from '../engine/campaigns/rollout';
 import { MESSAGE_TEMPLATES, type MessageActionType } from '../engine/planning/messages';
 import { activeFreeze, describeFreeze } from '../engine/safety/change-freeze';
@@ -170,6 +172,10 @@ export interface RolloutPlan {
   deadline: string | null;
   /** The campaign's progress so far, when an earlier run of the rollout got somewhere. */
   progress: Partial<RolloutProgress>;
+  /** Distinct approvals the campaign needs (policy approval_quorum on its recipients and their MRR). */
+  requiredApprovers: number;
+  /** Who started the live run by hand (may not approve it), or null for a schedule. */
+  startedBy: string | null;
 }
 
 function workflowPatch(status: CampaignStatus, workflowId: string, deadline: Date | undefined) {
@@ -218,6 +224,17 @@ export function campaignActivities(deps: ActivityDeps) {
       );
       const timeoutSeconds = policies.approval.deadlineHours * 3600;
       const needsApproval = c.status === 'pending_approval';
+      // The blast radius: the recipients who would be sent to, and the MRR of their live subscriptions.
+      const mrr = await db.raw(
+        `SELECT coalesce(sum(s.mrr_cents), 0)::bigint AS mrr FROM app.subscriptions s
+          WHERE s.status IN ('active', 'trialing', 'past_due') AND s.user_id IN (
+            SELECT (a.params->>'userId')::bigint FROM engine.actions a
+             WHERE a.campaign_id = ? AND a.campaign_seq IS NOT NULL)`,
+        [c.id],
+      );
+      const blast = { users: total, mrrCents: Number(mrr.rows[0]?.mrr ?? 0) };
+      const required = requiredApprovers(blast, policies.approval_quorum);
+      const startedBy = runStarter(await getCycle(db, c.cycleId));
       const deadline =
         needsApproval && !c.deadline ? new Date(deps.clock().getTime() + timeoutSeconds * 1000) : undefined;
       await transitionCampaign(db, c.id, [c.status], workflowPatch(c.status, campaignWorkflowId(c.id), deadline));
@@ -225,6 +242,10 @@ export function campaignActivities(deps: ActivityDeps) {
         await audit(c, 'campaign.approval_opened', 'engine', {
           deadline: (deadline ?? new Date(c.deadline!)).toISOString(),
           recipients: c.recipients,
+          blastRadius: blast,
+          requiredApprovers: required,
+          quorum: quorumReason(blast, policies.approval_quorum),
+          startedBy,
         });
       return {
         campaignId: c.id,
@@ -241,6 +262,8 @@ export function campaignActivities(deps: ActivityDeps) {
           : timeoutSeconds,
         deadline: (deadline?.toISOString() ?? c.deadline) || null,
         progress: c.progress,
+        requiredApprovers: required,
+        startedBy,
       };
     },
 
@@ -416,6 +439,32 @@ export function campaignActivities(deps: ActivityDeps) {
         pause: g?.action === 'pause' ? `guardrail breach: ${g.reason}` : null,
         cancel: g?.action === 'cancel_and_demote' ? `guardrail breach: ${g.reason}` : null,
       };
+    },
+
+    /** Records the votes the rollout counted or refused (quorum, self-approval), and the approvals so far. */
+    recordCampaignVotes: async (input: {
+      campaignId: string;
+      votes: Array<{ operator: string; approve: boolean; outcome: string; reason: string; comment: string }>;
+      approvals: { required: number; approvers: string[] };
+    }): Promise<void> => {
+      const c = await mustGet(input.campaignId);
+      await db.transaction(async (trx) => {
+        for (const v of input.votes)
+          await appendAudit(trx, {
+            actor: v.operator,
+            cycleId: c.cycleId,
+            event: v.outcome === 'refused' ? 'campaign.vote_refused' : 'campaign.vote',
+            target: c.id,
+            after: v,
+            dryRun: c.dryRun,
+          });
+        await trx('engine.campaigns')
+          .where({ id: c.id })
+          .update({
+            progress: JSON.stringify({ ...c.progress, approvals: input.approvals }),
+            updated_at: trx.fn.now(),
+          });
+      });
     },
 
     /** Per status: the campaign's actions (the workflow's progress query and the api show them). */

@@ -13,8 +13,10 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   log,
 } from '@temporalio/workflow';
+import { castVote, type VoteState } from '../engine/approvals/quorum';
 import { afterWave, type RolloutProgress } from '../engine/campaigns/rollout';
 import { ValidationError } from '../engine/safety/errors';
 import type { Activities } from '../activities';
@@ -58,6 +60,9 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
     blocked: 0,
   };
   let decision: { approve: boolean; by: ApprovalDecision } | undefined;
+  // Votes as they come (quorum and self-approval are counted in the main flow, which can record them).
+  const quorum = patched('campaign-quorum');
+  const votes: Array<ApprovalDecision & { approve: boolean }> = [];
   let paused: ApprovalDecision | undefined;
   let cancelled: ApprovalDecision | undefined;
   let transition: { to: 'paused' | 'running'; operator: string; reason: string } | undefined;
@@ -70,11 +75,11 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
   };
   setHandler(
     approveSignal,
-    guard('approve', (d) => (decision ??= { approve: true, by: d })),
+    guard('approve', (d) => (quorum ? votes.push({ ...d, approve: true }) : (decision ??= { approve: true, by: d }))),
   );
   setHandler(
     rejectSignal,
-    guard('reject', (d) => (decision ??= { approve: false, by: d })),
+    guard('reject', (d) => (quorum ? votes.push({ ...d, approve: false }) : (decision ??= { approve: false, by: d }))),
   );
   setHandler(
     pauseCampaignSignal,
@@ -98,6 +103,42 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
   );
   setHandler(campaignProgressQuery, () => ({ ...progress, ...(paused ? { pausedBy: paused.operator } : {}) }));
 
+  /**
+   * Waits for `required` distinct approvals (a reject decides alone) until the deadline; each vote, counted or
+   * refused (the run's starter, the same operator twice), is recorded. True when decided (or cancelled) in time.
+   */
+  const countVotes = async (required: number, startedBy: string | null, timeoutSeconds: number): Promise<boolean> => {
+    let state: VoteState = { approvers: [], required: Math.max(1, required) };
+    let timedOut = false;
+    void sleep(timeoutSeconds * 1000).then(() => (timedOut = true));
+    progress.approvals = { required: state.required, approvers: [] };
+    while (!decision && !cancelled) {
+      await condition(() => votes.length > 0 || cancelled !== undefined || timedOut);
+      if (timedOut && !votes.length) return cancelled !== undefined;
+      const recorded = [];
+      for (const v of votes.splice(0)) {
+        const r = castVote(state, { operator: v.operator, approve: v.approve }, startedBy);
+        state = r.state;
+        recorded.push({
+          operator: v.operator,
+          approve: v.approve,
+          outcome: r.outcome,
+          reason: r.reason,
+          comment: v.reason,
+        });
+        if (r.outcome === 'refused') log.warn('Campaign vote refused', { campaignId, reason: r.reason });
+        if (r.outcome === 'approved')
+          decision = { approve: true, by: { operator: state.approvers.join(', '), reason: v.reason } };
+        if (r.outcome === 'rejected') decision = { approve: false, by: { operator: v.operator, reason: v.reason } };
+        if (decision) break;
+      }
+      progress.approvals = { required: state.required, approvers: [...state.approvers] };
+      await acts.recordCampaignVotes({ campaignId, votes: recorded, approvals: progress.approvals });
+      if (timedOut && !decision) return cancelled !== undefined;
+    }
+    return true;
+  };
+
   const plan = await acts.openCampaignRollout({ campaignId });
   Object.assign(progress, { waves: plan.cutoffs.length, total: plan.total });
 
@@ -106,10 +147,9 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
     setCurrentDetails(
       `Campaign ${campaignId}: ${plan.total} recipient(s) wait for approve/reject until ${plan.deadline}`,
     );
-    const decided = await condition(
-      () => decision !== undefined || cancelled !== undefined,
-      plan.timeoutSeconds * 1000,
-    );
+    const decided = quorum
+      ? await countVotes(plan.requiredApprovers, plan.startedBy, plan.timeoutSeconds)
+      : await condition(() => decision !== undefined || cancelled !== undefined, plan.timeoutSeconds * 1000);
     const d = decision ?? (cancelled ? { approve: false, by: cancelled } : undefined);
     if (!decided || !d) {
       await acts.decideCampaign({

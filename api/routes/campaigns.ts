@@ -5,9 +5,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { appendAudit, findAuditByDedupeKey } from '../../db/repos/audit';
 import { campaignStatusCounts, getCampaign, listCampaigns } from '../../db/repos/campaigns';
+import { getCycle } from '../../db/repos/cycles';
+import { runStarter, sameOperator } from '../../engine/approvals/quorum';
 import { campaignWorkflowId, type CampaignStatus } from '../../engine/campaigns/campaign';
 import { requireRole } from '../plugins/auth';
-import { conflict, notFound } from '../problem';
+import { conflict, forbidden, notFound } from '../problem';
 import { problems } from '../schemas/common';
 import {
   CAMPAIGN_CONTROLS,
@@ -80,7 +82,11 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
           summary: `${control[0]!.toUpperCase()}${control.slice(1)} a campaign`,
           description:
             `Signals \`${control}\` {operator, reason} to workflow campaign-<campaignId>; the operator is the API key's ` +
-            `name. Allowed while the campaign is ${CONTROL_FROM[control].join(' or ')}; 409 otherwise. Role: operator.`,
+            `name. Allowed while the campaign is ${CONTROL_FROM[control].join(' or ')}; 409 otherwise. ` +
+            (control === 'approve'
+              ? 'With a quorum (policy approval_quorum) each distinct operator approves once; 403 for whoever started the live run by hand. '
+              : '') +
+            'Role: operator.',
           params: CampaignIdParams,
           body: CampaignControlBody,
           response: { 202: CampaignControlAccepted, ...problems(403, 404, 409) },
@@ -100,8 +106,21 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         const workflowId = c.workflowId ?? campaignWorkflowId(campaignId);
         const decision = control === 'approve' || control === 'reject';
-        // A decision is claimed once (its audit entry's dedupe key), so two operators never both get a 202.
-        const claimKey = decision ? `campaign.decision:${campaignId}` : null;
+        if (control === 'approve') {
+          const starter = runStarter(await getCycle(app.knex, c.cycleId));
+          if (starter && sameOperator(starter, operator))
+            throw forbidden(
+              `You started this live run (cycle '${c.cycleId}') by hand: another operator must approve its campaign.`,
+            );
+        }
+        // A decision is claimed once (its audit entry's dedupe key), so two operators never both get a 202; with a
+        // quorum each operator's approve claims its own key, and a reject (which decides alone) the campaign's.
+        const claimKey =
+          control === 'approve'
+            ? `campaign.decision:${campaignId}:approve:${operator.trim().toLowerCase()}`
+            : control === 'reject'
+              ? `campaign.decision:${campaignId}`
+              : null;
         await app.knex.transaction(async (trx) => {
           const claimed = await appendAudit(trx, {
             actor: operator,
@@ -116,8 +135,9 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
           if (decision && claimed === null) {
             const first = await findAuditByDedupeKey(trx, claimKey!);
             throw conflict(
-              `Campaign '${campaignId}' was already decided: ${(first?.after as { control?: string })?.control ?? 'decided'} ` +
-                `requested by ${first?.actor ?? 'another operator'}.`,
+              control === 'approve'
+                ? `You already approved campaign '${campaignId}' (at ${first?.at ?? 'an earlier moment'}): the same operator counts once.`
+                : `Campaign '${campaignId}' was already rejected by ${first?.actor ?? 'another operator'}.`,
               'campaign-already-decided',
             );
           }

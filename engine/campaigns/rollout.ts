@@ -63,4 +63,6 @@ export interface RolloutProgress {
   blocked: number;
   pausedBy?: string;
   reason?: string;
+  /** While it waits for approval: the distinct approvals it needs and who approved so far. */
+  approvals?: { required: number; approvers: string[] };
 }

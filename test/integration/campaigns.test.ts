@@ -335,4 +335,45 @@ describe('a campaign', () => {
       await db('engine.guardrail_results').del();
     }
   });
+
+  it('with a blast radius over the quorum threshold, needs two distinct approvers; the run starter and a repeat do not count', async () => {
+    await setPolicy(
+      db,
+      'approval_quorum',
+      { approvers: 2, whenUsersAtLeast: 10, whenMrrCentsAtLeast: 1e12 },
+      'test',
+      'quorum at 10 users',
+    );
+    try {
+      const id = await plannedCampaign(false);
+      const h = await start(w, id);
+      await expect
+        .poll(async () => (await h.query(campaignProgressQuery)).status, { timeout: 10_000 })
+        .toBe('awaiting_approval');
+      // The cycle was started by hand by 'test' (trigger api): its approve is refused.
+      await h.signal('approve', { operator: 'test', reason: 'my own run' });
+      await h.signal('approve', { operator: 'alice', reason: 'looks right' });
+      await h.signal('approve', { operator: 'ALICE', reason: 'again' });
+      await expect
+        .poll(async () => (await h.query(campaignProgressQuery)).approvals, { timeout: 10_000 })
+        .toEqual({ required: 2, approvers: ['alice'] });
+      expect(await statusCounts(id)).toEqual({ pending_approval: USERS });
+      await h.signal('approve', { operator: 'bob', reason: 'second pair of eyes' });
+      expect(await h.result()).toMatchObject({ status: 'completed', executed: USERS });
+      expect((await getCampaign(db, id))!.decidedBy).toBe('alice, bob');
+      const votes = await db('engine.audit_log')
+        .where({ target: id })
+        .whereIn('event', ['campaign.vote', 'campaign.vote_refused'])
+        .orderBy('id')
+        .select('event', 'actor');
+      expect(votes).toEqual([
+        { event: 'campaign.vote_refused', actor: 'test' },
+        { event: 'campaign.vote', actor: 'alice' },
+        { event: 'campaign.vote_refused', actor: 'ALICE' },
+        { event: 'campaign.vote', actor: 'bob' },
+      ]);
+    } finally {
+      await setPolicy(db, 'approval_quorum', DEFAULT_POLICIES.approval_quorum, 'test', 'back to the default');
+    }
+  });
 });
