@@ -24,6 +24,7 @@ import * as engineChangeNotify from '../migrations/20261202000020_engine_change_
 import * as changeFreezes from '../migrations/20261203000021_change_freezes';
 import * as guardrails from '../migrations/20261203000023_guardrails';
 import * as campaigns from '../migrations/20261203000024_campaigns';
+import * as partitionedEvents from '../migrations/20261203000025_partitioned_events';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '20261203000021_change_freezes': changeFreezes,
   '20261203000023_guardrails': guardrails,
   '20261203000024_campaigns': campaigns,
+  '20261203000025_partitioned_events': partitionedEvents,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
