@@ -85,7 +85,9 @@ async function dropSecondaryIndexes(ctx: SeedContext): Promise<DeferredIndex[]> 
 }
 
 async function rebuildIndexes(ctx: SeedContext, indexes: DeferredIndex[]): Promise<number> {
-  for (const ix of indexes) await exec(ctx, ix.definition);
+  // A partitioned table's index reads "ON ONLY app.events" (the parent alone, invalid until each partition's
+  // index is attached); without ONLY it is built on every partition too.
+  for (const ix of indexes) await exec(ctx, ix.definition.replace(/ ON ONLY /, ' ON '));
   return indexes.length;
 }
 

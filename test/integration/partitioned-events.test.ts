@@ -152,6 +152,17 @@ describe('app.events partitioned by month', () => {
       'app.events_time_idx',
       'app.events_user_time_idx',
     ]);
+    // ...valid, and present on every partition (the seed drops and rebuilds them around its bulk load).
+    const { rows: perPartition } = (await t.db.raw(
+      `SELECT c.relname AS name, count(x.indexrelid)::int AS indexes, bool_and(x.indisvalid) AS valid
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid LEFT JOIN pg_index x ON x.indrelid = c.oid
+        WHERE i.inhparent = 'app.events'::regclass GROUP BY c.relname`,
+    )) as { rows: Array<{ name: string; indexes: number; valid: boolean }> };
+    expect(perPartition.filter((p) => p.indexes !== 4 || !p.valid)).toEqual([]);
+    const { rows: invalid } = (await t.db.raw(
+      `SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'app.events'::regclass AND NOT indisvalid`,
+    )) as { rows: Array<{ n: number }> };
+    expect(invalid[0]!.n).toBe(0);
   });
 
   it("the KPI window queries scan only their window's months", async () => {
