@@ -23,7 +23,11 @@ export async function up(knex: Knex): Promise<void> {
       months_ahead int DEFAULT 3,
       from_at timestamptz DEFAULT now(),
       to_at timestamptz DEFAULT now()
-    ) RETURNS int LANGUAGE plpgsql AS $fn$
+    ) RETURNS int LANGUAGE plpgsql
+    -- A new partition locks app.events briefly; behind a long read it would queue every other reader, so it
+    -- gives up after a few seconds instead (the months ahead leave time for the next hourly try).
+    SET lock_timeout = '5s'
+    AS $fn$
     DECLARE
       parent regclass := to_regclass('app.events');
       default_part regclass;
