@@ -1,6 +1,7 @@
 // The monitor's one activity: the cheap health detectors, an alert per critical finding, and whether
 // a self-heal run is worth starting.
 import { HEALTH_SCOPE, runHealthDetectors } from '../db/queries/detectors';
+import { ensureEventPartitions } from '../db/event-partitions';
 import { raiseAlerts } from '../db/repos/alerts';
 import { appendAudit } from '../db/repos/audit';
 import { setHealthScore } from '../db/repos/cycles';
@@ -21,6 +22,8 @@ export async function monitorHealth(
   let healRecommended = false;
   const summary = await withPhase(db, ctx, 'monitor', async () => {
     const now = new Date(ctx.now);
+    // Hourly schema maintenance, the same in dry runs (it writes no data): next months' event partitions.
+    await ensureEventPartitions(db, now);
     const detected = await runHealthDetectors(db, now);
     const recorded = await recordFindings(db, ctx.cycleId, now, detected, { scope: HEALTH_SCOPE });
     const critical = recorded.findings.filter((f) => f.severity === 'critical' && f.status === 'open');

@@ -25,6 +25,7 @@ import * as changeFreezes from '../migrations/20261203000021_change_freezes';
 import * as approvalQuorum from '../migrations/20261203000022_approval_quorum';
 import * as guardrails from '../migrations/20261203000023_guardrails';
 import * as campaigns from '../migrations/20261203000024_campaigns';
+import * as partitionedEvents from '../migrations/20261203000025_partitioned_events';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '20261203000022_approval_quorum': approvalQuorum,
   '20261203000023_guardrails': guardrails,
   '20261203000024_campaigns': campaigns,
+  '20261203000025_partitioned_events': partitionedEvents,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 // The worker process (production: DATABASE_URL + TEMPORAL_ADDRESS, e.g. `tsx worker/main.ts`).
 // `npm run worker` wraps it in the dev launcher, which starts the embedded servers for whichever is unset.
 import { createDb } from '../db/knex';
+import { ensureEventPartitions } from '../db/event-partitions';
 import { migrateLatest } from '../db/migrate';
 import { config } from '../platform/config';
 import { exitWithError, isEntrypoint, requireServers } from '../platform/entrypoint';
@@ -22,6 +23,9 @@ export async function runWorkerProcess(settings: WorkerSettings, log = (m: strin
   try {
     const applied = await migrateLatest(db);
     if (applied.length) log(`Migrated: ${applied.join(', ')}`);
+    // Schema maintenance at start (the monitor repeats it hourly): this month's and the next months' partitions.
+    const partitions = await ensureEventPartitions(db, new Date());
+    if (partitions) log(`Created ${partitions} monthly partitions of app.events`);
     const worker = await startEngineWorker({
       db,
       temporalAddress: settings.temporalAddress,

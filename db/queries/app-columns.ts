@@ -23,7 +23,9 @@ export async function listAppColumns(db: Db, schema = 'app'): Promise<AppColumn[
        join pg_namespace n on n.oid = c.relnamespace
        join pg_attribute a on a.attrelid = c.oid
        join pg_type t on t.oid = a.atttypid
-      where n.nspname = ? and c.relkind in ('r', 'p', 'f', 'v', 'm') and a.attnum > 0 and not a.attisdropped
+      -- A partition's columns are its parent's (app.events is partitioned by month).
+      where n.nspname = ? and c.relkind in ('r', 'p', 'f', 'v', 'm') and not c.relispartition
+        and a.attnum > 0 and not a.attisdropped
       order by c.relname, a.attnum`,
     [schema],
   )) as { rows: AppColumn[] };

@@ -78,10 +78,20 @@ export async function queryD7RetentionCounts(db: Knex, now: Date): Promise<RateC
                WHERE e.user_id = u.id
                  AND e.occurred_at >= u.created_at + ?::interval
                  AND e.occurred_at <  u.created_at + ?::interval
-                 AND e.occurred_at <  ?)) AS successes
+                 AND e.occurred_at <  ?
+                 -- Implied by the cohort's bounds, but constant: the planner prunes app.events to these months.
+                 AND e.occurred_at >= ? AND e.occurred_at < ?)) AS successes
        FROM app.users u
       WHERE u.deleted_at IS NULL AND u.created_at >= ? AND u.created_at < ?`,
-    [pgInterval(D7_OFFSET_START_MS), pgInterval(D7_OFFSET_END_MS), now, c.start, c.end],
+    [
+      pgInterval(D7_OFFSET_START_MS),
+      pgInterval(D7_OFFSET_END_MS),
+      now,
+      new Date(c.start.getTime() + D7_OFFSET_START_MS),
+      new Date(c.end.getTime() + D7_OFFSET_END_MS),
+      c.start,
+      c.end,
+    ],
   );
   return { cohort: Number(row.cohort), successes: Number(row.successes) };
 }
@@ -102,7 +112,9 @@ export async function queryFunnelCounts(db: Knex, now: Date): Promise<FunnelCoun
          SELECT coalesce(u.activated_at <= u.created_at + ?::interval, false) AS activated,
                 EXISTS (SELECT 1 FROM app.events e
                          WHERE e.name = 'onboarding_completed' AND e.user_id = u.id
-                           AND e.occurred_at <= u.created_at + ?::interval) AS onboarded,
+                           AND e.occurred_at <= u.created_at + ?::interval
+                           -- Constant upper bound (the cohort ends at f.end): prunes the later months.
+                           AND e.occurred_at < ?) AS onboarded,
                 EXISTS (SELECT 1 FROM app.subscriptions sub
                          WHERE sub.user_id = u.id
                            AND sub.started_at <= u.created_at + ?::interval
@@ -114,7 +126,7 @@ export async function queryFunnelCounts(db: Knex, now: Date): Promise<FunnelCoun
          -- probes per cohort user instead of 1 + 1; computeKpis 5.7 s → 2.1 s at 1M users).
          OFFSET 0
        ) s`,
-    [within, within, within, [...PAID_EVER_STATUSES], f.start, f.end],
+    [within, within, new Date(f.end.getTime() + FUNNEL_WITHIN_MS), within, [...PAID_EVER_STATUSES], f.start, f.end],
   );
   return {
     cohort: Number(row.cohort),

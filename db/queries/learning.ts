@@ -173,7 +173,9 @@ export async function queryBehaviourCounts(
               EXISTS (SELECT 1 FROM app.events e
                        WHERE e.user_id = u.id
                          AND e.occurred_at >= u.created_at + make_interval(secs => ?::float8)
-                         AND e.occurred_at <  u.created_at + make_interval(secs => ?::float8)) AS retained
+                         AND e.occurred_at <  u.created_at + make_interval(secs => ?::float8)
+                         -- Implied by the cohort's bounds, but constant: the planner prunes app.events to these months.
+                         AND e.occurred_at >= ?::timestamptz AND e.occurred_at < ?::timestamptz) AS retained
          FROM app.users u
         WHERE u.deleted_at IS NULL AND u.created_at >= ?::timestamptz AND u.created_at < ?::timestamptz
      ),
@@ -186,13 +188,24 @@ export async function queryBehaviourCounts(
            SELECT DISTINCT e.name FROM app.events e
             WHERE e.user_id = c.id
               AND e.occurred_at >= c.created_at
-              AND e.occurred_at <  c.created_at + make_interval(secs => ?::float8)) x
+              AND e.occurred_at <  c.created_at + make_interval(secs => ?::float8)
+              AND e.occurred_at >= ?::timestamptz AND e.occurred_at < ?::timestamptz) x
      )
      SELECT name, count(*)::int AS did, count(*) FILTER (WHERE retained)::int AS did_retained FROM early GROUP BY name
      UNION ALL
      -- The totals ride along as the row with a null name (event names are NOT NULL).
      SELECT NULL, count(*)::int, count(*) FILTER (WHERE retained)::int FROM cohort`,
-    [RETAINED_WINDOW_START_MS / 1000, RETAINED_WINDOW_END_MS / 1000, w.start, w.end, EARLY_WINDOW_MS / 1000],
+    [
+      RETAINED_WINDOW_START_MS / 1000,
+      RETAINED_WINDOW_END_MS / 1000,
+      new Date(w.start.getTime() + RETAINED_WINDOW_START_MS),
+      new Date(w.end.getTime() + RETAINED_WINDOW_END_MS),
+      w.start,
+      w.end,
+      EARLY_WINDOW_MS / 1000,
+      w.start,
+      new Date(w.end.getTime() + EARLY_WINDOW_MS),
+    ],
   );
   const totals = rows.find((r) => r.name == null);
   return {

@@ -206,7 +206,7 @@ const SERVER_SETTINGS = [
 export interface ServerInfo {
   version: string | null;
   databaseBytes: number;
-  /** app.events with its indexes and TOAST. */
+  /** app.events with its indexes and TOAST (all its partitions when partitioned). */
   eventsBytes: number;
   settings: Record<string, string>;
 }
@@ -217,7 +217,7 @@ export async function serverInfo(db: Knex): Promise<ServerInfo> {
     [[...SERVER_SETTINGS]],
   )) as { rows: Array<{ name: string; setting: string }> };
   const { rows } = (await db.raw(
-    `SELECT version() AS version, pg_database_size(current_database()) AS db_bytes, pg_total_relation_size('app.events') AS events_bytes`,
+    `SELECT version() AS version, pg_database_size(current_database()) AS db_bytes, coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('app.events')), pg_total_relation_size('app.events')) AS events_bytes`,
   )) as { rows: Array<{ version: string; db_bytes: number; events_bytes: number }> };
   return {
     version: rows[0]?.version ?? null,

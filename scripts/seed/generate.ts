@@ -18,7 +18,7 @@ import {
   insertPlantedSubscriptions,
   insertSubscriptions,
 } from './billing';
-import { USER_BATCH, createContext, exec, fmt, type SeedContext } from './context';
+import { SIGNUP_SPAN_DAYS, USER_BATCH, createContext, exec, fmt, scalar, type SeedContext } from './context';
 import { insertPaymentCards } from './cards';
 import { insertEventBatch, insertFutureEvents } from './events';
 import type { SeedManifest } from './manifest';
@@ -49,7 +49,10 @@ const qualified = (table: string) => `app."${table.replace(/"/g, '""')}"`;
 /** Empties every table of schema `app` (whatever the migrations put there); returns their names. */
 async function truncateApp(ctx: SeedContext): Promise<string[]> {
   const { rows } = (await ctx.trx.raw(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'app' ORDER BY tablename`,
+    // Partitions go with their parent (app.events is partitioned by month since migration 25).
+    `SELECT c.relname AS tablename FROM pg_class c
+      WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      ORDER BY c.relname`,
   )) as { rows: Array<{ tablename: string }> };
   const tables = rows.map((r) => r.tablename);
   if (tables.length) await exec(ctx, `TRUNCATE ${tables.map(qualified).join(', ')}`);
@@ -73,6 +76,8 @@ async function dropSecondaryIndexes(ctx: SeedContext): Promise<DeferredIndex[]> 
        FROM pg_indexes i
       WHERE i.schemaname = 'app'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
+        -- A partition's index goes and comes back with the parent's.
+        AND NOT (SELECT x.relispartition FROM pg_class x WHERE x.oid = format('%I.%I', i.schemaname, i.indexname)::regclass)
       ORDER BY i.tablename, i.indexname`,
   )) as { rows: DeferredIndex[] };
   for (const ix of rows) await exec(ctx, `DROP INDEX app."${ix.name.replace(/"/g, '""')}"`);
@@ -80,8 +85,21 @@ async function dropSecondaryIndexes(ctx: SeedContext): Promise<DeferredIndex[]> 
 }
 
 async function rebuildIndexes(ctx: SeedContext, indexes: DeferredIndex[]): Promise<number> {
-  for (const ix of indexes) await exec(ctx, ix.definition);
+  // A partitioned table's index reads "ON ONLY app.events" (the parent alone, invalid until each partition's
+  // index is attached); without ONLY it is built on every partition too.
+  for (const ix of indexes) await exec(ctx, ix.definition.replace(/ ON ONLY /, ' ON '));
   return indexes.length;
+}
+
+/**
+ * The monthly partitions of app.events over the seeded span (signups from SIGNUP_SPAN_DAYS before `now`, the
+ * planted future events up to 30 days after it), so that no seeded event lands in the DEFAULT partition.
+ */
+async function ensureSeedPartitions(ctx: SeedContext): Promise<number> {
+  return scalar(
+    ctx,
+    `SELECT engine.ensure_event_partitions(2, ${ctx.T} - interval '${SIGNUP_SPAN_DAYS + 1} days', ${ctx.T})`,
+  );
 }
 
 /** Events and suggestions, user range by user range; seed_last_seen collects each user's newest event. */
@@ -151,6 +169,11 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedMan
       'drop secondary indexes',
       () => dropSecondaryIndexes(ctx),
       (ix) => `${ix.length} indexes`,
+    );
+    await step(
+      'event partitions',
+      () => ensureSeedPartitions(ctx),
+      (n) => `${n} created`,
     );
     await step(
       'plans',
