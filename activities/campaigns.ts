@@ -41,6 +41,7 @@ import { activeFreeze, describeFreeze } from '../engine/safety/change-freeze';
 import type { ActionStatus } from '../engine/types';
 import type { CycleContext } from './context';
 import type { ActivityDeps } from './deps';
+import { escalateCampaignApproval, resolveCampaignEscalation } from './effects/approval-escalation';
 import { createEmailRenderer } from './effects/email-templates';
 import { NonRetryableError } from './effects/errors';
 import { executeAction, type EffectDeps } from './effects/executor';
@@ -176,6 +177,8 @@ export interface RolloutPlan {
   requiredApprovers: number;
   /** Who started the live run by hand (may not approve it), or null for a schedule. */
   startedBy: string | null;
+  /** Share of the wait after which a still-pending campaign is escalated to admins (null: never). */
+  escalateAtFraction: number | null;
 }
 
 function workflowPatch(status: CampaignStatus, workflowId: string, deadline: Date | undefined) {
@@ -264,6 +267,7 @@ export function campaignActivities(deps: ActivityDeps) {
         progress: c.progress,
         requiredApprovers: required,
         startedBy,
+        escalateAtFraction: policies.approval.escalateAtFraction,
       };
     },
 
@@ -305,6 +309,8 @@ export function campaignActivities(deps: ActivityDeps) {
         });
         return true;
       });
+      // Decided or expired: an escalation it had resolves (a no-op when it had none).
+      await resolveCampaignEscalation(db, c.id, deps.clock());
       return { changed, status: (await mustGet(c.id)).status };
     },
 
@@ -466,6 +472,14 @@ export function campaignActivities(deps: ActivityDeps) {
           });
       });
     },
+
+    /** Escalates a campaign still waiting for its approval late in the wait: a high finding, paged at once. */
+    escalateCampaignApproval: (input: { campaignId: string; approvals: { required: number; approvers: string[] } }) =>
+      escalateCampaignApproval(
+        { db, alertChannels: deps.alertChannels, now: deps.clock },
+        input.campaignId,
+        input.approvals,
+      ),
 
     /** Per status: the campaign's actions (the workflow's progress query and the api show them). */
     campaignCounts: (input: { campaignId: string }) => campaignStatusCounts(db, input.campaignId),

@@ -20,7 +20,7 @@ import { castVote, type VoteState } from '../engine/approvals/quorum';
 import { afterWave, type RolloutProgress } from '../engine/campaigns/rollout';
 import { ValidationError } from '../engine/safety/errors';
 import type { Activities } from '../activities';
-import { APPROVAL_OPTIONS, CAMPAIGN_WAVE_OPTIONS } from './activity-options';
+import { APPROVAL_OPTIONS, CAMPAIGN_WAVE_OPTIONS, ESCALATION_OPTIONS } from './activity-options';
 import {
   approveSignal,
   campaignProgressQuery,
@@ -34,6 +34,7 @@ import {
 
 const acts = proxyActivities<Activities>(APPROVAL_OPTIONS);
 const waves = proxyActivities<Activities>(CAMPAIGN_WAVE_OPTIONS);
+const escalation = proxyActivities<Activities>(ESCALATION_OPTIONS);
 
 function validDecision(d: unknown): d is ApprovalDecision {
   const x = d as ApprovalDecision | undefined;
@@ -107,13 +108,30 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
    * Waits for `required` distinct approvals (a reject decides alone) until the deadline; each vote, counted or
    * refused (the run's starter, the same operator twice), is recorded. True when decided (or cancelled) in time.
    */
-  const countVotes = async (required: number, startedBy: string | null, timeoutSeconds: number): Promise<boolean> => {
+  const countVotes = async (
+    required: number,
+    startedBy: string | null,
+    timeoutSeconds: number,
+    escalateAtFraction: number | null,
+  ): Promise<boolean> => {
     let state: VoteState = { approvers: [], required: Math.max(1, required) };
     let timedOut = false;
     void sleep(timeoutSeconds * 1000).then(() => (timedOut = true));
+    // Late in the wait a still-pending campaign is escalated to admins, once (an alert outage never delays the wait).
+    let escalateDue = false;
+    let escalated = false;
+    const escalateAt = escalateAtFraction ? Math.floor(timeoutSeconds * escalateAtFraction) : 0;
+    if (escalateAt > 0 && escalateAt < timeoutSeconds) void sleep(escalateAt * 1000).then(() => (escalateDue = true));
     progress.approvals = { required: state.required, approvers: [] };
     while (!decision && !cancelled) {
-      await condition(() => votes.length > 0 || cancelled !== undefined || timedOut);
+      await condition(() => votes.length > 0 || cancelled !== undefined || timedOut || (escalateDue && !escalated));
+      if (escalateDue && !escalated && !timedOut) {
+        escalated = true;
+        void escalation
+          .escalateCampaignApproval({ campaignId, approvals: { ...progress.approvals! } })
+          .catch((err: unknown) => log.warn('Campaign escalation failed', { campaignId, error: String(err) }));
+        if (!votes.length) continue;
+      }
       if (timedOut && !votes.length) return cancelled !== undefined;
       const recorded = [];
       for (const v of votes.splice(0)) {
@@ -148,7 +166,7 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
       `Campaign ${campaignId}: ${plan.total} recipient(s) wait for approve/reject until ${plan.deadline}`,
     );
     const decided = quorum
-      ? await countVotes(plan.requiredApprovers, plan.startedBy, plan.timeoutSeconds)
+      ? await countVotes(plan.requiredApprovers, plan.startedBy, plan.timeoutSeconds, plan.escalateAtFraction)
       : await condition(() => decision !== undefined || cancelled !== undefined, plan.timeoutSeconds * 1000);
     const d = decision ?? (cancelled ? { approve: false, by: cancelled } : undefined);
     if (!decided || !d) {

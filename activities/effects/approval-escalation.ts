@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { getAction } from '../../db/repos/actions';
 import { getApproval, markApprovalEscalated } from '../../db/repos/approvals';
 import { appendAudit } from '../../db/repos/audit';
+import { getCampaign } from '../../db/repos/campaigns';
 import { getPolicies } from '../../db/repos/config';
 import { raiseFinding, resolveFinding, type FindingRecord } from '../../db/repos/findings';
 import { deliverAlert } from '../alerts/deliver';
@@ -72,6 +73,29 @@ export async function escalateApproval(
       dryRun: action.dryRun,
       dedupeKey: `approval.escalated:${actionId}`,
     });
+  const channels = await pageHigh(deps, finding, { cycleId: action.cycleId, at, dryRun: action.dryRun });
+  return { escalated: true, channels };
+}
+
+/** The approval was decided or expired: its escalation finding, if any, resolves. */
+export async function resolveEscalation(db: Knex, actionId: string, now: Date): Promise<boolean> {
+  const action = await getAction(db, actionId);
+  if (!action) return false;
+  return resolveFinding(db, escalationFingerprint(actionId), {
+    cycleId: action.cycleId,
+    at: now,
+    dryRun: action.dryRun,
+    dedupeKey: `finding.resolved:approval-escalation:${actionId}`,
+  });
+}
+
+/** Pages a high finding right away on the channels the alert policy routes high findings to. */
+async function pageHigh(
+  deps: { db: Knex; alertChannels?: ReadonlyMap<string, AlertChannel> },
+  finding: FindingRecord,
+  ctx: { cycleId: string; at: Date; dryRun: boolean },
+): Promise<string[]> {
+  const { db } = deps;
   const routed = (await getPolicies(db)).alerts.routes.high;
   const channels = routed.filter((c) => deps.alertChannels?.has(c));
   for (const channel of channels) {
@@ -96,9 +120,9 @@ export async function escalateApproval(
               firstSeenAt: finding.firstSeenAt,
               lastSeenAt: finding.lastSeenAt,
             },
-            cycleId: action.cycleId,
-            at: at.toISOString(),
-            dryRun: action.dryRun,
+            cycleId: ctx.cycleId,
+            at: ctx.at.toISOString(),
+            dryRun: ctx.dryRun,
           },
         },
       );
@@ -107,17 +131,62 @@ export async function escalateApproval(
       if (!isNonRetryable(err)) throw err;
     }
   }
-  return { escalated: true, channels };
+  return channels;
 }
 
-/** The approval was decided or expired: its escalation finding, if any, resolves. */
-export async function resolveEscalation(db: Knex, actionId: string, now: Date): Promise<boolean> {
-  const action = await getAction(db, actionId);
-  if (!action) return false;
-  return resolveFinding(db, escalationFingerprint(actionId), {
-    cycleId: action.cycleId,
+export const campaignEscalationFingerprint = (campaignId: string) => `approvals:escalated:campaign:${campaignId}`;
+
+/**
+ * A campaign still waiting for its approval late in the wait: raised once as a high finding and paged like an
+ * action's escalation (a retried attempt pages again under the same keys, which the delivery dedupes).
+ */
+export async function escalateCampaignApproval(
+  deps: { db: Knex; alertChannels?: ReadonlyMap<string, AlertChannel>; now: () => Date },
+  campaignId: string,
+  approvals: { required: number; approvers: string[] },
+): Promise<EscalationResult> {
+  const { db } = deps;
+  const c = await getCampaign(db, campaignId);
+  if (!c) throw new NonRetryableError(`campaign ${campaignId} does not exist`, 'not_found');
+  if (c.status !== 'pending_approval') return { escalated: false, channels: [] };
+  const at = deps.now();
+  const title =
+    `Approval of the ${c.type} campaign of cycle ${c.cycleId} (${c.recipients} recipients) expires ${c.deadline} ` +
+    `(${approvals.approvers.length} of ${approvals.required} approvals): decide or it expires`;
+  const finding = await raiseFinding(db, {
+    fingerprint: campaignEscalationFingerprint(c.id),
+    detector: 'approvals',
+    kind: 'approval_escalated',
+    category: 'issue',
+    severity: 'high',
+    confidence: 1,
+    title,
+    evidence: { count: 1, sampleIds: [c.id], campaignId: c.id, type: c.type, deadline: c.deadline, ...approvals },
+    cycleId: c.cycleId,
+    at,
+    dryRun: c.dryRun,
+    dedupeKey: `finding.opened:approval-escalation:campaign:${c.id}`,
+  });
+  await appendAudit(db, {
+    actor: 'engine',
+    cycleId: c.cycleId,
+    event: 'campaign.escalated',
+    target: c.id,
+    after: { deadline: c.deadline, ...approvals, title },
+    dryRun: c.dryRun,
+    dedupeKey: `campaign.escalated:${c.id}`,
+  });
+  return { escalated: true, channels: await pageHigh(deps, finding, { cycleId: c.cycleId, at, dryRun: c.dryRun }) };
+}
+
+/** The campaign was decided or expired: its escalation finding, if any, resolves. */
+export async function resolveCampaignEscalation(db: Knex, campaignId: string, now: Date): Promise<boolean> {
+  const c = await getCampaign(db, campaignId);
+  if (!c) return false;
+  return resolveFinding(db, campaignEscalationFingerprint(campaignId), {
+    cycleId: c.cycleId,
     at: now,
-    dryRun: action.dryRun,
-    dedupeKey: `finding.resolved:approval-escalation:${actionId}`,
+    dryRun: c.dryRun,
+    dedupeKey: `finding.resolved:approval-escalation:campaign:${campaignId}`,
   });
 }

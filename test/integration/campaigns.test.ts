@@ -376,4 +376,32 @@ describe('a campaign', () => {
       await setPolicy(db, 'approval_quorum', DEFAULT_POLICIES.approval_quorum, 'test', 'back to the default');
     }
   });
+
+  it('escalates a campaign still waiting late in its wait, and expiry fails closed: nothing is sent', async () => {
+    await setPolicy(db, 'approval', { deadlineHours: 4 / 3600, escalateAtFraction: 0.5 }, 'test', 'a 4 s wait');
+    try {
+      const id = await plannedCampaign(false);
+      const h = await start(w, id);
+      const fingerprint = `approvals:escalated:campaign:${id}`;
+      await expect
+        .poll(async () => (await db('engine.findings').where({ fingerprint }).first())?.status, { timeout: 10_000 })
+        .toBe('open');
+      const finding = await db('engine.findings').where({ fingerprint }).first();
+      expect(finding).toMatchObject({ detector: 'approvals', severity: 'high' });
+      expect(finding.title).toMatch(/retention_campaign campaign .* \(0 of 1 approvals\): decide or it expires/);
+      expect(await h.result()).toMatchObject({ status: 'expired' });
+      expect(await statusCounts(id)).toEqual({ expired: USERS });
+      expect((await getCampaign(db, id))!.status).toBe('expired');
+      expect((await db('engine.findings').where({ fingerprint }).first()).status).toBe('resolved');
+      const events = await db('engine.audit_log').where({ target: id }).orderBy('id').pluck('event');
+      expect(events).toEqual(expect.arrayContaining(['campaign.escalated', 'campaign.expired']));
+      expect(
+        await db('engine.outbox')
+          .count({ n: '*' })
+          .then((r) => Number(r[0]!.n)),
+      ).toBe(0);
+    } finally {
+      await setPolicy(db, 'approval', DEFAULT_POLICIES.approval, 'test', 'back to the default');
+    }
+  });
 });
