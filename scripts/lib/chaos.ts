@@ -86,7 +86,13 @@ export async function runCrashedCycle(
   });
   const kills: KillRecord[] = [];
   for (const phase of EFFECT_PHASES) {
-    while ((await phaseStatus(target.db, cycleId, phase)) !== 'running') await sleep(25);
+    // A short phase may run and end between two looks (the restarted worker picks it up at once): then the kill
+    // below lands just after it, which is a crash the trial counts too.
+    for (;;) {
+      const status = await phaseStatus(target.db, cycleId, phase);
+      if (status === 'running' || status === 'completed' || status === 'failed') break;
+      await sleep(25);
+    }
     await sleep(Math.floor(target.random() * maxDelayMs));
     const inPhase = (await phaseStatus(target.db, cycleId, phase)) === 'running';
     worker.kill();
