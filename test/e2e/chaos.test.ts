@@ -27,7 +27,7 @@ beforeAll(async () => {
       log: (m) => console.log(`[chaos] ${m}`),
       random: mulberry32(20261202),
     },
-    { cycles: 1, maxDelayMs: 600, label: `${process.pid}` },
+    { cycles: 1, maxDelayMs: 250, label: `${process.pid}` },
   );
 }, 600_000);
 
