@@ -1,7 +1,8 @@
 // API-key authentication and role checks (docs/safety.md Access): viewer < operator < admin.
 // Keys come as `Authorization: Bearer <key>` or `x-api-key: <key>`; only their SHA-256 hash is stored.
 // A key found once is remembered while the engine's change feed is live and engine.api_keys has not changed
-// since, so a revocation (through any api process) takes effect on the next request.
+// since: a revocation through this process takes effect on the next request, one through another process (or
+// straight in PostgreSQL) as soon as its change notification arrives, normally within milliseconds.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';
 import { findActiveKey, hashApiKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../../db/repos/api-keys';

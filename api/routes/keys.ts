@@ -79,6 +79,8 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
         throw conflict('An admin cannot revoke the key it is using; revoke it with another admin key.', 'own-key');
       if (!info.revokedAt) {
         await revokeApiKey(app.knex, keyId);
+        // Refused from the next request on, without waiting for the change notification.
+        app.knownKeys.clear();
         await appendAudit(app.knex, {
           actor: request.principal!.name,
           event: 'api_key.revoked',

@@ -45,8 +45,11 @@ describe('authentication', () => {
     expect(
       (await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } })).statusCode,
     ).toBe(200);
+    // Revoked straight in PostgreSQL: refused once the change notification reaches the api (milliseconds).
     await revokeApiKey(e.t.db, principal.id);
-    const res = await e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } });
+    const call = () => e.app.inject({ method: 'GET', url: '/api/autonomous/cycles', headers: { 'x-api-key': key } });
+    await expect.poll(async () => (await call()).statusCode, { timeout: 5000, interval: 20 }).toBe(401);
+    const res = await call();
     expect(res.statusCode).toBe(401);
     expect(problemOf(res).detail).toBe('Unknown or revoked API key.');
   });

@@ -152,8 +152,9 @@ afterAll(async () => {
 it('killed the worker mid-run, with messages still to send', () => {
   expect(deliveredAtKill).toBeGreaterThanOrEqual(25);
   expect(deliveredAtKill).toBeLessThan(MESSAGES);
-  // Sends are one at a time: the one message in flight.
-  expect(inFlightAtKill).toHaveLength(1);
+  // Sends are one at a time per relay: at most the one message in flight (the kill may also land between two
+  // sends), or two when the worker's every-minute schedule started a relay in the moment before the test paused it.
+  expect(inFlightAtKill.length).toBeLessThanOrEqual(2);
 });
 
 it('delivered every outbox row', async () => {
