@@ -19,6 +19,7 @@ import {
   phaseActionIdsInStatus,
   phaseStatusCounts,
 } from '../db/repos/actions';
+import { campaignsByApproval } from '../db/repos/campaigns';
 import { isPhasePlanned } from '../db/repos/cycle-phases';
 import { getPolicies } from '../db/repos/config';
 import { previousMeasuredCycleId } from '../db/repos/cycles';
@@ -174,19 +175,6 @@ async function withinFixBudget(
   return split.allowed;
 }
 
-/** The phase's campaigns a rollout must own, split by whether they wait for an operator. */
-async function campaignsToRollOut(db: Knex, ids: readonly string[]) {
-  const rows = await db('engine.campaigns')
-    .whereIn('id', [...ids])
-    .select('id', 'status');
-  return {
-    admitted: rows.filter((r: { status: string }) => r.status !== 'pending_approval').map((r: { id: string }) => r.id),
-    awaitingApproval: rows
-      .filter((r: { status: string }) => r.status === 'pending_approval')
-      .map((r: { id: string }) => r.id),
-  };
-}
-
 /** Data-quality drift between this cycle's analysis and the previous one's, recorded as findings. */
 async function driftFindings(db: Knex, ctx: CycleContext, now: Date): Promise<DetectedFinding[]> {
   const current = await listCycleFindings(db, ctx.cycleId);
@@ -264,7 +252,7 @@ export async function runActionPhase(
       });
       if (started.started) approvalsStarted += 1;
     }
-    const campaigns = campaignIds.length ? await campaignsToRollOut(db, campaignIds) : null;
+    const campaigns = campaignIds.length ? await campaignsByApproval(db, campaignIds) : null;
     const byStatus = await phaseStatusCounts(db, ctx.cycleId, phase);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     return {

@@ -5,8 +5,11 @@
 import { Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { posteriorsOf } from '../db/repos/action-stats';
-import { appendAudit } from '../db/repos/audit';
+import { appendAudit, appendAuditMany } from '../db/repos/audit';
+import { userEmailsOf } from '../db/queries/users';
 import {
+  campaignRecipientsMrrCents,
+  campaignSendableCount,
   campaignStatusCounts,
   campaignTally,
   getCampaign,
@@ -59,10 +62,7 @@ function heartbeat(details: unknown): void {
 }
 
 async function previewOf(db: Knex, type: MessageActionType, userIds: number[]): Promise<CampaignRecord['preview']> {
-  const users = userIds.length
-    ? await db('app.users').whereIn('id', userIds).select('id', 'email')
-    : ([] as Array<{ id: number; email: string }>);
-  const email = new Map(users.map((u: { id: number | string; email: string }) => [Number(u.id), u.email]));
+  const email = await userEmailsOf(db, userIds);
   const recipients = userIds.map((id) => ({ userId: id, email: email.get(id) ?? null }));
   const first = recipients[0];
   if (!first) return { recipients };
@@ -217,25 +217,11 @@ export function campaignActivities(deps: ActivityDeps) {
       if (c.dryRun) throw new NonRetryableError(`campaign ${c.id} is a dry run: nothing is sent`, 'dry_run');
       const policies = await getPolicies(db);
       const rollout = policies.campaign_rollout;
-      const total = Number(
-        (
-          await db('engine.actions')
-            .where({ campaign_id: c.id })
-            .whereNotNull('campaign_seq')
-            .max({ n: 'campaign_seq' })
-        )[0]?.n ?? 0,
-      );
+      const total = await campaignSendableCount(db, c.id);
       const timeoutSeconds = policies.approval.deadlineHours * 3600;
       const needsApproval = c.status === 'pending_approval';
       // The blast radius: the recipients who would be sent to, and the MRR of their live subscriptions.
-      const mrr = await db.raw(
-        `SELECT coalesce(sum(s.mrr_cents), 0)::bigint AS mrr FROM app.subscriptions s
-          WHERE s.status IN ('active', 'trialing', 'past_due') AND s.user_id IN (
-            SELECT (a.params->>'userId')::bigint FROM engine.actions a
-             WHERE a.campaign_id = ? AND a.campaign_seq IS NOT NULL)`,
-        [c.id],
-      );
-      const blast = { users: total, mrrCents: Number(mrr.rows[0]?.mrr ?? 0) };
+      const blast = { users: total, mrrCents: await campaignRecipientsMrrCents(db, c.id) };
       const required = requiredApprovers(blast, policies.approval_quorum);
       const startedBy = runStarter(await getCycle(db, c.cycleId));
       const deadline =
@@ -455,21 +441,18 @@ export function campaignActivities(deps: ActivityDeps) {
     }): Promise<void> => {
       const c = await mustGet(input.campaignId);
       await db.transaction(async (trx) => {
-        for (const v of input.votes)
-          await appendAudit(trx, {
+        await appendAuditMany(
+          trx,
+          input.votes.map((v) => ({
             actor: v.operator,
             cycleId: c.cycleId,
             event: v.outcome === 'refused' ? 'campaign.vote_refused' : 'campaign.vote',
             target: c.id,
             after: v,
             dryRun: c.dryRun,
-          });
-        await trx('engine.campaigns')
-          .where({ id: c.id })
-          .update({
-            progress: JSON.stringify({ ...c.progress, approvals: input.approvals }),
-            updated_at: trx.fn.now(),
-          });
+          })),
+        );
+        await setCampaignProgress(trx, c.id, { ...c.progress, approvals: input.approvals });
       });
     },
 

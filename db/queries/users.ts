@@ -33,6 +33,15 @@ export async function userEmailOf(db: Queryable, userId: number): Promise<{ id: 
   return row ? { id: Number(row.id), email: row.email } : null;
 }
 
+/** Each user's email address, by id (users not found are absent). */
+export async function userEmailsOf(db: Queryable, userIds: readonly number[]): Promise<Map<number, string>> {
+  if (!userIds.length) return new Map();
+  const rows: Array<{ id: number | string; email: string }> = await db('app.users')
+    .whereIn('id', [...userIds])
+    .select('id', 'email');
+  return new Map(rows.map((u) => [Number(u.id), u.email]));
+}
+
 /** The app.payments row as stored (snake_case columns), or null. */
 export async function paymentRow(db: Queryable, paymentId: number): Promise<Record<string, any> | null> {
   return (await db('app.payments').where({ id: paymentId }).first()) ?? null;

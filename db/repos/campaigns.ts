@@ -203,7 +203,11 @@ export async function transitionCampaign(
   return n > 0;
 }
 
-export async function setCampaignProgress(db: Queryable, id: string, progress: RolloutProgress): Promise<void> {
+export async function setCampaignProgress(
+  db: Queryable,
+  id: string,
+  progress: Partial<RolloutProgress>,
+): Promise<void> {
   await db('engine.campaigns')
     .where({ id })
     .update({ progress: json(progress), updated_at: db.fn.now() });
@@ -277,4 +281,41 @@ export async function campaignStatusCounts(db: Queryable, campaignId: string): P
     .select('status')
     .count({ n: '*' });
   return Object.fromEntries(rows.map((r: Record<string, any>) => [r.status, Number(r.n)]));
+}
+
+/** The campaign's sendable recipients (those with a place in the send order). */
+export async function campaignSendableCount(db: Queryable, campaignId: string): Promise<number> {
+  const row = await db('engine.actions')
+    .where({ campaign_id: campaignId })
+    .whereNotNull('campaign_seq')
+    .max({ n: 'campaign_seq' })
+    .first();
+  return Number(row?.n ?? 0);
+}
+
+/** The MRR of the live subscriptions of the campaign's sendable recipients, in cents (its blast radius). */
+export async function campaignRecipientsMrrCents(db: Queryable, campaignId: string): Promise<number> {
+  const { rows } = await db.raw(
+    `SELECT coalesce(sum(s.mrr_cents), 0)::bigint AS mrr FROM app.subscriptions s
+      WHERE s.status IN ('active', 'trialing', 'past_due') AND s.user_id IN (
+        SELECT (a.params->>'userId')::bigint FROM engine.actions a
+         WHERE a.campaign_id = ? AND a.campaign_seq IS NOT NULL)`,
+    [campaignId],
+  );
+  return Number(rows[0]?.mrr ?? 0);
+}
+
+/** The given campaigns split by whether they wait for an operator (what the cycle starts rollouts for). */
+export async function campaignsByApproval(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<{ admitted: string[]; awaitingApproval: string[] }> {
+  const rows: Array<{ id: string; status: string }> = await db('engine.campaigns')
+    .whereIn('id', [...ids])
+    .orderBy('id')
+    .select('id', 'status');
+  return {
+    admitted: rows.filter((r) => r.status !== 'pending_approval').map((r) => r.id),
+    awaitingApproval: rows.filter((r) => r.status === 'pending_approval').map((r) => r.id),
+  };
 }

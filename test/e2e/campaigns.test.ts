@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../scripts/seed/generate';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
-import { setupE2E, type E2E } from './harness';
+import { problemOf, setupE2E, type E2E } from './harness';
 
 let t: TestDb;
 let w: TestWorker;
@@ -137,5 +137,20 @@ describe('a live cycle at 10,000 users', () => {
     expect((await call('GET', '/api/autonomous/campaigns/nope', 'viewer')).statusCode).toBe(404);
     const res = await call('POST', '/api/autonomous/campaigns/nope/cancel', 'viewer', { reason: 'not mine' });
     expect(res.statusCode).toBe(403);
+  });
+
+  it('answers 400 problem+json for a bad status filter, a bad id, and a control without a reason', async () => {
+    const badStatus = await call('GET', '/api/autonomous/campaigns?status=running,bogus', 'viewer');
+    expect(badStatus.statusCode).toBe(400);
+    expect(problemOf(badStatus).detail).toMatch(/status/);
+    expect((await call('GET', '/api/autonomous/campaigns/bad%20id', 'viewer')).statusCode).toBe(400);
+    const noReason = await call(
+      'POST',
+      `/api/autonomous/campaigns/${encodeURIComponent(`${cycleId}:x:y`)}/pause`,
+      'operator',
+      {},
+    );
+    expect(noReason.statusCode).toBe(400);
+    expect(problemOf(noReason).detail).toMatch(/reason/);
   });
 });
