@@ -25,6 +25,7 @@ import { getPolicies } from '../db/repos/config';
 import { previousMeasuredCycleId } from '../db/repos/cycles';
 import { listCycleFindings, listOpenFindings, recordFindings } from '../db/repos/findings';
 import { hasKpiSnapshots, kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos/kpi-snapshots';
+import { approvalReminderLeads } from '../engine/approvals/reminder-leads';
 import { dataQualityCounts, dataQualityDrift } from '../engine/planning/drift';
 import { planHeal } from '../engine/planning/heal';
 import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
@@ -249,6 +250,7 @@ export async function runActionPhase(
         cycleId: ctx.cycleId,
         deadline,
         timeoutSeconds: deadlineHours * 3600,
+        reminderLeadsSeconds: approvalReminderLeads(deadlineHours * 3600, policies.approval.reminderLeadsHours),
       });
       if (started.started) approvalsStarted += 1;
     }

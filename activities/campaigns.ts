@@ -44,7 +44,9 @@ import { activeFreeze, describeFreeze } from '../engine/safety/change-freeze';
 import type { ActionStatus } from '../engine/types';
 import type { CycleContext } from './context';
 import type { ActivityDeps } from './deps';
+import { approvalReminderLeads } from '../engine/approvals/reminder-leads';
 import { escalateCampaignApproval, resolveCampaignEscalation } from './effects/approval-escalation';
+import { remindCampaignApproval } from './effects/approval-reminders';
 import { createEmailRenderer } from './effects/email-templates';
 import { NonRetryableError } from './effects/errors';
 import { executeAction, type EffectDeps } from './effects/executor';
@@ -179,6 +181,8 @@ export interface RolloutPlan {
   startedBy: string | null;
   /** Share of the wait after which a still-pending campaign is escalated to admins (null: never). */
   escalateAtFraction: number | null;
+  /** Seconds before the deadline at which to remind the operators, largest first. */
+  reminderLeadsSeconds: number[];
 }
 
 function workflowPatch(status: CampaignStatus, workflowId: string, deadline: Date | undefined) {
@@ -236,6 +240,9 @@ export function campaignActivities(deps: ActivityDeps) {
           quorum: quorumReason(blast, policies.approval_quorum),
           startedBy,
         });
+      const waitSeconds = c.deadline
+        ? Math.max(1, Math.round((Date.parse(c.deadline) - deps.clock().getTime()) / 1000))
+        : timeoutSeconds;
       return {
         campaignId: c.id,
         type: c.type,
@@ -246,14 +253,16 @@ export function campaignActivities(deps: ActivityDeps) {
         maxConcurrency: rollout.maxConcurrency,
         maxErrorRate: rollout.maxErrorRate,
         waveIntervalSeconds: rollout.waveIntervalSeconds,
-        timeoutSeconds: c.deadline
-          ? Math.max(1, Math.round((Date.parse(c.deadline) - deps.clock().getTime()) / 1000))
-          : timeoutSeconds,
+        timeoutSeconds: waitSeconds,
         deadline: (deadline?.toISOString() ?? c.deadline) || null,
         progress: c.progress,
         requiredApprovers: required,
         startedBy,
         escalateAtFraction: policies.approval.escalateAtFraction,
+        // Leads from the whole wait (not what is left of it), so a resumed rollout keeps the same reminders.
+        reminderLeadsSeconds: approvalReminderLeads(timeoutSeconds, policies.approval.reminderLeadsHours).filter(
+          (lead) => lead < waitSeconds,
+        ),
       };
     },
 
@@ -461,6 +470,19 @@ export function campaignActivities(deps: ActivityDeps) {
       escalateCampaignApproval(
         { db, alertChannels: deps.alertChannels, now: deps.clock },
         input.campaignId,
+        input.approvals,
+      ),
+
+    /** The `reminder`-th reminder of a campaign still waiting for its approval (idempotent per reminder). */
+    remindCampaignApproval: (input: {
+      campaignId: string;
+      reminder: number;
+      approvals: { required: number; approvers: string[] };
+    }) =>
+      remindCampaignApproval(
+        { db, alertChannels: deps.alertChannels, now: deps.clock },
+        input.campaignId,
+        input.reminder,
         input.approvals,
       ),
 

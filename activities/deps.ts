@@ -15,6 +15,8 @@ export interface ApprovalStarter {
     cycleId: string;
     deadline: Date;
     timeoutSeconds: number;
+    /** Seconds before the deadline to remind at (policy approval.reminderLeadsHours), largest first. */
+    reminderLeadsSeconds?: number[];
   }): Promise<{ workflowId: string; started: boolean }>;
 }
 

@@ -17,7 +17,7 @@ import { actionIdsOfCycle } from '../db/repos/actions';
 import { approvalActionIds, pendingApprovalWorkflowIds } from '../db/repos/approvals';
 import { setPolicy } from '../db/repos/config';
 import { createSlackApi } from '../activities/slack/web-api';
-import { slackReminderLeads } from '../engine/approvals/slack-reminders';
+import { approvalReminderLeads } from '../engine/approvals/reminder-leads';
 import { autonomousCycle, autoRemediate, monitorAndRespond, outboxRelay, selfHeal, selfOptimize } from '../workflows';
 import { approvalWorkflowId } from '../workflows/definitions';
 import { startEngineWorker } from '../worker/compose';
@@ -71,7 +71,7 @@ const worker = await startEngineWorker({
     approvalsUrl: 'http://127.0.0.1:3000/approvals',
   },
   // The expiring approval waits 1 s: remind halfway, so the reminder is in its history too.
-  slackReminderLeads: (timeout) => (timeout < 60 ? [timeout / 2] : slackReminderLeads(timeout)),
+  slackReminderLeads: (timeout) => (timeout < 60 ? [timeout / 2] : approvalReminderLeads(timeout)),
 });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, namespace: temporal.namespace });

@@ -2,13 +2,13 @@
 // the action id, so starting it twice (an activity retried after a crash) is harmless.
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApprovalStarter } from '../activities/deps';
-import { slackReminderLeads } from '../engine/approvals/slack-reminders';
+import { approvalReminderLeads } from '../engine/approvals/reminder-leads';
 import { approvalWorkflowId, type ApprovalInput } from '../workflows/definitions';
 import { actionApproval } from '../workflows';
 
 /**
  * With `slack`, each approval is started with Slack on (the workflow reads no env): its request is posted,
- * reminded `reminderLeads(timeout)` seconds before the deadline (default a day and an hour), and updated.
+ * reminded at the policy's leads before the deadline (default a day and an hour), and updated.
  */
 export function temporalApprovalStarter(
   client: Client,
@@ -16,9 +16,11 @@ export function temporalApprovalStarter(
   slack?: { reminderLeads?: (timeoutSeconds: number) => number[] } | null,
 ): ApprovalStarter {
   return {
-    async start({ actionId, cycleId, deadline, timeoutSeconds }) {
+    async start({ actionId, cycleId, deadline, timeoutSeconds, reminderLeadsSeconds }) {
       const workflowId = approvalWorkflowId(actionId);
-      const leads = slack ? (slack.reminderLeads ?? slackReminderLeads)(timeoutSeconds) : null;
+      const leads = slack
+        ? (slack.reminderLeads?.(timeoutSeconds) ?? reminderLeadsSeconds ?? approvalReminderLeads(timeoutSeconds))
+        : null;
       const input: ApprovalInput = {
         actionId,
         cycleId,

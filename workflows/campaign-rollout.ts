@@ -113,10 +113,16 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
     startedBy: string | null,
     timeoutSeconds: number,
     escalateAtFraction: number | null,
+    reminderLeadsSeconds: number[],
   ): Promise<boolean> => {
     let state: VoteState = { approvers: [], required: Math.max(1, required) };
     let timedOut = false;
     void sleep(timeoutSeconds * 1000).then(() => (timedOut = true));
+    // Before the deadline, each lead reminds the operators once while the campaign still waits.
+    let remindersDue = 0;
+    let reminded = 0;
+    for (const lead of reminderLeadsSeconds)
+      if (lead > 0 && lead < timeoutSeconds) void sleep((timeoutSeconds - lead) * 1000).then(() => (remindersDue += 1));
     // Late in the wait a still-pending campaign is escalated to admins, once (an alert outage never delays the wait).
     let escalateDue = false;
     let escalated = false;
@@ -124,7 +130,21 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
     if (escalateAt > 0 && escalateAt < timeoutSeconds) void sleep(escalateAt * 1000).then(() => (escalateDue = true));
     progress.approvals = { required: state.required, approvers: [] };
     while (!decision && !cancelled) {
-      await condition(() => votes.length > 0 || cancelled !== undefined || timedOut || (escalateDue && !escalated));
+      await condition(
+        () =>
+          votes.length > 0 ||
+          cancelled !== undefined ||
+          timedOut ||
+          (escalateDue && !escalated) ||
+          remindersDue > reminded,
+      );
+      if (remindersDue > reminded && !timedOut) {
+        reminded = remindersDue;
+        void escalation
+          .remindCampaignApproval({ campaignId, reminder: reminded, approvals: { ...progress.approvals! } })
+          .catch((err: unknown) => log.warn('Campaign reminder failed', { campaignId, error: String(err) }));
+        if (!votes.length && !(escalateDue && !escalated)) continue;
+      }
       if (escalateDue && !escalated && !timedOut) {
         escalated = true;
         void escalation
@@ -166,7 +186,14 @@ export async function campaignRollout(input: CampaignRolloutInput): Promise<Roll
       `Campaign ${campaignId}: ${plan.total} recipient(s) wait for approve/reject until ${plan.deadline}`,
     );
     const decided = quorum
-      ? await countVotes(plan.requiredApprovers, plan.startedBy, plan.timeoutSeconds, plan.escalateAtFraction)
+      ? await countVotes(
+          plan.requiredApprovers,
+          plan.startedBy,
+          plan.timeoutSeconds,
+          plan.escalateAtFraction,
+          // Reminders came later: a history recorded before them waits without.
+          patched('campaign-reminders') ? (plan.reminderLeadsSeconds ?? []) : [],
+        )
       : await condition(() => decision !== undefined || cancelled !== undefined, plan.timeoutSeconds * 1000);
     const d = decision ?? (cancelled ? { approve: false, by: cancelled } : undefined);
     if (!decided || !d) {

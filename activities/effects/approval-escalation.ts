@@ -73,7 +73,7 @@ export async function escalateApproval(
       dryRun: action.dryRun,
       dedupeKey: `approval.escalated:${actionId}`,
     });
-  const channels = await pageHigh(deps, finding, { cycleId: action.cycleId, at, dryRun: action.dryRun });
+  const channels = await pageAtOnce(deps, finding, { cycleId: action.cycleId, at, dryRun: action.dryRun });
   return { escalated: true, channels };
 }
 
@@ -89,14 +89,18 @@ export async function resolveEscalation(db: Knex, actionId: string, now: Date): 
   });
 }
 
-/** Pages a high finding right away on the channels the alert policy routes high findings to. */
-async function pageHigh(
+/**
+ * Pages a finding right away on the channels the alert policy routes its severity to. `kind` and `key` follow
+ * the routing's dedupe keys (trigger:0, remind:0:k), so the monitor's alert run sees the page as made.
+ */
+export async function pageAtOnce(
   deps: { db: Knex; alertChannels?: ReadonlyMap<string, AlertChannel> },
   finding: FindingRecord,
   ctx: { cycleId: string; at: Date; dryRun: boolean },
+  page: { kind: 'trigger' | 'remind'; key: string } = { kind: 'trigger', key: 'trigger:0' },
 ): Promise<string[]> {
   const { db } = deps;
-  const routed = (await getPolicies(db)).alerts.routes.high;
+  const routed = (await getPolicies(db)).alerts.routes[finding.severity];
   const channels = routed.filter((c) => deps.alertChannels?.has(c));
   for (const channel of channels) {
     try {
@@ -105,9 +109,9 @@ async function pageHigh(
         {
           channel,
           alert: {
-            kind: 'trigger',
-            // The routing's key of a finding's first trigger (engine/alerts/routing.ts): one page per episode.
-            dedupeKey: `${finding.fingerprint}:${channel}:trigger:0`,
+            kind: page.kind,
+            // The routing's keys (engine/alerts/routing.ts): one page per episode and reminder.
+            dedupeKey: `${finding.fingerprint}:${channel}:${page.key}`,
             finding: {
               id: finding.id,
               fingerprint: finding.fingerprint,
@@ -135,6 +139,8 @@ async function pageHigh(
 }
 
 export const campaignEscalationFingerprint = (campaignId: string) => `approvals:escalated:campaign:${campaignId}`;
+/** The medium finding a campaign's reminders raise while it waits (activities/effects/approval-reminders.ts). */
+export const campaignReminderFingerprint = (campaignId: string) => `approvals:awaiting:campaign:${campaignId}`;
 
 /**
  * A campaign still waiting for its approval late in the wait: raised once as a high finding and paged like an
@@ -176,17 +182,21 @@ export async function escalateCampaignApproval(
     dryRun: c.dryRun,
     dedupeKey: `campaign.escalated:${c.id}`,
   });
-  return { escalated: true, channels: await pageHigh(deps, finding, { cycleId: c.cycleId, at, dryRun: c.dryRun }) };
+  return { escalated: true, channels: await pageAtOnce(deps, finding, { cycleId: c.cycleId, at, dryRun: c.dryRun }) };
 }
 
-/** The campaign was decided or expired: its escalation finding, if any, resolves. */
+/** The campaign was decided or expired: its escalation and reminder findings, if any, resolve. */
 export async function resolveCampaignEscalation(db: Knex, campaignId: string, now: Date): Promise<boolean> {
   const c = await getCampaign(db, campaignId);
   if (!c) return false;
-  return resolveFinding(db, campaignEscalationFingerprint(campaignId), {
-    cycleId: c.cycleId,
-    at: now,
-    dryRun: c.dryRun,
+  const ctx = { cycleId: c.cycleId, at: now, dryRun: c.dryRun };
+  const reminder = await resolveFinding(db, campaignReminderFingerprint(campaignId), {
+    ...ctx,
+    dedupeKey: `finding.resolved:approval-reminder:campaign:${campaignId}`,
+  });
+  const escalation = await resolveFinding(db, campaignEscalationFingerprint(campaignId), {
+    ...ctx,
     dedupeKey: `finding.resolved:approval-escalation:campaign:${campaignId}`,
   });
+  return reminder || escalation;
 }

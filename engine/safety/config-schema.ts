@@ -3,6 +3,7 @@
 // that turn a bad name or value into a ValidationError. Shared by db/repos/config.ts and the api.
 import { z } from 'zod';
 import { alertPolicySchema, DEFAULT_ALERT_POLICY } from '../alerts/policy';
+import { DEFAULT_REMINDER_LEADS_HOURS } from '../approvals/reminder-leads';
 import { DEFAULT_GUARDRAIL_POLICY, guardrailPolicySchema } from '../guardrails/policy';
 import { ACTION_TYPES, type ActionType, type GateClass } from '../types';
 import { cardNetworkRulesSchema, DEFAULT_CARD_NETWORK_RULES } from './card-network-rules';
@@ -155,6 +156,16 @@ export const POLICY_SCHEMAS = {
       .gt(0, 'must be greater than 0')
       .lt(1, 'must be less than 1')
       .default(0.8),
+    /** Hours before the deadline at which a pending approval is reminded (engine/approvals/reminder-leads.ts). */
+    reminderLeadsHours: z
+      .array(
+        z
+          .number({ error: 'must be a number' })
+          .gt(0, 'must be greater than 0')
+          .max(24 * 30, 'must be at most 720'),
+      )
+      .max(5, 'at most 5 reminders')
+      .default([...DEFAULT_REMINDER_LEADS_HOURS]),
   }),
   /** Distinct approvers an approval needs once its blast radius reaches a threshold (engine/approvals/quorum.ts). */
   approval_quorum: z.strictObject({
@@ -245,7 +256,7 @@ export const DEFAULT_POLICIES: Policies = {
   quiet_hours: { enabled: false, startHour: 22, endHour: 7, timezone: 'UTC' },
   circuit_breaker: { failures: 5, windowMinutes: 60 },
   payment_retry: { maxAttempts: 4 },
-  approval: { deadlineHours: 72, escalateAtFraction: 0.8 },
+  approval: { deadlineHours: 72, escalateAtFraction: 0.8, reminderLeadsHours: [...DEFAULT_REMINDER_LEADS_HOURS] },
   approval_quorum: { approvers: 2, whenUsersAtLeast: 500, whenMrrCentsAtLeast: 500_000 },
   holdout: { default: 0.1 },
   alerts: DEFAULT_ALERT_POLICY,

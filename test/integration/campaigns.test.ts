@@ -19,6 +19,7 @@ import { campaignProgressQuery, pauseCampaignSignal, resumeCampaignSignal } from
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { startTestWorker, type TestWorker } from '../helpers/temporal';
+import { createAlertChannels } from '../../worker/alert-channels';
 
 const NOW = new Date();
 const DAY = 86_400_000;
@@ -29,6 +30,8 @@ let db: Db;
 let w: TestWorker;
 let failing: TestWorker;
 let receiver: HttpReceiver;
+let slack: HttpReceiver;
+let alerting: TestWorker;
 let n = 0;
 
 beforeAll(async () => {
@@ -54,11 +57,31 @@ beforeAll(async () => {
       }),
     },
   });
+  // The same workflows with a Slack alert channel on a local receiver: reminders and escalations page there.
+  slack = await startHttpReceiver();
+  alerting = await startTestWorker(db, {
+    label: 'campaigns-alerting',
+    deps: {
+      alertChannels: createAlertChannels({
+        SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/secret`,
+        PAGERDUTY_ROUTING_KEY: undefined,
+        PAGERDUTY_EVENTS_URL: undefined,
+        ALERT_WEBHOOK_URL: undefined,
+        ALERT_WEBHOOK_SECRET: undefined,
+        PUBLIC_BASE_URL: undefined,
+        FLOYO_API_URL: 'http://127.0.0.1:3000',
+        TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+        TEMPORAL_NAMESPACE: 'default',
+      }),
+    },
+  });
 }, 60_000);
 afterAll(async () => {
   await w?.shutdown();
   await failing?.shutdown();
+  await alerting?.shutdown();
   await receiver?.close();
+  await slack?.close();
   await t?.drop();
 });
 
@@ -374,6 +397,44 @@ describe('a campaign', () => {
       ]);
     } finally {
       await setPolicy(db, 'approval_quorum', DEFAULT_POLICIES.approval_quorum, 'test', 'back to the default');
+    }
+  });
+
+  it('reminds the operators before the deadline, once per lead, on the alert channels; the decision resolves it', async () => {
+    // A 12 s wait reminded 6 s and 3 s before its deadline; escalation only at its very end.
+    await setPolicy(
+      db,
+      'approval',
+      { deadlineHours: 12 / 3600, escalateAtFraction: 0.95, reminderLeadsHours: [6 / 3600, 3 / 3600] },
+      'test',
+      'a 12 s wait with two reminders',
+    );
+    try {
+      slack.requests.length = 0;
+      const id = await plannedCampaign(false);
+      const h = await start(alerting, id);
+      const fingerprint = `approvals:awaiting:campaign:${id}`;
+      await expect.poll(() => slack.requests.length, { timeout: 15_000, interval: 100 }).toBe(2);
+      await h.signal('approve', { operator: 'alice', reason: 'reminded, reviewed the preview' });
+      expect(await h.result()).toMatchObject({ status: 'completed', executed: USERS });
+      // Each reminder paged once, naming the campaign and its deadline.
+      expect(slack.requests).toHaveLength(2);
+      for (const r of slack.requests) expect(r.body).toMatch(/retention_campaign campaign .* waits for approval until/);
+      const finding = await db('engine.findings').where({ fingerprint }).first();
+      expect(finding).toMatchObject({ detector: 'approvals', kind: 'approval_reminder', severity: 'medium' });
+      expect(finding.status).toBe('resolved');
+      const reminded = await db('engine.audit_log')
+        .where({ target: id, event: 'campaign.approval_reminded' })
+        .orderBy('id')
+        .pluck('after');
+      expect(reminded.map((a: { reminder: number }) => a.reminder)).toEqual([1, 2]);
+      const deliveries = await db('engine.alert_deliveries')
+        .where('dedupe_key', 'like', `${fingerprint}:%`)
+        .orderBy('dedupe_key')
+        .pluck('dedupe_key');
+      expect(deliveries).toEqual([`${fingerprint}:slack:remind:0:1`, `${fingerprint}:slack:trigger:0`]);
+    } finally {
+      await setPolicy(db, 'approval', DEFAULT_POLICIES.approval, 'test', 'back to the default');
     }
   });
 

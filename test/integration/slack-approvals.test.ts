@@ -9,7 +9,7 @@ import { slackSignature } from '../../api/slack-signature';
 import { createSlackApi } from '../../activities/slack/web-api';
 import { createApiKey } from '../../db/repos/api-keys';
 import { setPolicy } from '../../db/repos/config';
-import { slackReminderLeads } from '../../engine/approvals/slack-reminders';
+import { approvalReminderLeads } from '../../engine/approvals/reminder-leads';
 import { SLACK_APPROVE_ACTION_ID, SLACK_REJECT_ACTION_ID } from '../../platform/slack-approval-message';
 import { parseSlackOperators } from '../../platform/slack-operators';
 import { seedDemoData } from '../../scripts/seed/generate';
@@ -103,7 +103,7 @@ beforeAll(async () => {
     // Short test deadlines get a reminder halfway; real ones the production leads.
     approvals: (client, taskQueue) =>
       temporalApprovalStarter(client, taskQueue, {
-        reminderLeads: (timeout) => (timeout < 60 ? [timeout / 2] : slackReminderLeads(timeout)),
+        reminderLeads: (timeout) => (timeout < 60 ? [timeout / 2] : approvalReminderLeads(timeout)),
       }),
   });
   app = await buildApp({

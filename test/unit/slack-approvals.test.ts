@@ -2,7 +2,7 @@
 // one line per bad variable), when reminders go out, permalinks, and the outcome / reminder messages.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../platform/config';
-import { slackReminderLeads } from '../../engine/approvals/slack-reminders';
+import { approvalReminderLeads } from '../../engine/approvals/reminder-leads';
 import {
   buildApprovalOutcomeMessage,
   buildApprovalReminderMessage,
@@ -79,10 +79,10 @@ describe('Slack config', () => {
 
 describe('Slack reminders', () => {
   it('reminds a day and an hour before the deadline, only in the second half of the wait', () => {
-    expect(slackReminderLeads(72 * 3600)).toEqual([86_400, 3_600]);
-    expect(slackReminderLeads(24 * 3600)).toEqual([3_600]);
-    expect(slackReminderLeads(2 * 3600)).toEqual([3_600]);
-    expect(slackReminderLeads(3600)).toEqual([]);
+    expect(approvalReminderLeads(72 * 3600)).toEqual([86_400, 3_600]);
+    expect(approvalReminderLeads(24 * 3600)).toEqual([3_600]);
+    expect(approvalReminderLeads(2 * 3600)).toEqual([3_600]);
+    expect(approvalReminderLeads(3600)).toEqual([]);
   });
 });
 
