@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { getAction } from '../../db/repos/actions';
 import { getApproval, markApprovalEscalated } from '../../db/repos/approvals';
 import { appendAudit } from '../../db/repos/audit';
-import { getCampaign } from '../../db/repos/campaigns';
+import { getCampaign, type CampaignRecord } from '../../db/repos/campaigns';
 import { getPolicies } from '../../db/repos/config';
 import { raiseFinding, resolveFinding, type FindingRecord } from '../../db/repos/findings';
 import { deliverAlert } from '../alerts/deliver';
@@ -138,6 +138,29 @@ export async function pageAtOnce(
   return channels;
 }
 
+/** The finding of a campaign's pending approval (its escalation or its reminder), evidence naming the campaign. */
+export function raiseCampaignApprovalFinding(
+  db: Knex,
+  c: CampaignRecord,
+  approvals: { required: number; approvers: string[] },
+  f: { fingerprint: string; kind: string; severity: 'high' | 'medium'; title: string; at: Date; dedupeKey: string },
+): Promise<FindingRecord> {
+  return raiseFinding(db, {
+    fingerprint: f.fingerprint,
+    detector: 'approvals',
+    kind: f.kind,
+    category: 'issue',
+    severity: f.severity,
+    confidence: 1,
+    title: f.title,
+    evidence: { count: 1, sampleIds: [c.id], campaignId: c.id, type: c.type, deadline: c.deadline, ...approvals },
+    cycleId: c.cycleId,
+    at: f.at,
+    dryRun: c.dryRun,
+    dedupeKey: f.dedupeKey,
+  });
+}
+
 export const campaignEscalationFingerprint = (campaignId: string) => `approvals:escalated:campaign:${campaignId}`;
 /** The medium finding a campaign's reminders raise while it waits (activities/effects/approval-reminders.ts). */
 export const campaignReminderFingerprint = (campaignId: string) => `approvals:awaiting:campaign:${campaignId}`;
@@ -159,18 +182,12 @@ export async function escalateCampaignApproval(
   const title =
     `Approval of the ${c.type} campaign of cycle ${c.cycleId} (${c.recipients} recipients) expires ${c.deadline} ` +
     `(${approvals.approvers.length} of ${approvals.required} approvals): decide or it expires`;
-  const finding = await raiseFinding(db, {
+  const finding = await raiseCampaignApprovalFinding(db, c, approvals, {
     fingerprint: campaignEscalationFingerprint(c.id),
-    detector: 'approvals',
     kind: 'approval_escalated',
-    category: 'issue',
     severity: 'high',
-    confidence: 1,
     title,
-    evidence: { count: 1, sampleIds: [c.id], campaignId: c.id, type: c.type, deadline: c.deadline, ...approvals },
-    cycleId: c.cycleId,
     at,
-    dryRun: c.dryRun,
     dedupeKey: `finding.opened:approval-escalation:campaign:${c.id}`,
   });
   await appendAudit(db, {

@@ -5,9 +5,8 @@
 import type { Knex } from 'knex';
 import { appendAudit } from '../../db/repos/audit';
 import { getCampaign } from '../../db/repos/campaigns';
-import { raiseFinding } from '../../db/repos/findings';
 import type { AlertChannel } from '../alerts/port';
-import { campaignReminderFingerprint, pageAtOnce } from './approval-escalation';
+import { campaignReminderFingerprint, pageAtOnce, raiseCampaignApprovalFinding } from './approval-escalation';
 import { NonRetryableError } from './errors';
 
 export interface ReminderResult {
@@ -33,18 +32,12 @@ export async function remindCampaignApproval(
   const title =
     `The ${c.type} campaign of cycle ${c.cycleId} (${c.recipients} recipients) waits for approval until ` +
     `${c.deadline} (${approvals.approvers.length} of ${approvals.required} approvals)`;
-  const finding = await raiseFinding(db, {
+  const finding = await raiseCampaignApprovalFinding(db, c, approvals, {
     fingerprint: campaignReminderFingerprint(c.id),
-    detector: 'approvals',
     kind: 'approval_reminder',
-    category: 'issue',
     severity: 'medium',
-    confidence: 1,
     title,
-    evidence: { count: 1, sampleIds: [c.id], campaignId: c.id, type: c.type, deadline: c.deadline, ...approvals },
-    cycleId: c.cycleId,
     at,
-    dryRun: c.dryRun,
     dedupeKey: `finding.opened:approval-reminder:campaign:${c.id}`,
   });
   await appendAudit(db, {
