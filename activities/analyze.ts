@@ -1,4 +1,5 @@
 // The analyze phase: KPI snapshot, every detector, findings merged by fingerprint, health score.
+import { refreshEventRollups } from '../db/event-rollups';
 import { computeKpis } from '../db/queries/kpis';
 import { detectorScope, runAllDetectors } from '../db/queries/detectors';
 import { appendAudit } from '../db/repos/audit';
@@ -16,6 +17,8 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
   return withPhase(db, ctx, 'analyze', async (progress) => {
     const now = new Date(ctx.now);
     const [thresholds, policies] = await Promise.all([getThresholds(db), getPolicies(db)]);
+    progress(ctx.full ? 'rebuilding the event rollups from scratch' : 'folding new events into the rollups');
+    const rollups = await refreshEventRollups(db, now, { full: ctx.full });
     progress('computing KPIs');
     const kpis = await computeKpis(db, now, {
       minSample: thresholds['kpi.min_sample'] ?? 30,
@@ -37,6 +40,8 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
       opened: recorded.opened,
       resolved: recorded.resolved,
       openFindings: open.length,
+      rollupUsersFolded: rollups.users,
+      rollupMs: rollups.ms,
     };
     await appendAudit(db, {
       actor: 'engine',
@@ -46,6 +51,7 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
       after: {
         healthScore: score,
         counts,
+        rollups: { kind: rollups.kind, from: rollups.from, to: rollups.to },
         kpis: kpis.map((k) => ({ name: k.name, value: k.value, status: k.status })),
       },
       dryRun: ctx.dryRun,

@@ -7,6 +7,8 @@ export interface CycleContext {
   dryRun: boolean;
   /** The cycle's logical now (ISO), fixed when the cycle opened. */
   now: string;
+  /** The analyze phase rebuilds the event rollups from scratch (docs/scale.md). */
+  full?: boolean;
 }
 
 export interface PhaseSummary {

@@ -2,6 +2,7 @@
 // a self-heal run is worth starting.
 import { HEALTH_SCOPE, runHealthDetectors } from '../db/queries/detectors';
 import { ensureEventPartitions } from '../db/event-partitions';
+import { readRollupState, reconcileEventRollups, reconciliationDue, refreshEventRollups } from '../db/event-rollups';
 import { raiseAlerts } from '../db/repos/alerts';
 import { appendAudit } from '../db/repos/audit';
 import { setHealthScore } from '../db/repos/cycles';
@@ -24,6 +25,9 @@ export async function monitorHealth(
     const now = new Date(ctx.now);
     // Hourly schema maintenance, the same in dry runs (it writes no data): next months' event partitions.
     await ensureEventPartitions(db, now);
+    // Keeps the rollups close behind the events, so a cycle's refresh is small; once a day, the late-event check.
+    const rollups = await refreshEventRollups(db, now);
+    const reconciled = reconciliationDue(await readRollupState(db), now) ? await reconcileEventRollups(db, now) : null;
     const detected = await runHealthDetectors(db, now);
     const recorded = await recordFindings(db, ctx.cycleId, now, detected, { scope: HEALTH_SCOPE });
     const critical = recorded.findings.filter((f) => f.severity === 'critical' && f.status === 'open');
@@ -57,6 +61,8 @@ export async function monitorHealth(
         alerts: critical.length,
         openFindings: open.length,
         resolved: recorded.resolved,
+        rollupUsersFolded: rollups.users,
+        ...(reconciled ? { rollupDaysReconciled: reconciled.days } : {}),
       },
       healthScore: score,
     };

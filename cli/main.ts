@@ -25,7 +25,7 @@ import { ProgressRenderer } from './progress';
 export const USAGE = `floyo-engine — drive the Floyo Autonomous Engine through its api
 
 Usage:
-  floyo-engine cycle [--dry-run | --live] [--phases analyze,heal,...] [--wait]
+  floyo-engine cycle [--dry-run | --live] [--phases analyze,heal,...] [--full] [--wait]
   floyo-engine actions ls [--status awaiting_approval|executed|...] [--type T] [--limit N]
   floyo-engine actions show <actionId>
   floyo-engine actions approve <actionId> --reason "..."
@@ -46,6 +46,7 @@ Options:
   --url <url>   the api (default FLOYO_API_URL, else http://127.0.0.1:3000)
   --key <key>   an API key (default FLOYO_API_KEY, else .data/dev-admin-key of a local npm start)
   --json        print the api's JSON instead of a table
+  --full        (cycle) rebuild the event rollups from scratch before analyzing
   -h, --help
 
 Exit codes: 0 done, 1 failed (or the cycle failed), 2 bad usage, 3 key rejected or role too low.`;
@@ -100,6 +101,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         live: { type: 'boolean' };
         phases: { type: 'string' };
         wait: { type: 'boolean' };
+        full: { type: 'boolean' };
         status: { type: 'string' };
         type: { type: 'string' };
         limit: { type: 'string' };
@@ -135,6 +137,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         live: { type: 'boolean' },
         phases: { type: 'string' },
         wait: { type: 'boolean' },
+        full: { type: 'boolean' },
         status: { type: 'string' },
         type: { type: 'string' },
         limit: { type: 'string' },
@@ -174,6 +177,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const started = await api.request('POST', '/api/autonomous/run-cycle', StartedSchema, {
       dryRun: !o.live,
       ...(phases?.success ? { phases: phases.data } : {}),
+      ...(o.full ? { full: true } : {}),
     });
     if (!o.wait) {
       print(

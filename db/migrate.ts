@@ -26,6 +26,7 @@ import * as approvalQuorum from '../migrations/20261203000022_approval_quorum';
 import * as guardrails from '../migrations/20261203000023_guardrails';
 import * as campaigns from '../migrations/20261203000024_campaigns';
 import * as partitionedEvents from '../migrations/20261203000025_partitioned_events';
+import * as eventRollups from '../migrations/20261203000026_event_rollups';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '20261203000023_guardrails': guardrails,
   '20261203000024_campaigns': campaigns,
   '20261203000025_partitioned_events': partitionedEvents,
+  '20261203000026_event_rollups': eventRollups,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -78,7 +78,20 @@ export async function openCycle(
     { key: SA_DRY_RUN, value: opened.dryRun },
     { key: SA_TRIGGER, value: input.trigger },
   ]);
-  return { cycleId, kind, input, progress, ctx: { cycleId, kind, dryRun: opened.dryRun, now: opened.now } };
+  return {
+    cycleId,
+    kind,
+    input,
+    progress,
+    ctx: {
+      cycleId,
+      kind,
+      dryRun: opened.dryRun,
+      now: opened.now,
+      // Only when asked: the activities' input (and the committed replay histories) stay as they were otherwise.
+      ...(input.full ? { full: true } : {}),
+    },
+  };
 }
 
 /**

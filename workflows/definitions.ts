@@ -13,6 +13,8 @@ export interface CycleInput {
   phases?: Phase[];
   /** Logical "now" (ISO) for the KPI windows; defaults to the workflow's start time. */
   now?: string;
+  /** Rebuild the event rollups from scratch before analyzing, instead of folding only the new events. */
+  full?: boolean;
 }
 
 export interface PhaseProgress {

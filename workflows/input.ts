@@ -9,15 +9,17 @@ export interface NormalizedCycleInput {
   requestedBy: string;
   phases: Phase[];
   now: string | null;
+  full: boolean;
 }
 
 export function normalizeCycleInput(raw: unknown, allowed: readonly Phase[]): NormalizedCycleInput {
   const input = (raw ?? {}) as CycleInput & Record<string, unknown>;
   if (typeof input !== 'object' || Array.isArray(input)) throw new Error('input must be an object');
-  const known = new Set(['dryRun', 'trigger', 'requestedBy', 'phases', 'now']);
+  const known = new Set(['dryRun', 'trigger', 'requestedBy', 'phases', 'now', 'full']);
   const unknown = Object.keys(input).filter((k) => !known.has(k));
   if (unknown.length) throw new Error(`unknown input field(s): ${unknown.join(', ')}`);
   if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw new Error('dryRun must be a boolean');
+  if (input.full !== undefined && typeof input.full !== 'boolean') throw new Error('full must be a boolean');
   const trigger = input.trigger ?? 'cli';
   if (!(TRIGGERS as readonly string[]).includes(trigger))
     throw new Error(`trigger must be one of ${TRIGGERS.join(', ')}`);
@@ -38,5 +40,12 @@ export function normalizeCycleInput(raw: unknown, allowed: readonly Phase[]): No
   }
   // Schedules and the monitor follow the live_mode policy; every other start is dry-run unless it says otherwise.
   const dryRun = input.dryRun ?? (trigger === 'schedule' || trigger === 'monitor' ? null : true);
-  return { dryRun, trigger, requestedBy: input.requestedBy ?? trigger, phases, now: input.now ?? null };
+  return {
+    dryRun,
+    trigger,
+    requestedBy: input.requestedBy ?? trigger,
+    phases,
+    now: input.now ?? null,
+    full: input.full ?? false,
+  };
 }

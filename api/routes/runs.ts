@@ -19,7 +19,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     request: FastifyRequest,
     reply: FastifyReply,
     type: CycleWorkflowType,
-    body: { dryRun?: boolean; dry_run?: boolean; phases?: Phase[] } | null | undefined,
+    body: { dryRun?: boolean; dry_run?: boolean; phases?: Phase[]; full?: boolean } | null | undefined,
   ) {
     const dryRun = effectiveDryRun(body);
     const principal = dryRun
@@ -31,6 +31,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       dryRun,
       requestedBy: principal.name,
       phases: body?.phases,
+      full: body?.full,
       requestId: request.id,
     });
     app.metrics.cyclesStarted.inc({ kind: spec.kind, dry_run: String(dryRun) });
@@ -45,6 +46,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         kind: spec.kind,
         dryRun,
         phases: body?.phases ?? null,
+        ...(body?.full ? { full: true } : {}),
         via: 'api',
         role: principal.role,
         requestId: request.id,

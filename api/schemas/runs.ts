@@ -23,6 +23,12 @@ export const RunCycleBody = z
       .refine((p) => new Set(p).size === p.length, 'phases must not repeat')
       .optional()
       .describe(`A subset of ${PHASES.join(', ')}; run in that canonical order whatever the order given`),
+    full: z
+      .boolean()
+      .optional()
+      .describe(
+        'Default false. true: the analyze phase rebuilds the event rollups from every event instead of folding the new ones (minutes at a million users)',
+      ),
   })
   .refine(agree, disagreeIssue)
   .nullish()

@@ -49,6 +49,8 @@ export interface StartCycleRequest {
   dryRun: boolean;
   requestedBy: string;
   phases?: Phase[];
+  /** Rebuild the event rollups from scratch (docs/scale.md). */
+  full?: boolean;
   /** The api request that started it: in the memo and the Web UI details, to follow it from the logs. */
   requestId?: string;
 }
@@ -72,6 +74,7 @@ export async function startCycleWorkflow(
   const workflowId = newWorkflowId(spec.idPrefix);
   const input: CycleInput = { dryRun: req.dryRun, trigger: 'api', requestedBy: req.requestedBy };
   if (req.phases) input.phases = req.phases;
+  if (req.full) input.full = true;
   const mode = req.dryRun ? 'Dry-run' : 'LIVE';
   const handle = await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
     client.workflow.start(spec.workflow, {
@@ -89,6 +92,7 @@ export async function startCycleWorkflow(
         `**${mode} ${spec.label}**`,
         `- requested by: \`${req.requestedBy}\` (api${req.requestId ? `, request id \`${req.requestId}\`` : ''})`,
         `- phases: ${req.phases ? req.phases.join(' → ') : "all of this workflow's phases"}`,
+        ...(req.full ? ['- full: the event rollups are rebuilt from scratch'] : []),
         `- follow it: \`GET /api/autonomous/cycles/${workflowId}\``,
       ].join('\n'),
     }),

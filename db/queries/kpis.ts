@@ -25,6 +25,7 @@ import {
   type KpiWindows,
 } from '../../engine/kpi/windows';
 import type { KpiResult } from '../../engine/types';
+import { rollupWatermark } from '../event-rollups';
 
 /** Statuses of a subscription that was paid at some point (trialing has not paid, incomplete never did). */
 const PAID_EVER_STATUSES = ['active', 'past_due', 'canceled'] as const;
@@ -96,38 +97,104 @@ export async function queryD7RetentionCounts(db: Knex, now: Date): Promise<RateC
   return { cohort: Number(row.cohort), successes: Number(row.successes) };
 }
 
-/** Funnel over cohort F: each step's flag per user (EXISTS probes), counted in one pass. */
-export async function queryFunnelCounts(db: Knex, now: Date): Promise<FunnelCounts> {
-  const f = kpiWindows(now).cohortF;
-  const within = pgInterval(FUNNEL_WITHIN_MS);
-  const row = await one<Record<keyof FunnelCounts, number>>(
+/**
+ * D7 retention from the rollups: a cohort user's first D7-window event folded (engine.event_user_facts) before `now`,
+ * or a raw event at or after the watermark in the window; equal to queryD7RetentionCounts (test/integration/event-rollups.test.ts).
+ */
+export async function queryD7RetentionCountsFromRollups(db: Knex, now: Date, watermark: Date): Promise<RateCounts> {
+  const c = kpiWindows(now).cohortC;
+  const row = await one<{ cohort: number; successes: number }>(
     db,
-    `SELECT count(*) AS "cohort",
+    `WITH delta AS MATERIALIZED (
+       SELECT DISTINCT e.user_id
+         FROM app.events e
+         JOIN app.users u ON u.id = e.user_id
+        WHERE e.occurred_at >= :watermark AND e.occurred_at < :now
+          AND e.occurred_at >= :eventsFrom AND e.occurred_at < :eventsTo
+          AND e.occurred_at >= u.created_at + :d7Start::interval AND e.occurred_at < u.created_at + :d7End::interval
+          AND u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end
+     )
+     SELECT count(*) AS cohort,
+            count(*) FILTER (WHERE f.d7_first_at < :now OR d.user_id IS NOT NULL) AS successes
+       FROM app.users u
+       LEFT JOIN engine.event_user_facts f ON f.user_id = u.id
+       LEFT JOIN delta d ON d.user_id = u.id
+      WHERE u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end`,
+    {
+      watermark,
+      now,
+      d7Start: pgInterval(D7_OFFSET_START_MS),
+      d7End: pgInterval(D7_OFFSET_END_MS),
+      eventsFrom: new Date(c.start.getTime() + D7_OFFSET_START_MS),
+      eventsTo: new Date(c.end.getTime() + D7_OFFSET_END_MS),
+      start: c.start,
+      end: c.end,
+    },
+  );
+  return { cohort: Number(row.cohort), successes: Number(row.successes) };
+}
+
+/** The funnel's per-user flags: `onboarded` comes from raw events (watermark null) or from the rollups plus newer rows. */
+function funnelSql(fromRollups: boolean): string {
+  const onboarded = fromRollups
+    ? `(f.onboarded_first_at IS NOT NULL OR d.user_id IS NOT NULL)`
+    : `EXISTS (SELECT 1 FROM app.events e
+                WHERE e.name = 'onboarding_completed' AND e.user_id = u.id
+                  AND e.occurred_at <= u.created_at + :within::interval
+                  -- Constant upper bound (the cohort ends at f.end): prunes the later months.
+                  AND e.occurred_at < :eventsTo)`;
+  const delta = fromRollups
+    ? `WITH delta AS MATERIALIZED (
+         SELECT DISTINCT e.user_id
+           FROM app.events e
+           JOIN app.users u ON u.id = e.user_id
+          WHERE e.name = 'onboarding_completed' AND e.occurred_at >= :watermark AND e.occurred_at < :eventsTo
+            AND e.occurred_at <= u.created_at + :within::interval
+            AND u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end
+       )`
+    : '';
+  const joins = fromRollups
+    ? `LEFT JOIN engine.event_user_facts f ON f.user_id = u.id
+           LEFT JOIN delta d ON d.user_id = u.id`
+    : '';
+  return `${delta}
+     SELECT count(*) AS "cohort",
             count(*) FILTER (WHERE s.onboarded) AS "onboarded",
             count(*) FILTER (WHERE s.activated) AS "activated",
             count(*) FILTER (WHERE s.paid) AS "paid",
             count(*) FILTER (WHERE s.onboarded AND s.activated) AS "onboardedActivated",
             count(*) FILTER (WHERE s.onboarded AND s.activated AND s.paid) AS "onboardedActivatedPaid"
        FROM (
-         SELECT coalesce(u.activated_at <= u.created_at + ?::interval, false) AS activated,
-                EXISTS (SELECT 1 FROM app.events e
-                         WHERE e.name = 'onboarding_completed' AND e.user_id = u.id
-                           AND e.occurred_at <= u.created_at + ?::interval
-                           -- Constant upper bound (the cohort ends at f.end): prunes the later months.
-                           AND e.occurred_at < ?) AS onboarded,
+         SELECT coalesce(u.activated_at <= u.created_at + :within::interval, false) AS activated,
+                ${onboarded} AS onboarded,
                 EXISTS (SELECT 1 FROM app.subscriptions sub
                          WHERE sub.user_id = u.id
-                           AND sub.started_at <= u.created_at + ?::interval
+                           AND sub.started_at <= u.created_at + :within::interval
                            AND sub.mrr_cents > 0
-                           AND sub.status = ANY (?::text[])) AS paid
+                           AND sub.status = ANY (:paidEver::text[])) AS paid
            FROM app.users u
-          WHERE u.deleted_at IS NULL AND u.created_at >= ? AND u.created_at < ?
+           ${joins}
+          WHERE u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end
          -- OFFSET 0 fences the subquery: flattened, each FILTER re-ran its EXISTS probes (3 + 2 index
          -- probes per cohort user instead of 1 + 1; computeKpis 5.7 s → 2.1 s at 1M users).
          OFFSET 0
-       ) s`,
-    [within, within, new Date(f.end.getTime() + FUNNEL_WITHIN_MS), within, [...PAID_EVER_STATUSES], f.start, f.end],
-  );
+       ) s`;
+}
+
+/**
+ * Funnel over cohort F: each step's flag per user, counted in one pass. With a watermark the onboarding step
+ * reads the rollups plus the raw rows at or after it (the same counts, test/integration/event-rollups.test.ts).
+ */
+export async function queryFunnelCounts(db: Knex, now: Date, watermark: Date | null = null): Promise<FunnelCounts> {
+  const f = kpiWindows(now).cohortF;
+  const row = await one<Record<keyof FunnelCounts, number>>(db, funnelSql(watermark !== null), {
+    within: pgInterval(FUNNEL_WITHIN_MS),
+    eventsTo: new Date(f.end.getTime() + FUNNEL_WITHIN_MS),
+    paidEver: [...PAID_EVER_STATUSES],
+    start: f.start,
+    end: f.end,
+    ...(watermark ? { watermark } : {}),
+  });
   return {
     cohort: Number(row.cohort),
     onboarded: Number(row.onboarded),
@@ -196,16 +263,24 @@ async function inSnapshot<T>(db: Knex, fn: (q: Knex) => Promise<T>): Promise<T> 
   return db.transaction((trx) => fn(trx), { isolationLevel: 'repeatable read', readOnly: true });
 }
 
-/** The raw counts behind the four KPIs, read from one consistent snapshot. */
-export async function computeKpiCounts(db: Knex, now: Date): Promise<KpiCounts> {
+/** Where the event-based counts come from: the rollups plus newer rows (when they exist), or app.events alone. */
+export type EventSource = 'rollups' | 'events';
+
+/** The raw counts behind the four KPIs, read from one consistent snapshot (the watermark included). */
+export async function computeKpiCounts(db: Knex, now: Date, opts: { source?: EventSource } = {}): Promise<KpiCounts> {
   const windows = kpiWindows(now);
-  return inSnapshot(db, async (q) => ({
-    windows,
-    activation: await queryActivationCounts(q, now),
-    d7Retention: await queryD7RetentionCounts(q, now),
-    funnel: await queryFunnelCounts(q, now),
-    ltvCac: await queryLtvCacInputs(q, now),
-  }));
+  return inSnapshot(db, async (q) => {
+    const watermark = opts.source === 'events' ? null : await rollupWatermark(q);
+    return {
+      windows,
+      activation: await queryActivationCounts(q, now),
+      d7Retention: watermark
+        ? await queryD7RetentionCountsFromRollups(q, now, watermark)
+        : await queryD7RetentionCounts(q, now),
+      funnel: await queryFunnelCounts(q, now, watermark),
+      ltvCac: await queryLtvCacInputs(q, now),
+    };
+  });
 }
 
 /** Turns raw counts into the four KpiResults, in engine/types.ts KPI_NAMES order. */
@@ -227,7 +302,7 @@ export function kpisFromCounts(counts: KpiCounts, opts: { minSample: number; gro
 export async function computeKpis(
   db: Knex,
   now: Date,
-  opts: { minSample: number; grossMargin: number },
+  opts: { minSample: number; grossMargin: number; source?: EventSource },
 ): Promise<KpiResult[]> {
-  return kpisFromCounts(await computeKpiCounts(db, now), opts);
+  return kpisFromCounts(await computeKpiCounts(db, now, { source: opts.source }), opts);
 }

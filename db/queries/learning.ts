@@ -29,6 +29,8 @@ import {
   type SuggestionBin,
 } from '../../engine/learning/suggestions';
 import type { Queryable } from '../types';
+import { rollupWatermark } from '../event-rollups';
+import type { EventSource } from './kpis';
 
 function assertNow(now: Date): void {
   if (!(now instanceof Date) || Number.isNaN(now.getTime()))
@@ -207,6 +209,66 @@ export async function queryBehaviourCounts(
       new Date(w.end.getTime() + EARLY_WINDOW_MS),
     ],
   );
+  return behaviourCountsOf(rows);
+}
+
+/**
+ * queryBehaviourCounts from the rollups: each judged user's folded week-5 return and first-week names
+ * (engine.event_user_facts), merged with their raw rows at or after the watermark. Equal to the raw query
+ * (test/integration/event-rollups.test.ts).
+ */
+export async function queryBehaviourCountsFromRollups(
+  db: Queryable,
+  now: Date,
+  watermark: Date,
+  opts: { cohortDays?: number } = {},
+): Promise<BehaviourCounts> {
+  assertNow(now);
+  const w = behaviourCohortWindow(now, opts.cohortDays ?? DEFAULT_COHORT_DAYS);
+  const { rows } = (await db.raw(
+    `WITH cohort AS MATERIALIZED (
+       SELECT u.id, u.created_at FROM app.users u
+        WHERE u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end
+     ),
+     delta AS MATERIALIZED (
+       SELECT e.user_id,
+              bool_or(e.occurred_at >= c.created_at + make_interval(secs => :retStart::float8)
+                      AND e.occurred_at < c.created_at + make_interval(secs => :retEnd::float8)) AS retained,
+              coalesce(array_agg(DISTINCT e.name) FILTER (
+                WHERE e.occurred_at >= c.created_at AND e.occurred_at < c.created_at + make_interval(secs => :early::float8)),
+                '{}') AS names
+         FROM app.events e
+         JOIN cohort c ON c.id = e.user_id
+        WHERE e.occurred_at >= :watermark AND e.occurred_at >= :start AND e.occurred_at < :eventsTo
+        GROUP BY e.user_id
+     ),
+     judged AS MATERIALIZED (
+       SELECT f.retained_first_at IS NOT NULL OR coalesce(d.retained, false) AS retained,
+              coalesce(f.first_week_names, '{}') || coalesce(d.names, '{}') AS names
+         FROM cohort c
+         LEFT JOIN engine.event_user_facts f ON f.user_id = c.id
+         LEFT JOIN delta d ON d.user_id = c.id
+     ),
+     early AS (
+       SELECT j.retained, x.name FROM judged j CROSS JOIN LATERAL (SELECT DISTINCT n AS name FROM unnest(j.names) n) x
+     )
+     SELECT name, count(*)::int AS did, count(*) FILTER (WHERE retained)::int AS did_retained FROM early GROUP BY name
+     UNION ALL
+     SELECT NULL, count(*)::int, count(*) FILTER (WHERE retained)::int FROM judged`,
+    {
+      start: w.start,
+      end: w.end,
+      watermark,
+      eventsTo: new Date(w.end.getTime() + RETAINED_WINDOW_END_MS),
+      retStart: RETAINED_WINDOW_START_MS / 1000,
+      retEnd: RETAINED_WINDOW_END_MS / 1000,
+      early: EARLY_WINDOW_MS / 1000,
+    },
+  )) as { rows: Array<{ name: string | null; did: number; did_retained: number }> };
+  return behaviourCountsOf(rows);
+}
+
+function behaviourCountsOf(rows: Array<{ name: string | null; did: number; did_retained: number }>): BehaviourCounts {
   const totals = rows.find((r) => r.name == null);
   return {
     users: Number(totals?.did ?? 0),
@@ -218,12 +280,16 @@ export async function queryBehaviourCounts(
   };
 }
 
+/** The learn phase's behaviour analysis: from the rollups plus newer rows when they exist, else from app.events. */
 export async function highPerformerBehaviours(
   db: Queryable,
   now: Date,
-  opts: { cohortDays?: number; minSample?: number; top?: number } = {},
+  opts: { cohortDays?: number; minSample?: number; top?: number; source?: EventSource } = {},
 ): Promise<BehaviourAnalysis & { cohort: { start: string; end: string } }> {
-  const counts = await queryBehaviourCounts(db, now, opts);
+  const watermark = opts.source === 'events' ? null : await rollupWatermark(db);
+  const counts = watermark
+    ? await queryBehaviourCountsFromRollups(db, now, watermark, opts)
+    : await queryBehaviourCounts(db, now, opts);
   const w = behaviourCohortWindow(now, opts.cohortDays ?? DEFAULT_COHORT_DAYS);
   return { ...analyzeBehaviours(counts, opts), cohort: { start: w.start.toISOString(), end: w.end.toISOString() } };
 }

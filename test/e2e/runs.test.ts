@@ -81,6 +81,21 @@ describe('POST /api/autonomous/run-cycle', () => {
     });
   });
 
+  it('asks for a rollup rebuild with full: true, and says so in the audit entry', async () => {
+    const res = await post('/api/autonomous/run-cycle', { full: true, phases: ['analyze'] });
+    expect(res.statusCode).toBe(202);
+    const { cycleId } = res.json();
+    expect(await inputOf(cycleId)).toEqual({
+      dryRun: true,
+      trigger: 'api',
+      requestedBy: 'oscar-operator',
+      phases: ['analyze'],
+      full: true,
+    });
+    const audit = await e.t.db('engine.audit_log').where({ event: 'cycle.requested', cycle_id: cycleId }).first();
+    expect(audit.after).toMatchObject({ full: true, phases: ['analyze'] });
+  });
+
   it('starts a live cycle for an admin, with FloyoDryRun false', async () => {
     const res = await post('/api/autonomous/run-cycle', { dryRun: false }, 'admin');
     expect(res.statusCode).toBe(202);
@@ -98,6 +113,7 @@ describe('POST /api/autonomous/run-cycle', () => {
 
   const invalid: Array<[string, unknown, string, string]> = [
     ['dryRun of the wrong type', { dryRun: 'yes' }, 'dryRun', 'Invalid input: expected boolean, received string'],
+    ['full of the wrong type', { full: 1 }, 'full', 'Invalid input: expected boolean, received number'],
     ['dry_run of the wrong type', { dry_run: 0 }, 'dry_run', 'Invalid input: expected boolean, received number'],
     [
       'an unknown phase',

@@ -10,6 +10,7 @@ describe('normalizeCycleInput', () => {
       requestedBy: 'cli',
       phases: [...PHASES],
       now: null,
+      full: false,
     });
     expect(normalizeCycleInput(undefined, PHASES).dryRun).toBe(true);
   });
@@ -27,6 +28,11 @@ describe('normalizeCycleInput', () => {
     });
   });
 
+  it('asks for a rollup rebuild only when full is true', () => {
+    expect(normalizeCycleInput({ full: true }, PHASES).full).toBe(true);
+    expect(normalizeCycleInput({ full: false }, PHASES).full).toBe(false);
+  });
+
   it('runs a phase subset in canonical order', () => {
     expect(normalizeCycleInput({ phases: ['verify', 'analyze'] }, PHASES).phases).toEqual(['analyze', 'verify']);
   });
@@ -38,6 +44,7 @@ describe('normalizeCycleInput', () => {
     [{ phases: ['analyze', 'analyze'] }, /must not repeat/],
     [{ phases: ['explode'] }, /unknown or disallowed phase/],
     [{ now: 'yesterday' }, /ISO timestamp/],
+    [{ full: 'yes' }, /full must be a boolean/],
     [{ dry_run: true }, /unknown input field\(s\): dry_run/],
     [[], /must be an object/],
   ])('rejects %j', (input, message) => {
