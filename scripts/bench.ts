@@ -1,4 +1,4 @@
-// `npm run bench -- [--users N] [--seed S] [--repeat R] [--reseed] [--only groups] [--explain] [--strict] [--http]`:
+// `npm run bench -- [--users N] [--seed S] [--repeat R] [--reseed] [--only groups] [--explain] [--strict] [--http | --cycle]`:
 // times the analyze path's SQL (each KPI, computeKpis, each detector group, runAllDetectors,
 // recordFindings, the whole analyze) against a dedicated database floyo_bench_<N> holding the demo data
 // for N users (seeded once, reused after), with process memory sampled throughout; prints min / median /
@@ -16,6 +16,7 @@ import { prepareContext } from './bench/cases-analyze';
 import { BENCH_NOW, benchDatabaseName, prepareBenchData, serverInfo } from './bench/database';
 import { explainCases, type ExplainedStatement } from './bench/explain';
 import { formatCount, formatMb, formatMs } from './bench/format';
+import { runCycleBench } from './bench/cycle';
 import { runHttpBench } from './bench/http';
 import { SAMPLE_INTERVAL_MS, collectGarbage } from './bench/memory';
 import { casesTable, explainReport, targetsTable, writeResults } from './bench/report';
@@ -34,7 +35,9 @@ if ('help' in parsed) {
       '  --reseed   regenerate the data even if the bench database already holds it\n' +
       '  --explain  EXPLAIN (ANALYZE, BUFFERS) every statement reading schema app; a Seq Scan on app.events fails (from 1M events)\n' +
       '  --strict   exit with code 1 when a target fails\n' +
-      "  --http     instead: load the api's read routes with autocannon against a Fastify hello-world (scripts/bench/http.ts)",
+      "  --http     instead: load the api's read routes with autocannon against a Fastify hello-world (scripts/bench/http.ts)\n" +
+      '  --cycle    instead: whole dry-run cycles at N and N/10 users (from scratch, then after +1% data) against the\n' +
+      '             bare-SQL baselines of their phases (scripts/bench/cycle.ts)',
   );
   process.exit(0);
 }
@@ -43,9 +46,9 @@ const startedAt = new Date();
 const log = (m: string) => console.log(`[bench +${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}s] ${m}`);
 
 async function main(): Promise<number> {
-  if (args.http) {
+  if (args.http || args.cycle) {
     try {
-      return await runHttpBench(args, log);
+      return await (args.http ? runHttpBench(args, log) : runCycleBench(args, log));
     } catch (err) {
       console.error(`bench failed: ${(err as Error).stack ?? (err as Error).message}`);
       return 1;

@@ -10,7 +10,7 @@ export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
 export const BENCH_USAGE =
   'usage: npm run bench -- [--users N] [--seed S] [--repeat R] [--reseed] [--only ' +
-  `${BENCH_GROUPS.join('|')}[,...]] [--explain] [--strict] [--http]`;
+  `${BENCH_GROUPS.join('|')}[,...]] [--explain] [--strict] [--http | --cycle]`;
 
 export const BENCH_DEFAULTS = { users: 1_000_000, seed: 42, repeat: 3 } as const;
 export const MAX_BENCH_USERS = 10_000_000;
@@ -27,6 +27,8 @@ export interface BenchArgs {
   strict: boolean;
   /** Load the api's read routes over HTTP instead of timing the SQL (scripts/bench/http.ts). */
   http: boolean;
+  /** Whole cycles on a worker at N and N/10 users, with the bare-SQL baselines (scripts/bench/cycle.ts). */
+  cycle: boolean;
 }
 
 export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: true; help: true } | { ok: false; error: string };
@@ -61,6 +63,7 @@ const schema = z.object({
   explain: z.literal(true).optional(),
   strict: z.literal(true).optional(),
   http: z.literal(true).optional(),
+  cycle: z.literal(true).optional(),
 });
 
 const FLAGS = {
@@ -72,6 +75,7 @@ const FLAGS = {
   explain: { type: 'boolean' },
   strict: { type: 'boolean' },
   http: { type: 'boolean' },
+  cycle: { type: 'boolean' },
 } as const satisfies FlagSpec;
 type Flag = keyof typeof FLAGS;
 
@@ -91,6 +95,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     };
   }
   const v = parsed.data;
+  if (v.http && v.cycle) return { ok: false, error: '--http and --cycle exclude each other' };
   const only = v.only ? BENCH_GROUPS.filter((g) => v.only!.includes(g)) : [...BENCH_GROUPS];
   return {
     ok: true,
@@ -103,6 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       explain: v.explain === true,
       strict: v.strict === true,
       http: v.http === true,
+      cycle: v.cycle === true,
     },
   };
 }
