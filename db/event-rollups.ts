@@ -1,17 +1,19 @@
 // The engine's rollups of app.events (docs/scale.md): per user, the first qualifying occurred_at of the D7
 // return, the onboarding step and the week-5 return, and the first week's distinct event names; per UTC day, the
 // number of events folded. Events are append-only, so folding is a merge: least() of the first times and a set
-// union of the names, which makes folding the same event twice harmless. A refresh refolds from the watermark
-// minus a lateness horizon, so an event that arrives up to that long after it occurred is still counted; the
-// reconciliation compares each day's folded count with app.events and refolds the days that differ, which
-// catches anything later. `full` rebuilds everything. Readers combine the facts with the rows at or after the
-// watermark (db/queries/kpis-rollups.ts, db/queries/behaviours-rollups.ts).
+// union of the names, which makes folding the same event twice harmless. A refresh folds the events past the
+// watermark and refolds each day of the lateness horizon whose count in app.events changed; the daily
+// reconciliation does the same for every older day. `full` rebuilds everything. Readers combine the facts with
+// the rows at or after the watermark (db/queries/kpis.ts, db/queries/learning.ts).
 import type { Knex } from 'knex';
 import { D7_OFFSET_END_MS, D7_OFFSET_START_MS, DAY_MS, FUNNEL_WITHIN_MS, pgInterval } from '../engine/kpi/windows';
 import { EARLY_WINDOW_MS, RETAINED_WINDOW_END_MS, RETAINED_WINDOW_START_MS } from '../engine/learning/behaviours';
 import { iso, type Queryable } from './types';
 
-/** Events arriving up to this long after they occurred are folded by the next refresh; later ones by reconciliation. */
+/**
+ * How far back each refresh checks the per-day counts for late events (a cheap index-only count); days before it
+ * are checked by the daily reconciliation.
+ */
 export const EVENT_LATENESS_HORIZON_MS = 72 * 3_600_000;
 /** The monitor reconciles when the last reconciliation (or rebuild) is older than this. */
 export const RECONCILE_EVERY_MS = DAY_MS;
@@ -126,18 +128,40 @@ async function foldFacts(trx: Knex.Transaction, from: Date | null, to: Date): Pr
   return rowCount ?? 0;
 }
 
-/** Replaces the per-day counts of the UTC days in [from, to) (from a day start) with app.events' counts. */
-async function replaceDayCounts(trx: Knex.Transaction, from: Date | null, to: Date): Promise<number> {
-  if (from) await trx.raw('DELETE FROM engine.event_day_counts WHERE day >= ?::timestamptz::date', [from]);
-  else await trx.raw('DELETE FROM engine.event_day_counts');
+/**
+ * app.events' count per UTC day in [from, to). Always read before the fold it describes: an event inserted in
+ * between is then folded but not counted, and the next check refolds its day, never the other way round.
+ */
+async function rawDayCounts(trx: Knex.Transaction, from: Date | null, to: Date): Promise<Map<string, number>> {
   const range = rangeClause(from, to);
-  const { rowCount } = (await trx.raw(
-    `INSERT INTO engine.event_day_counts (day, events)
-     SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, count(*) FROM app.events e WHERE ${range.sql} GROUP BY 1`,
+  const { rows } = (await trx.raw(
+    `SELECT to_char((e.occurred_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, count(*) AS events
+       FROM app.events e WHERE ${range.sql} GROUP BY 1`,
     range.bindings,
-  )) as { rowCount: number | null };
-  return rowCount ?? 0;
+  )) as { rows: Array<{ day: string; events: string }> };
+  return new Map(rows.map((r) => [r.day, Number(r.events)]));
 }
+
+async function foldedDayCounts(trx: Knex.Transaction, from: Date): Promise<Map<string, number>> {
+  const { rows } = (await trx.raw(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, events FROM engine.event_day_counts WHERE day >= ?::timestamptz::date`,
+    [from],
+  )) as { rows: Array<{ day: string; events: string }> };
+  return new Map(rows.map((r) => [r.day, Number(r.events)]));
+}
+
+/** Replaces the folded counts of the given days. */
+async function writeDayCounts(trx: Knex.Transaction, counts: Map<string, number>): Promise<void> {
+  if (!counts.size) return;
+  const days = [...counts.keys()];
+  await trx.raw('DELETE FROM engine.event_day_counts WHERE day = ANY (?::date[])', [days]);
+  await trx.raw(`INSERT INTO engine.event_day_counts (day, events) SELECT * FROM unnest(?::date[], ?::bigint[])`, [
+    days,
+    days.map((d) => counts.get(d)!),
+  ]);
+}
+
+const dayStartOf = (day: string) => new Date(`${day}T00:00:00Z`);
 
 async function saveState(
   trx: Knex.Transaction,
@@ -175,14 +199,15 @@ async function rebuildLocked(trx: Knex.Transaction, to: Date, started: number): 
   await trx.raw(`SET LOCAL work_mem = '256MB'`);
   await trx.raw('TRUNCATE engine.event_user_facts, engine.event_day_counts');
   const watermark = await nextWatermark(trx, null, to);
+  const counts = await rawDayCounts(trx, null, watermark);
   const users = await foldFacts(trx, null, watermark);
-  const days = await replaceDayCounts(trx, null, watermark);
+  await writeDayCounts(trx, counts);
   const run: RollupRun = {
     kind: 'rebuild',
     from: null,
     to: watermark.toISOString(),
     users,
-    days,
+    days: counts.size,
     ms: Date.now() - started,
   };
   await saveState(trx, run, { watermark, refreshed: to, rebuilt: to, reconciled: to });
@@ -190,8 +215,9 @@ async function rebuildLocked(trx: Knex.Transaction, to: Date, started: number): 
 }
 
 /**
- * Folds the events that occurred since the watermark (minus the lateness horizon, from that day's start) and moves
- * the watermark to `to` (never back). The first refresh, and `full`, rebuild from scratch. Serialized by a row lock,
+ * Folds the events that occurred since the watermark and moves it to just past the latest event before `to`
+ * (never back). Late events: every day of the lateness horizon before the watermark whose event count changed
+ * since it was folded is refolded. The first refresh, and `full`, rebuild from scratch. Serialized by a row lock,
  * so workers refreshing together take turns and the second one finds little left to fold.
  */
 export async function refreshEventRollups(
@@ -203,17 +229,31 @@ export async function refreshEventRollups(
   return db.transaction(async (trx) => {
     const state = await lockState(trx);
     if (opts.full || !state.watermark) return rebuildLocked(trx, to, started);
-    const watermark = await nextWatermark(trx, state.watermark, to);
-    const from = utcDayStart(new Date(state.watermark.getTime() - (opts.horizonMs ?? EVENT_LATENESS_HORIZON_MS)));
+    const previous = state.watermark;
+    const watermark = await nextWatermark(trx, previous, to);
+    const horizonFrom = utcDayStart(new Date(previous.getTime() - (opts.horizonMs ?? EVENT_LATENESS_HORIZON_MS)));
     await trx.raw(`SET LOCAL work_mem = '64MB'`);
-    const users = await foldFacts(trx, from, watermark);
-    const days = await replaceDayCounts(trx, from, watermark);
+    // Counted before folding (see rawDayCounts); each day's folded count covers [day, min(day + 1, watermark)).
+    const late = await rawDayCounts(trx, horizonFrom, previous);
+    const fresh = await rawDayCounts(trx, previous, watermark);
+    const folded = await foldedDayCounts(trx, horizonFrom);
+    const changed = [...late.keys()].filter((day) => folded.get(day) !== late.get(day)).sort();
+    let users = 0;
+    for (const day of changed) {
+      const from = dayStartOf(day);
+      users += await foldFacts(trx, from, new Date(Math.min(from.getTime() + DAY_MS, previous.getTime())));
+    }
+    users += await foldFacts(trx, previous, watermark);
+    const counts = new Map<string, number>();
+    for (const day of new Set([...changed, ...fresh.keys()]))
+      counts.set(day, (late.get(day) ?? 0) + (fresh.get(day) ?? 0));
+    await writeDayCounts(trx, counts);
     const run: RollupRun = {
       kind: 'refresh',
-      from: from.toISOString(),
+      from: previous.toISOString(),
       to: watermark.toISOString(),
       users,
-      days,
+      days: changed.length,
       ms: Date.now() - started,
     };
     await saveState(trx, run, { watermark, refreshed: to });
@@ -240,26 +280,21 @@ export async function reconcileEventRollups(
     }
     const before = utcDayStart(new Date(state.watermark.getTime() - (opts.horizonMs ?? EVENT_LATENESS_HORIZON_MS)));
     const { rows } = (await trx.raw(
-      `SELECT to_char(r.day, 'YYYY-MM-DD') AS day
+      `SELECT to_char(r.day, 'YYYY-MM-DD') AS day, r.events
          FROM (SELECT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) AS events
                  FROM app.events e WHERE e.occurred_at < ? GROUP BY 1) r
          LEFT JOIN engine.event_day_counts c ON c.day = r.day
         WHERE c.events IS DISTINCT FROM r.events
         ORDER BY 1`,
       [before],
-    )) as { rows: Array<{ day: string }> };
+    )) as { rows: Array<{ day: string; events: string }> };
     let users = 0;
     for (const { day } of rows) {
-      const from = new Date(`${day}T00:00:00Z`);
-      const to = new Date(from.getTime() + DAY_MS);
-      users += await foldFacts(trx, from, to);
-      await trx.raw('DELETE FROM engine.event_day_counts WHERE day = ?::date', [day]);
-      await trx.raw(
-        `INSERT INTO engine.event_day_counts (day, events)
-         SELECT ?::date, count(*) FROM app.events e WHERE e.occurred_at >= ? AND e.occurred_at < ?`,
-        [day, from, to],
-      );
+      const from = dayStartOf(day);
+      users += await foldFacts(trx, from, new Date(from.getTime() + DAY_MS));
     }
+    // The counts read before the folds (see rawDayCounts).
+    await writeDayCounts(trx, new Map(rows.map((r) => [r.day, Number(r.events)])));
     const run: RollupRun = {
       kind: 'reconcile',
       from: null,

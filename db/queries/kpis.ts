@@ -6,7 +6,9 @@
 // signups and probe each cohort user's own rows through EXISTS subqueries on events_user_time_idx,
 // events_name_user_idx and subscriptions_user_idx, bounded by the exact time window, so the work is
 // proportional to the cohort, never to the events table. LTV:CAC aggregates the paid subscriptions
-// once (every paying subscription is in ARPA, so a full pass over them is inherent).
+// once (every paying subscription is in ARPA, so a full pass over them is inherent). Once the event rollups exist
+// (db/event-rollups.ts), D7 and the funnel's onboarding step read the per-user facts plus the rows past the
+// watermark instead of probing each cohort user's events.
 //
 // `now` is always a parameter (never SQL now()) and durations are passed as exact second counts,
 // so the numbers depend on the data and `now` only, whatever the session TimeZone.
