@@ -225,3 +225,49 @@ describe('autonomousCycle analyze phase (dry run)', () => {
     ).toBeUndefined();
   });
 });
+
+describe('the event rollups in the analyze phase', () => {
+  const analyzeOnly = (workflowId: string, extra: Partial<CycleInput> = {}) =>
+    w.client.workflow.execute(autonomousCycle, {
+      workflowId,
+      taskQueue: w.taskQueue,
+      args: [
+        { dryRun: true, trigger: 'api', requestedBy: 'test', phases: ['analyze'], now: NOW.toISOString(), ...extra },
+      ],
+    });
+  const d7Snapshot = async (cycleId: string) =>
+    (await t.db('engine.kpi_snapshots').where({ cycle_id: cycleId, name: 'd7_retention' }).first()).value as number;
+
+  it('a full cycle rebuilds them, and picks up an event older than the lateness horizon that a refresh misses', async () => {
+    // A cohort user without a D7 return gets one, arriving 12 days late: older than the 72 h horizon.
+    const { rows } = (await t.db.raw(
+      `select u.id, u.created_at from app.users u
+        where u.deleted_at is null and u.created_at >= ? and u.created_at < ?
+          and not exists (select 1 from app.events e where e.user_id = u.id
+                           and e.occurred_at >= u.created_at + interval '7 days' and e.occurred_at < u.created_at + interval '8 days')
+        order by u.id limit 1`,
+      [at(20 * DAY), at(19 * DAY)],
+    )) as { rows: Array<{ id: string; created_at: Date }> };
+    const user = rows[0]!;
+    await t.db('app.events').insert({
+      id: 900_000_001,
+      user_id: user.id,
+      name: 'session_started',
+      occurred_at: new Date(user.created_at.getTime() + 7 * DAY + 3_600_000),
+    });
+    const truth = (await independentRates()).d7;
+
+    const refreshed = `test-cycle-rollups-refresh-${Date.now()}`;
+    await analyzeOnly(refreshed);
+    expect(await d7Snapshot(refreshed)).toBeCloseTo((truth.k - 1) / truth.n, 12);
+
+    expect((await t.db('engine.event_rollup_state').first()).last_run).toMatchObject({ kind: 'refresh' });
+    const rebuilt = `test-cycle-rollups-full-${Date.now()}`;
+    await analyzeOnly(rebuilt, { full: true });
+    expect(await d7Snapshot(rebuilt)).toBeCloseTo(truth.k / truth.n, 12);
+    const state = await t.db('engine.event_rollup_state').first();
+    expect(state.last_run).toMatchObject({ kind: 'rebuild' });
+    const phase = await t.db('engine.cycle_phases').where({ cycle_id: rebuilt, name: 'analyze' }).first();
+    expect(phase.counts.rollupUsersFolded).toBeGreaterThan(1000);
+  });
+});
