@@ -103,19 +103,19 @@ async function addOnePercent(db: Db, now: Date, counts: { users: number; events:
   const events = Math.ceil(counts.events / 100);
   await db.raw(
     `INSERT INTO app.users (id, email, created_at, acquisition_channel)
-     SELECT :maxUser + g, 'bench-added-' || (:maxUser + g) || '@example.com',
-            :now::timestamptz + (g::float8 / :users) * interval '1 day', 'organic'
-       FROM generate_series(1, :users) g`,
+     SELECT :maxUser::bigint + g, 'bench-added-' || (:maxUser::bigint + g) || '@example.com',
+            :now::timestamptz + (g::float8 / :users::float8) * interval '1 day', 'organic'
+       FROM generate_series(1, :users::int) g`,
     { maxUser: ids.user, now, users },
   );
   await db.raw(
     `WITH names AS (SELECT array_agg(DISTINCT name) AS n FROM app.events
-                     WHERE occurred_at >= :now::timestamptz - interval '1 day' AND occurred_at < :now)
+                     WHERE occurred_at >= :now::timestamptz - interval '1 day' AND occurred_at < :now::timestamptz)
      INSERT INTO app.events (id, user_id, name, occurred_at)
-     SELECT :maxEvent + g, 1 + floor(random() * (:maxUser + :users))::bigint,
+     SELECT :maxEvent::bigint + g, 1 + floor(random() * (:maxUser::bigint + :users::bigint))::bigint,
             names.n[1 + floor(random() * cardinality(names.n))::int],
-            :now::timestamptz + (g::float8 / :events) * interval '1 day'
-       FROM generate_series(1, :events) g, names`,
+            :now::timestamptz + (g::float8 / :events::float8) * interval '1 day'
+       FROM generate_series(1, :events::int) g, names`,
     { maxEvent: ids.event, maxUser: ids.user, users, events, now },
   );
   await db.raw('ANALYZE app.users, app.events');
