@@ -1,8 +1,8 @@
 // Engine-owned rollups of the append-only app.events (docs/scale.md): the facts the KPIs and the learn phase
 // need about each user's first five weeks, folded from a watermark, so a cycle reads them plus the rows newer
 // than the watermark instead of every user's history. Per-day event counts let a reconciliation find days that
-// received events later than the refresh's lateness horizon. Not watched by engine.watch_changes: no api read
-// depends on them, and an hourly refresh must not empty the api's read cache.
+// received events later than the refresh's lateness horizon. Watched like every engine table (a refresh runs
+// with the monitor and the cycle, which write other engine tables anyway).
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
@@ -33,6 +33,14 @@ export async function up(knex: Knex): Promise<void> {
       day date PRIMARY KEY,             -- UTC day of occurred_at
       events bigint NOT NULL
     );
+
+    DO $$ BEGIN
+      IF to_regproc('engine.watch_changes') IS NOT NULL THEN
+        PERFORM engine.watch_changes('engine.event_rollup_state');
+        PERFORM engine.watch_changes('engine.event_user_facts');
+        PERFORM engine.watch_changes('engine.event_day_counts');
+      END IF;
+    END $$;
   `);
 }
 
