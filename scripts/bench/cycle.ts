@@ -133,6 +133,11 @@ async function removeAdded(db: Db): Promise<void> {
     await db.raw('DELETE FROM app.events WHERE id > ?', [r.max_event_id]);
     await db.raw('DELETE FROM app.users WHERE id > ?', [r.max_user_id]);
   }
+  // The rollups folded the removed events, and events are append-only to them: the next refresh rebuilds.
+  if (rows.length) {
+    await db.raw('TRUNCATE engine.event_user_facts, engine.event_day_counts');
+    await db.raw('UPDATE engine.event_rollup_state SET watermark = NULL');
+  }
   await db(ADDED_TABLE).del();
 }
 
