@@ -27,6 +27,7 @@ import * as guardrails from '../migrations/20261203000023_guardrails';
 import * as campaigns from '../migrations/20261203000024_campaigns';
 import * as partitionedEvents from '../migrations/20261203000025_partitioned_events';
 import * as eventRollups from '../migrations/20261203000026_event_rollups';
+import * as userQualityIndexes from '../migrations/20261204000027_user_quality_indexes';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '20261203000024_campaigns': campaigns,
   '20261203000025_partitioned_events': partitionedEvents,
   '20261203000026_event_rollups': eventRollups,
+  '20261204000027_user_quality_indexes': userQualityIndexes,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

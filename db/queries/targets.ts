@@ -22,7 +22,7 @@ import type {
   UnnormalizedEmailTarget,
   UpgradeCandidateTarget,
 } from '../../engine/planning/targets';
-import { VALID_EMAIL_PATTERN } from './detectors';
+import { VALID_EMAIL_SQL } from './detectors';
 import { paymentCardColumns } from './payment-card-columns';
 import { iso, type Queryable } from '../types';
 
@@ -183,13 +183,12 @@ export async function queryUnnormalizedEmails(db: Queryable, opts: CapOptions): 
     db,
     `select u.id, u.email, lower(btrim(u.email)) as normalized
        from app.users u
-      where u.email is not null
-        and u.email <> lower(btrim(u.email))
-        and lower(btrim(u.email)) ~ ?
+      where u.email <> lower(btrim(u.email))
+        and lower(btrim(u.email)) ~ ${VALID_EMAIL_SQL}
         and (select count(*) from app.users o where lower(btrim(o.email)) = lower(btrim(u.email))) = 1
       order by u.id
       limit ?`,
-    [VALID_EMAIL_PATTERN, limit],
+    [limit],
   );
   return r.map((x) => ({ userId: Number(x.id), email: String(x.email), normalizedEmail: String(x.normalized) }));
 }
