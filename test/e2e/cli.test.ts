@@ -64,6 +64,16 @@ describe('floyo-engine CLI', () => {
     expect(row).toMatchObject({ status: 'completed', dry_run: true, requested_by: 'oscar-operator' });
   }, 120_000);
 
+  it('cycle --full --phases analyze rebuilds the event rollups before analyzing', async () => {
+    const r = await cli(['cycle', '--full', '--phases', 'analyze', '--wait']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cycleId = /^Cycle (cycle-\S+)/.exec(r.stdout)![1]!;
+    const audit = await t.db('engine.audit_log').where({ event: 'cycle.requested', cycle_id: cycleId }).first();
+    expect(audit.after).toMatchObject({ full: true, phases: ['analyze'] });
+    expect((await t.db('engine.event_rollup_state').first()).last_run).toMatchObject({ kind: 'rebuild' });
+  }, 120_000);
+
   it('actions ls lists the dry-run actions in a table; --json gives the api body', async () => {
     const r = await cli(['actions', 'ls', '--status', 'dry_run', '--limit', '3']);
     expect(r.code).toBe(0);
