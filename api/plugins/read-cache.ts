@@ -29,8 +29,9 @@ export const readCachePlugin = fp(
     const cache = new LRUCache<string, Entry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.body.length + 1 });
     changes.onChange(() => cache.clear());
     // This process's own writes are dropped at once, before their notification comes back.
-    app.addHook('onResponse', async (request) => {
+    app.addHook('onResponse', (request, _reply, done) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') cache.clear();
+      done();
     });
 
     async function serveCached(request: FastifyRequest, reply: FastifyReply) {

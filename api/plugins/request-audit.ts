@@ -7,12 +7,18 @@ import { appendAudit } from '../../db/repos/audit';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const RUN_ROUTE = /\/(run-cycle|auto-remediate|self-optimize|self-heal|monitor-and-respond)$/;
 
-export async function auditMutatingRequest(
+/** onSend hook; a callback one, so the reads it lets through cost no promise. */
+export function auditMutatingRequest(
   request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
-): Promise<unknown> {
-  if (!MUTATING.has(request.method)) return payload;
+  done: (err: Error | null, payload?: unknown) => void,
+): void {
+  if (!MUTATING.has(request.method)) return done(null, payload);
+  void audit(request, reply).then(() => done(null, payload));
+}
+
+async function audit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const route = request.routeOptions.url ?? request.url.split('?')[0] ?? request.url;
   const body = (request.body ?? null) as { dryRun?: unknown; dry_run?: unknown } | null;
   // Only a cycle start can be live; everything else changes engine records, never app data.
@@ -35,5 +41,4 @@ export async function auditMutatingRequest(
     // The request's own outcome stands; a lost audit line is logged loudly rather than turned into a 500.
     request.log.error({ err }, 'could not audit the request');
   }
-  return payload;
 }
