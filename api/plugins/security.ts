@@ -53,7 +53,8 @@ export const securityPlugin = fp<{ rateLimit?: RateLimitOptions }>(
     const timeWindow = opts.rateLimit?.windowMs ?? 60_000;
     await app.register(rateLimit, {
       global: true,
-      hook: 'preHandler',
+      // Right after authentication (the key's budget), so the read cache can answer from the same hook stage.
+      hook: 'onRequest',
       max,
       timeWindow,
       keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
