@@ -1,6 +1,6 @@
 // Security headers (helmet) and per-key rate limiting. The limit runs after authentication so a key's
 // budget follows the key, not the address it calls from; unauthenticated calls are limited by IP.
-// Probes and scrapes (/healthz, /readyz, /health, /metrics) are never limited.
+// Probes and scrapes (/healthz, /readyz, /health, /metrics) are never limited: their routes opt out.
 // helmet itself rather than @fastify/helmet 13, which builds a new helmet middleware (parsing the CSP) on every
 // request: helmet runs once at start and its headers, which depend on no request, are set from that copy.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,8 +16,6 @@ export interface RateLimitOptions {
   /** Window in ms; default 60 000. */
   windowMs?: number;
 }
-
-const UNLIMITED = new Set(['/healthz', '/readyz', '/health', '/metrics']);
 
 /** The headers helmet sets with these options, captured from one run against a response stub. */
 function helmetHeaders(options: HelmetOptions): Record<string, string> {
@@ -58,7 +56,6 @@ export const securityPlugin = fp<{ rateLimit?: RateLimitOptions }>(
       max,
       timeWindow,
       keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
-      allowList: (request) => UNLIMITED.has(request.url.split('?')[0] ?? ''),
       errorResponseBuilder: (request, context) =>
         new HttpProblem(
           429,
