@@ -18,7 +18,7 @@ import { engineChangesPlugin } from './plugins/engine-changes';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
 import { readCachePlugin } from './plugins/read-cache';
-import { auditMutatingRequest } from './plugins/request-audit';
+import { auditMutatingRoutes } from './plugins/request-audit';
 import { securityPlugin, type RateLimitOptions } from './plugins/security';
 import { temporalPlugin } from './plugins/temporal';
 import { actionRoutes } from './routes/actions';
@@ -164,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate);
-      api.addHook('onSend', auditMutatingRequest);
+      api.addHook('onRoute', auditMutatingRoutes);
       await api.register(runRoutes, { prefix: '/autonomous' });
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });

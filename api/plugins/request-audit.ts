@@ -1,14 +1,20 @@
 // Every mutating request under /api is appended to engine.audit_log with the key's name, the route,
 // the outcome status and the request id — refused ones too (a 403 is worth knowing about). Written in
 // onSend, before the response leaves, so a client that saw the answer can rely on the entry.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { appendAudit } from '../../db/repos/audit';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const RUN_ROUTE = /\/(run-cycle|auto-remediate|self-optimize|self-heal|monitor-and-respond)$/;
 
-/** onSend hook; a callback one, so the reads it lets through cost no promise. */
-export function auditMutatingRequest(
+/** onRoute hook: the audit goes on the routes that take a mutating method only, so reads carry no audit hook. */
+export function auditMutatingRoutes(route: RouteOptions): void {
+  if (![route.method].flat().some((m) => MUTATING.has(m))) return;
+  route.onSend = [...[route.onSend ?? []].flat(), auditMutatingRequest];
+}
+
+/** onSend hook; a callback one, so a read on a route that also takes a mutating method costs no promise. */
+function auditMutatingRequest(
   request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
