@@ -29,11 +29,12 @@ export const readCachePlugin = fp(
     const changes = app.engineChanges;
     const cache = new LRUCache<string, Entry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.body.length + 1 });
     changes.onChange(() => cache.clear());
-    // This process's own writes are dropped at once, before their notification comes back.
-    app.addHook('onResponse', (request, _reply, done) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') cache.clear();
+    // This process's own writes are dropped at once, before their notification comes back: a hook on the
+    // routes that take another method than GET or HEAD (added below), so reads carry none.
+    const clearAfterWrite = (_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      cache.clear();
       done();
-    });
+    };
 
     // A callback hook: a hit is sent from here (done is then not called), with no promise on the way.
     function serveCached(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
@@ -75,6 +76,8 @@ export const readCachePlugin = fp(
     // Added as route hooks after the role check's (the route's own) and the rate limit's (registered earlier),
     // so they run after both.
     app.addHook('onRoute', (route) => {
+      if ([route.method].flat().some((m) => m !== 'GET' && m !== 'HEAD'))
+        route.onResponse = [...[route.onResponse ?? []].flat(), clearAfterWrite];
       if (!route.config?.readCache || route.method !== 'GET') return;
       route.onRequest = [...[route.onRequest ?? []].flat(), serveCached];
       route.onSend = [...[route.onSend ?? []].flat(), keep];

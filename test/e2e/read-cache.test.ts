@@ -91,6 +91,21 @@ describe('read cache', () => {
     }
   });
 
+  it('drops what it holds after any change request through this api, before a notification could', async () => {
+    await quiet();
+    await get('/api/autonomous/findings');
+    expect((await get('/api/autonomous/findings')).headers['x-cache']).toBe('hit');
+    // Refused (only its audit line is written): the api drops the cache as it answers, not on a notification.
+    const refused = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/policies/kill_switch',
+      headers: e.as('viewer'),
+      payload: { value: { enabled: true }, reason: 'viewer tries' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect((await get('/api/autonomous/findings')).headers['x-cache']).toBe('miss');
+  });
+
   it('drops what it holds when another connection writes an engine table', async () => {
     await quiet();
     await get('/api/autonomous/findings');
