@@ -18,7 +18,7 @@ import { engineChangesPlugin } from './plugins/engine-changes';
 import { knexPlugin } from './plugins/knex';
 import { metricsPlugin } from './plugins/metrics';
 import { readCachePlugin } from './plugins/read-cache';
-import { auditMutatingRequest } from './plugins/request-audit';
+import { auditMutatingRoutes } from './plugins/request-audit';
 import { securityPlugin, type RateLimitOptions } from './plugins/security';
 import { temporalPlugin } from './plugins/temporal';
 import { actionRoutes } from './routes/actions';
@@ -92,8 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(problemNotFoundHandler);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   // `curl -d '{"dry_run": true}'` (the seed's documented call) sends form encoding with a JSON body:
@@ -163,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate);
-      api.addHook('onSend', auditMutatingRequest);
+      api.addHook('onRoute', auditMutatingRoutes);
       await api.register(runRoutes, { prefix: '/autonomous' });
       await api.register(systemStateRoutes, { prefix: '/autonomous' });
       await api.register(cycleRoutes, { prefix: '/autonomous' });

@@ -1,6 +1,6 @@
 // The api process (production: DATABASE_URL + TEMPORAL_ADDRESS, e.g. `tsx api/server.ts`), and startApi(),
 // which `npm start` calls in-process; `npm run api` wraps it in the dev launcher for the embedded servers.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import closeWithGrace from 'close-with-grace';
 import type { Knex } from 'knex';
 import { createDb } from '../db/knex';
@@ -11,6 +11,7 @@ import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { setupTracing } from '../platform/tracing';
 import type { AdapterSettings } from '../worker/adapters';
 import { buildApp, type App } from './app';
+import { ApiTemporalConnection } from './temporal/connection';
 
 export interface StartApiOptions {
   /** A knex instance to use (not closed by close()); else one on `databaseUrl`, migrated first. */
@@ -78,10 +79,12 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
     }
   }
 
-  const connection = await Connection.connect({ address, ...temporalConnectionOptions() }).catch(async (err) => {
-    await ownDb?.destroy();
-    throw err;
-  });
+  const connection = await ApiTemporalConnection.connect({ address, ...temporalConnectionOptions() }).catch(
+    async (err) => {
+      await ownDb?.destroy();
+      throw err;
+    },
+  );
   const tracing = setupTracing('floyo-api');
   const client = new Client({ connection, namespace, ...(tracing ? { plugins: tracing.plugins } : {}) });
 

@@ -3,7 +3,7 @@
 // A key found once is remembered while the engine's change feed is live and engine.api_keys has not changed
 // since: a revocation through this process takes effect on the next request, one through another process (or
 // straight in PostgreSQL) as soon as its change notification arrives, normally within milliseconds.
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../problem';
 import { findActiveKey, hashApiKey, upsertApiKey, type ApiKeyPrincipal, type Role } from '../../db/repos/api-keys';
 import fp from 'fastify-plugin';
@@ -38,37 +38,49 @@ function presentedKey(request: FastifyRequest): string | null {
   return key && key.trim() ? key.trim() : null;
 }
 
-/** onRequest hook: identifies the caller or answers 401. */
-export async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/**
+ * onRequest hook: identifies the caller or answers 401. A callback hook, so a remembered key (nearly every
+ * request) is answered without a promise; only a key not seen yet goes to the database.
+ */
+export function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const key = presentedKey(request);
-  if (!key) throw unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.');
+  if (!key) return done(unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.'));
   // Longer than any key we issue: refuse before hashing attacker-sized input.
-  if (key.length > 512) throw unauthorized('Unknown or revoked API key.');
-  const { knownKeys, engineChanges, knex } = request.server;
+  if (key.length > 512) return done(unauthorized('Unknown or revoked API key.'));
+  const { knownKeys, engineChanges } = request.server;
   const hash = hashApiKey(key);
-  let principal = engineChanges.live ? knownKeys.get(hash) : undefined;
-  if (!principal) {
-    const generation = engineChanges.generation;
-    const found = await findActiveKey(knex, key);
-    if (!found) throw unauthorized('Unknown or revoked API key.');
-    principal = found;
-    // Bounded: past this many distinct keys, lookups simply go to the database again.
-    if (engineChanges.live && generation === engineChanges.generation && knownKeys.size < KNOWN_KEYS_MAX)
-      knownKeys.set(hash, principal);
+  const known = engineChanges.live ? knownKeys.get(hash) : undefined;
+  if (known) {
+    request.principal = known;
+    return done();
   }
-  request.principal = principal;
+  lookUpKey(request, key, hash).then(() => done(), done);
+}
+
+async function lookUpKey(request: FastifyRequest, key: string, hash: string): Promise<void> {
+  const { knownKeys, engineChanges, knex } = request.server;
+  const generation = engineChanges.generation;
+  const found = await findActiveKey(knex, key);
+  if (!found) throw unauthorized('Unknown or revoked API key.');
+  // Bounded: past this many distinct keys, lookups simply go to the database again.
+  if (engineChanges.live && generation === engineChanges.generation && knownKeys.size < KNOWN_KEYS_MAX)
+    knownKeys.set(hash, found);
+  request.principal = found;
 }
 
 /** Route-level onRequest hook: the caller's role must be at least `min`. */
-export function requireRole(min: Role): onRequestAsyncHookHandler {
-  return async function roleCheck(request) {
+export function requireRole(min: Role): onRequestHookHandler {
+  return function roleCheck(request, _reply, done) {
     if (!request.principal)
-      throw unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.');
+      return done(unauthorized('Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`.'));
     if (!hasRole(request.principal, min)) {
-      throw forbidden(
-        `This requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`,
+      return done(
+        forbidden(
+          `This requires the ${min} role; the key '${request.principal.name}' has the ${request.principal.role} role.`,
+        ),
       );
     }
+    done();
   };
 }
 

@@ -189,13 +189,14 @@ export const metricsPlugin = fp(
   async (app) => {
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, not the raw url, keeps the label set bounded; unmatched urls share one label.
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.httpDuration.observe(
         { method: request.method, route, status_code: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   },
   { name: 'metrics', fastify: '5.x' },

@@ -1,8 +1,9 @@
 // Read routes that only read engine tables (route config `readCache: true`) are answered from memory until
 // the engine's state changes: the serialized 200 body is kept per URL and dropped on every change
 // notification (app.engineChanges). Without a live change feed nothing is cached or served from cache.
-// Served after authentication, the role check and the rate limit, so a cached answer is never a way around them.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// Served after authentication, the role check and the rate limit, so a cached answer is never a way around them,
+// from the onRequest hook right after them: a hit skips parsing, validation and the handler's hooks.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import fp from 'fastify-plugin';
 
@@ -28,44 +29,57 @@ export const readCachePlugin = fp(
     const changes = app.engineChanges;
     const cache = new LRUCache<string, Entry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.body.length + 1 });
     changes.onChange(() => cache.clear());
-    // This process's own writes are dropped at once, before their notification comes back.
-    app.addHook('onResponse', async (request) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') cache.clear();
-    });
+    // This process's own writes are dropped at once, before their notification comes back: a hook on the
+    // routes that take another method than GET or HEAD (added below), so reads carry none.
+    const clearAfterWrite = (_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      cache.clear();
+      done();
+    };
 
-    async function serveCached(request: FastifyRequest, reply: FastifyReply) {
+    // A callback hook: a hit is sent from here (done is then not called), with no promise on the way.
+    function serveCached(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
       if (!changes.live) {
         reply.header('x-cache', 'bypass');
-        return;
+        return done();
       }
       // A client that asks for a fresh answer (Cache-Control: no-cache, as browsers send on reload) gets one.
       const fresh = /\bno-cache\b/i.test(String(request.headers['cache-control'] ?? ''));
       const hit = fresh ? undefined : cache.get(request.url);
       if (hit) {
-        reply.header('x-cache', 'hit').type(hit.contentType);
-        return reply.send(hit.body);
+        reply.header('x-cache', 'hit').type(hit.contentType).send(hit.body);
+        return;
       }
       generationAtStart.set(request, changes.generation);
       reply.header('x-cache', 'miss');
+      done();
     }
 
-    async function keep(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    function keep(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payload: unknown,
+      done: (err: null, payload: unknown) => void,
+    ) {
       const started = generationAtStart.get(request);
       // Stored only when nothing changed while the answer was computed.
-      if (started === undefined || started !== changes.generation || !changes.live) return payload;
-      if (reply.statusCode === 200 && typeof payload === 'string') {
-        cache.set(request.url, {
-          body: Buffer.from(payload),
-          contentType: String(reply.getHeader('content-type') ?? 'application/json'),
-        });
+      if (started !== undefined && started === changes.generation && changes.live) {
+        if (reply.statusCode === 200 && typeof payload === 'string') {
+          cache.set(request.url, {
+            body: Buffer.from(payload),
+            contentType: String(reply.getHeader('content-type') ?? 'application/json'),
+          });
+        }
       }
-      return payload;
+      done(null, payload);
     }
 
-    // Added as route hooks after the rate limit's (registered earlier), so they run after it.
+    // Added as route hooks after the role check's (the route's own) and the rate limit's (registered earlier),
+    // so they run after both.
     app.addHook('onRoute', (route) => {
+      if ([route.method].flat().some((m) => m !== 'GET' && m !== 'HEAD'))
+        route.onResponse = [...[route.onResponse ?? []].flat(), clearAfterWrite];
       if (!route.config?.readCache || route.method !== 'GET') return;
-      route.preHandler = [...[route.preHandler ?? []].flat(), serveCached];
+      route.onRequest = [...[route.onRequest ?? []].flat(), serveCached];
       route.onSend = [...[route.onSend ?? []].flat(), keep];
     });
   },

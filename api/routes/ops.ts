@@ -8,6 +8,9 @@ import { refreshEngineGauges } from '../plugins/metrics';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
+// Probes and scrapes are never rate-limited: the limiter is left off these routes altogether.
+const UNLIMITED = { rateLimit: false } as const;
+
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const AdapterCheck = Check.extend({ adapter: z.string().describe('The selected adapter, e.g. stripe or smtp') });
 const ModeSchema = z
@@ -86,6 +89,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/healthz',
     {
+      config: UNLIMITED,
       schema: {
         tags: ['ops'],
         summary: 'Liveness',
@@ -102,6 +106,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     app.get(
       url,
       {
+        config: UNLIMITED,
         schema: {
           tags: ['ops'],
           summary:
@@ -122,6 +127,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/metrics',
     {
+      config: UNLIMITED,
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics',

@@ -11,8 +11,9 @@ export interface ApiKeyPrincipal {
   role: Role;
 }
 
+// Run on every authenticated request: the one-shot crypto.hash costs a third of a Hash object's three calls.
 export function hashApiKey(key: string): string {
-  return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+  return crypto.hash('sha256', key, 'hex');
 }
 
 /** The active (not revoked) key with this raw value, or null. */

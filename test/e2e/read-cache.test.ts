@@ -2,6 +2,7 @@
 // change feed is live, every write to an engine table (from any connection) drops them, a revoked key stops
 // working on the next request, and with the feed down every request goes to the database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
 import { setupE2E, type E2E } from './harness';
 import { insertCycle, insertFinding, insertKpis, insertPhase, T0 } from './fixtures';
 
@@ -57,6 +58,52 @@ describe('read cache', () => {
     // The cache never answers a caller the route refuses.
     const anonymous = await e.app.inject({ url: '/api/autonomous/findings' });
     expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('answers a hit with the headers of a miss, and only within the rate limit of the key', async () => {
+    const app = await buildApp({
+      db: e.t.db,
+      temporal: { client: e.client, namespace: e.namespace, taskQueue: e.taskQueue },
+      rateLimit: { max: 3, windowMs: 60_000 },
+    });
+    try {
+      await until('the change feed of the second app', () => app.engineChanges.live);
+      await quiet();
+      const call = (requestId: string) =>
+        app.inject({ url: '/api/autonomous/findings', headers: { ...e.as('viewer'), 'x-request-id': requestId } });
+      const miss = await call('read-cache-miss-1');
+      const hit = await call('read-cache-hit-1');
+      expect([miss.headers['x-cache'], hit.headers['x-cache']]).toEqual(['miss', 'hit']);
+      const { 'x-cache': _m, 'x-request-id': missId, date: _d1, ...missHeaders } = miss.headers;
+      const { 'x-cache': _h, 'x-request-id': hitId, date: _d2, ...hitHeaders } = hit.headers;
+      expect([missId, hitId]).toEqual(['read-cache-miss-1', 'read-cache-hit-1']);
+      expect({ ...hitHeaders, 'x-ratelimit-remaining': '' }).toEqual({ ...missHeaders, 'x-ratelimit-remaining': '' });
+      expect(hit.headers['x-ratelimit-remaining']).toBe('1');
+      expect(hit.headers['content-security-policy']).toContain("default-src 'self'");
+      expect((await call('read-cache-hit-2')).headers['x-cache']).toBe('hit');
+      const limited = await call('read-cache-limited');
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.headers['x-cache']).toBeUndefined();
+      expect(limited.body).not.toBe(miss.body);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('drops what it holds after any change request through this api, before a notification could', async () => {
+    await quiet();
+    await get('/api/autonomous/findings');
+    expect((await get('/api/autonomous/findings')).headers['x-cache']).toBe('hit');
+    // Refused (only its audit line is written): the api drops the cache as it answers, not on a notification.
+    const refused = await e.app.inject({
+      method: 'PUT',
+      url: '/api/autonomous/policies/kill_switch',
+      headers: e.as('viewer'),
+      payload: { value: { enabled: true }, reason: 'viewer tries' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect((await get('/api/autonomous/findings')).headers['x-cache']).toBe('miss');
   });
 
   it('drops what it holds when another connection writes an engine table', async () => {
