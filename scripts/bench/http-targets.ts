@@ -20,6 +20,8 @@ export interface LoadResult {
 
 export interface RouteVerdict {
   route: LoadResult;
+  /** hello-world measured just before this route, so a load swing on the machine moves both alike. */
+  baseline: LoadResult;
   throughputRatio: number;
   p99Ratio: number;
   /** REFERENCE: measured and shown, not judged. */
@@ -41,7 +43,7 @@ export function evaluateRoute(
   if (route.non2xx) reasons.push(`${formatCount(route.non2xx)} non-2xx responses`);
   if (route.errors) reasons.push(`${formatCount(route.errors)} connection errors`);
   const status = opts.reference ? 'REFERENCE' : reasons.length ? 'FAIL' : 'PASS';
-  return { route, throughputRatio, p99Ratio, status, reasons };
+  return { route, baseline, throughputRatio, p99Ratio, status, reasons };
 }
 
 export function formatRatio(r: number): string {
@@ -58,10 +60,16 @@ export function formatRate(perSec: number): string {
   return `${formatCount(Math.round(perSec))}/s`;
 }
 
-export function httpReport(baseline: LoadResult, verdicts: RouteVerdict[]): string {
-  const rows = [
-    [baseline.name, formatRate(baseline.requestsPerSec), formatLatency(baseline.p50Ms), formatLatency(baseline.p99Ms)],
-    ...verdicts.map((v) => [
+/** Each route's row after the row of the hello-world run it is compared with. */
+export function httpReport(verdicts: RouteVerdict[]): string {
+  const rows = verdicts.flatMap((v) => [
+    [
+      `  ${v.baseline.name}, just before`,
+      formatRate(v.baseline.requestsPerSec),
+      formatLatency(v.baseline.p50Ms),
+      formatLatency(v.baseline.p99Ms),
+    ],
+    [
       `${v.route.name} (${v.route.path})`,
       formatRate(v.route.requestsPerSec),
       formatLatency(v.route.p50Ms),
@@ -69,8 +77,8 @@ export function httpReport(baseline: LoadResult, verdicts: RouteVerdict[]): stri
       formatRatio(v.throughputRatio),
       `${v.p99Ratio.toFixed(2)}×`,
       v.status + (v.reasons.length ? `: ${v.reasons.join('; ')}` : ''),
-    ]),
-  ];
+    ],
+  ]);
   return renderTable(['route', 'throughput', 'p50', 'p99', 'vs hello throughput', 'vs hello p99', 'target'], rows, [
     false,
     true,

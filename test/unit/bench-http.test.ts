@@ -73,10 +73,10 @@ describe('formatting', () => {
   });
 
   it('reports every route with its ratios and verdict', () => {
-    const table = httpReport(hello, [evaluateRoute(route({ requestsPerSec: 1_566, p99Ms: 132 }), hello)]);
+    const table = httpReport([evaluateRoute(route({ requestsPerSec: 1_566, p99Ms: 132 }), hello)]);
     const lines = table.split('\n');
     expect(lines[0]).toMatch(/^route\s+throughput\s+p50\s+p99\s+vs hello throughput\s+vs hello p99\s+target$/);
-    expect(lines[2]).toMatch(/^hello-world\s+20,000\/s\s+2\.0 ms\s+8\.0 ms$/);
+    expect(lines[2]).toMatch(/^ {2}hello-world, just before\s+20,000\/s\s+2\.0 ms\s+8\.0 ms$/);
     expect(lines[3]).toMatch(
       /^cycles \(\/c\)\s+1,566\/s\s+2\.0 ms\s+132 ms\s+7\.8%\s+16\.50×\s+FAIL: throughput 7\.8% < 50%; p99 16\.50× > 2×$/,
     );
