@@ -28,6 +28,7 @@ import { hasKpiSnapshots, kpiSnapshotsOf, latestKpiSnapshots } from '../db/repos
 import { approvalReminderLeads } from '../engine/approvals/reminder-leads';
 import { dataQualityCounts, dataQualityDrift } from '../engine/planning/drift';
 import { planHeal } from '../engine/planning/heal';
+import { kpiDrivenTargets } from '../engine/planning/kpi-driven-targets';
 import { MESSAGE_TEMPLATES } from '../engine/planning/messages';
 import { planOptimize } from '../engine/planning/optimize';
 import { planPrevent } from '../engine/planning/prevent';
@@ -95,6 +96,8 @@ async function withoutPendingApprovals(db: Knex, plans: ActionPlan[]): Promise<A
 
 async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningContext): Promise<ActionPlan[]> {
   const { now } = pc;
+  // Only the lists a planner will read: without its KPI below target it plans nothing from them.
+  const needed = kpiDrivenTargets(pc.findings, pc.kpis);
   switch (phase) {
     case 'heal':
       return planHeal({
@@ -112,10 +115,12 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
             limit: pc.cap('cancel_orphaned_subscription'),
           }),
           unnormalizedEmails: await queryUnnormalizedEmails(db, { limit: pc.cap('normalize_email') }),
-          atRiskUsers: await queryAtRiskUsers(db, now, {
-            limit: pc.cap('retention_campaign'),
-            contactedSince: pc.contactedSince,
-          }),
+          atRiskUsers: needed.atRiskUsers
+            ? await queryAtRiskUsers(db, now, {
+                limit: pc.cap('retention_campaign'),
+                contactedSince: pc.contactedSince,
+              })
+            : [],
         },
       });
     case 'optimize':
@@ -125,18 +130,24 @@ async function planFor(db: Knex, phase: Phase, ctx: CycleContext, pc: PlanningCo
         successPosteriors: pc.posteriors,
         excludeUserIds: pc.messagedUserIds,
         targets: {
-          recentSignups: await queryRecentNonActivatedSignups(db, now, {
-            limit: pc.cap('onboarding_nudge'),
-            contactedSince: pc.contactedSince,
-          }),
-          atRiskUsers: await queryAtRiskUsers(db, now, {
-            limit: pc.cap('retention_campaign'),
-            contactedSince: pc.contactedSince,
-          }),
-          upgradeCandidates: await queryUpgradeCandidates(db, now, {
-            limit: pc.cap('upgrade_offer'),
-            contactedSince: pc.contactedSince,
-          }),
+          recentSignups: needed.recentSignups
+            ? await queryRecentNonActivatedSignups(db, now, {
+                limit: pc.cap('onboarding_nudge'),
+                contactedSince: pc.contactedSince,
+              })
+            : [],
+          atRiskUsers: needed.atRiskUsers
+            ? await queryAtRiskUsers(db, now, {
+                limit: pc.cap('retention_campaign'),
+                contactedSince: pc.contactedSince,
+              })
+            : [],
+          upgradeCandidates: needed.upgradeCandidates
+            ? await queryUpgradeCandidates(db, now, {
+                limit: pc.cap('upgrade_offer'),
+                contactedSince: pc.contactedSince,
+              })
+            : [],
         },
       });
     case 'prevent': {
