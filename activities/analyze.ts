@@ -18,6 +18,7 @@ export async function analyze(deps: Pick<ActivityDeps, 'db'>, ctx: CycleContext)
     const now = new Date(ctx.now);
     const [thresholds, policies] = await Promise.all([getThresholds(db), getPolicies(db)]);
     progress(ctx.full ? 'rebuilding the event rollups from scratch' : 'folding new events into the rollups');
+    // Engine bookkeeping, not an effect: the same in dry runs, and a retried attempt refolds harmlessly.
     const rollups = await refreshEventRollups(db, now, { full: ctx.full });
     progress('computing KPIs');
     const kpis = await computeKpis(db, now, {

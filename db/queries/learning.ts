@@ -37,7 +37,11 @@ function assertNow(now: Date): void {
     throw new RangeError('learning queries need a valid `now` Date');
 }
 
-async function rowsOf<T>(db: Queryable, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T[]> {
+async function rowsOf<T>(
+  db: Queryable,
+  sql: string,
+  bindings: readonly Knex.RawBinding[] | Knex.ValueDict,
+): Promise<T[]> {
   const { rows } = (await db.raw(sql, bindings)) as { rows: T[] };
   return rows;
 }
@@ -225,7 +229,8 @@ export async function queryBehaviourCountsFromRollups(
 ): Promise<BehaviourCounts> {
   assertNow(now);
   const w = behaviourCohortWindow(now, opts.cohortDays ?? DEFAULT_COHORT_DAYS);
-  const { rows } = (await db.raw(
+  const rows = await rowsOf<{ name: string | null; did: number; did_retained: number }>(
+    db,
     `WITH cohort AS MATERIALIZED (
        SELECT u.id, u.created_at FROM app.users u
         WHERE u.deleted_at IS NULL AND u.created_at >= :start AND u.created_at < :end
@@ -264,7 +269,7 @@ export async function queryBehaviourCountsFromRollups(
       retEnd: RETAINED_WINDOW_END_MS / 1000,
       early: EARLY_WINDOW_MS / 1000,
     },
-  )) as { rows: Array<{ name: string | null; did: number; did_retained: number }> };
+  );
   return behaviourCountsOf(rows);
 }
 

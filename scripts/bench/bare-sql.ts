@@ -4,7 +4,8 @@
 // pg connection, as psql would run them: the floor a phase's SQL cannot go below without doing less work.
 import pg from 'pg';
 import type { Knex } from 'knex';
-import { computeKpiCounts, computeKpis } from '../../db/queries/kpis';
+import { computeKpiCounts, kpisFromCounts } from '../../db/queries/kpis';
+import type { DetectedFinding, KpiResult } from '../../engine/types';
 import { runAllDetectors } from '../../db/queries/detectors';
 import { queryBehaviourCounts, querySuggestionBins } from '../../db/queries/learning';
 import { queryAtRiskUsers, queryRecentNonActivatedSignups, queryUpgradeCandidates } from '../../db/queries/targets';
@@ -38,14 +39,16 @@ async function captureAll(db: Knex, fn: () => Promise<unknown>): Promise<Capture
 /** The statements of each phase's counts, computed from app.events alone (never the rollups). */
 export async function captureBareStatements(db: Knex, now: Date): Promise<Record<BarePhase, CapturedStatement[]>> {
   const messages = { limit: TYPE_CAP, contactedSince: new Date(now.getTime() - CONTACT_WINDOW_DAYS * DAY_MS) };
-  const kpis = await computeKpis(db, now, { ...KPI_OPTIONS, source: 'events' });
+  let kpis: KpiResult[] = [];
+  let detected: DetectedFinding[] = [];
+  const analyze = await captureAll(db, async () => {
+    kpis = kpisFromCounts(await computeKpiCounts(db, now, { source: 'events' }), KPI_OPTIONS);
+    detected = await runAllDetectors(db, now, { ...DETECTOR_OPTIONS, kpis });
+  });
   // The optimize phase reads only the target lists whose KPI is below target: so does its baseline.
-  const needed = kpiDrivenTargets(await runAllDetectors(db, now, { ...DETECTOR_OPTIONS, kpis }), kpis);
+  const needed = kpiDrivenTargets(detected, kpis);
   return {
-    analyze: await captureAll(db, async () => {
-      await computeKpiCounts(db, now, { source: 'events' });
-      await runAllDetectors(db, now, { ...DETECTOR_OPTIONS, kpis });
-    }),
+    analyze,
     learn: await captureAll(db, async () => {
       const trx = await db.transaction();
       try {
